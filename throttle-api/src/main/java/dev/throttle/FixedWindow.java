@@ -1,0 +1,45 @@
+package dev.throttle;
+
+import java.time.Duration;
+
+/**
+ * Fixed window counter: at most {@code limit} permits in each window {@code [k·window, (k+1)·window)} of the
+ * engine's clock. Cheapest of all (one counter); exact within each window, but a burst straddling a boundary can
+ * see up to {@code 2·limit} permits within one window's length.
+ *
+ * @param limit permits per window, 1 or more
+ * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
+ */
+public record FixedWindow(long limit, Duration window) implements LimitSpec {
+
+    /**
+     * Validates the spec.
+     *
+     * @throws IllegalArgumentException if {@code limit < 1} or the window is null, not positive or too long
+     */
+    public FixedWindow {
+        Arguments.requirePositive("limit", limit);
+        Arguments.periodNanos("window", window);
+    }
+
+    /**
+     * A fixed window spec.
+     *
+     * @param limit permits per window
+     * @param window the window's length
+     * @return the spec
+     */
+    public static FixedWindow of(long limit, Duration window) {
+        return new FixedWindow(limit, window);
+    }
+
+    @Override
+    public long capacity() {
+        return limit;
+    }
+
+    @Override
+    public long restNanos() {
+        return window.toNanos();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.throttle;
+
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The answer of a limiter to one request for permits.
+ *
+ * <p>A granted permit is a lease: {@link #close()} ends the use (it gives a concurrency permit back and reports
+ * success to an adaptive limiter), {@link #dropped()} ends it reporting overload instead, and
+ * {@link #settle(long)} reconciles an estimate with the permits actually used (for example the tokens an LLM call
+ * really consumed). A refused permit says when a retry could succeed: {@link #retryAfterNanos()}, or
+ * {@link #NEVER} when the request exceeds what the limiter can ever grant.
+ *
+ * <p>Closing is idempotent and never throws, so permits fit try-with-resources:
+ * <pre>{@code
+ * try (Permit permit = limiter.tryAcquire(1)) {
+ *     if (permit.granted()) {
+ *         callTheService();
+ *     }
+ * }
+ * }</pre>
+ */
+public interface Permit extends AutoCloseable {
+
+    /** The value of {@link #retryAfterNanos()} for a request that can never succeed. */
+    long NEVER = Long.MAX_VALUE;
+
+    /**
+     * Tells whether the permits were granted.
+     *
+     * @return true if the caller may proceed
+     */
+    boolean granted();
+
+    /**
+     * The permits this answer is about: those asked for, or held when granted.
+     *
+     * @return the number of permits
+     */
+    long permits();
+
+    /**
+     * Time until the same request could succeed, in nanoseconds: 0 when granted, {@link #NEVER} when the request
+     * exceeds the limiter's capacity. It is the earliest moment a retry can succeed if nobody else takes the
+     * permits first, so a retry at that time may still be refused under contention.
+     *
+     * @return nanoseconds, 0 or more, or {@link #NEVER}
+     */
+    long retryAfterNanos();
+
+    /**
+     * {@link #retryAfterNanos()} as a duration; {@link ChronoUnit#FOREVER}'s duration stands for {@link #NEVER}.
+     *
+     * @return the time until a retry could succeed
+     */
+    default Duration retryAfter() {
+        long nanos = retryAfterNanos();
+        return nanos == NEVER ? ChronoUnit.FOREVER.getDuration() : Duration.ofNanos(nanos);
+    }
+
+    /**
+     * Tells whether the request can never succeed, because it asks for more than the limiter's capacity.
+     *
+     * @return true if {@link #retryAfterNanos()} is {@link #NEVER}
+     */
+    default boolean never() {
+        return retryAfterNanos() == NEVER;
+    }
+
+    /**
+     * Permits still available right after this decision (for rate limiters: in the current window or bucket;
+     * for concurrency limiters: free slots). Meant for headers such as {@code RateLimit-Remaining}.
+     *
+     * @return zero or more
+     */
+    long remaining();
+
+    /**
+     * The limit this decision was made against (window limit, bucket capacity, concurrency limit).
+     *
+     * @return the limit
+     */
+    long limit();
+
+    /**
+     * The name of the limiter that made the decision; for a composite limiter's refusal, the name of the limit
+     * that refused.
+     *
+     * @return the limiter's name, never null
+     */
+    String limiter();
+
+    /**
+     * Ends the use of a granted permit, reporting success: gives concurrency permits back and feeds the
+     * round-trip time to adaptive limiters. Idempotent; does nothing on a refused permit.
+     */
+    @Override
+    void close();
+
+    /**
+     * Ends the use of a granted permit, reporting that the protected resource was overloaded (a timeout, a 503,
+     * a rejection). Adaptive limiters shrink on it; other limiters treat it as {@link #close()}.
+     */
+    void dropped();
+
+    /**
+     * Reconciles the permits this grant was estimated at with those actually used. Using fewer gives the
+     * difference back; using more takes the extra from the limiter even if that puts it into debt (later requests
+     * wait for it). Can be called once; a refused permit ignores it.
+     *
+     * @param actualPermits the permits actually used, zero or more
+     * @throws IllegalArgumentException if {@code actualPermits} is negative
+     * @throws IllegalStateException if the permit was already settled
+     */
+    void settle(long actualPermits);
+}

@@ -1,0 +1,49 @@
+package dev.throttle;
+
+import java.time.Duration;
+
+/**
+ * Sliding window log: at most {@code limit} permits in <em>any</em> interval of length {@code window}. Exact, at the
+ * cost of remembering the time of each of the last {@code limit} permits (memory grows with the limit, so the limit
+ * is capped at {@link #MAX_LIMIT}).
+ *
+ * @param limit permits in any window, from 1 to {@link #MAX_LIMIT}
+ * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
+ */
+public record SlidingLog(long limit, Duration window) implements LimitSpec {
+
+    /** The largest limit: the log holds one timestamp per permit. */
+    public static final long MAX_LIMIT = 1L << 20;
+
+    /**
+     * Validates the spec.
+     *
+     * @throws IllegalArgumentException if the limit is outside {@code [1, MAX_LIMIT]} or the window is null, not
+     *     positive or too long
+     */
+    public SlidingLog {
+        Arguments.requireInRange("limit", limit, 1, MAX_LIMIT);
+        Arguments.periodNanos("window", window);
+    }
+
+    /**
+     * A sliding log spec.
+     *
+     * @param limit permits in any window
+     * @param window the window's length
+     * @return the spec
+     */
+    public static SlidingLog of(long limit, Duration window) {
+        return new SlidingLog(limit, window);
+    }
+
+    @Override
+    public long capacity() {
+        return limit;
+    }
+
+    @Override
+    public long restNanos() {
+        return window.toNanos();
+    }
+}

@@ -1,0 +1,156 @@
+package dev.throttle.local;
+
+import dev.throttle.Arguments;
+import dev.throttle.LeakyBucket;
+import dev.throttle.LimitSpec;
+import dev.throttle.Ticker;
+import dev.throttle.TokenBucket;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Token bucket and leaky bucket (meter and shaping queue) as the generic cell rate algorithm: the whole state is
+ * one word, the theoretical arrival time {@code tat}, the moment the bucket would be full again (meter) or the
+ * queue empty (shaping). Each decision is one CAS on it.
+ *
+ * <p>With {@code T} the interval per permit and {@code C} the capacity, a request for {@code n} permits at time
+ * {@code now} would move {@code tat} to {@code max(tat, now) + n·T}. It fits when its earliest allowed time is not in
+ * the future:
+ * <ul>
+ *   <li>meter: {@code newTat − C·T <= now} (at most {@code C} permits' worth of time ahead);</li>
+ *   <li>shaping: the request's slot {@code max(tat, now)} is now; waiting callers accept a slot up to the queue's
+ *   maximum delay ahead.</li>
+ * </ul>
+ * A request that may wait reserves its future slot in the same CAS, so waiting callers are served in slot order.
+ */
+final class GcraLimiter extends AbstractRateLimiter {
+
+    private static final VarHandle TAT;
+
+    static {
+        try {
+            TAT = MethodHandles.lookup().findVarHandle(GcraLimiter.class, "tat", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Immutable parameters, swapped whole on reconfiguration. */
+    private static final class Params {
+        final LimitSpec spec;
+        final long capacity;
+        final long interval;
+        /** How far ahead of now {@code tat} may be after a grant (meter: C·T). */
+        final long tolerance;
+        /** Shaping only: the longest wait for a slot. */
+        final long maxQueueDelay;
+        final boolean shaping;
+
+        Params(LimitSpec spec) {
+            this.spec = spec;
+            if (spec instanceof TokenBucket bucket) {
+                capacity = bucket.capacity();
+                interval = bucket.refill().intervalNanos();
+                shaping = false;
+                maxQueueDelay = 0L;
+            } else if (spec instanceof LeakyBucket bucket) {
+                capacity = bucket.capacity();
+                interval = bucket.outflow().intervalNanos();
+                shaping = bucket.mode() == LeakyBucket.Mode.SHAPING;
+                maxQueueDelay = bucket.maxDelay().toNanos();
+            } else {
+                throw new IllegalArgumentException("spec = " + spec + " is not a TokenBucket or LeakyBucket");
+            }
+            tolerance = capacity * interval;
+        }
+    }
+
+    private volatile Params params;
+    @SuppressWarnings("unused") // accessed through TAT
+    private volatile long tat;
+
+    GcraLimiter(String name, LimitSpec spec, Ticker ticker, Scheduler scheduler) {
+        super(name, ticker, scheduler);
+        this.params = new Params(spec);
+        this.tat = ticker.read();
+    }
+
+    @Override
+    public LimitSpec spec() {
+        return params.spec;
+    }
+
+    /**
+     * Changes the rate, capacity or mode at run time. The state carries over as time: permits already granted or
+     * reserved stay so, and the new parameters apply from the next decision.
+     *
+     * @param spec the new spec, a {@link TokenBucket} or {@link LeakyBucket}
+     * @throws IllegalArgumentException if the spec is null or of another algorithm
+     */
+    void reconfigure(LimitSpec spec) {
+        Arguments.requireNonNull("spec", spec);
+        params = new Params(spec);
+    }
+
+    @Override
+    long reserve(long permits, long now, long maxDelayNanos) {
+        Params p = params;
+        if (permits > p.capacity) {
+            return Decisions.NEVER; // the capacity was lowered by a reconfiguration after the argument check
+        }
+        long cost = permits * p.interval;
+        for (;;) {
+            long current = (long) TAT.getVolatile(this);
+            long slot = Math.max(current, now);
+            long next = slot + cost;
+            long wait = p.shaping ? slot - now : next - p.tolerance - now;
+            if (wait <= 0) {
+                if (TAT.compareAndSet(this, current, next)) {
+                    return 0L;
+                }
+                continue;
+            }
+            long acceptable = p.shaping ? Math.min(maxDelayNanos, p.maxQueueDelay) : maxDelayNanos;
+            if (wait > acceptable) {
+                return Decisions.refused(wait);
+            }
+            if (TAT.compareAndSet(this, current, next)) {
+                return wait;
+            }
+        }
+    }
+
+    @Override
+    long available(long now) {
+        Params p = params;
+        long ahead = Math.max(0L, (long) TAT.getVolatile(this) - now);
+        if (p.shaping) {
+            return ahead > p.maxQueueDelay ? 0L : (p.maxQueueDelay - ahead) / p.interval + 1;
+        }
+        return Math.max(0L, (p.tolerance - ahead) / p.interval);
+    }
+
+    @Override
+    long limit() {
+        return params.capacity;
+    }
+
+    @Override
+    void adjust(long delta) {
+        Params p = params;
+        // Debt is bounded so that tat stays far from overflow whatever a caller settles.
+        long bounded = Math.max(-p.capacity, Math.min(delta, Arguments.MAX_DURATION_NANOS / p.interval));
+        long shift = bounded * p.interval;
+        for (;;) {
+            long current = (long) TAT.getVolatile(this);
+            long next = current + shift;
+            if (shift < 0) {
+                // A refund never moves the bucket past full: tat below now means full already.
+                next = Math.max(next, Math.min(current, ticker.read()));
+            }
+            if (TAT.compareAndSet(this, current, next)) {
+                return;
+            }
+        }
+    }
+}

