@@ -65,7 +65,8 @@ public class Outcomes {
     @TearDown(Level.Trial)
     public void report(BenchmarkParams params) {
         System.out.printf("%n%s %s: granted %.3f%% of %d requests (one thread, warmup included)%n",
-                params.getBenchmark(), params.getParam("algorithm"), 100 * fraction(trialGranted, trialRefused), trialGranted + trialRefused);
+                params.getBenchmark(), params.getParam("algorithm"), 100 * fraction(trialGranted, trialRefused),
+                trialGranted + trialRefused);
     }
 
     /** Counts one decision and hands it back, so the benchmark can return it to JMH. */
