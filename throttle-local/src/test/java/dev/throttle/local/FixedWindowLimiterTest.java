@@ -10,6 +10,7 @@ import dev.throttle.SlidingWindow;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class FixedWindowLimiterTest {
@@ -233,6 +234,22 @@ class FixedWindowLimiterTest {
         assertThat(limiter.tryAcquire(1).retryAfterNanos()).isEqualTo(SECOND); // [-1 s, 0)
         negative.advance(SECOND);
         assertThat(limiter.allow(3)).isTrue();
+    }
+
+    @Test
+    void aReadingTakenBeforeAnotherThreadsRollCountsInTheNewerWindow() {
+        AtomicLong reading = new AtomicLong(500 * MILLI);
+        RateLimiter limiter = LocalEngine.builder().ticker(reading::get).scheduler(clock).build()
+                .rateLimiter("stale", FixedWindow.of(3, Duration.ofSeconds(1)));
+        assertThat(limiter.allow(3)).isTrue(); // [0, 1 s) is full
+        reading.set(SECOND);
+        assertThat(limiter.allow(2)).isTrue(); // rolled to [1 s, 2 s)
+        reading.set(900 * MILLI); // a thread that read the clock before the roll decides only now
+        assertThat(limiter.allow(1)).isTrue(); // it is charged to the newer window, never to the old one
+        Permit refused = limiter.tryAcquire(1);
+        assertThat(refused.retryAfterNanos()).isEqualTo(1_100 * MILLI); // until [1 s, 2 s) ends
+        reading.set(SECOND);
+        assertThat(limiter.allow(1)).isFalse(); // [1 s, 2 s) holds exactly its 3
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class SlidingWindowLimiterTest {
@@ -209,6 +210,21 @@ class SlidingWindowLimiterTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SlidingWindow");
         assertThatThrownBy(() -> limiter.reconfigure(null)).isInstanceOf(IllegalArgumentException.class);
         assertThat(limiter.spec()).isEqualTo(SlidingWindow.of(5, Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void aReadingTakenBeforeAnotherThreadsRollWeighsThePreviousWindowInFull() {
+        AtomicLong reading = new AtomicLong(0L);
+        RateLimiter limiter = LocalEngine.builder().ticker(reading::get).scheduler(clock).build()
+                .rateLimiter("stale", SlidingWindow.of(10, Duration.ofSeconds(1)));
+        assertThat(limiter.allow(10)).isTrue();
+        reading.set(1_500 * MILLI);
+        assertThat(limiter.allow(5)).isTrue(); // previous 10 weighs 5
+        reading.set(900 * MILLI); // read before the roll, decided after it
+        Permit refused = limiter.tryAcquire(1);
+        assertThat(refused.granted()).isFalse(); // 10 (in full) + 5 + 1 > 10
+        // In [1 s, 2 s): ceil(10·(2 s − t)/1 s) <= 4 from t = 1.6 s, 700 ms after the stale reading.
+        assertThat(refused.retryAfterNanos()).isEqualTo(700 * MILLI);
     }
 
     @Test
