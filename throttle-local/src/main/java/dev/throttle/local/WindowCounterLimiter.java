@@ -77,6 +77,10 @@ abstract class WindowCounterLimiter extends AbstractRateLimiter {
         params = next;
     }
 
+    /**
+     * Grants now or refuses; a window counter never reserves a future slot ({@code maxDelayNanos} is not needed),
+     * so a waiting caller is retried at the refusal's retry time instead.
+     */
     @Override
     final long reserve(long permits, long now, long maxDelayNanos) {
         Params p = params;
