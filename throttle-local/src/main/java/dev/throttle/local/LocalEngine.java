@@ -2,11 +2,13 @@ package dev.throttle.local;
 
 import dev.throttle.Arguments;
 import dev.throttle.Engine;
+import dev.throttle.FixedWindow;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
+import dev.throttle.SlidingWindow;
 import dev.throttle.Ticker;
 import dev.throttle.TokenBucket;
 
@@ -101,6 +103,12 @@ public final class LocalEngine implements Engine {
     private RateLimiter rateLimiterOrNull(String name, LimitSpec spec) {
         if (spec instanceof TokenBucket || spec instanceof LeakyBucket) {
             return new GcraLimiter(name, spec, ticker, scheduler);
+        }
+        if (spec instanceof FixedWindow) {
+            return new FixedWindowLimiter(name, spec, ticker, scheduler);
+        }
+        if (spec instanceof SlidingWindow) {
+            return new SlidingWindowLimiter(name, spec, ticker, scheduler);
         }
         return null;
     }
