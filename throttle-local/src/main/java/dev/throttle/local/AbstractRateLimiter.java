@@ -50,9 +50,13 @@ abstract class AbstractRateLimiter implements RateLimiter {
 
     /**
      * Takes {@code delta} more permits ({@code delta > 0}, possibly into debt) or gives {@code -delta} back
-     * ({@code delta < 0}); used to settle estimates and to undo reservations.
+     * ({@code delta < 0}); used to settle estimates and to undo reservations. A give-back never lands in a later
+     * window than the one its permits were counted in (that would over-admit there): engines drop it when unsure.
+     *
+     * @param delta permits to take (positive) or give back (negative)
+     * @param grantedAt the ticker's reading of the decision that granted the permits
      */
-    abstract void adjust(long delta);
+    abstract void adjust(long delta, long grantedAt);
 
     @Override
     public final String name() {
@@ -132,13 +136,13 @@ abstract class AbstractRateLimiter implements RateLimiter {
 
     final Permit permitFor(long decision, long permits, long now) {
         if (Decisions.granted(decision)) {
-            return new RatePermit(this, true, permits, 0L, available(now), limit());
+            return new RatePermit(this, true, permits, 0L, available(now), limit(), now);
         }
         return refused(permits, Decisions.retryAfterNanos(decision), now);
     }
 
     private Permit refused(long permits, long retryAfterNanos, long now) {
-        return new RatePermit(this, false, permits, retryAfterNanos, available(now), limit());
+        return new RatePermit(this, false, permits, retryAfterNanos, available(now), limit(), now);
     }
 
     /**
@@ -156,6 +160,7 @@ abstract class AbstractRateLimiter implements RateLimiter {
         private final long deadline;
         private final AtomicInteger reservation = new AtomicInteger(NOTHING_RESERVED);
         private volatile Scheduler.Cancellable task;
+        private volatile long reservedAt;
 
         Waiter(long permits, long deadline) {
             this.permits = permits;
@@ -170,6 +175,7 @@ abstract class AbstractRateLimiter implements RateLimiter {
         /** Acts on a decision that is either a reservation or a refusal with a retry time before the deadline. */
         void await(long decision) {
             if (Decisions.granted(decision)) {
+                reservedAt = ticker.read();
                 reservation.set(RESERVED);
                 task = scheduler.schedule(this::grantReserved, decision);
             } else {
@@ -187,16 +193,17 @@ abstract class AbstractRateLimiter implements RateLimiter {
                 pending.cancel();
             }
             if (reservation.compareAndSet(RESERVED, RESOLVED)) {
-                adjust(-permits);
+                adjust(-permits, reservedAt);
             }
         }
 
         private void grantReserved() {
             if (reservation.compareAndSet(RESERVED, RESOLVED)) {
-                Permit permit = new RatePermit(AbstractRateLimiter.this, true, permits, 0L,
-                        available(ticker.read()), limit());
+                long now = ticker.read();
+                Permit permit = new RatePermit(AbstractRateLimiter.this, true, permits, 0L, available(now), limit(),
+                        reservedAt);
                 if (!future.complete(permit)) {
-                    adjust(-permits);
+                    adjust(-permits, reservedAt);
                 }
             }
         }
@@ -210,7 +217,7 @@ abstract class AbstractRateLimiter implements RateLimiter {
             long decision = reserve(permits, now, left);
             if (decision == 0L) {
                 if (!future.complete(permitFor(decision, permits, now))) {
-                    adjust(-permits);
+                    adjust(-permits, now);
                 }
             } else if (canWait(decision, now, deadline)) {
                 await(decision);

@@ -136,7 +136,7 @@ final class GcraLimiter extends AbstractRateLimiter {
     }
 
     @Override
-    void adjust(long delta) {
+    void adjust(long delta, long grantedAt) {
         Params p = params;
         // Debt is bounded so that tat stays far from overflow whatever a caller settles.
         long bounded = Math.max(-p.capacity, Math.min(delta, Arguments.MAX_DURATION_NANOS / p.interval));

@@ -74,7 +74,11 @@ public final class LocalEngine implements Engine {
     public Limiter limiter(String name, LimitSpec spec) {
         requireName(name);
         Arguments.requireNonNull("spec", spec);
-        return rateLimiterOrNull(name, spec);
+        RateLimiter limiter = rateLimiterOrNull(name, spec);
+        if (limiter == null) {
+            throw new IllegalArgumentException("spec = " + spec + " is not supported by the local engine");
+        }
+        return limiter;
     }
 
     /**

@@ -27,17 +27,19 @@ final class RatePermit implements Permit {
     private final long retryAfterNanos;
     private final long remaining;
     private final long limit;
+    private final long decidedAt;
     @SuppressWarnings("unused") // accessed through SETTLED
     private volatile boolean settled;
 
     RatePermit(AbstractRateLimiter limiter, boolean granted, long permits, long retryAfterNanos, long remaining,
-            long limit) {
+            long limit, long decidedAt) {
         this.limiter = limiter;
         this.granted = granted;
         this.permits = permits;
         this.retryAfterNanos = retryAfterNanos;
         this.remaining = remaining;
         this.limit = limit;
+        this.decidedAt = decidedAt;
     }
 
     @Override
@@ -90,7 +92,7 @@ final class RatePermit implements Permit {
             throw new IllegalStateException("permit of " + limiter.name() + " already settled");
         }
         if (actualPermits != permits) {
-            limiter.adjust(actualPermits - permits);
+            limiter.adjust(actualPermits - permits, decidedAt);
         }
     }
 

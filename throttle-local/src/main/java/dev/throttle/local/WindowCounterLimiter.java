@@ -140,10 +140,13 @@ abstract class WindowCounterLimiter extends AbstractRateLimiter {
     /**
      * Settles against the current window: a positive delta takes more permits, past the limit if need be (debt, which
      * blocks the window and, for the sliding window, weighs on the next); a negative one gives permits back, never
-     * below zero, and only while the window is still current: permits of a window that time has left are gone.
+     * below zero, and only to the window the grant's reading falls in while it is still current: permits of a window
+     * that time has left are gone, and a give-back never lands in a later window (it would over-admit there). A grant
+     * whose reading preceded a roll by another thread was counted in the newer window; its give-back is dropped,
+     * which is conservative.
      */
     @Override
-    final void adjust(long delta) {
+    final void adjust(long delta, long grantedAt) {
         if (delta == 0) {
             return;
         }
@@ -151,7 +154,7 @@ abstract class WindowCounterLimiter extends AbstractRateLimiter {
         for (;;) {
             CounterWindow w = delta > 0 ? current(now, params) : window;
             long used = w.raw();
-            if (delta < 0 && (CounterWindow.isSealed(used) || now >= w.end)) {
+            if (delta < 0 && (CounterWindow.isSealed(used) || now >= w.end || grantedAt < w.start)) {
                 return;
             }
             if (CounterWindow.isSealed(used)) {
