@@ -171,6 +171,17 @@ class FixedWindowLimiterTest {
     }
 
     @Test
+    void givingBackAfterTheWindowRolledNeverFreesPermitsInTheNewWindow() {
+        RateLimiter limiter = limiter(10, Duration.ofSeconds(1));
+        Permit estimate = limiter.tryAcquire(8);
+        clock.advance(SECOND);
+        assertThat(limiter.tryAcquire(10).granted()).isTrue(); // the new window is full
+        estimate.settle(0); // the 8 permits belonged to the old window: nothing to give back here
+        assertThat(limiter.availablePermits()).isZero();
+        assertThat(limiter.allow()).isFalse();
+    }
+
+    @Test
     void reconfiguringTheLimitAppliesToTheCurrentWindowAtOnce() {
         FixedWindowLimiter limiter = limiter(3, Duration.ofSeconds(1));
         for (int i = 0; i < 3; i++) {
