@@ -1,0 +1,13 @@
+package dev.throttle.local;
+
+import dev.throttle.local.conformance.ConformanceTarget;
+import dev.throttle.local.conformance.TokenBucketConformance;
+
+/** The local engine runs the TokenBucket conformance kit. */
+class LocalTokenBucketConformanceTest extends TokenBucketConformance {
+
+    @Override
+    protected ConformanceTarget target() {
+        return LocalConformanceTarget.LOCAL;
+    }
+}
