@@ -9,7 +9,8 @@ import java.time.Duration;
  *   <li>{@link Mode#METER}: a bucket of {@code capacity} permits; a request that would overflow it is refused.
  *   The decisions equal a {@link TokenBucket} of the same capacity and rate.</li>
  *   <li>{@link Mode#SHAPING}: a queue. Each request is given the next free slot of the outflow and waits for it
- *   (with {@link Limiter#acquire}); it is refused when its wait would exceed {@code maxDelay}. Output is smooth:
+ *   (with {@link Limiter#acquire}); it is refused at once when its wait would exceed {@code maxDelay} or the
+ *   caller's own maximum wait, whichever is shorter. Output is smooth:
  *   never faster than the outflow rate, no bursts. {@link Limiter#tryAcquire} grants only when the slot is now.
  *   The capacity is the queue's length: {@code maxDelay / interval + 1} permits.</li>
  * </ul>

@@ -15,9 +15,10 @@ import java.util.function.Supplier;
  *   <li>{@link #acquire(long, Duration)} waits up to a maximum for the permits;</li>
  *   <li>{@link #acquireAsync(long, Duration)} waits without parking any thread.</li>
  * </ul>
- * A request for more permits than the limiter's capacity is never granted (its permit says {@link Permit#NEVER});
- * a request for less than one permit, or with a negative or absurd wait, is refused with an
- * {@link IllegalArgumentException} and changes nothing.
+ * A request for less than one permit or more than the spec's {@link LimitSpec#capacity() capacity}, or with a
+ * negative or absurd wait, is refused with an {@link IllegalArgumentException} and changes nothing. A refusal says
+ * {@link Permit#NEVER} only when the capacity is not known at call time (it was lowered by a live reconfiguration, or
+ * lives in a shared store) and the request exceeds it.
  *
  * <p>Implementations are thread-safe.
  */
@@ -42,7 +43,7 @@ public interface Limiter {
      *
      * @param permits how many, from 1 up to the capacity of the spec
      * @return the decision
-     * @throws IllegalArgumentException if {@code permits < 1}
+     * @throws IllegalArgumentException if {@code permits} is not in {@code [1, capacity]}
      */
     Permit tryAcquire(long permits);
 
@@ -63,7 +64,8 @@ public interface Limiter {
      * @param permits how many, from 1 up to the capacity of the spec
      * @param maxWait how long to wait at most; zero means do not wait
      * @return the decision
-     * @throws IllegalArgumentException if {@code permits < 1} or {@code maxWait} is null, negative or longer than
+     * @throws IllegalArgumentException if {@code permits} is not in {@code [1, capacity]} or {@code maxWait} is null,
+     *     negative or longer than
      *     {@link Arguments#MAX_DURATION}
      */
     Permit acquire(long permits, Duration maxWait);
@@ -76,7 +78,8 @@ public interface Limiter {
      * @param permits how many, from 1 up to the capacity of the spec
      * @param maxWait how long to wait at most; zero means do not wait
      * @return a future decision; it never completes exceptionally except when cancelled
-     * @throws IllegalArgumentException if {@code permits < 1} or {@code maxWait} is null, negative or longer than
+     * @throws IllegalArgumentException if {@code permits} is not in {@code [1, capacity]} or {@code maxWait} is null,
+     *     negative or longer than
      *     {@link Arguments#MAX_DURATION}
      */
     CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait);

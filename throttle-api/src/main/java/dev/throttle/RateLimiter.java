@@ -9,9 +9,9 @@ public interface RateLimiter extends Limiter {
      * Asks for permits now and answers with a bare boolean: the fast path for tight loops. It allocates nothing,
      * granted or refused, and takes exactly the same decision {@link #tryAcquire(long)} would.
      *
-     * @param permits how many, 1 or more; more than the capacity is simply refused
+     * @param permits how many, from 1 up to the capacity of the spec
      * @return true if granted
-     * @throws IllegalArgumentException if {@code permits < 1}
+     * @throws IllegalArgumentException if {@code permits} is not in {@code [1, capacity]}
      */
     boolean allow(long permits);
 

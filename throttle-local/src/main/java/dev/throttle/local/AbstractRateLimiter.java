@@ -42,6 +42,14 @@ abstract class AbstractRateLimiter implements RateLimiter {
      */
     abstract long reserve(long permits, long now, long maxDelayNanos);
 
+    /**
+     * Whether a refused waiting request should be retried at the refusal's retry time. Engines that reserve future
+     * slots say no: their refusal already means no slot within the caller's wait exists.
+     */
+    boolean retriesRefusals() {
+        return true;
+    }
+
     /** The permits a request could have at {@code now}. */
     abstract long available(long now);
 
@@ -125,10 +133,13 @@ abstract class AbstractRateLimiter implements RateLimiter {
         return waiter.future;
     }
 
-    /** A refusal worth waiting for: its retry time falls before the deadline. */
-    private static boolean canWait(long decision, long now, long deadline) {
+    /** A reservation, or a refusal worth retrying: its retry time falls before the deadline. */
+    private boolean canWait(long decision, long now, long deadline) {
         if (Decisions.granted(decision)) {
             return true;
+        }
+        if (!retriesRefusals()) {
+            return false;
         }
         long retryAfter = Decisions.retryAfterNanos(decision);
         return retryAfter != Permit.NEVER && retryAfter <= deadline - now;

@@ -120,6 +120,12 @@ final class GcraLimiter extends AbstractRateLimiter {
         }
     }
 
+    /** A refusal means no slot within the caller's wait (or the queue's delay) exists: retrying cannot help. */
+    @Override
+    boolean retriesRefusals() {
+        return false;
+    }
+
     @Override
     long available(long now) {
         Params p = params;

@@ -82,6 +82,18 @@ class GcraLimiterTest {
     }
 
     @Test
+    void aFullShapingQueueRefusesAtOnceEvenACallerWillingToWaitLonger() {
+        RateLimiter queue = engine.rateLimiter("shaper",
+                LeakyBucket.shaping(Rate.perSecond(10), Duration.ofMillis(250)));
+        queue.acquireAsync(3, Duration.ofSeconds(5)); // fills the queue: slots at 0, 100 and 200 ms
+        CompletableFuture<Permit> late = queue.acquireAsync(1, Duration.ofSeconds(5));
+        assertThat(late).isCompleted();
+        assertThat(late.join().granted()).isFalse();
+        assertThat(late.join().retryAfterNanos()).isEqualTo(300_000_000L);
+        assertThat(clock.pendingTasks()).isZero();
+    }
+
+    @Test
     void settlingTakesTheExtraOrGivesBackTheRest() {
         RateLimiter bucket = engine.rateLimiter("tokens", TokenBucket.of(100, Rate.perSecond(100)));
         Permit estimate = bucket.tryAcquire(50);
