@@ -30,7 +30,8 @@ import java.util.function.Function;
  *   permits handed out are wrapped ({@link KeyedPermit}) so that the last close re-arms the expiry.</li>
  * </ul>
  * Expired keys are removed while the cache does its maintenance, on the calling threads (there is no background
- * thread), and by {@link #cleanUp()}.
+ * thread), and by {@link #cleanUp()}; Caffeine's timer wheel removes an expired key within about a second of its
+ * deadline (an expired key is never handed out meanwhile: a request for it builds a fresh limiter).
  *
  * <h2>The race guard</h2>
  * A request fetches its key's limiter {@code L} from the cache and then asks {@code L}. In between, {@code L} may
