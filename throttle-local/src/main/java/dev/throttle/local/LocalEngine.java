@@ -101,7 +101,23 @@ public final class LocalEngine implements Engine {
 
     @Override
     public <K> KeyedLimiter<K> keyed(String name, LimitSpec spec) {
-        throw new UnsupportedOperationException("keyed limiters are not built yet");
+        return keyed(name, spec, KeyedOptions.defaults());
+    }
+
+    /**
+     * Creates a limiter per key, all enforcing one spec, with tuning options. A key's state is forgotten only once it
+     * has returned to rest, so memory stays bounded by the recently active keys and forgetting changes no decision.
+     *
+     * @param name the name shared by every key's limiter
+     * @param spec the limit
+     * @param options initial capacity, and the grace before an idle concurrency key is forgotten
+     * @param <K> the key type
+     * @return the keyed limiter
+     * @throws IllegalArgumentException if the name is null or empty, the spec or options are null, or the spec is
+     *     not supported
+     */
+    public <K> KeyedLimiter<K> keyed(String name, LimitSpec spec, KeyedOptions options) {
+        return new LocalKeyedLimiter<>(name, spec, options, ticker, this::limiter);
     }
 
     private RateLimiter rateLimiterOrNull(String name, LimitSpec spec) {
