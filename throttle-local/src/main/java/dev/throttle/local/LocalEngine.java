@@ -1,6 +1,7 @@
 package dev.throttle.local;
 
 import dev.throttle.Arguments;
+import dev.throttle.Concurrency;
 import dev.throttle.Engine;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.LeakyBucket;
@@ -72,6 +73,9 @@ public final class LocalEngine implements Engine {
     public Limiter limiter(String name, LimitSpec spec) {
         requireName(name);
         Arguments.requireNonNull("spec", spec);
+        if (spec instanceof Concurrency) {
+            return new ConcurrencyLimiter(name, (Concurrency) spec, ticker, scheduler);
+        }
         return rateLimiterOrNull(name, spec);
     }
 
