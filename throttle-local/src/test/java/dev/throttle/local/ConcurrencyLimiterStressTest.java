@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -51,7 +52,7 @@ class ConcurrencyLimiterStressTest {
 
     @ParameterizedTest(name = "seed {0}, {1}")
     @MethodSource("seedsAndOrders")
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = ThreadMode.SEPARATE_THREAD)
     void noPermitIsLostOrCountedTwice(long seed, QueueOrder order) throws InterruptedException {
         ManualClock clock = new ManualClock(0L);
         LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();

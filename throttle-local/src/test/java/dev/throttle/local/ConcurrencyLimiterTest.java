@@ -15,7 +15,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 
+/** A hung test (a lost wake-up, a spinning serve loop) fails after a few seconds instead of hanging the build. */
+@Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
 class ConcurrencyLimiterTest {
 
     private static final Duration SECOND = Duration.ofSeconds(1);
@@ -153,7 +157,7 @@ class ConcurrencyLimiterTest {
         assertThat(clock.pendingTasks()).isEqualTo(1);
         // An arriving tryAcquire does not barge past the waiter, even when a permit is free for a moment.
         held.close();
-        Permit granted = waiting.join();
+        Permit granted = done(waiting);
         assertThat(granted.granted()).isTrue();
         assertThat(granted.remaining()).isZero();
         assertThat(limiter.queueLength()).isZero();
@@ -170,9 +174,9 @@ class ConcurrencyLimiterTest {
         CompletableFuture<Permit> big = limiter.acquireAsync(3, SECOND);
         assertThat(limiter.availablePermits()).isEqualTo(1);
         assertThat(limiter.tryAcquire(1).granted()).as("a permit is free but a waiter is queued").isFalse();
-        assertThat(limiter.acquireAsync(1, Duration.ZERO).join().granted()).isFalse();
+        assertThat(done(limiter.acquireAsync(1, Duration.ZERO)).granted()).isFalse();
         two.close();
-        assertThat(big.join().permits()).isEqualTo(3);
+        assertThat(done(big).permits()).isEqualTo(3);
     }
 
     @Test
@@ -239,10 +243,10 @@ class ConcurrencyLimiterTest {
         assertThat(large).isNotDone();
         assertThat(small).as("must not overtake the large head").isNotDone();
         b.close();
-        assertThat(large.join().granted()).isTrue();
+        assertThat(done(large).granted()).isTrue();
         assertThat(small).isNotDone();
-        large.join().close();
-        assertThat(small.join().granted()).isTrue();
+        done(large).close();
+        assertThat(done(small).granted()).isTrue();
     }
 
     @Test
@@ -253,10 +257,28 @@ class ConcurrencyLimiterTest {
         CompletableFuture<Permit> two = limiter.acquireAsync(2, SECOND);
         CompletableFuture<Permit> three = limiter.acquireAsync(3, SECOND);
         all.close();
-        assertThat(one.join().granted()).isTrue();
-        assertThat(two.join().granted()).isTrue();
+        assertThat(done(one).granted()).isTrue();
+        assertThat(done(two).granted()).isTrue();
         assertThat(three).isNotDone();
         assertThat(limiter.availablePermits()).isEqualTo(1);
+    }
+
+    @Test
+    void aReleaseWhileAWaiterIsQueueingIsNotMissed() {
+        // The waiter schedules its timeout after its attempt failed and before it is in the queue: a permit closed
+        // in that window finds nobody to serve, so the waiter must serve itself once queued.
+        AtomicReference<Permit> held = new AtomicReference<>();
+        Scheduler releasingScheduler = (task, delayNanos) -> {
+            held.get().close();
+            return clock.schedule(task, delayNanos);
+        };
+        ConcurrencyLimiter limiter = new ConcurrencyLimiter("racy", new Concurrency(1, 1, QueueOrder.FIFO), clock,
+                releasingScheduler);
+        held.set(limiter.tryAcquire(1));
+        CompletableFuture<Permit> waiting = limiter.acquireAsync(1, SECOND);
+        assertThat(done(waiting).granted()).isTrue();
+        assertThat(limiter.queueLength()).isZero();
+        assertThat(clock.pendingTasks()).isZero();
     }
 
     @Test
@@ -267,12 +289,12 @@ class ConcurrencyLimiterTest {
         CompletableFuture<Permit> second = limiter.acquireAsync(1, SECOND);
         CompletableFuture<Permit> third = limiter.acquireAsync(1, SECOND);
         assertThat(third).isDone();
-        assertThat(third.join().granted()).isFalse();
-        assertThat(third.join().retryAfterNanos()).isEqualTo(1L);
+        assertThat(done(third).granted()).isFalse();
+        assertThat(done(third).retryAfterNanos()).isEqualTo(1L);
         assertThat(limiter.queueLength()).isEqualTo(2);
         assertThat(clock.pendingTasks()).isEqualTo(2);
         held.close();
-        assertThat(first.join().granted()).isTrue();
+        assertThat(done(first).granted()).isTrue();
         assertThat(second).isNotDone();
         assertThat(limiter.acquireAsync(1, SECOND)).as("a slot was freed by the grant").isNotDone();
     }
@@ -281,7 +303,7 @@ class ConcurrencyLimiterTest {
     void noQueueOrNoWaitMeansNoWaiting() {
         ConcurrencyLimiter noQueue = bulkhead(1, 0, QueueOrder.FIFO);
         noQueue.tryAcquire(1);
-        assertThat(noQueue.acquireAsync(1, SECOND).join().granted()).isFalse();
+        assertThat(done(noQueue.acquireAsync(1, SECOND)).granted()).isFalse();
         assertThat(noQueue.acquire(1, SECOND).granted()).isFalse();
         ConcurrencyLimiter queue = bulkhead(1, 3, QueueOrder.FIFO);
         queue.tryAcquire(1);
@@ -295,13 +317,13 @@ class ConcurrencyLimiterTest {
         ConcurrencyLimiter limiter = bulkhead(1, 1, QueueOrder.FIFO);
         Permit held = limiter.tryAcquire(1);
         CompletableFuture<Permit> waiting = limiter.acquireAsync(1, Duration.ofMillis(100));
-        assertThat(limiter.acquireAsync(1, SECOND).join().granted()).as("queue full").isFalse();
+        assertThat(done(limiter.acquireAsync(1, SECOND)).granted()).as("queue full").isFalse();
         clock.advance(Duration.ofMillis(99));
         assertThat(waiting).isNotDone();
         clock.advance(Duration.ofMillis(1));
         assertThat(waiting).isDone();
-        assertThat(waiting.join().granted()).isFalse();
-        assertThat(waiting.join().retryAfterNanos()).isEqualTo(1L);
+        assertThat(done(waiting).granted()).isFalse();
+        assertThat(done(waiting).retryAfterNanos()).isEqualTo(1L);
         assertThat(limiter.queueLength()).isZero();
         assertThat(clock.pendingTasks()).isZero();
 
@@ -309,7 +331,7 @@ class ConcurrencyLimiterTest {
         assertThat(next).as("the slot is free again").isNotDone();
         assertThat(limiter.queueLength()).isEqualTo(1);
         held.close();
-        assertThat(next.join().granted()).isTrue();
+        assertThat(done(next).granted()).isTrue();
         assertThat(limiter.availablePermits()).isZero();
     }
 
@@ -321,8 +343,8 @@ class ConcurrencyLimiterTest {
         CompletableFuture<Permit> small = limiter.acquireAsync(1, SECOND);
         assertThat(small).isNotDone();
         clock.advance(Duration.ofMillis(10));
-        assertThat(large.join().granted()).isFalse();
-        assertThat(small.join().granted()).isTrue();
+        assertThat(done(large).granted()).isFalse();
+        assertThat(done(small).granted()).isTrue();
         assertThat(limiter.availablePermits()).isZero();
         two.close();
         assertThat(limiter.availablePermits()).isEqualTo(2);
@@ -340,13 +362,29 @@ class ConcurrencyLimiterTest {
         CompletableFuture<Permit> next = limiter.acquireAsync(1, SECOND);
         assertThat(next).as("the slot is free again").isNotDone();
         held.close();
-        Permit granted = next.join();
+        Permit granted = done(next);
         assertThat(granted.granted()).isTrue();
         granted.close();
         assertThat(limiter.availablePermits()).isEqualTo(1);
         assertThat(limiter.inFlight()).isZero();
         clock.advance(Duration.ofSeconds(2));
         assertThat(limiter.availablePermits()).isEqualTo(1);
+    }
+
+    @Test
+    void cancellingALargeHeadLetsTheWaitersBehindItThrough() {
+        ConcurrencyLimiter limiter = bulkhead(3, 4, QueueOrder.FIFO);
+        Permit two = limiter.tryAcquire(2);
+        CompletableFuture<Permit> large = limiter.acquireAsync(3, SECOND);
+        CompletableFuture<Permit> small = limiter.acquireAsync(1, SECOND);
+        assertThat(small).isNotDone();
+        large.cancel(false);
+        assertThat(done(small).granted()).isTrue();
+        assertThat(limiter.availablePermits()).isZero();
+        assertThat(limiter.queueLength()).isZero();
+        two.close();
+        done(small).close();
+        assertThat(limiter.availablePermits()).isEqualTo(3);
     }
 
     @Test
@@ -372,12 +410,12 @@ class ConcurrencyLimiterTest {
         first.thenRun(() -> cancelled.set(second.cancel(false)));
         both.close();
         assertThat(cancelled.get()).isTrue();
-        assertThat(first.join().granted()).isTrue();
+        assertThat(done(first).granted()).isTrue();
         assertThat(second).isCancelled();
         assertThat(limiter.inFlight()).isEqualTo(1);
         assertThat(limiter.availablePermits()).isEqualTo(1);
         assertThat(limiter.queueLength()).isZero();
-        first.join().close();
+        done(first).close();
         assertThat(limiter.availablePermits()).isEqualTo(2);
     }
 
@@ -389,7 +427,7 @@ class ConcurrencyLimiterTest {
         held.close();
         assertThat(waiting.cancel(false)).isFalse();
         assertThat(limiter.inFlight()).isEqualTo(1);
-        waiting.join().close();
+        done(waiting).close();
         assertThat(limiter.availablePermits()).isEqualTo(1);
     }
 
@@ -453,7 +491,7 @@ class ConcurrencyLimiterTest {
         Permit b = limiter.tryAcquire(1);
         CompletableFuture<Permit> waiting = limiter.acquireAsync(1, SECOND);
         limiter.reconfigure(new Concurrency(3, 4, QueueOrder.FIFO));
-        assertThat(waiting.join().granted()).isTrue();
+        assertThat(done(waiting).granted()).isTrue();
         assertThat(limiter.spec().limit()).isEqualTo(3);
 
         limiter.reconfigure(new Concurrency(1, 4, QueueOrder.FIFO));
@@ -462,7 +500,7 @@ class ConcurrencyLimiterTest {
         a.close();
         b.close();
         assertThat(limiter.tryAcquire(1).granted()).as("still one in flight").isFalse();
-        waiting.join().close();
+        done(waiting).close();
         Permit only = limiter.tryAcquire(1);
         assertThat(only.granted()).isTrue();
         assertThat(only.limit()).isEqualTo(1);
@@ -475,14 +513,20 @@ class ConcurrencyLimiterTest {
         CompletableFuture<Permit> large = limiter.acquireAsync(4, SECOND);
         CompletableFuture<Permit> small = limiter.acquireAsync(1, SECOND);
         limiter.reconfigure(new Concurrency(3, 4, QueueOrder.FIFO));
-        assertThat(large.join().never()).isTrue();
-        assertThat(small.join().granted()).isTrue();
+        assertThat(done(large).never()).isTrue();
+        assertThat(done(small).granted()).isTrue();
         assertThat(limiter.queueLength()).isZero();
         assertThat(clock.pendingTasks()).isZero();
         held.close();
         assertThat(limiter.availablePermits()).isEqualTo(2);
         assertThatThrownBy(() -> limiter.reconfigure(new Concurrency(3, 4, QueueOrder.LIFO)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("order");
+    }
+
+    /** The outcome of a future that must be complete by now; fails at once instead of hanging if it is not. */
+    private static Permit done(CompletableFuture<Permit> future) {
+        assertThat(future).isDone();
+        return future.join();
     }
 
     /** Waits (in real time, bounded) until a blocked caller's waiter is counted and its timeout scheduled. */
