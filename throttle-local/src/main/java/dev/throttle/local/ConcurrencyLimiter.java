@@ -176,7 +176,15 @@ public final class ConcurrencyLimiter implements Limiter {
         ConcurrencyWaiter waiter = new ConcurrencyWaiter(permits, priority, arrivals.getAndIncrement());
         // Any completion not made here (cancel, a user's complete or orTimeout) withdraws the waiter.
         waiter.future.whenComplete((permit, failure) -> withdraw(waiter));
-        waiter.timeout = scheduler.schedule(() -> timeOut(waiter), maxWaitNanos);
+        try {
+            waiter.timeout = scheduler.schedule(() -> timeOut(waiter), maxWaitNanos);
+        } catch (RuntimeException | Error rejected) {
+            // Not queued yet: only its slot in the count must be given back.
+            if (waiter.decide(ConcurrencyWaiter.CANCELLED)) {
+                QUEUED.getAndAdd(this, -1);
+            }
+            throw rejected;
+        }
         queue.add(waiter);
         if (waiter.state() != ConcurrencyWaiter.WAITING) {
             queue.remove(waiter); // its timeout fired before it was queued
