@@ -1,6 +1,7 @@
 package dev.throttle.local;
 
 import dev.throttle.Arguments;
+import dev.throttle.Concurrency;
 import dev.throttle.Engine;
 import dev.throttle.FixedWindow;
 import dev.throttle.KeyedLimiter;
@@ -74,6 +75,9 @@ public final class LocalEngine implements Engine {
     public Limiter limiter(String name, LimitSpec spec) {
         requireName(name);
         Arguments.requireNonNull("spec", spec);
+        if (spec instanceof Concurrency) {
+            return new ConcurrencyLimiter(name, (Concurrency) spec, ticker, scheduler);
+        }
         RateLimiter limiter = rateLimiterOrNull(name, spec);
         if (limiter == null) {
             throw new IllegalArgumentException("spec = " + spec + " is not supported by the local engine");

@@ -1,0 +1,393 @@
+package dev.throttle.local;
+
+import dev.throttle.Arguments;
+import dev.throttle.Concurrency;
+import dev.throttle.Limiter;
+import dev.throttle.Permit;
+import dev.throttle.Ticker;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A bulkhead: at most {@code limit} permits held at once, for the {@link Concurrency} spec. A permit is held from
+ * its grant until {@link Permit#close()}; a request for {@code n} permits holds {@code n}.
+ *
+ * <p>Requests that may wait queue, at most {@code maxQueue} of them, and are served in the spec's order: FIFO, LIFO,
+ * or by priority ({@link #acquireAsync(long, Duration, int)}: higher first, FIFO among equals). The first waiter in
+ * that order is served first even when a smaller one behind it would fit, so large requests are never starved; and
+ * {@link #tryAcquire(long)} never takes permits while anyone waits.
+ *
+ * <p>Everything is lock-free. The permits in use are one word, taken and given back by CAS. Waiters sit in a
+ * lock-free ordered set; whoever frees permits, queues a waiter or withdraws one then serves the queue: it takes the
+ * head's permits by CAS, then decides the head's fate by one CAS on the waiter's own state
+ * ({@link ConcurrencyWaiter}), which the waiter's timeout and cancellation race for too. The loser of that race gives
+ * back what it took, so a permit is never lost or counted twice. Futures are completed after the queue has been
+ * served, so user callbacks never run in the middle of it; a future found cancelled after its grant gives its
+ * permits back.
+ *
+ * <p>A refusal's {@link Permit#retryAfterNanos()} is 1 nanosecond: a bulkhead cannot know when a permit will be
+ * released, so it means "retry when a permit is released" (or wait with {@link #acquire(long, Duration)}); it is
+ * {@link Permit#NEVER} only for a request above the limit.
+ */
+public final class ConcurrencyLimiter implements Limiter {
+
+    /** The retry time of a refusal: unknown, as soon as a permit is released. */
+    private static final long RETRY_WHEN_RELEASED = 1L;
+
+    private static final VarHandle IN_USE;
+    private static final VarHandle QUEUED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            IN_USE = lookup.findVarHandle(ConcurrencyLimiter.class, "inUse", long.class);
+            QUEUED = lookup.findVarHandle(ConcurrencyLimiter.class, "queued", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    private final Scheduler scheduler;
+    private final ConcurrentSkipListSet<ConcurrencyWaiter> queue;
+    private final AtomicLong arrivals = new AtomicLong();
+    private volatile Concurrency spec;
+    /** Permits held by granted, unclosed permits (more than the limit only after the limit was lowered). */
+    @SuppressWarnings("unused") // accessed through IN_USE
+    private volatile long inUse;
+    /**
+     * Waiters still undecided. Counted before a waiter enters the queue and uncounted by whoever decides it, so it
+     * bounds the queue exactly and tells the fast path, in one read, whether it would barge past someone.
+     */
+    @SuppressWarnings("unused") // accessed through QUEUED
+    private volatile int queued;
+
+    /**
+     * Creates a bulkhead.
+     *
+     * @param name the limiter's name
+     * @param spec the limit, queue bound and queue order
+     * @param ticker the engine's clock; a bulkhead's decisions do not depend on time, so it is only checked
+     * @param scheduler where waiters' timeouts run
+     * @throws IllegalArgumentException if an argument is null
+     */
+    ConcurrencyLimiter(String name, Concurrency spec, Ticker ticker, Scheduler scheduler) {
+        this.name = Arguments.requireNonNull("name", name);
+        this.spec = Arguments.requireNonNull("spec", spec);
+        Arguments.requireNonNull("ticker", ticker);
+        this.scheduler = Arguments.requireNonNull("scheduler", scheduler);
+        this.queue = new ConcurrentSkipListSet<>(ConcurrencyWaiter.servingOrder(spec.order()));
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Concurrency spec() {
+        return spec;
+    }
+
+    /**
+     * Takes permits if they are free and nobody waits for them; never waits.
+     *
+     * @param permits how many, from 1 up to the limit
+     * @return the decision; a refusal's retry time is 1 ns, meaning "when a permit is released"
+     * @throws IllegalArgumentException if {@code permits} is not in {@code [1, limit]}
+     */
+    @Override
+    public Permit tryAcquire(long permits) {
+        long limit = spec.limit();
+        Arguments.requirePermits(permits, limit);
+        if (queued == 0 && tryReserve(permits, limit)) {
+            return granted(permits);
+        }
+        return refused(permits, permits > spec.limit() ? Permit.NEVER : RETRY_WHEN_RELEASED);
+    }
+
+    @Override
+    public Permit acquire(long permits, Duration maxWait) {
+        return acquire(permits, maxWait, 0);
+    }
+
+    /**
+     * Asks for permits, waiting up to {@code maxWait} in the queue at a given priority. If the waiting thread is
+     * interrupted, the request is withdrawn, the interrupt flag is set again and a refused permit is returned (or
+     * the granted one, if the grant came first).
+     *
+     * @param permits how many, from 1 up to the limit
+     * @param maxWait how long to wait at most; zero means do not wait
+     * @param priority the waiter's priority, higher served first; only the {@code PRIORITY} order uses it
+     * @return the decision
+     * @throws IllegalArgumentException if {@code permits} is not in {@code [1, limit]} or {@code maxWait} is null,
+     *     negative or longer than {@link Arguments#MAX_DURATION}
+     */
+    public Permit acquire(long permits, Duration maxWait, int priority) {
+        CompletableFuture<Permit> pending = acquireAsync(permits, maxWait, priority);
+        try {
+            return pending.get();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            if (pending.cancel(false)) {
+                return refused(permits, RETRY_WHEN_RELEASED);
+            }
+            return pending.join(); // the grant won the race: the caller owns the permit
+        } catch (ExecutionException | CancellationException unexpected) {
+            throw new IllegalStateException("acquisition on " + name + " failed", unexpected);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
+        return acquireAsync(permits, maxWait, 0);
+    }
+
+    /**
+     * Asks for permits, queueing at a given priority if they are not free; no thread is parked while waiting. The
+     * future completes with a granted permit, or with a refused one when the queue is full, when {@code maxWait} is
+     * zero, or when {@code maxWait} elapses. Cancelling it withdraws the request; a permit granted to a future that
+     * turns out cancelled is given back.
+     *
+     * @param permits how many, from 1 up to the limit
+     * @param maxWait how long to wait at most; zero means do not wait
+     * @param priority the waiter's priority, higher served first; only the {@code PRIORITY} order uses it
+     * @return a future decision; it never completes exceptionally except when cancelled
+     * @throws IllegalArgumentException if {@code permits} is not in {@code [1, limit]} or {@code maxWait} is null,
+     *     negative or longer than {@link Arguments#MAX_DURATION}
+     */
+    public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait, int priority) {
+        long maxWaitNanos = Arguments.waitNanos("maxWait", maxWait);
+        Concurrency current = spec;
+        Arguments.requirePermits(permits, current.limit());
+        if (queued == 0 && tryReserve(permits, current.limit())) {
+            return CompletableFuture.completedFuture(granted(permits));
+        }
+        if (maxWaitNanos == 0L || !enterQueue(current.maxQueue())) {
+            return CompletableFuture.completedFuture(refused(permits, RETRY_WHEN_RELEASED));
+        }
+        ConcurrencyWaiter waiter = new ConcurrencyWaiter(permits, priority, arrivals.getAndIncrement());
+        // Any completion not made here (cancel, a user's complete or orTimeout) withdraws the waiter.
+        waiter.future.whenComplete((permit, failure) -> withdraw(waiter));
+        try {
+            waiter.timeout = scheduler.schedule(() -> timeOut(waiter), maxWaitNanos);
+        } catch (RuntimeException | Error rejected) {
+            // Not queued yet: only its slot in the count must be given back.
+            if (waiter.decide(ConcurrencyWaiter.CANCELLED)) {
+                QUEUED.getAndAdd(this, -1);
+            }
+            throw rejected;
+        }
+        queue.add(waiter);
+        if (waiter.state() != ConcurrencyWaiter.WAITING) {
+            queue.remove(waiter); // its timeout fired before it was queued
+        }
+        // Permits may have been released between the failed attempt and the queueing, with nobody yet to serve.
+        serveWaiters();
+        return waiter.future;
+    }
+
+    /**
+     * Free permits: the limit minus the permits held, or zero if the limit was lowered below them.
+     *
+     * @return zero or more
+     */
+    @Override
+    public long availablePermits() {
+        return Math.max(0L, spec.limit() - inUse);
+    }
+
+    /**
+     * Requests waiting in the queue, for metrics.
+     *
+     * @return zero up to the spec's {@code maxQueue}
+     */
+    public int queueLength() {
+        return queued;
+    }
+
+    /**
+     * Permits held now by granted, unclosed permits, for metrics.
+     *
+     * @return zero or more; above the limit only while a lowered limit drains
+     */
+    public long inFlight() {
+        return inUse;
+    }
+
+    /**
+     * Changes the limit and queue bound live. Raising the limit serves waiters at once; lowering it takes nothing
+     * back, permits in flight drain as they are closed, and waiters asking for more than the new limit are refused
+     * with {@link Permit#NEVER}. A lower {@code maxQueue} keeps those already waiting.
+     *
+     * @param newSpec the new spec, with the same queue order
+     * @throws IllegalArgumentException if the spec is null or changes the queue order (the queue is sorted by it)
+     */
+    void reconfigure(Concurrency newSpec) {
+        Arguments.requireNonNull("spec", newSpec);
+        Concurrency.QueueOrder order = spec.order();
+        if (newSpec.order() != order) {
+            throw new IllegalArgumentException("order = " + newSpec.order() + " differs from the current order "
+                    + order + "; the queue order cannot change live");
+        }
+        spec = newSpec;
+        serveWaiters();
+    }
+
+    /** Gives permits back and serves the waiters they may let through. Called by permits, once per permit. */
+    void release(long permits) {
+        IN_USE.getAndAdd(this, -permits);
+        if (queued > 0) {
+            serveWaiters();
+        }
+    }
+
+    /** Takes permits by CAS if they fit under the limit. */
+    private boolean tryReserve(long permits, long limit) {
+        for (;;) {
+            long current = (long) IN_USE.getVolatile(this);
+            if (current + permits > limit) {
+                return false;
+            }
+            if (IN_USE.compareAndSet(this, current, current + permits)) {
+                return true;
+            }
+        }
+    }
+
+    /** Counts a new waiter if the queue has room. */
+    private boolean enterQueue(int maxQueue) {
+        for (;;) {
+            int current = (int) QUEUED.getVolatile(this);
+            if (current >= maxQueue) {
+                return false;
+            }
+            if (QUEUED.compareAndSet(this, current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Takes a decided waiter out of the count and the queue; only the thread that decided it calls this. */
+    private void leaveQueue(ConcurrencyWaiter waiter) {
+        QUEUED.getAndAdd(this, -1);
+        queue.remove(waiter);
+    }
+
+    /**
+     * Serves waiters in order while the head's permits fit. Every change that could let a waiter through (a
+     * release, a new waiter, a withdrawn head, a raised limit) is followed by a call, and this reads the state after
+     * that change, so no waiter is left waiting behind free permits. Concurrent calls are safe: they race only
+     * through CASes, and a call that takes permits for a head it then fails to decide gives them back and goes on,
+     * so a concurrent call that stopped because of those permits loses nothing.
+     */
+    private void serveWaiters() {
+        ConcurrencyWaiter first = null;
+        ConcurrencyWaiter last = null;
+        for (;;) {
+            ConcurrencyWaiter head = head();
+            if (head == null) {
+                break;
+            }
+            if (head.state() != ConcurrencyWaiter.WAITING) {
+                queue.remove(head); // decided by another thread that has not removed it yet
+                continue;
+            }
+            long limit = spec.limit();
+            int outcome;
+            if (head.permits > limit) {
+                outcome = ConcurrencyWaiter.REFUSED;
+            } else if (tryReserve(head.permits, limit)) {
+                outcome = ConcurrencyWaiter.GRANTED;
+            } else {
+                break; // the head blocks those behind it: no starvation of large requests
+            }
+            if (head.decide(outcome)) {
+                leaveQueue(head);
+                if (last == null) {
+                    first = head;
+                } else {
+                    last.nextResolved = head;
+                }
+                last = head;
+            } else if (outcome == ConcurrencyWaiter.GRANTED) {
+                IN_USE.getAndAdd(this, -head.permits); // it timed out or was cancelled meanwhile
+            }
+        }
+        complete(first);
+    }
+
+    /** Completes the waiters one pass decided, outside of it, since completing runs the callers' callbacks. */
+    private void complete(ConcurrencyWaiter first) {
+        ConcurrencyWaiter waiter = first;
+        while (waiter != null) {
+            ConcurrencyWaiter next = waiter.nextResolved;
+            waiter.nextResolved = null;
+            waiter.cancelTimeout();
+            if (waiter.state() == ConcurrencyWaiter.GRANTED) {
+                if (!waiter.future.complete(granted(waiter.permits))) {
+                    release(waiter.permits); // cancelled between its grant and now: nobody will close it
+                }
+            } else {
+                waiter.future.complete(refused(waiter.permits, Permit.NEVER));
+            }
+            waiter = next;
+        }
+    }
+
+    /** The waiter's timeout task: refuses it unless it was decided already. */
+    private void timeOut(ConcurrencyWaiter waiter) {
+        if (waiter.decide(ConcurrencyWaiter.TIMED_OUT)) {
+            leaveQueue(waiter);
+            serveWaiters(); // a head that times out may have blocked smaller waiters behind it
+            waiter.future.complete(refused(waiter.permits, RETRY_WHEN_RELEASED));
+        }
+    }
+
+    /** Runs on any completion of a waiter's future: withdraws the waiter unless it was decided already. */
+    private void withdraw(ConcurrencyWaiter waiter) {
+        if (waiter.decide(ConcurrencyWaiter.CANCELLED)) {
+            waiter.cancelTimeout();
+            leaveQueue(waiter);
+            serveWaiters();
+        }
+    }
+
+    /** The first waiter in serving order, or null. */
+    private ConcurrencyWaiter head() {
+        if (queue.isEmpty()) {
+            return null;
+        }
+        try {
+            return queue.first();
+        } catch (NoSuchElementException emptiedMeanwhile) {
+            return null;
+        }
+    }
+
+    private Permit granted(long permits) {
+        Concurrency current = spec;
+        return new ConcurrencyPermit(this, true, permits, 0L, Math.max(0L, current.limit() - inUse),
+                current.limit());
+    }
+
+    private Permit refused(long permits, long retryAfterNanos) {
+        Concurrency current = spec;
+        return new ConcurrencyPermit(this, false, permits, retryAfterNanos, Math.max(0L, current.limit() - inUse),
+                current.limit());
+    }
+
+    @Override
+    public String toString() {
+        Concurrency current = spec;
+        return "ConcurrencyLimiter[" + name + ": " + inUse + "/" + current.limit() + " in use, " + queued
+                + " waiting (" + current.order() + ", max " + current.maxQueue() + ")]";
+    }
+}
