@@ -106,11 +106,14 @@ public interface Permit extends AutoCloseable {
 
     /**
      * Reconciles the permits this grant was estimated at with those actually used. Using fewer gives the
-     * difference back; using more takes the extra from the limiter even if that puts it into debt (later requests
-     * wait for it). Can be called once; a refused permit ignores it.
+     * difference back; for a rate limiter, using more takes the extra from the limiter even if that puts it into
+     * debt (later requests wait for it). A concurrency permit cannot grow: it holds what it was granted. Can be
+     * called once; a refused permit ignores it.
      *
-     * @param actualPermits the permits actually used, zero or more
-     * @throws IllegalArgumentException if {@code actualPermits} is negative
+     * @param actualPermits the permits actually used, zero or more (at most {@link #permits()} for a concurrency
+     *     permit)
+     * @throws IllegalArgumentException if {@code actualPermits} is negative, or above the permits held by a
+     *     concurrency permit
      * @throws IllegalStateException if the permit was already settled
      */
     void settle(long actualPermits);

@@ -46,8 +46,8 @@ class LocalKeyedLimiterTest {
     }
 
     private LocalKeyedLimiter<Object> concurrencyKeyed(long limit, Duration grace) {
-        return new LocalKeyedLimiter<>("pool", Concurrency.of(limit), KeyedOptions.defaults().withIdleGrace(grace),
-                clock, FakeConcurrencyLimiter::new);
+        return (LocalKeyedLimiter<Object>) engine.<Object>keyed("pool", Concurrency.of(limit, 16),
+                KeyedOptions.defaults().withIdleGrace(grace));
     }
 
     @Test
