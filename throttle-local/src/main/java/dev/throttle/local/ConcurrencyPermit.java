@@ -10,74 +10,30 @@ import java.lang.invoke.VarHandle;
  * back exactly once: the slots it still holds live in one word that {@link #close()} swaps to {@link #CLOSED} and
  * {@link #settle(long)} lowers by CAS, so a racing close and settle never give back more than was taken.
  */
-final class ConcurrencyPermit implements Permit {
+final class ConcurrencyPermit extends DecidedPermit {
 
     /** The value of {@link #held} once closed; refused permits start closed. */
     private static final long CLOSED = -1L;
 
     private static final VarHandle HELD;
-    private static final VarHandle SETTLED;
 
     static {
         try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            HELD = lookup.findVarHandle(ConcurrencyPermit.class, "held", long.class);
-            SETTLED = lookup.findVarHandle(ConcurrencyPermit.class, "settled", boolean.class);
+            HELD = MethodHandles.lookup().findVarHandle(ConcurrencyPermit.class, "held", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private final ConcurrencyLimiter limiter;
-    private final boolean granted;
-    private final long permits;
-    private final long retryAfterNanos;
-    private final long remaining;
-    private final long limit;
     @SuppressWarnings("unused") // accessed through HELD
     private volatile long held;
-    @SuppressWarnings("unused") // accessed through SETTLED
-    private volatile boolean settled;
 
     ConcurrencyPermit(ConcurrencyLimiter limiter, boolean granted, long permits, long retryAfterNanos,
             long remaining, long limit) {
+        super(limiter.name(), granted, permits, retryAfterNanos, remaining, limit);
         this.limiter = limiter;
-        this.granted = granted;
-        this.permits = permits;
-        this.retryAfterNanos = retryAfterNanos;
-        this.remaining = remaining;
-        this.limit = limit;
         this.held = granted ? permits : CLOSED;
-    }
-
-    @Override
-    public boolean granted() {
-        return granted;
-    }
-
-    @Override
-    public long permits() {
-        return permits;
-    }
-
-    @Override
-    public long retryAfterNanos() {
-        return retryAfterNanos;
-    }
-
-    @Override
-    public long remaining() {
-        return remaining;
-    }
-
-    @Override
-    public long limit() {
-        return limit;
-    }
-
-    @Override
-    public String limiter() {
-        return limiter.name();
     }
 
     @Override
@@ -104,13 +60,11 @@ final class ConcurrencyPermit implements Permit {
      */
     @Override
     public void settle(long actualPermits) {
-        Arguments.requireNonNegative("actualPermits", actualPermits);
-        if (!granted) {
-            return;
+        if (granted()) {
+            Arguments.requireInRange("actualPermits", actualPermits, 0L, permits());
         }
-        Arguments.requireInRange("actualPermits", actualPermits, 0L, permits);
-        if (!SETTLED.compareAndSet(this, false, true)) {
-            throw new IllegalStateException("permit of " + limiter.name() + " already settled");
+        if (!claimSettle(actualPermits)) {
+            return;
         }
         for (;;) {
             long current = (long) HELD.getVolatile(this);
@@ -127,10 +81,7 @@ final class ConcurrencyPermit implements Permit {
     }
 
     @Override
-    public String toString() {
-        return granted
-                ? "Permit[" + limiter.name() + ": granted " + permits + ", remaining " + remaining + "/" + limit + "]"
-                : "Permit[" + limiter.name() + ": refused " + permits + ", retry "
-                        + (retryAfterNanos == NEVER ? "never" : "when a permit is released") + "]";
+    String retryText() {
+        return retryAfterNanos() == NEVER ? "never" : "when a permit is released";
     }
 }
