@@ -1,5 +1,5 @@
 /**
- * The Redis engine: the throttle specs enforced atomically in Redis by Lua scripts, through Lettuce. Not built yet;
- * the module exists so the build has its final shape.
+ * The Redis engine: the throttle rate specs enforced atomically in Redis by Lua scripts, through Lettuce. Start at
+ * {@link dev.throttle.redis.RedisEngine}.
  */
 package dev.throttle.redis;

@@ -1,0 +1,263 @@
+package dev.throttle.redis;
+
+import dev.throttle.Arguments;
+import dev.throttle.Engine;
+import dev.throttle.KeyedLimiter;
+import dev.throttle.LimitSpec;
+import dev.throttle.Limiter;
+import dev.throttle.RateLimiter;
+import dev.throttle.Ticker;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The Redis engine: every rate spec enforced atomically in Redis by a Lua script, shared by every JVM that uses the
+ * same server and key prefix.
+ *
+ * <pre>{@code
+ * RedisClient client = RedisClient.create();
+ * try (RedisEngine engine = RedisEngine.builder(client, RedisURI.create("redis://localhost")).build()) {
+ *     RateLimiter api = engine.rateLimiter("api", TokenBucket.of(10, Rate.perSecond(100)));
+ *     if (api.allow()) { ... }
+ * }
+ * }</pre>
+ *
+ * <p><b>One round trip.</b> A decision is exactly one EVALSHA on one shared, thread-safe connection; scripts are
+ * loaded when the engine is built and reloaded transparently after a NOSCRIPT error (a restart, a failover).
+ *
+ * <p><b>Time.</b> By default the Redis server's clock (TIME inside the script), so client clocks are never trusted:
+ * the scripts count whole microseconds, and periods are rounded up to whole microseconds; decisions equal the local
+ * engine's when intervals and windows are whole microseconds. With {@link Builder#ticker(Ticker)} the client's
+ * ticker is used instead (client-time mode, in nanoseconds; every client must then share the ticker's origin, and
+ * readings must stay below 2^52).
+ *
+ * <p><b>Keys.</b> {@code prefix + "{" + tag + "}" + suffix}: the tag is the limiter's name, or the SHA-256 (hex) of
+ * its UTF-8 bytes when the name is longer than 200 characters or contains a brace, so every key of one limiter lies
+ * in one cluster slot whatever the name. Names and values reach the scripts only as KEYS and ARGV. Every key written
+ * expires when its state has returned to rest (at least after {@link Builder#minExpiry(Duration)}).
+ *
+ * <p>Standalone and Sentinel servers are reached through the {@link RedisURI}. Not implemented yet: Cluster, failure
+ * policies, concurrency limits, keyed limiters, settling permits.
+ */
+public final class RedisEngine implements Engine, AutoCloseable {
+
+    private final StatefulRedisConnection<String, String> connection;
+    private final boolean ownsConnection;
+    private final String prefix;
+    private final Timebase timebase;
+    private final Ticker waitClock;
+    private final Delayer delayer;
+    private final long minExpiryMillis;
+    private final ScriptRunner runner;
+
+    private RedisEngine(Builder builder) {
+        this.ownsConnection = builder.connection == null;
+        this.connection = ownsConnection
+                ? builder.client.connect(StringCodec.UTF8, builder.uri)
+                : builder.connection;
+        this.prefix = builder.prefix;
+        this.timebase = builder.ticker == null ? Timebase.server() : Timebase.client(builder.ticker);
+        this.waitClock = builder.ticker == null ? Ticker.system() : builder.ticker;
+        this.delayer = builder.delayer;
+        this.minExpiryMillis = builder.minExpiryMillis;
+        this.runner = new ScriptRunner(connection.async(), builder.commandTimeout);
+        runner.preload();
+    }
+
+    /**
+     * A builder on a client and the server's address; the engine opens one connection, and closes it on
+     * {@link #close()}.
+     *
+     * @param client the Lettuce client (owned by the caller)
+     * @param uri the server: standalone, or Sentinel
+     * @return a new builder
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static Builder builder(RedisClient client, RedisURI uri) {
+        return new Builder(Arguments.requireNonNull("client", client), Arguments.requireNonNull("uri", uri), null);
+    }
+
+    /**
+     * A builder on an open connection, shared with the caller, who closes it.
+     *
+     * @param connection a connection with string keys and values
+     * @return a new builder
+     * @throws IllegalArgumentException if the connection is null
+     */
+    public static Builder builder(StatefulRedisConnection<String, String> connection) {
+        return new Builder(null, null, Arguments.requireNonNull("connection", connection));
+    }
+
+    @Override
+    public Limiter limiter(String name, LimitSpec spec) {
+        return rateLimiter(name, spec);
+    }
+
+    /**
+     * Creates a rate limiter whose state lives in Redis under this engine's prefix and the name. Limiters of the
+     * same name and algorithm share their state, in this JVM and every other.
+     *
+     * @param name the limiter's name, the base of its keys
+     * @param spec a rate spec: fixed window, sliding log, sliding window, token bucket or leaky bucket
+     * @return the limiter
+     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, not a rate spec, or too
+     *     large for the scripts' exact arithmetic
+     */
+    public RateLimiter rateLimiter(String name, LimitSpec spec) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("name must not be null or empty");
+        }
+        Arguments.requireNonNull("spec", spec);
+        return new RedisRateLimiter(name, spec, Plan.of(prefix, name, spec, timebase), this);
+    }
+
+    /**
+     * Not implemented yet.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public <K> KeyedLimiter<K> keyed(String name, LimitSpec spec) {
+        throw new UnsupportedOperationException("keyed limiters are not implemented by the Redis engine yet");
+    }
+
+    /** Closes the connection if the engine opened it; limiters must not be used afterwards. */
+    @Override
+    public void close() {
+        if (ownsConnection) {
+            connection.close();
+        }
+    }
+
+    Timebase timebase() {
+        return timebase;
+    }
+
+    Ticker waitClock() {
+        return waitClock;
+    }
+
+    Delayer delayer() {
+        return delayer;
+    }
+
+    long minExpiryMillis() {
+        return minExpiryMillis;
+    }
+
+    ScriptRunner runner() {
+        return runner;
+    }
+
+    /** Builds a {@link RedisEngine}. */
+    public static final class Builder {
+        private final RedisClient client;
+        private final RedisURI uri;
+        private final StatefulRedisConnection<String, String> connection;
+        private String prefix = "throttle:";
+        private Ticker ticker;
+        private Duration commandTimeout = Duration.ofSeconds(1);
+        private Delayer delayer = Delayer.shared();
+        private long minExpiryMillis = 1L;
+
+        private Builder(RedisClient client, RedisURI uri, StatefulRedisConnection<String, String> connection) {
+            this.client = client;
+            this.uri = uri;
+            this.connection = connection;
+        }
+
+        /**
+         * Sets the prefix of every key (default {@code "throttle:"}).
+         *
+         * @param prefix the prefix; may be empty, must not contain braces (they would change the cluster hash tag)
+         * @return this builder
+         * @throws IllegalArgumentException if the prefix is null or contains a brace
+         */
+        public Builder keyPrefix(String prefix) {
+            Arguments.requireNonNull("prefix", prefix);
+            if (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
+                throw new IllegalArgumentException("prefix = " + prefix + " must not contain '{' or '}'");
+            }
+            this.prefix = prefix;
+            return this;
+        }
+
+        /**
+         * Decides on this ticker's time instead of the server's (client-time mode). Every client of the same keys
+         * must read the same clock; readings must lie in {@code [0, 2^52]} nanoseconds.
+         *
+         * @param ticker the ticker
+         * @return this builder
+         * @throws IllegalArgumentException if the ticker is null
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Arguments.requireNonNull("ticker", ticker);
+            return this;
+        }
+
+        /**
+         * Sets how long a decision may take before it fails (default 1 s).
+         *
+         * @param timeout from 1 ns to {@link Arguments#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if the timeout is null or out of range
+         */
+        public Builder commandTimeout(Duration timeout) {
+            Arguments.periodNanos("timeout", timeout);
+            this.commandTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets what waiting acquisitions wait on (default {@link Delayer#shared()}).
+         *
+         * @param delayer the delayer
+         * @return this builder
+         * @throws IllegalArgumentException if the delayer is null
+         */
+        public Builder delayer(Delayer delayer) {
+            this.delayer = Arguments.requireNonNull("delayer", delayer);
+            return this;
+        }
+
+        /**
+         * Waiting acquisitions wait on this executor (owned by the caller).
+         *
+         * @param executor the executor
+         * @return this builder
+         * @throws IllegalArgumentException if the executor is null
+         */
+        public Builder scheduler(ScheduledExecutorService executor) {
+            this.delayer = Delayer.of(executor);
+            return this;
+        }
+
+        /**
+         * Sets the least expiry of a written key (default 1 ms). Keys expire in real time; a client-time ticker
+         * that runs slower than real time (a manual test clock) needs a floor so state outlives its gaps. Expiry
+         * only collects state at rest, so a longer one never changes a decision.
+         *
+         * @param expiry from 1 ms to {@link Arguments#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if the expiry is null or out of range
+         */
+        public Builder minExpiry(Duration expiry) {
+            long nanos = Arguments.toNanos("minExpiry", expiry, 1_000_000L, Arguments.MAX_DURATION_NANOS);
+            this.minExpiryMillis = nanos / 1_000_000L;
+            return this;
+        }
+
+        /**
+         * Builds the engine, opening its connection if it was given a client.
+         *
+         * @return the engine
+         */
+        public RedisEngine build() {
+            return new RedisEngine(this);
+        }
+    }
+}

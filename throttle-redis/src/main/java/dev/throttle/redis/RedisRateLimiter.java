@@ -1,0 +1,223 @@
+package dev.throttle.redis;
+
+import dev.throttle.Arguments;
+import dev.throttle.LimitSpec;
+import dev.throttle.Permit;
+import dev.throttle.RateLimiter;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A rate limiter whose state lives in Redis: each decision is one EVALSHA of the algorithm's script, which reads and
+ * updates the state atomically. Everything is asynchronous underneath: the synchronous calls wait on the
+ * asynchronous one, and a waiting acquisition holds no thread (it waits on the {@link Delayer} for its reserved slot,
+ * or to retry a refusal at its retry time, until its deadline).
+ *
+ * <p>If Redis fails or does not answer within the command timeout, the asynchronous call completes exceptionally and
+ * the synchronous ones throw the failure (failure policies are not implemented yet).
+ */
+final class RedisRateLimiter implements RateLimiter {
+
+    private final String name;
+    private final LimitSpec spec;
+    private final Plan plan;
+    private final RedisEngine engine;
+
+    RedisRateLimiter(String name, LimitSpec spec, Plan plan, RedisEngine engine) {
+        this.name = name;
+        this.spec = spec;
+        this.plan = plan;
+        this.engine = engine;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public LimitSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public boolean allow(long permits) {
+        return tryAcquire(permits).granted();
+    }
+
+    @Override
+    public Permit tryAcquire(long permits) {
+        Arguments.requirePermits(permits, spec.capacity());
+        return join(start(permits, 0L).result);
+    }
+
+    @Override
+    public Permit acquire(long permits, Duration maxWait) {
+        long maxWaitNanos = Arguments.waitNanos("maxWait", maxWait);
+        Arguments.requirePermits(permits, spec.capacity());
+        CompletableFuture<Permit> pending = start(permits, maxWaitNanos).result;
+        try {
+            return pending.get();
+        } catch (InterruptedException interrupted) {
+            // Withdraw: the cancel stops any retry; a slot already reserved in Redis is not given back yet.
+            Thread.currentThread().interrupt();
+            if (pending.cancel(false)) {
+                return new RedisPermit(name, false, permits, 0L, 0L, spec.capacity());
+            }
+            return pending.join();
+        } catch (ExecutionException failure) {
+            throw rethrow(failure.getCause());
+        } catch (CancellationException unexpected) {
+            throw new IllegalStateException("acquisition on " + name + " was cancelled", unexpected);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
+        long maxWaitNanos = Arguments.waitNanos("maxWait", maxWait);
+        Arguments.requirePermits(permits, spec.capacity());
+        return start(permits, maxWaitNanos).result;
+    }
+
+    @Override
+    public long availablePermits() {
+        return join(decide(0L, 0L))[2];
+    }
+
+    /** Starts an acquisition; its first decision is under way when this returns. */
+    Acquisition start(long permits, long maxWaitNanos) {
+        Acquisition acquisition = new Acquisition(permits, engine.waitClock().read() + maxWaitNanos);
+        acquisition.attempt();
+        return acquisition;
+    }
+
+    /** One round trip: the script's answer {@code {granted, wait or retry (clock units), remaining}}. */
+    private CompletableFuture<long[]> decide(long permits, long maxWaitNanos) {
+        Timebase time = engine.timebase();
+        String[] params = plan.params();
+        String[] args = new String[5 + params.length];
+        args[0] = time.nowArgument();
+        args[1] = Long.toString(time.unitsPerMilli());
+        args[2] = Long.toString(engine.minExpiryMillis());
+        args[3] = Long.toString(permits);
+        args[4] = Long.toString(time.waitUnits(maxWaitNanos));
+        System.arraycopy(params, 0, args, 5, params.length);
+        return engine.runner().run(plan.script(), plan.keys(), args);
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException failure) {
+            throw rethrow(failure.getCause());
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable failure) {
+        Throwable cause = ScriptRunner.unwrap(failure);
+        if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        throw new IllegalStateException("Redis decision failed", cause);
+    }
+
+    @Override
+    public String toString() {
+        return "RedisRateLimiter[" + name + ", " + spec + "]";
+    }
+
+    /**
+     * One acquisition: a decision, then either its answer, a wait for its reserved slot, or a retry at the refusal's
+     * retry time while that falls before the deadline.
+     */
+    final class Acquisition {
+        /** The outcome. */
+        final CompletableFuture<Permit> result = new CompletableFuture<>();
+        /** Completes once the first decision has been handled (tests use it to keep a manual clock in step). */
+        final CompletableFuture<Void> firstDecision = new CompletableFuture<>();
+        private final long permits;
+        private final long deadline;
+        private volatile Delayer.Cancellable pending;
+
+        Acquisition(long permits, long deadline) {
+            this.permits = permits;
+            this.deadline = deadline;
+            result.whenComplete((permit, failure) -> {
+                if (result.isCancelled()) {
+                    cancelPending();
+                }
+            });
+        }
+
+        void attempt() {
+            if (result.isDone()) {
+                firstDecision.complete(null);
+                return;
+            }
+            long askedAt = engine.waitClock().read();
+            CompletableFuture<long[]> decision;
+            try {
+                decision = decide(permits, Math.max(0L, deadline - askedAt));
+            } catch (RuntimeException failure) {
+                result.completeExceptionally(failure);
+                firstDecision.complete(null);
+                return;
+            }
+            decision.whenComplete((answer, failure) -> {
+                try {
+                    if (failure != null) {
+                        result.completeExceptionally(ScriptRunner.unwrap(failure));
+                    } else {
+                        onDecision(answer, askedAt);
+                    }
+                } finally {
+                    firstDecision.complete(null);
+                }
+            });
+        }
+
+        private void onDecision(long[] answer, long askedAt) {
+            Timebase time = engine.timebase();
+            long waitOrRetry = time.nanos(answer[1]);
+            if (answer[0] == 1L) {
+                Permit granted = new RedisPermit(name, true, permits, 0L, answer[2], spec.capacity());
+                if (waitOrRetry == 0L) {
+                    result.complete(granted);
+                } else {
+                    // A reserved slot: completes when it comes. (A cancelled waiter's slot is not given back yet.)
+                    schedule(() -> result.complete(granted), askedAt + waitOrRetry);
+                }
+                return;
+            }
+            Permit refused = new RedisPermit(name, false, permits, waitOrRetry, answer[2], spec.capacity());
+            if (!plan.reserves() && waitOrRetry <= deadline - askedAt) {
+                schedule(this::attempt, askedAt + waitOrRetry);
+            } else {
+                result.complete(refused);
+            }
+        }
+
+        /** Runs {@code task} when the wait clock reaches {@code at} (at once if it already has). */
+        private void schedule(Runnable task, long at) {
+            long delay = Math.max(0L, at - engine.waitClock().read());
+            pending = engine.delayer().schedule(task, delay);
+            if (result.isCancelled()) {
+                // The cancel hook may have run before the task was visible to it.
+                cancelPending();
+            }
+        }
+
+        private void cancelPending() {
+            Delayer.Cancellable task = pending;
+            if (task != null) {
+                task.cancel();
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.throttle.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * One Lua script of the engine: fixed text read from the classpath (the shared prologue {@code common.lua} followed
+ * by the algorithm's file) and its SHA-1, the name EVALSHA calls it by. No value is ever part of the text.
+ */
+final class Script {
+
+    static final Script GCRA = load("gcra.lua");
+    static final Script FIXED_WINDOW = load("fixed_window.lua");
+    static final Script SLIDING_WINDOW = load("sliding_window.lua");
+    static final Script SLIDING_LOG = load("sliding_log.lua");
+
+    /** Every script, for loading them all when an engine starts. */
+    static final Script[] ALL = {GCRA, FIXED_WINDOW, SLIDING_WINDOW, SLIDING_LOG};
+
+    final String name;
+    final String text;
+    final String sha;
+
+    private Script(String name, String text) {
+        this.name = name;
+        this.text = text;
+        this.sha = sha1Hex(text);
+    }
+
+    private static Script load(String file) {
+        return new Script(file, resource("common.lua") + "\n" + resource(file));
+    }
+
+    private static String resource(String file) {
+        try (InputStream in = Script.class.getResourceAsStream(file)) {
+            if (in == null) {
+                throw new IllegalStateException("script " + file + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read script " + file, e);
+        }
+    }
+
+    private static String sha1Hex(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+            StringBuilder hex = new StringBuilder(digest.length * 2);
+            for (byte b : digest) {
+                hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+            }
+            return hex.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is required of every Java platform", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + sha;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.throttle.redis;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Calls the engine's scripts by EVALSHA on one shared connection: one command, one round trip per decision. If the
+ * server has lost the script (a restart, a failover, SCRIPT FLUSH), the NOSCRIPT error is answered by loading it
+ * again and retrying once, transparently.
+ */
+final class ScriptRunner {
+
+    private final RedisAsyncCommands<String, String> commands;
+    private final long timeoutNanos;
+
+    ScriptRunner(RedisAsyncCommands<String, String> commands, Duration timeout) {
+        this.commands = commands;
+        this.timeoutNanos = timeout.toNanos();
+    }
+
+    /**
+     * Loads every script without waiting: commands on one connection run in order, so the loads precede the first
+     * EVALSHA. A failure here is harmless; a missing script is loaded on its NOSCRIPT error.
+     */
+    void preload() {
+        for (Script script : Script.ALL) {
+            commands.scriptLoad(script.text);
+        }
+    }
+
+    /**
+     * Runs a script.
+     *
+     * @return its answer, {@code {granted, wait or retry, remaining}}; fails with the Redis error, or a timeout
+     */
+    CompletableFuture<long[]> run(Script script, String[] keys, String[] args) {
+        return evalsha(script, keys, args)
+                .handle((answer, failure) -> {
+                    if (failure == null) {
+                        return CompletableFuture.completedFuture(answer);
+                    }
+                    if (isNoScript(failure)) {
+                        return commands.scriptLoad(script.text).thenCompose(sha -> evalsha(script, keys, args));
+                    }
+                    return CompletableFuture.<List<Object>>failedFuture(unwrap(failure));
+                })
+                .thenCompose(stage -> stage)
+                .thenApply(ScriptRunner::decode)
+                .toCompletableFuture()
+                .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private CompletionStage<List<Object>> evalsha(Script script, String[] keys, String[] args) {
+        return commands.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args);
+    }
+
+    private static long[] decode(List<Object> answer) {
+        if (answer == null || answer.size() != 3) {
+            throw new IllegalStateException("unexpected script answer " + answer);
+        }
+        return new long[] {(Long) answer.get(0), (Long) answer.get(1), (Long) answer.get(2)};
+    }
+
+    private static boolean isNoScript(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        return cause instanceof RedisNoScriptException
+                || (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"));
+    }
+
+    static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

@@ -1,0 +1,61 @@
+-- Token bucket and leaky bucket (meter and shaping queue) as GCRA: KEYS[1] holds the theoretical arrival time
+-- (tat); an absent key, or a tat not after now, is a bucket at rest (full, or an empty queue).
+-- ARGV[6] interval per permit, ARGV[7] tolerance (capacity x interval), ARGV[8] '1' for a shaping queue,
+-- ARGV[9] the queue's longest delay (shaping).
+local interval = tonumber(ARGV[6])
+local tolerance = tonumber(ARGV[7])
+local shaping = ARGV[8] == '1'
+local queue_delay = tonumber(ARGV[9])
+
+local stored = redis.call('GET', KEYS[1])
+local tat = now
+if stored then
+  tat = tonumber(stored)
+end
+
+local function available(t)
+  local ahead = t - now
+  if ahead < 0 then
+    ahead = 0
+  end
+  if shaping then
+    if ahead > queue_delay then
+      return 0
+    end
+    return idiv(queue_delay - ahead, interval) + 1
+  end
+  if ahead >= tolerance then
+    return 0
+  end
+  return idiv(tolerance - ahead, interval)
+end
+
+if permits == 0 then
+  return {1, 0, available(tat)}
+end
+
+local slot = tat
+if now > slot then
+  slot = now
+end
+local next_tat = slot + permits * interval
+local wait
+if shaping then
+  wait = slot - now
+else
+  wait = next_tat - tolerance - now
+end
+if wait > 0 then
+  local acceptable = max_wait
+  if shaping and queue_delay < acceptable then
+    acceptable = queue_delay
+  end
+  if wait > acceptable then
+    return {0, wait, available(tat)}
+  end
+else
+  wait = 0
+end
+-- At rest again once time reaches the new tat.
+redis.call('SET', KEYS[1], next_tat, 'PX', expiry_ms(next_tat - now))
+return {1, wait, available(next_tat)}

@@ -1,0 +1,66 @@
+-- Sliding window counter: KEYS[1] is a hash {w = current window index, n = its count, p = the previous window's
+-- final count}. A request for n permits, `elapsed` into a window of length W, fits when
+-- ceil(p * (W - elapsed) / W) + used + n <= limit. ARGV[6] limit, ARGV[7] window length.
+local limit = tonumber(ARGV[6])
+local window = tonumber(ARGV[7])
+
+local index = idiv(now, window)
+local used = 0
+local previous = 0
+local state = redis.call('HMGET', KEYS[1], 'w', 'n', 'p')
+if state[1] then
+  local stored = tonumber(state[1])
+  if stored >= index then
+    -- The stored window is current (or newer than a lagging reading: conservative).
+    index = stored
+    used = tonumber(state[2])
+    previous = tonumber(state[3])
+  elseif stored == index - 1 then
+    previous = tonumber(state[2])
+  end
+end
+local window_start = index * window
+local window_end = window_start + window
+
+local room = limit - used
+local headroom
+if room <= 0 or previous == 0 then
+  headroom = room
+else
+  local from = now
+  if from < window_start then
+    from = window_start
+  end
+  headroom = room - ceil_div(previous * (window_end - from), window)
+end
+if headroom < 0 then
+  headroom = 0
+end
+
+if permits == 0 then
+  return {1, 0, headroom}
+end
+if permits <= headroom then
+  used = used + permits
+  redis.call('HSET', KEYS[1], 'w', index, 'n', used, 'p', previous)
+  -- This window's count weighs on the next one: at rest when the next one is over.
+  redis.call('PEXPIRE', KEYS[1], expiry_ms(window_end + window - now))
+  return {1, 0, headroom - permits}
+end
+
+-- The earliest reading at which the request fits if nothing else arrives.
+local at
+if room >= permits then
+  -- Refused for the weight of the previous window (so previous > 0): it fits once the weight is <= spare.
+  local spare = room - permits
+  at = window_end - idiv(spare * window, previous)
+else
+  -- This window is too full: in the next one this window's count becomes the weighted previous (used > 0).
+  local spare = limit - permits
+  at = window_end + window - idiv(spare * window, used)
+end
+local retry = at - now
+if retry < 1 then
+  retry = 1
+end
+return {0, retry, headroom}

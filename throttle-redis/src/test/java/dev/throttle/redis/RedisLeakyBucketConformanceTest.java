@@ -1,0 +1,13 @@
+package dev.throttle.redis;
+
+import dev.throttle.local.conformance.ConformanceTarget;
+import dev.throttle.local.conformance.LeakyBucketConformance;
+
+/** The Redis engine (client-time mode) runs the LeakyBucket conformance kit unchanged. */
+class RedisLeakyBucketConformanceTest extends LeakyBucketConformance {
+
+    @Override
+    protected ConformanceTarget target() {
+        return RedisConformanceTarget.CLIENT_TIME;
+    }
+}

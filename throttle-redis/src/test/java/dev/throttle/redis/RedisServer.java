@@ -1,0 +1,170 @@
+package dev.throttle.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * The Redis server the tests run against, shared by every test class of the JVM: the one at {@code REDIS_URL} when
+ * set; otherwise a {@code redis-server} from the PATH started on a free loopback port without persistence; otherwise
+ * the binary shipped by embedded-redis. A started server is stopped when the JVM exits. Tests isolate themselves by
+ * unique key prefixes ({@link #uniquePrefix(String)}), never by flushing a server they may share.
+ */
+final class RedisServer {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    private static RedisServer instance;
+
+    private final RedisURI uri;
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+
+    private RedisServer(RedisURI uri) {
+        this.uri = uri;
+        this.client = RedisClient.create();
+        this.connection = client.connect(StringCodec.UTF8, uri);
+        Runtime.getRuntime().addShutdownHook(new Thread(client::shutdown));
+    }
+
+    /** The shared server, started on first use. */
+    static synchronized RedisServer get() {
+        if (instance == null) {
+            instance = new RedisServer(start());
+        }
+        return instance;
+    }
+
+    RedisURI uri() {
+        return uri;
+    }
+
+    RedisClient client() {
+        return client;
+    }
+
+    /** A connection shared by the tests' engines (thread-safe). */
+    StatefulRedisConnection<String, String> connection() {
+        return connection;
+    }
+
+    /** Opens a separate connection, for administration (INFO, SCRIPT FLUSH) beside an engine's. */
+    StatefulRedisConnection<String, String> newConnection() {
+        return client.connect(StringCodec.UTF8, uri);
+    }
+
+    /** A key prefix no other test (or earlier run against a shared server) uses. */
+    static String uniquePrefix(String what) {
+        return "test:" + what + ":" + UUID.randomUUID() + ":";
+    }
+
+    private static RedisURI start() {
+        String url = System.getenv("REDIS_URL");
+        if (url != null && !url.isBlank()) {
+            return RedisURI.create(url);
+        }
+        File binary = onPath("redis-server");
+        int port = freePort();
+        if (binary != null) {
+            startProcess(binary, port);
+        } else {
+            startEmbedded(port);
+        }
+        awaitPing(port);
+        return RedisURI.create("redis://127.0.0.1:" + port);
+    }
+
+    private static File onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            File candidate = new File(dir, name);
+            if (candidate.isFile() && candidate.canExecute()) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+
+    private static void startProcess(File binary, int port) {
+        try {
+            Process process = new ProcessBuilder(binary.getPath(), "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + binary, e);
+        }
+    }
+
+    private static void startEmbedded(int port) {
+        try {
+            redis.embedded.RedisServer server = new redis.embedded.RedisServer(port);
+            server.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    server.stop();
+                } catch (IOException ignored) {
+                    // The JVM is exiting.
+                }
+            }));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded redis-server", e);
+        }
+    }
+
+    /** Waits, bounded, until the server answers PING. */
+    private static void awaitPing(int port) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                socket.setSoTimeout(500);
+                OutputStream out = socket.getOutputStream();
+                out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String line = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine();
+                if ("+PONG".equals(line)) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(20); // polling a starting process, not timing a limiter
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for redis-server", e);
+            }
+        }
+        throw new IllegalStateException("redis-server on port " + port + " did not answer PING within "
+                + START_TIMEOUT, last);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.throttle.redis;
+
+import dev.throttle.local.conformance.ConformanceTarget;
+import dev.throttle.local.conformance.SlidingLogConformance;
+
+/** The Redis engine (client-time mode) runs the SlidingLog conformance kit unchanged. */
+class RedisSlidingLogConformanceTest extends SlidingLogConformance {
+
+    @Override
+    protected ConformanceTarget target() {
+        return RedisConformanceTarget.CLIENT_TIME;
+    }
+}

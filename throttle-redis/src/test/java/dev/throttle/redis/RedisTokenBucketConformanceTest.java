@@ -1,0 +1,13 @@
+package dev.throttle.redis;
+
+import dev.throttle.local.conformance.ConformanceTarget;
+import dev.throttle.local.conformance.TokenBucketConformance;
+
+/** The Redis engine (client-time mode) runs the TokenBucket conformance kit unchanged. */
+class RedisTokenBucketConformanceTest extends TokenBucketConformance {
+
+    @Override
+    protected ConformanceTarget target() {
+        return RedisConformanceTarget.CLIENT_TIME;
+    }
+}
