@@ -7,6 +7,7 @@ import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
+import dev.throttle.SlidingLog;
 import dev.throttle.Ticker;
 import dev.throttle.TokenBucket;
 
@@ -101,6 +102,9 @@ public final class LocalEngine implements Engine {
     private RateLimiter rateLimiterOrNull(String name, LimitSpec spec) {
         if (spec instanceof TokenBucket || spec instanceof LeakyBucket) {
             return new GcraLimiter(name, spec, ticker, scheduler);
+        }
+        if (spec instanceof SlidingLog log) {
+            return new SlidingLogLimiter(name, log, ticker, scheduler);
         }
         return null;
     }
