@@ -6,13 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
 import dev.throttle.SlidingLog;
+import dev.throttle.Ticker;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SlidingLogLimiterTest {
 
     private static final long MS = 1_000_000L;
@@ -32,6 +36,12 @@ class SlidingLogLimiterTest {
     /** Moves the clock to {@code START + ms} milliseconds. */
     private void at(long ms) {
         clock.advance(START + ms * MS - clock.read());
+    }
+
+    /** The outcome of a future that must be complete by now; never blocks. */
+    private static Permit completed(CompletableFuture<Permit> future) {
+        assertThat(future).isDone();
+        return future.getNow(null);
     }
 
     @Test
@@ -61,7 +71,7 @@ class SlidingLogLimiterTest {
         assertThat(refused.remaining()).isZero();
         assertThat(log.tryAcquire(2).retryAfterNanos()).isEqualTo(600 * MS); // 0 and 100 must both leave
         clock.advance(500 * MS - 1);
-        assertThat(log.allow()).isFalse();                      // t = 999.999999
+        assertThat(log.allow()).isFalse();                      // t = 1000 ms − 1 ns
         clock.advance(1);
         assertThat(log.availablePermits()).isEqualTo(1);
         assertThat(log.allow()).isTrue();                       // t = 1000: the permit of 0 left, exactly
@@ -140,7 +150,7 @@ class SlidingLogLimiterTest {
         clock.advance(999 * MS);
         assertThat(waiting).isNotDone();
         clock.advance(1 * MS);
-        assertThat(waiting.join().granted()).isTrue();
+        assertThat(completed(waiting).granted()).isTrue();
         assertThat(log.allow()).isTrue();
         assertThat(log.allow()).isFalse();
     }
@@ -155,7 +165,7 @@ class SlidingLogLimiterTest {
         assertThat(waiting).isNotDone();
         // At 1000 the waiter's retry runs first and takes the permit; a caller at 1000 is refused.
         at(1000);
-        assertThat(waiting.join().granted()).isTrue();
+        assertThat(completed(waiting).granted()).isTrue();
         assertThat(log.allow()).isFalse();
     }
 
@@ -166,8 +176,8 @@ class SlidingLogLimiterTest {
         at(300);
         CompletableFuture<Permit> refused = log.acquireAsync(1, Duration.ofMillis(699));
         assertThat(refused).isDone();
-        assertThat(refused.join().granted()).isFalse();
-        assertThat(refused.join().retryAfterNanos()).isEqualTo(700 * MS);
+        assertThat(completed(refused).granted()).isFalse();
+        assertThat(completed(refused).retryAfterNanos()).isEqualTo(700 * MS);
         assertThat(clock.pendingTasks()).isZero();
         Permit blocking = log.acquire(1, Duration.ofMillis(699));
         assertThat(blocking.granted()).isFalse();
@@ -239,7 +249,34 @@ class SlidingLogLimiterTest {
     }
 
     @Test
-    @Timeout(60)
+    void aGrantIsLoggedAtAReadingTakenAfterItSawTheLatestClaim() throws Exception {
+        // Thread A reads the clock at 10 and stalls; meanwhile B is granted at 15. A's grant must be logged at 15
+        // (a reading after B's claim), not at its stale 10: logged at 10 it would leave the window before B's and let
+        // a request at 21 take 2 permits while B's is still in (11, 21].
+        StallingTicker ticker = new StallingTicker(clock);
+        LocalEngine stalling = LocalEngine.builder().ticker(ticker).scheduler(clock).build();
+        RateLimiter log = stalling.rateLimiter("log", SlidingLog.of(2, Duration.ofNanos(10)));
+        assertThat(log.allow()).isTrue();                                  // p0 at 0
+        clock.advance(10);
+        AtomicBoolean aGranted = new AtomicBoolean();
+        Thread a = new Thread(() -> aGranted.set(log.allow()));
+        ticker.stall(a);
+        a.start();
+        assertThat(ticker.reached.await(10, TimeUnit.SECONDS)).isTrue();  // A holds the reading 10
+        clock.advance(5);
+        assertThat(log.allow()).isTrue();                                  // B: p1 at 15
+        ticker.release.countDown();
+        a.join(10_000);
+        assertThat(a.isAlive()).isFalse();
+        assertThat(aGranted.get()).isTrue();                               // A: p0 at 0 has left by 10 and by 15
+        clock.advance(6);                                                  // 21
+        assertThat(log.allow(2)).isFalse();
+        assertThat(log.tryAcquire(1).retryAfterNanos()).isEqualTo(4);      // both of 15 leave at 25
+        clock.advance(4);
+        assertThat(log.allow(2)).isTrue();
+    }
+
+    @Test
     void concurrentPhasesNeverOverAdmitAndNeverUnderAdmit() throws Exception {
         int threads = 8;
         int phases = 600;
@@ -327,10 +364,9 @@ class SlidingLogLimiterTest {
     }
 
     @Test
-    @Timeout(60)
     void freeRunningClockNeverOverAdmits() throws Exception {
         int threads = 8;
-        int calls = 20_000;
+        int calls = 40_000;
         int limit = 25;
         long window = 2_000;
         ManualClock manual = new ManualClock(START);
@@ -369,7 +405,7 @@ class SlidingLogLimiterTest {
         }
         go.set(true);
         while (running.get() > 0) {
-            manual.advance(1);
+            manual.advance(20); // small against the window: a grant's reading is known within a few steps
             Thread.onSpinWait();
         }
         for (Thread worker : workers) {
@@ -394,7 +430,7 @@ class SlidingLogLimiterTest {
 
     @Test
     void allowAllocatesNothing() {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         if (!(bean instanceof com.sun.management.ThreadMXBean)) {
             return;
         }
@@ -414,6 +450,37 @@ class SlidingLogLimiterTest {
         long after = threads.getThreadAllocatedBytes(id);
         assertThat(granted).isPositive();
         assertThat(after - before).isLessThan(1_000);
+    }
+
+    /** A ticker that, for one chosen thread, takes its first reading and then stalls until released. */
+    private static final class StallingTicker implements Ticker {
+        final CountDownLatch reached = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final ManualClock clock;
+        private volatile Thread stalled;
+
+        StallingTicker(ManualClock clock) {
+            this.clock = clock;
+        }
+
+        void stall(Thread thread) {
+            stalled = thread;
+        }
+
+        @Override
+        public long read() {
+            long reading = clock.read();
+            if (Thread.currentThread() == stalled) {
+                stalled = null;
+                reached.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return reading;
+        }
     }
 
     /** The obvious model: a list of grant times, counted and searched naively. */
