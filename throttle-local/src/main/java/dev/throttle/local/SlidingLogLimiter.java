@@ -113,7 +113,7 @@ final class SlidingLogLimiter extends AbstractRateLimiter {
             long j = s + permits - limit - 1;
             if (j >= 0) {
                 int index = stampIndex(j);
-                int state = settle(index, j);
+                int state = slotState(index, j);
                 if (state == WRITTEN) {
                     long age = now - (long) LOG.getAcquire(log, index + 1);
                     if (age < window) {
@@ -123,7 +123,7 @@ final class SlidingLogLimiter extends AbstractRateLimiter {
                         }
                         continue;
                     }
-                    state = settled(Math.max(0L, s - limit), j - 1);
+                    state = rangeState(Math.max(0L, s - limit), j - 1);
                 }
                 if (state == MOVED_ON) {
                     continue;
@@ -180,7 +180,7 @@ final class SlidingLogLimiter extends AbstractRateLimiter {
         for (;;) {
             long s = (long) HEAD.getVolatile(this);
             long now = ticker.read();
-            int state = settled(Math.max(0L, s - limit), s + permits - limit - 1);
+            int state = rangeState(Math.max(0L, s - limit), s + permits - limit - 1);
             if (state == UNWRITTEN) {
                 Thread.onSpinWait(); // a writer is between its claim and its stores: it is about to finish
                 continue;
@@ -206,9 +206,9 @@ final class SlidingLogLimiter extends AbstractRateLimiter {
     }
 
     /** The state of the slots of permits {@code from .. to} (an empty range is written). */
-    private int settled(long from, long to) {
+    private int rangeState(long from, long to) {
         for (long k = from; k <= to; k++) {
-            int state = settle(stampIndex(k), k);
+            int state = slotState(stampIndex(k), k);
             if (state != WRITTEN) {
                 return state;
             }
@@ -217,7 +217,7 @@ final class SlidingLogLimiter extends AbstractRateLimiter {
     }
 
     /** The state of permit {@code k}'s slot, after a brief spin if its writer has not finished yet. */
-    private int settle(int index, long k) {
+    private int slotState(int index, long k) {
         long expected = k + 1;
         long stamp = (long) LOG.getAcquire(log, index);
         for (int spins = 0; stamp < expected && spins < SPINS; spins++) {
