@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -366,15 +366,15 @@ class SlidingLogLimiterTest {
     @Test
     void freeRunningClockNeverOverAdmits() throws Exception {
         int threads = 8;
-        int calls = 40_000;
         int limit = 25;
         long window = 2_000;
+        long end = START + 100 * window; // workers call until the clock gets here, whatever the scheduling
         ManualClock manual = new ManualClock(START);
         LocalEngine local = LocalEngine.builder().ticker(manual).scheduler(manual).build();
         RateLimiter log = local.rateLimiter("log", SlidingLog.of(limit, Duration.ofNanos(window)));
-        AtomicInteger running = new AtomicInteger(threads);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicBoolean go = new AtomicBoolean();
+        AtomicLong calls = new AtomicLong();
         long[][][] grants = new long[threads][][];
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -386,27 +386,44 @@ class SlidingLogLimiterTest {
                     while (!go.get()) {
                         Thread.onSpinWait();
                     }
-                    for (int i = 0; i < calls; i++) {
-                        int permits = 1 + random.nextInt(3);
-                        long before = manual.read();
-                        if (log.allow(permits)) {
-                            mine.add(new long[] {before, manual.read(), permits});
+                    long reading = manual.read();
+                    int callsAtReading = 0;
+                    while (reading < end) {
+                        // A few calls per clock reading each, then make room for the clock to move.
+                        if (callsAtReading == 64) {
+                            Thread.yield();
+                        } else {
+                            int permits = 1 + random.nextInt(3);
+                            long before = manual.read();
+                            if (log.allow(permits)) {
+                                mine.add(new long[] {before, manual.read(), permits});
+                            }
+                            callsAtReading++;
+                            calls.incrementAndGet();
+                        }
+                        long now = manual.read();
+                        if (now != reading) {
+                            reading = now;
+                            callsAtReading = 0;
                         }
                     }
                     grants[me] = mine.toArray(new long[0][]);
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
-                } finally {
-                    running.decrementAndGet();
                 }
             });
             worker.start();
             workers.add(worker);
         }
         go.set(true);
-        while (running.get() > 0) {
-            manual.advance(20); // small against the window: a grant's reading is known within a few steps
-            Thread.onSpinWait();
+        long seen = 0;
+        while (manual.read() < end && failure.get() == null) {
+            // The clock moves only as the workers make calls, so they meet every part of it however scheduled.
+            while (calls.get() < seen + 16 && failure.get() == null) {
+                Thread.yield();
+            }
+            seen = calls.get();
+            manual.advance(50); // small against the window: a grant's reading is known within a few steps
         }
         for (Thread worker : workers) {
             worker.join(10_000);
@@ -417,14 +434,14 @@ class SlidingLogLimiterTest {
         assertThat(all.length).isGreaterThan(limit);
         // A grant's time lies in [before, after]; those surely inside (T − W, T] must not exceed the limit.
         for (int i = 0; i < all.length; i++) {
-            long end = all[i][1];
+            long last = all[i][1];
             long sure = 0;
-            for (int k = i; k >= 0 && all[k][1] > end - window; k--) {
-                if (all[k][0] > end - window) {
+            for (int k = i; k >= 0 && all[k][1] > last - window; k--) {
+                if (all[k][0] > last - window) {
                     sure += all[k][2];
                 }
             }
-            assertThat(sure).as("window ending at %d", end).isLessThanOrEqualTo(limit);
+            assertThat(sure).as("window ending at %d", last).isLessThanOrEqualTo(limit);
         }
     }
 
