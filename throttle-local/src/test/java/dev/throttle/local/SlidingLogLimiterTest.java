@@ -389,7 +389,7 @@ class SlidingLogLimiterTest {
                     long reading = manual.read();
                     int callsAtReading = 0;
                     while (reading < end) {
-                        // A few calls per clock reading each, then make room for the clock to move.
+                        // Up to 64 calls per clock reading each, then make room for the clock to move.
                         if (callsAtReading == 64) {
                             Thread.yield();
                         } else {
