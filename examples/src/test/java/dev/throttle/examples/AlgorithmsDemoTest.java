@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -90,7 +89,6 @@ class AlgorithmsDemoTest {
     }
 
     @Test
-    @Disabled("enabled at merge: needs the fixed window, sliding log, sliding window and concurrency engines")
     void everyAlgorithmOnTheSameTimeline() {
         DecisionTable table = AlgorithmsDemo.simulate(Arrays.asList(Algorithm.values()));
 

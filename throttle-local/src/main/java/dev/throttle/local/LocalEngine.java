@@ -9,6 +9,7 @@ import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
+import dev.throttle.SlidingLog;
 import dev.throttle.SlidingWindow;
 import dev.throttle.Ticker;
 import dev.throttle.TokenBucket;
@@ -133,6 +134,9 @@ public final class LocalEngine implements Engine {
         }
         if (spec instanceof SlidingWindow) {
             return new SlidingWindowLimiter(name, spec, ticker, scheduler);
+        }
+        if (spec instanceof SlidingLog log) {
+            return new SlidingLogLimiter(name, log, ticker, scheduler);
         }
         return null;
     }

@@ -2,7 +2,6 @@ package dev.throttle.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
@@ -190,7 +189,7 @@ class BadInputTest {
     void invalidCallIsRefusedAndChangesNothing(BadCall bad) {
         ManualClock clock = new ManualClock(1_000_000_000_000L);
         LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();
-        RateLimiter limiter = rateLimiterOrSkip(engine, bad.spec());
+        RateLimiter limiter = rateLimiterFor(engine, bad.spec());
         RateLimiter twin = engine.rateLimiter("twin", bad.spec());
         // Both hold one permit, so the state under test is not the initial one.
         Permit held = limiter.tryAcquire(1);
@@ -219,17 +218,9 @@ class BadInputTest {
         }
     }
 
-    /** Builds the limiter, or skips the case while the engine does not support the spec yet. */
-    private static RateLimiter rateLimiterOrSkip(LocalEngine engine, LimitSpec spec) {
-        try {
-            return engine.rateLimiter("limiter", spec);
-        } catch (IllegalArgumentException unsupported) {
-            // Only the engine's answer to an algorithm it lacks skips; any other refusal of a valid spec fails.
-            String message = String.valueOf(unsupported.getMessage());
-            assumeTrue(!message.endsWith("is not a rate spec"), "the local engine does not support " + spec
-                    + " yet (the windows and the log are merged separately)");
-            throw unsupported;
-        }
+    /** Builds the limiter: every valid rate spec is supported by the local engine. */
+    private static RateLimiter rateLimiterFor(LocalEngine engine, LimitSpec spec) {
+        return engine.rateLimiter("limiter", spec);
     }
 
     private static void assertRefused(ThrowingCallable call, String parameter, String range) {

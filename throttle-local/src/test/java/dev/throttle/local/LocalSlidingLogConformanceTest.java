@@ -4,7 +4,6 @@ import dev.throttle.local.conformance.ConformanceTarget;
 import dev.throttle.local.conformance.SlidingLogConformance;
 
 /** The local engine runs the SlidingLog conformance kit. */
-@org.junit.jupiter.api.Disabled("enabled at merge")
 class LocalSlidingLogConformanceTest extends SlidingLogConformance {
 
     @Override
