@@ -2,6 +2,7 @@ package dev.throttle.local;
 
 import dev.throttle.Arguments;
 import dev.throttle.Concurrency;
+import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.Ticker;
@@ -36,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * released, so it means "retry when a permit is released" (or wait with {@link #acquire(long, Duration)}); it is
  * {@link Permit#NEVER} only for a request above the limit.
  */
-public final class ConcurrencyLimiter implements Limiter {
+public final class ConcurrencyLimiter implements Limiter, Reconfigurable {
 
     /** The retry time of a refusal: unknown, as soon as a permit is released. */
     private static final long RETRY_WHEN_RELEASED = 1L;
@@ -227,11 +228,16 @@ public final class ConcurrencyLimiter implements Limiter {
      * back, permits in flight drain as they are closed, and waiters asking for more than the new limit are refused
      * with {@link Permit#NEVER}. A lower {@code maxQueue} keeps those already waiting.
      *
-     * @param newSpec the new spec, with the same queue order
-     * @throws IllegalArgumentException if the spec is null or changes the queue order (the queue is sorted by it)
+     * @param limitSpec the new spec, a {@link Concurrency} with the same queue order
+     * @throws IllegalArgumentException if the spec is null, not a {@link Concurrency}, or changes the queue order (the
+     *     queue is sorted by it)
      */
-    void reconfigure(Concurrency newSpec) {
-        Arguments.requireNonNull("spec", newSpec);
+    @Override
+    public void reconfigure(LimitSpec limitSpec) {
+        Arguments.requireNonNull("spec", limitSpec);
+        if (!(limitSpec instanceof Concurrency newSpec)) {
+            throw new IllegalArgumentException("spec = " + limitSpec + " is not a Concurrency spec");
+        }
         Concurrency.QueueOrder order = spec.order();
         if (newSpec.order() != order) {
             throw new IllegalArgumentException("order = " + newSpec.order() + " differs from the current order "

@@ -10,7 +10,7 @@ import dev.throttle.Ticker;
  * the ticker's reading, exactly, under any interleaving of threads. A refused request can retry when its window ends
  * (the next one starts empty; debt settled into a window ends with it).
  */
-final class FixedWindowLimiter extends WindowCounterLimiter {
+final class FixedWindowLimiter extends WindowCounterLimiter implements Reconfigurable {
 
     FixedWindowLimiter(String name, LimitSpec spec, Ticker ticker, Scheduler scheduler) {
         super(name, paramsOf(spec), ticker, scheduler);
@@ -31,7 +31,8 @@ final class FixedWindowLimiter extends WindowCounterLimiter {
      * @param spec the new spec, a {@link FixedWindow}
      * @throws IllegalArgumentException if the spec is null or of another algorithm
      */
-    void reconfigure(LimitSpec spec) {
+    @Override
+    public void reconfigure(LimitSpec spec) {
         Arguments.requireNonNull("spec", spec);
         install(paramsOf(spec));
     }

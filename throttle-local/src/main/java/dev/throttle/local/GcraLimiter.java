@@ -23,7 +23,7 @@ import java.lang.invoke.VarHandle;
  * </ul>
  * A request that may wait reserves its future slot in the same CAS, so waiting callers are served in slot order.
  */
-final class GcraLimiter extends AbstractRateLimiter {
+final class GcraLimiter extends AbstractRateLimiter implements Reconfigurable {
 
     private static final VarHandle TAT;
 
@@ -81,15 +81,34 @@ final class GcraLimiter extends AbstractRateLimiter {
     }
 
     /**
-     * Changes the rate, capacity or mode at run time. The state carries over as time: permits already granted or
-     * reserved stay so, and the new parameters apply from the next decision.
+     * Changes the rate, capacity or mode at run time. The state carries over in permits: the permits the bucket is
+     * short of full (or the queue holds) stay so, and drain at the new rate from now on. A decision racing the
+     * change is taken with either the old or the new parameters.
      *
      * @param spec the new spec, a {@link TokenBucket} or {@link LeakyBucket}
      * @throws IllegalArgumentException if the spec is null or of another algorithm
      */
-    void reconfigure(LimitSpec spec) {
+    @Override
+    public void reconfigure(LimitSpec spec) {
         Arguments.requireNonNull("spec", spec);
-        params = new Params(spec);
+        Params next = new Params(spec);
+        Params previous = params;
+        params = next;
+        long now = ticker.read();
+        for (;;) {
+            long current = (long) TAT.getVolatile(this);
+            long ahead = current - now;
+            if (ahead <= 0) {
+                return; // at rest: nothing owed at any rate
+            }
+            // Whole permits owed, rounded up, and bounded like a debt: converting never grants a permit nor overflows.
+            long owed = (ahead + previous.interval - 1) / previous.interval;
+            long converted = owed > Arguments.MAX_DURATION_NANOS / next.interval
+                    ? Arguments.MAX_DURATION_NANOS : owed * next.interval;
+            if (TAT.compareAndSet(this, current, now + converted)) {
+                return;
+            }
+        }
     }
 
     @Override

@@ -125,6 +125,25 @@ public final class LocalEngine implements Engine {
         return new LocalKeyedLimiter<>(name, spec, options, ticker, this::limiter);
     }
 
+    /**
+     * Changes a limiter's limit live: a rate, a window's limit, a bucket's capacity, a concurrency limit. See
+     * {@link Reconfigurable} for what carries over.
+     *
+     * @param limiter a limiter made by a local engine
+     * @param spec the new spec, of the limiter's algorithm
+     * @throws IllegalArgumentException if an argument is null, the limiter cannot change live (a sliding log, a
+     *     limiter of another engine), or the spec is of another algorithm
+     */
+    public static void reconfigure(Limiter limiter, LimitSpec spec) {
+        Arguments.requireNonNull("limiter", limiter);
+        Arguments.requireNonNull("spec", spec);
+        if (!(limiter instanceof Reconfigurable reconfigurable)) {
+            throw new IllegalArgumentException("limiter = " + limiter.name() + " (" + limiter.spec()
+                    + ") cannot be reconfigured live");
+        }
+        reconfigurable.reconfigure(spec);
+    }
+
     private RateLimiter rateLimiterOrNull(String name, LimitSpec spec) {
         if (spec instanceof TokenBucket || spec instanceof LeakyBucket) {
             return new GcraLimiter(name, spec, ticker, scheduler);

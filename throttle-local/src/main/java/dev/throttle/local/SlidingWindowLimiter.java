@@ -16,7 +16,7 @@ import dev.throttle.Ticker;
  * {@code limit + floor(f·previous)} in any interval of length {@code W} ending {@code f·W} into a window. A reading
  * earlier than the current window's start (a thread lagging behind a roll) weighs the previous window in full.
  */
-final class SlidingWindowLimiter extends WindowCounterLimiter {
+final class SlidingWindowLimiter extends WindowCounterLimiter implements Reconfigurable {
 
     SlidingWindowLimiter(String name, LimitSpec spec, Ticker ticker, Scheduler scheduler) {
         super(name, paramsOf(spec), ticker, scheduler);
@@ -37,7 +37,8 @@ final class SlidingWindowLimiter extends WindowCounterLimiter {
      * @param spec the new spec, a {@link SlidingWindow}
      * @throws IllegalArgumentException if the spec is null or of another algorithm
      */
-    void reconfigure(LimitSpec spec) {
+    @Override
+    public void reconfigure(LimitSpec spec) {
         Arguments.requireNonNull("spec", spec);
         install(paramsOf(spec));
     }

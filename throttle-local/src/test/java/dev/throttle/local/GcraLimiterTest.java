@@ -1,11 +1,14 @@
 package dev.throttle.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.throttle.FixedWindow;
 import dev.throttle.LeakyBucket;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
+import dev.throttle.SlidingLog;
 import dev.throttle.TokenBucket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -91,6 +94,30 @@ class GcraLimiterTest {
         assertThat(late.join().granted()).isFalse();
         assertThat(late.join().retryAfterNanos()).isEqualTo(300_000_000L);
         assertThat(clock.pendingTasks()).isZero();
+    }
+
+    @Test
+    void reconfiguringTheRateLiveAppliesFromTheNextDecision() {
+        RateLimiter bucket = engine.rateLimiter("tb", TokenBucket.of(2, Rate.perSecond(1)));
+        assertThat(bucket.allow(2)).isTrue();
+        assertThat(bucket.tryAcquire(1).retryAfterNanos()).isEqualTo(1_000_000_000L);
+        LocalEngine.reconfigure(bucket, TokenBucket.of(2, Rate.perSecond(10)));
+        assertThat(bucket.spec()).isEqualTo(TokenBucket.of(2, Rate.perSecond(10)));
+        // The bucket is still two permits short of full; they come back at the new rate.
+        assertThat(bucket.availablePermits()).isZero();
+        assertThat(bucket.tryAcquire(1).retryAfterNanos()).isEqualTo(100_000_000L);
+        clock.advance(Duration.ofMillis(200));
+        assertThat(bucket.allow(2)).isTrue();
+        assertThat(bucket.allow()).isFalse();
+        LocalEngine.reconfigure(bucket, TokenBucket.of(4, Rate.perSecond(1)));
+        // Two permits short of a bucket of four: two are left, and the next one after comes a second later.
+        assertThat(bucket.allow(2)).isTrue();
+        assertThat(bucket.tryAcquire(1).retryAfterNanos()).isEqualTo(1_000_000_000L);
+        assertThatThrownBy(() -> LocalEngine.reconfigure(bucket, FixedWindow.of(1, Duration.ofSeconds(1))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a TokenBucket or LeakyBucket");
+        RateLimiter log = engine.rateLimiter("log", SlidingLog.of(2, Duration.ofSeconds(1)));
+        assertThatThrownBy(() -> LocalEngine.reconfigure(log, SlidingLog.of(3, Duration.ofSeconds(1))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be reconfigured live");
     }
 
     @Test
