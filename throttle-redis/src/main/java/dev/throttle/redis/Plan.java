@@ -13,7 +13,7 @@ import dev.throttle.TokenBucket;
  *
  * @param script the algorithm's script
  * @param keys the keys the script touches
- * @param params the algorithm's parameters ({@code ARGV[6...]})
+ * @param params the algorithm's parameters ({@code ARGV[8...]})
  * @param reserves whether the algorithm reserves future slots (the buckets), so a refusal already means no slot
  *     within the caller's wait exists and is not retried
  */

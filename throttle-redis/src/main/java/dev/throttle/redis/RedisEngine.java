@@ -40,8 +40,11 @@ import java.util.concurrent.ScheduledExecutorService;
  * in one cluster slot whatever the name. Names and values reach the scripts only as KEYS and ARGV. Every key written
  * expires when its state has returned to rest (at least after {@link Builder#minExpiry(Duration)}).
  *
+ * <p><b>Settling.</b> {@link dev.throttle.Permit#settle(long)} is one more round trip (the same script in its adjust
+ * mode), with the local engine's semantics; a cancelled waiter's reserved slot is given back the same way.
+ *
  * <p>Standalone and Sentinel servers are reached through the {@link RedisURI}. Not implemented yet: Cluster, failure
- * policies, concurrency limits, keyed limiters, settling permits.
+ * policies, concurrency limits.
  */
 public final class RedisEngine implements Engine, AutoCloseable {
 
@@ -116,13 +119,27 @@ public final class RedisEngine implements Engine, AutoCloseable {
     }
 
     /**
-     * Not implemented yet.
+     * Creates a limiter per key: key {@code k}'s limiter is this engine's limiter named
+     * {@code name + ":" + String.valueOf(k)}, so the key rule applies to the whole name (it is the cluster hash tag,
+     * or its SHA-256 when longer than 200 characters or holding a brace: any key, 10 kB or braced, gives a bounded
+     * key). No per-key state is kept in this JVM ({@link KeyedLimiter#estimatedSize()} is 0): each key's state lives
+     * in Redis and expires once it has returned to rest.
      *
-     * @throws UnsupportedOperationException always
+     * @param name the name shared by every key's limiter
+     * @param spec a rate spec
+     * @param <K> the key type; keys with equal string forms share a limiter
+     * @return the keyed limiter; its calls throw {@link IllegalArgumentException} for a null key
+     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, not a rate spec, or too
+     *     large for the scripts' exact arithmetic
      */
     @Override
     public <K> KeyedLimiter<K> keyed(String name, LimitSpec spec) {
-        throw new UnsupportedOperationException("keyed limiters are not implemented by the Redis engine yet");
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("name must not be null or empty");
+        }
+        Arguments.requireNonNull("spec", spec);
+        Plan.of(prefix, name, spec, timebase); // checks the spec once, before any key is used
+        return new RedisKeyedLimiter<>(name, spec, this);
     }
 
     /** Closes the connection if the engine opened it; limiters must not be used afterwards. */

@@ -5,21 +5,28 @@ import dev.throttle.Permit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A Redis rate limiter's answer. Closing it does nothing (rate permits are not held). Settling to a different count
- * is not supported yet by the Redis engine.
+ * A Redis rate limiter's answer. Closing it does nothing (rate permits are not held). Settling takes or gives back
+ * the difference between the estimate and the permits actually used, once, in one round trip; the permit keeps the
+ * script's clock reading of its grant, which decides where a give-back may go (a window counter takes permits back
+ * only into the window the grant was counted in, while it is current).
  */
 final class RedisPermit implements Permit {
 
+    private final RedisRateLimiter owner;
     private final String limiter;
     private final boolean granted;
     private final long permits;
     private final long retryAfterNanos;
     private final long remaining;
     private final long limit;
+    private final long grantedAt;
     private final AtomicBoolean settled = new AtomicBoolean();
 
-    RedisPermit(String limiter, boolean granted, long permits, long retryAfterNanos, long remaining, long limit) {
-        this.limiter = limiter;
+    RedisPermit(RedisRateLimiter owner, boolean granted, long permits, long retryAfterNanos, long remaining,
+            long limit, long grantedAt) {
+        this.owner = owner;
+        this.limiter = owner.name();
+        this.grantedAt = grantedAt;
         this.granted = granted;
         this.permits = permits;
         this.retryAfterNanos = retryAfterNanos;
@@ -68,9 +75,13 @@ final class RedisPermit implements Permit {
     }
 
     /**
-     * Settling to the estimate itself is accepted; any other count needs a settle script, not written yet.
+     * Settles a granted permit: one round trip that charges or gives back {@code actualPermits − permits()}, with
+     * the local engine's semantics for the algorithm; it returns once Redis has applied it. Settling to the estimate
+     * itself costs no round trip.
      *
-     * @throws UnsupportedOperationException if {@code actualPermits} differs from the permits granted
+     * @throws IllegalArgumentException if {@code actualPermits} is negative
+     * @throws IllegalStateException if the permit was already settled
+     * @throws RuntimeException the Redis failure, or a timeout, if the adjustment could not be applied
      */
     @Override
     public void settle(long actualPermits) {
@@ -82,7 +93,7 @@ final class RedisPermit implements Permit {
             throw new IllegalStateException("permit of " + limiter + " already settled");
         }
         if (actualPermits != permits) {
-            throw new UnsupportedOperationException("the Redis engine cannot settle permits yet");
+            owner.adjustNow(actualPermits - permits, grantedAt);
         }
     }
 

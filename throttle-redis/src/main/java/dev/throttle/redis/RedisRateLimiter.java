@@ -9,6 +9,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A rate limiter whose state lives in Redis: each decision is one EVALSHA of the algorithm's script, which reads and
@@ -62,10 +63,10 @@ final class RedisRateLimiter implements RateLimiter {
         try {
             return pending.get();
         } catch (InterruptedException interrupted) {
-            // Withdraw: the cancel stops any retry; a slot already reserved in Redis is not given back yet.
+            // Withdraw: the cancel stops any retry and gives back a slot already reserved, unless the grant won.
             Thread.currentThread().interrupt();
             if (pending.cancel(false)) {
-                return new RedisPermit(name, false, permits, 0L, 0L, spec.capacity());
+                return new RedisPermit(this, false, permits, 0L, 0L, spec.capacity(), 0L);
             }
             return pending.join();
         } catch (ExecutionException failure) {
@@ -94,17 +95,44 @@ final class RedisRateLimiter implements RateLimiter {
         return acquisition;
     }
 
-    /** One round trip: the script's answer {@code {granted, wait or retry (clock units), remaining}}. */
+    /**
+     * One round trip: the script's answer {@code {granted, wait or retry (clock units), remaining, the script's
+     * reading}}.
+     */
     private CompletableFuture<long[]> decide(long permits, long maxWaitNanos) {
+        return run(permits, engine.timebase().waitUnits(maxWaitNanos), "", "");
+    }
+
+    /**
+     * Settles a grant in one round trip: takes {@code delta} more permits (positive, debt allowed) or gives
+     * {@code -delta} back (negative), with the local engine's semantics (see the scripts). Commands on the engine's
+     * connection run in order, so every decision sent after this call sees the adjustment.
+     *
+     * @param delta permits to take (positive) or give back (negative), not 0
+     * @param grantedAt the script's clock reading of the decision that granted the permits
+     * @return completes when Redis has applied it
+     */
+    CompletableFuture<long[]> adjust(long delta, long grantedAt) {
+        return run(delta, 0L, "adjust", Long.toString(grantedAt));
+    }
+
+    /** Settles synchronously, for {@link RedisPermit#settle(long)}: a failure is thrown to the caller. */
+    void adjustNow(long delta, long grantedAt) {
+        join(adjust(delta, grantedAt));
+    }
+
+    private CompletableFuture<long[]> run(long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
         Timebase time = engine.timebase();
         String[] params = plan.params();
-        String[] args = new String[5 + params.length];
+        String[] args = new String[7 + params.length];
         args[0] = time.nowArgument();
         args[1] = Long.toString(time.unitsPerMilli());
         args[2] = Long.toString(engine.minExpiryMillis());
-        args[3] = Long.toString(permits);
-        args[4] = Long.toString(time.waitUnits(maxWaitNanos));
-        System.arraycopy(params, 0, args, 5, params.length);
+        args[3] = Long.toString(permitsOrDelta);
+        args[4] = Long.toString(maxWaitUnits);
+        args[5] = op;
+        args[6] = grantedAt;
+        System.arraycopy(params, 0, args, 7, params.length);
         return engine.runner().run(plan.script(), plan.keys(), args);
     }
 
@@ -134,23 +162,31 @@ final class RedisRateLimiter implements RateLimiter {
 
     /**
      * One acquisition: a decision, then either its answer, a wait for its reserved slot, or a retry at the refusal's
-     * retry time while that falls before the deadline.
+     * retry time while that falls before the deadline. A reserved slot is resolved exactly once: granted when it
+     * comes, or given back (one asynchronous adjust) when the acquisition is cancelled first; a grant that finds the
+     * acquisition already cancelled is given back too.
      */
     final class Acquisition {
+        private static final int NOTHING_RESERVED = 0;
+        private static final int RESERVED = 1;
+        private static final int RESOLVED = 2;
+
         /** The outcome. */
         final CompletableFuture<Permit> result = new CompletableFuture<>();
         /** Completes once the first decision has been handled (tests use it to keep a manual clock in step). */
         final CompletableFuture<Void> firstDecision = new CompletableFuture<>();
         private final long permits;
         private final long deadline;
+        private final AtomicInteger reservation = new AtomicInteger(NOTHING_RESERVED);
         private volatile Delayer.Cancellable pending;
+        private volatile long reservedAt;
 
         Acquisition(long permits, long deadline) {
             this.permits = permits;
             this.deadline = deadline;
             result.whenComplete((permit, failure) -> {
                 if (result.isCancelled()) {
-                    cancelPending();
+                    withdraw();
                 }
             });
         }
@@ -186,16 +222,25 @@ final class RedisRateLimiter implements RateLimiter {
             Timebase time = engine.timebase();
             long waitOrRetry = time.nanos(answer[1]);
             if (answer[0] == 1L) {
-                Permit granted = new RedisPermit(name, true, permits, 0L, answer[2], spec.capacity());
+                Permit granted = new RedisPermit(RedisRateLimiter.this, true, permits, 0L, answer[2],
+                        spec.capacity(), answer[3]);
                 if (waitOrRetry == 0L) {
-                    result.complete(granted);
+                    if (!result.complete(granted)) {
+                        giveBack(answer[3]); // cancelled while the decision was on its way
+                    }
                 } else {
-                    // A reserved slot: completes when it comes. (A cancelled waiter's slot is not given back yet.)
-                    schedule(() -> result.complete(granted), askedAt + waitOrRetry);
+                    // A reserved slot: completes when it comes, or is given back if cancelled first.
+                    reservedAt = answer[3];
+                    reservation.set(RESERVED);
+                    schedule(() -> grantReserved(granted), askedAt + waitOrRetry);
+                    if (result.isCancelled()) {
+                        withdraw(); // the cancel hook may have run before the reservation was visible to it
+                    }
                 }
                 return;
             }
-            Permit refused = new RedisPermit(name, false, permits, waitOrRetry, answer[2], spec.capacity());
+            Permit refused = new RedisPermit(RedisRateLimiter.this, false, permits, waitOrRetry, answer[2],
+                    spec.capacity(), answer[3]);
             if (!plan.reserves() && waitOrRetry <= deadline - askedAt) {
                 schedule(this::attempt, askedAt + waitOrRetry);
             } else {
@@ -210,6 +255,32 @@ final class RedisRateLimiter implements RateLimiter {
             if (result.isCancelled()) {
                 // The cancel hook may have run before the task was visible to it.
                 cancelPending();
+            }
+        }
+
+        private void grantReserved(Permit granted) {
+            if (reservation.compareAndSet(RESERVED, RESOLVED) && !result.complete(granted)) {
+                giveBack(reservedAt);
+            }
+        }
+
+        /** Stops any pending retry or slot, and gives a reserved slot back if it is still unresolved. */
+        private void withdraw() {
+            cancelPending();
+            if (reservation.compareAndSet(RESERVED, RESOLVED)) {
+                giveBack(reservedAt);
+            }
+        }
+
+        /**
+         * Gives the permits back without waiting (it may run on a caller's cancel): later decisions on the engine's
+         * connection see it. If Redis fails, the permits stay taken, which never over-admits.
+         */
+        private void giveBack(long grantedAt) {
+            try {
+                adjust(-permits, grantedAt);
+            } catch (RuntimeException failure) {
+                // A ticker reading out of range: the permits stay taken, which never over-admits.
             }
         }
 

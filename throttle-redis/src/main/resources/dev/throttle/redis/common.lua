@@ -5,11 +5,16 @@
 --         microseconds since 2026-01-01T00:00:00Z, so every reading stays far below 2^53 and exact in a double)
 -- ARGV[2] clock units per millisecond (1000000 for nanoseconds, 1000 for microseconds), for PEXPIRE
 -- ARGV[3] the least expiry in milliseconds (1, or more when a client clock may run faster than real time)
--- ARGV[4] the permits asked for (0: only read the state, write nothing)
+-- ARGV[4] the permits asked for (0: only read the state, write nothing); when adjusting, the signed delta
 -- ARGV[5] the longest wait the caller accepts for a reserved slot, in clock units
--- ARGV[6...] the algorithm's parameters, in clock units
+-- ARGV[6] '' to decide, 'adjust' to settle a grant: take ARGV[4] more permits (positive, debt allowed) or give
+--         -ARGV[4] back (negative), with the local engine's semantics
+-- ARGV[7] when adjusting, the clock reading of the decision that granted the permits ('' otherwise)
+-- ARGV[8...] the algorithm's parameters, in clock units
 --
--- Every script answers {granted (1 or 0), wait of a reservation or retry time of a refusal, remaining permits}.
+-- Every script answers {granted (1 or 0), wait of a reservation or retry time of a refusal, remaining permits,
+-- the clock reading it decided on}; an adjustment answers {1, 0, 0, reading}. The reading lets a permit name its
+-- grant's time in server-time mode, where only the script reads the clock.
 -- Lua numbers are doubles: every value handled is an integer below 2^53 (the engine checks its inputs), so all
 -- arithmetic below is exact; divisions go through idiv, which corrects the rounding of '/'.
 
@@ -51,6 +56,14 @@ local function expiry_ms(units)
   return ms
 end
 
+-- Counts (window counts, debt) are kept at most this, so they stay exact in a double.
+local MAX_COUNT = 4503599627370496
+
+-- The furthest a settled debt may push a bucket's tat past now, in clock units (2^50).
+local MAX_DEBT = 1125899906842624
+
 local now = clock_now()
 local permits = tonumber(ARGV[4])
 local max_wait = tonumber(ARGV[5])
+local adjusting = ARGV[6] == 'adjust'
+local granted_at = tonumber(ARGV[7])

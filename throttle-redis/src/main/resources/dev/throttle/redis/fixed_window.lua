@@ -1,8 +1,8 @@
 -- Fixed window counter: KEYS[1] is a hash {w = window index floor(now / W), n = permits counted in it}.
 -- A stored window newer than the reading (a lagging client reading, or the server clock stepping back) counts as
--- current, which is conservative. ARGV[6] limit, ARGV[7] window length.
-local limit = tonumber(ARGV[6])
-local window = tonumber(ARGV[7])
+-- current, which is conservative. ARGV[8] limit, ARGV[9] window length.
+local limit = tonumber(ARGV[8])
+local window = tonumber(ARGV[9])
 
 local index = idiv(now, window)
 local used = 0
@@ -15,19 +15,41 @@ if state[1] then
   end
 end
 local window_end = (index + 1) * window
+
+-- Settling, as in the local engine: more permits are charged to the current window, past the limit if need be
+-- (debt, which blocks the window until it ends); permits given back go only to the window the grant's reading
+-- falls in, while it is still current, never below zero. A give-back for a window that time has left is dropped.
+if adjusting then
+  if permits > 0 then
+    used = used + permits
+    if used > MAX_COUNT then
+      used = MAX_COUNT
+    end
+    redis.call('HSET', KEYS[1], 'w', index, 'n', used)
+    redis.call('PEXPIRE', KEYS[1], expiry_ms(window_end - now))
+  elseif state[1] and tonumber(state[1]) == index and granted_at >= index * window then
+    used = used + permits
+    if used < 0 then
+      used = 0
+    end
+    -- HSET keeps the key's expiry, which the window's end still sets.
+    redis.call('HSET', KEYS[1], 'n', used)
+  end
+  return {1, 0, 0, now}
+end
 local room = limit - used
 if room < 0 then
   room = 0
 end
 
 if permits == 0 then
-  return {1, 0, room}
+  return {1, 0, room, now}
 end
 if permits <= room then
   used = used + permits
   redis.call('HSET', KEYS[1], 'w', index, 'n', used)
   -- At rest once the window is over.
   redis.call('PEXPIRE', KEYS[1], expiry_ms(window_end - now))
-  return {1, 0, limit - used}
+  return {1, 0, limit - used, now}
 end
-return {0, window_end - now, room}
+return {0, window_end - now, room, now}

@@ -1,16 +1,48 @@
 -- Token bucket and leaky bucket (meter and shaping queue) as GCRA: KEYS[1] holds the theoretical arrival time
 -- (tat); an absent key, or a tat not after now, is a bucket at rest (full, or an empty queue).
--- ARGV[6] interval per permit, ARGV[7] tolerance (capacity x interval), ARGV[8] '1' for a shaping queue,
--- ARGV[9] the queue's longest delay (shaping).
-local interval = tonumber(ARGV[6])
-local tolerance = tonumber(ARGV[7])
-local shaping = ARGV[8] == '1'
-local queue_delay = tonumber(ARGV[9])
+-- ARGV[8] interval per permit, ARGV[9] tolerance (capacity x interval), ARGV[10] '1' for a shaping queue,
+-- ARGV[11] the queue's longest delay (shaping).
+local interval = tonumber(ARGV[8])
+local tolerance = tonumber(ARGV[9])
+local shaping = ARGV[10] == '1'
+local queue_delay = tonumber(ARGV[11])
 
 local stored = redis.call('GET', KEYS[1])
 local tat = now
 if stored then
   tat = tonumber(stored)
+end
+
+-- Settling: tat moves by delta x interval, as in the local engine. A refund gives back at most the capacity and
+-- never moves the bucket past full (below min(tat, now)); debt is bounded so tat stays exact in a double. An absent
+-- key (expired at rest) counts as tat = now, which charges a debt in full: conservative.
+if adjusting then
+  local capacity = idiv(tolerance, interval)
+  local next_tat
+  if permits < 0 then
+    local delta = permits
+    if delta < -capacity then
+      delta = -capacity
+    end
+    next_tat = tat + delta * interval
+    local floor = tat
+    if now < floor then
+      floor = now
+    end
+    if next_tat < floor then
+      next_tat = floor
+    end
+  else
+    next_tat = tat + permits * interval
+    if next_tat > now + MAX_DEBT then
+      next_tat = now + MAX_DEBT
+    end
+    if next_tat < tat then
+      next_tat = tat
+    end
+  end
+  redis.call('SET', KEYS[1], next_tat, 'PX', expiry_ms(next_tat - now))
+  return {1, 0, 0, now}
 end
 
 local function available(t)
@@ -31,7 +63,7 @@ local function available(t)
 end
 
 if permits == 0 then
-  return {1, 0, available(tat)}
+  return {1, 0, available(tat), now}
 end
 
 local slot = tat
@@ -51,11 +83,11 @@ if wait > 0 then
     acceptable = queue_delay
   end
   if wait > acceptable then
-    return {0, wait, available(tat)}
+    return {0, wait, available(tat), now}
   end
 else
   wait = 0
 end
 -- At rest again once time reaches the new tat.
 redis.call('SET', KEYS[1], next_tat, 'PX', expiry_ms(next_tat - now))
-return {1, wait, available(next_tat)}
+return {1, wait, available(next_tat), now}

@@ -1,8 +1,8 @@
 -- Sliding window counter: KEYS[1] is a hash {w = current window index, n = its count, p = the previous window's
 -- final count}. A request for n permits, `elapsed` into a window of length W, fits when
--- ceil(p * (W - elapsed) / W) + used + n <= limit. ARGV[6] limit, ARGV[7] window length.
-local limit = tonumber(ARGV[6])
-local window = tonumber(ARGV[7])
+-- ceil(p * (W - elapsed) / W) + used + n <= limit. ARGV[8] limit, ARGV[9] window length.
+local limit = tonumber(ARGV[8])
+local window = tonumber(ARGV[9])
 
 local index = idiv(now, window)
 local used = 0
@@ -22,6 +22,28 @@ end
 local window_start = index * window
 local window_end = window_start + window
 
+-- Settling, as in the local engine: more permits are charged to the current window (debt allowed: it blocks this
+-- window and weighs on the next); permits given back go only to the window the grant's reading falls in, while it
+-- is still current, never below zero.
+if adjusting then
+  if permits > 0 then
+    used = used + permits
+    if used > MAX_COUNT then
+      used = MAX_COUNT
+    end
+    redis.call('HSET', KEYS[1], 'w', index, 'n', used, 'p', previous)
+    redis.call('PEXPIRE', KEYS[1], expiry_ms(window_end + window - now))
+  elseif state[1] and tonumber(state[1]) == index and granted_at >= window_start then
+    used = used + permits
+    if used < 0 then
+      used = 0
+    end
+    -- HSET keeps the key's expiry, which the window's end still sets.
+    redis.call('HSET', KEYS[1], 'n', used)
+  end
+  return {1, 0, 0, now}
+end
+
 local room = limit - used
 local headroom
 if room <= 0 or previous == 0 then
@@ -31,21 +53,28 @@ else
   if from < window_start then
     from = window_start
   end
-  headroom = room - ceil_div(previous * (window_end - from), window)
+  local weight = previous * (window_end - from)
+  if weight > MAX_COUNT then
+    -- Only a previous window in debt gets here: the true product exceeds limit x window (at most 2^52, checked by
+    -- the engine), so the weighted count fills the room; the double product is not exact, and not needed.
+    headroom = 0
+  else
+    headroom = room - ceil_div(weight, window)
+  end
 end
 if headroom < 0 then
   headroom = 0
 end
 
 if permits == 0 then
-  return {1, 0, headroom}
+  return {1, 0, headroom, now}
 end
 if permits <= headroom then
   used = used + permits
   redis.call('HSET', KEYS[1], 'w', index, 'n', used, 'p', previous)
   -- This window's count weighs on the next one: at rest when the next one is over.
   redis.call('PEXPIRE', KEYS[1], expiry_ms(window_end + window - now))
-  return {1, 0, headroom - permits}
+  return {1, 0, headroom - permits, now}
 end
 
 -- The earliest reading at which the request fits if nothing else arrives.
@@ -63,4 +92,4 @@ local retry = at - now
 if retry < 1 then
   retry = 1
 end
-return {0, retry, headroom}
+return {0, retry, headroom, now}

@@ -1,0 +1,88 @@
+package dev.throttle.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.throttle.FixedWindow;
+import dev.throttle.KeyedLimiter;
+import dev.throttle.Permit;
+import dev.throttle.Rate;
+import dev.throttle.TokenBucket;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Redis keyed limiter: key {@code k} is the engine's limiter named {@code name + ":" + k}; odd keys (spaces,
+ * braces, unicode, 10 kB) work and stay independent, a null key is refused, and nothing is held per key in the JVM.
+ */
+class RedisKeyedTest {
+
+    private static final List<String> ODD_KEYS = List.of("with spaces", "{braces}", "}{", "ünïcødé ✓ 🚀",
+            "k".repeat(10_240), "k".repeat(10_239) + "l", "'); redis.call('FLUSHALL') --", "");
+
+    private final String prefix = RedisServer.uniquePrefix("keyed");
+    private final RedisEngine engine = RedisEngine.builder(RedisServer.get().connection()).keyPrefix(prefix).build();
+
+    @Test
+    void oddKeysWorkAndStayIndependent() {
+        KeyedLimiter<String> keyed = engine.keyed("api", FixedWindow.of(2, Duration.ofMinutes(10)));
+        for (String key : ODD_KEYS) {
+            assertThat(keyed.tryAcquire(key, 2).granted()).as("first of key of length %d", key.length()).isTrue();
+            Permit refused = keyed.tryAcquire(key, 1);
+            assertThat(refused.granted()).as("over the limit for key of length %d", key.length()).isFalse();
+            assertThat(refused.limiter()).isEqualTo("api:" + key);
+        }
+        RedisCommands<String, String> redis = RedisServer.get().connection().sync();
+        List<String> keys = redis.keys(prefix + "*");
+        assertThat(keys).as("one Redis key per key, each bounded").hasSize(ODD_KEYS.size());
+        assertThat(keys).allSatisfy(key -> assertThat(key.length()).isLessThan(prefix.length() + 210));
+        assertThat(keys).allSatisfy(key -> assertThat(redis.pttl(key)).isPositive());
+        assertThat(keyed.estimatedSize()).as("nothing is held per key in the JVM").isZero();
+    }
+
+    @Test
+    void aKeysLimiterIsTheEnginesLimiterOfTheCombinedName() {
+        KeyedLimiter<Integer> keyed = engine.keyed("route", TokenBucket.of(3, Rate.perMinute(1)));
+        assertThat(keyed.allow(7, 2)).isTrue();
+        // The same state, reached as a plain limiter named "route:7".
+        assertThat(engine.rateLimiter("route:7", TokenBucket.of(3, Rate.perMinute(1))).availablePermits())
+                .isEqualTo(1);
+        assertThat(keyed.forKey(7).tryAcquire(1).granted()).isTrue();
+        assertThat(keyed.allow(7, 1)).isFalse();
+        assertThat(keyed.allow(8, 3)).as("another key is untouched").isTrue();
+        assertThat(keyed.name()).isEqualTo("route");
+        assertThat(keyed.spec()).isEqualTo(TokenBucket.of(3, Rate.perMinute(1)));
+        int slot = SlotHash.getSlot(Keys.key(prefix, "route:7", ":gcra"));
+        assertThat(RedisServer.get().connection().sync().keys(prefix + "*"))
+                .anySatisfy(key -> assertThat(SlotHash.getSlot(key)).isEqualTo(slot));
+    }
+
+    @Test
+    void waitingCallsGoThroughTheKeysLimiter() throws Exception {
+        KeyedLimiter<String> keyed = engine.keyed("wait", FixedWindow.of(1, Duration.ofMinutes(10)));
+        assertThat(keyed.acquire("a", 1, Duration.ZERO).granted()).isTrue();
+        assertThat(keyed.acquire("a", 1, Duration.ZERO).granted()).isFalse();
+        assertThat(keyed.acquireAsync("b", 1, Duration.ZERO).get(5, TimeUnit.SECONDS).granted()).isTrue();
+        assertThat(keyed.acquireAsync("b", 1, Duration.ZERO).get(5, TimeUnit.SECONDS).granted()).isFalse();
+    }
+
+    @Test
+    void aNullKeyOrABadSpecIsRefused() {
+        KeyedLimiter<String> keyed = engine.keyed("nulls", FixedWindow.of(1, Duration.ofMinutes(1)));
+        assertThatThrownBy(() -> keyed.tryAcquire(null, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("key must not be null");
+        assertThatThrownBy(() -> keyed.allow(null, 1)).hasMessage("key must not be null");
+        assertThatThrownBy(() -> keyed.forKey(null)).hasMessage("key must not be null");
+        assertThatThrownBy(() -> keyed.acquire(null, 1, Duration.ZERO)).hasMessage("key must not be null");
+        assertThatThrownBy(() -> keyed.acquireAsync(null, 1, Duration.ZERO)).hasMessage("key must not be null");
+        assertThatThrownBy(() -> keyed.tryAcquire("k", 2)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> engine.keyed("", FixedWindow.of(1, Duration.ofMinutes(1))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> engine.keyed("x", null)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(RedisServer.get().connection().sync().keys(prefix + "*")).as("nothing written").isEmpty();
+    }
+}
