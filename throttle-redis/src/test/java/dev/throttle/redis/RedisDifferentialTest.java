@@ -8,6 +8,7 @@ import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
+import dev.throttle.SlidingLog;
 import dev.throttle.SlidingWindow;
 import dev.throttle.TokenBucket;
 import java.time.Duration;
@@ -25,8 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * retry time, remaining. Some grants are settled later, at random (to fewer or more permits than estimated, in the
  * grant's window or after it has ended), so the scripts' adjust mode is checked too. Time advances mix small steps with window-sized jumps, so windows roll, buckets refill and
  * debts run out; the window length is an odd number of nanoseconds, so no arithmetic is helped by round numbers.
- *
- * <p>The sliding log is left out: its local engine is not merged in this build.
  */
 class RedisDifferentialTest {
 
@@ -50,7 +49,8 @@ class RedisDifferentialTest {
                 new Case("leaky shaping", LeakyBucket.shaping(Rate.perSecond(50), Duration.ofMillis(100)),
                         120_000_000L, true),
                 new Case("fixed window", FixedWindow.of(10, Duration.ofNanos(window)), window, true),
-                new Case("sliding window", SlidingWindow.of(10, Duration.ofNanos(window)), window, true));
+                new Case("sliding window", SlidingWindow.of(10, Duration.ofNanos(window)), window, true),
+                new Case("sliding log", SlidingLog.of(10, Duration.ofNanos(window)), window, true));
         List<Arguments> all = new ArrayList<>();
         for (Case c : cases) {
             for (long seed : SEEDS) {
