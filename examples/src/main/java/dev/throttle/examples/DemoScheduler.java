@@ -1,7 +1,7 @@
 package dev.throttle.examples;
 
+import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
-import dev.throttle.local.Scheduler;
 import java.util.PriorityQueue;
 
 /**

@@ -4,6 +4,7 @@ import dev.throttle.Arguments;
 import dev.throttle.LimitSpec;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
+import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;

@@ -5,6 +5,7 @@ import dev.throttle.Concurrency;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -2,6 +2,7 @@ package dev.throttle.local;
 
 import dev.throttle.Concurrency;
 import dev.throttle.Permit;
+import dev.throttle.Scheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Comparator;

@@ -3,6 +3,7 @@ package dev.throttle.local;
 import dev.throttle.Arguments;
 import dev.throttle.FixedWindow;
 import dev.throttle.LimitSpec;
+import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 
 /**

@@ -3,6 +3,7 @@ package dev.throttle.local;
 import dev.throttle.Arguments;
 import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
+import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import dev.throttle.TokenBucket;
 import java.lang.invoke.MethodHandles;

@@ -3,6 +3,7 @@ package dev.throttle.local;
 import dev.throttle.Arguments;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import java.util.Arrays;
 import java.util.List;

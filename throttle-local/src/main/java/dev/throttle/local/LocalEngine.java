@@ -9,6 +9,7 @@ import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
+import dev.throttle.Scheduler;
 import dev.throttle.SlidingLog;
 import dev.throttle.SlidingWindow;
 import dev.throttle.Ticker;

@@ -2,6 +2,7 @@ package dev.throttle.local;
 
 import dev.throttle.Arguments;
 import dev.throttle.LimitSpec;
+import dev.throttle.Scheduler;
 import dev.throttle.SlidingLog;
 import dev.throttle.Ticker;
 import java.lang.invoke.MethodHandles;

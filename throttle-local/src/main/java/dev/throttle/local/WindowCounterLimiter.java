@@ -1,6 +1,7 @@
 package dev.throttle.local;
 
 import dev.throttle.LimitSpec;
+import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -1,5 +1,6 @@
 package dev.throttle.local;
 
+import dev.throttle.Scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.throttle.local;
 
+import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import java.time.Duration;
 import java.util.PriorityQueue;

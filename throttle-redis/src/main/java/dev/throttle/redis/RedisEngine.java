@@ -6,6 +6,7 @@ import dev.throttle.KeyedLimiter;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
+import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -53,7 +54,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
     private final String prefix;
     private final Timebase timebase;
     private final Ticker waitClock;
-    private final Delayer delayer;
+    private final Scheduler scheduler;
     private final long minExpiryMillis;
     private final ScriptRunner runner;
 
@@ -65,7 +66,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
         this.prefix = builder.prefix;
         this.timebase = builder.ticker == null ? Timebase.server() : Timebase.client(builder.ticker);
         this.waitClock = builder.ticker == null ? Ticker.system() : builder.ticker;
-        this.delayer = builder.delayer;
+        this.scheduler = builder.scheduler;
         this.minExpiryMillis = builder.minExpiryMillis;
         this.runner = new ScriptRunner(connection.async(), builder.commandTimeout);
         runner.preload();
@@ -158,8 +159,8 @@ public final class RedisEngine implements Engine, AutoCloseable {
         return waitClock;
     }
 
-    Delayer delayer() {
-        return delayer;
+    Scheduler scheduler() {
+        return scheduler;
     }
 
     long minExpiryMillis() {
@@ -178,7 +179,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
         private String prefix = "throttle:";
         private Ticker ticker;
         private Duration commandTimeout = Duration.ofSeconds(1);
-        private Delayer delayer = Delayer.shared();
+        private Scheduler scheduler = Scheduler.shared();
         private long minExpiryMillis = 1L;
 
         private Builder(RedisClient client, RedisURI uri, StatefulRedisConnection<String, String> connection) {
@@ -230,14 +231,14 @@ public final class RedisEngine implements Engine, AutoCloseable {
         }
 
         /**
-         * Sets what waiting acquisitions wait on (default {@link Delayer#shared()}).
+         * Sets what waiting acquisitions wait on (default {@link Scheduler#shared()}).
          *
-         * @param delayer the delayer
+         * @param scheduler the scheduler
          * @return this builder
-         * @throws IllegalArgumentException if the delayer is null
+         * @throws IllegalArgumentException if the scheduler is null
          */
-        public Builder delayer(Delayer delayer) {
-            this.delayer = Arguments.requireNonNull("delayer", delayer);
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Arguments.requireNonNull("scheduler", scheduler);
             return this;
         }
 
@@ -249,7 +250,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
          * @throws IllegalArgumentException if the executor is null
          */
         public Builder scheduler(ScheduledExecutorService executor) {
-            this.delayer = Delayer.of(executor);
+            this.scheduler = Scheduler.of(executor);
             return this;
         }
 

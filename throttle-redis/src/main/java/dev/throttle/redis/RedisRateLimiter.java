@@ -4,6 +4,7 @@ import dev.throttle.Arguments;
 import dev.throttle.LimitSpec;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
+import dev.throttle.Scheduler;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A rate limiter whose state lives in Redis: each decision is one EVALSHA of the algorithm's script, which reads and
  * updates the state atomically. Everything is asynchronous underneath: the synchronous calls wait on the
- * asynchronous one, and a waiting acquisition holds no thread (it waits on the {@link Delayer} for its reserved slot,
+ * asynchronous one, and a waiting acquisition holds no thread (it waits on the {@link Scheduler} for its reserved slot,
  * or to retry a refusal at its retry time, until its deadline).
  *
  * <p>If Redis fails or does not answer within the command timeout, the asynchronous call completes exceptionally and
@@ -178,7 +179,7 @@ final class RedisRateLimiter implements RateLimiter {
         private final long permits;
         private final long deadline;
         private final AtomicInteger reservation = new AtomicInteger(NOTHING_RESERVED);
-        private volatile Delayer.Cancellable pending;
+        private volatile Scheduler.Cancellable pending;
         private volatile long reservedAt;
 
         Acquisition(long permits, long deadline) {
@@ -251,7 +252,7 @@ final class RedisRateLimiter implements RateLimiter {
         /** Runs {@code task} when the wait clock reaches {@code at} (at once if it already has). */
         private void schedule(Runnable task, long at) {
             long delay = Math.max(0L, at - engine.waitClock().read());
-            pending = engine.delayer().schedule(task, delay);
+            pending = engine.scheduler().schedule(task, delay);
             if (result.isCancelled()) {
                 // The cancel hook may have run before the task was visible to it.
                 cancelPending();
@@ -285,7 +286,7 @@ final class RedisRateLimiter implements RateLimiter {
         }
 
         private void cancelPending() {
-            Delayer.Cancellable task = pending;
+            Scheduler.Cancellable task = pending;
             if (task != null) {
                 task.cancel();
             }

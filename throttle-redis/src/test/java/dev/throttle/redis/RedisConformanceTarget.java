@@ -1,11 +1,12 @@
 package dev.throttle.redis;
 
+import dev.throttle.Scheduler;
 import dev.throttle.local.conformance.ConformanceTarget;
 import java.time.Duration;
 
 /**
  * Binds the conformance kit to the Redis engine in client-time mode: the kit's manual clock is the ticker and (as a
- * {@link Delayer}) what waits wait on; each limiter gets an engine with a fresh key prefix on the shared connection.
+ * {@link Scheduler}) what waits wait on; each limiter gets an engine with a fresh key prefix on the shared connection.
  * Keys live at least a minute: the manual clock runs slower than real time, and expiry only collects state at rest.
  */
 final class RedisConformanceTarget {
@@ -15,7 +16,7 @@ final class RedisConformanceTarget {
         RedisEngine engine = RedisEngine.builder(RedisServer.get().connection())
                 .keyPrefix(RedisServer.uniquePrefix("conformance"))
                 .ticker(clock)
-                .delayer(new ManualClockDelayer(clock))
+                .scheduler(clock)
                 .minExpiry(Duration.ofMinutes(1))
                 .build();
         return new SteppedLimiter((RedisRateLimiter) engine.rateLimiter(name, spec));

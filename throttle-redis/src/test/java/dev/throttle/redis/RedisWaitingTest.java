@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Waiting on an algorithm that cannot reserve (a window): a refusal is retried at its retry time on the delayer,
+ * Waiting on an algorithm that cannot reserve (a window): a refusal is retried at its retry time on the scheduler,
  * until the deadline; a retry time beyond the deadline refuses at once; cancelling withdraws the pending retry.
  */
 class RedisWaitingTest {
@@ -23,7 +23,7 @@ class RedisWaitingTest {
         RedisEngine engine = RedisEngine.builder(RedisServer.get().connection())
                 .keyPrefix(RedisServer.uniquePrefix("waiting"))
                 .ticker(clock)
-                .delayer(new ManualClockDelayer(clock))
+                .scheduler(clock)
                 .minExpiry(Duration.ofMinutes(1))
                 .build();
         return engine.rateLimiter("window", FixedWindow.of(1, Duration.ofMillis(100)));

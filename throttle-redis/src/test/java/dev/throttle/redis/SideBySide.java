@@ -28,7 +28,7 @@ final class SideBySide {
     final RedisEngine redis = RedisEngine.builder(RedisServer.get().connection())
             .keyPrefix(prefix)
             .ticker(clock)
-            .delayer(new ManualClockDelayer(clock))
+            .scheduler(clock)
             .minExpiry(Duration.ofMinutes(5))
             .build();
 

@@ -1,13 +1,15 @@
-package dev.throttle.local;
+package dev.throttle;
 
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a task after a delay. Every waiting acquisition of the local engine waits on one scheduler: no thread per
- * waiter, no spinning. Tests inject a scheduler driven by a manual clock.
+ * Runs a task after a delay. Every engine's waiting acquisitions wait on one (a reserved slot coming due, or a
+ * refused request retried at its retry time): no thread per waiter, no spinning. Tests give the engine a scheduler
+ * driven by the same manual clock as its {@link Ticker}, so waits follow the clock the decisions read.
  */
 @FunctionalInterface
 public interface Scheduler {
@@ -29,8 +31,23 @@ public interface Scheduler {
     }
 
     /**
-     * The JVM-wide scheduler: one daemon timer thread that hands each due task to the common fork-join pool, so a
-     * slow callback on a completed future never delays other waiters.
+     * A scheduler on an executor the caller owns (and shuts down).
+     *
+     * @param executor the executor
+     * @return the scheduler
+     * @throws IllegalArgumentException if the executor is null
+     */
+    static Scheduler of(ScheduledExecutorService executor) {
+        Arguments.requireNonNull("executor", executor);
+        return (task, delayNanos) -> {
+            ScheduledFuture<?> future = executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            return () -> future.cancel(false);
+        };
+    }
+
+    /**
+     * The JVM-wide scheduler: one daemon timer thread that hands each due task to the common fork-join pool, so a slow
+     * callback never delays other waiters.
      *
      * @return the shared scheduler
      */
