@@ -24,6 +24,9 @@ public record Concurrency(long limit, int maxQueue, QueueOrder order) implements
     /**
      * Validates the spec.
      *
+     * @param limit the most permits held at once, from 1 to {@link Integer#MAX_VALUE}
+     * @param maxQueue the most requests waiting at once, from 0 (no waiting) to {@link Integer#MAX_VALUE}
+     * @param order the order in which waiters are served
      * @throws IllegalArgumentException if a parameter is null or out of range
      */
     public Concurrency {

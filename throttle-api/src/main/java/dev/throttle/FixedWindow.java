@@ -15,6 +15,8 @@ public record FixedWindow(long limit, Duration window) implements LimitSpec {
     /**
      * Validates the spec.
      *
+     * @param limit permits per window, 1 or more
+     * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
      * @throws IllegalArgumentException if {@code limit < 1} or the window is null, not positive or too long
      */
     public FixedWindow {

@@ -33,6 +33,10 @@ public record LeakyBucket(long capacity, Rate outflow, Mode mode, Duration maxDe
     /**
      * Validates the spec.
      *
+     * @param capacity the bucket's size in permits (meter) or the queue's length (shaping), 1 or more
+     * @param outflow the leak rate
+     * @param mode meter or shaping
+     * @param maxDelay the longest wait for a slot (shaping); zero for a meter
      * @throws IllegalArgumentException if a parameter is null or out of range, or the capacity does not agree with
      *     the mode (a shaping queue's capacity must be {@code maxDelay / interval + 1}; a meter's delay zero)
      */

@@ -14,6 +14,8 @@ public record Rate(long permits, Duration period) {
     /**
      * Validates the rate.
      *
+     * @param permits permits per period, 1 or more
+     * @param period the period, from 1 ns to {@link Arguments#MAX_DURATION}
      * @throws IllegalArgumentException if {@code permits < 1}, or the period is null, not positive, too long, or
      *     shorter than one nanosecond per permit
      */

@@ -18,6 +18,8 @@ public record SlidingLog(long limit, Duration window) implements LimitSpec {
     /**
      * Validates the spec.
      *
+     * @param limit permits in any window, from 1 to {@link #MAX_LIMIT}
+     * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
      * @throws IllegalArgumentException if the limit is outside {@code [1, MAX_LIMIT]} or the window is null, not
      *     positive or too long
      */

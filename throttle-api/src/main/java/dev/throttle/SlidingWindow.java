@@ -21,6 +21,8 @@ public record SlidingWindow(long limit, Duration window) implements LimitSpec {
     /**
      * Validates the spec.
      *
+     * @param limit permits per window, 1 or more
+     * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
      * @throws IllegalArgumentException if {@code limit < 1} or the window is null, not positive or too long
      */
     public SlidingWindow {

@@ -16,6 +16,8 @@ public record TokenBucket(long capacity, Rate refill) implements LimitSpec {
     /**
      * Validates the spec.
      *
+     * @param capacity the bucket's size: the largest burst, 1 or more
+     * @param refill the refill rate
      * @throws IllegalArgumentException if {@code capacity < 1}, {@code refill} is null, or refilling a whole
      *     bucket takes longer than {@link Arguments#MAX_DURATION}
      */

@@ -16,6 +16,7 @@ public record AllOf(List<LimitSpec> parts) implements LimitSpec {
     /**
      * Validates and copies the parts.
      *
+     * @param parts the specs of the parts, in the order they are asked; at least one
      * @throws IllegalArgumentException if {@code parts} is null, empty or holds a null
      */
     public AllOf {

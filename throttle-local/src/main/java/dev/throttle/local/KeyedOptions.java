@@ -22,6 +22,8 @@ public record KeyedOptions(int initialCapacity, Duration idleGrace) {
     /**
      * Validates the options.
      *
+     * @param initialCapacity the number of keys to make room for up front, 0 or more
+     * @param idleGrace how long the state of a concurrency key (a spec with {@code restNanos() == 0}) is kept once no
      * @throws IllegalArgumentException if {@code initialCapacity} is negative or {@code idleGrace} is null, negative
      *     or longer than {@link Arguments#MAX_DURATION}
      */
