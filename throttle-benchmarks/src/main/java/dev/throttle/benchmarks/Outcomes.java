@@ -52,7 +52,7 @@ public class Outcomes {
         if (fraction(granted, refused) < MIN_GRANTED) {
             System.out.printf("%nWARNING: %s %s granted only %.3f%% of %d requests in this iteration: "
                             + "the figure does not measure the granted path%n",
-                    params.getBenchmark(), params.getParam("algorithm"), 100 * fraction(granted, refused),
+                    params.getBenchmark(), describe(params), 100 * fraction(granted, refused),
                     granted + refused);
         }
     }
@@ -65,7 +65,7 @@ public class Outcomes {
     @TearDown(Level.Trial)
     public void report(BenchmarkParams params) {
         System.out.printf("%n%s %s: granted %.3f%% of %d requests (one thread, warmup included)%n",
-                params.getBenchmark(), params.getParam("algorithm"), 100 * fraction(trialGranted, trialRefused),
+                params.getBenchmark(), describe(params), 100 * fraction(trialGranted, trialRefused),
                 trialGranted + trialRefused);
     }
 
@@ -77,6 +77,18 @@ public class Outcomes {
             refused++;
         }
         return grantedNow;
+    }
+
+    /** The benchmark's parameters, {@code name=value} joined by spaces, to say which case a line is about. */
+    private static String describe(BenchmarkParams params) {
+        StringBuilder text = new StringBuilder();
+        for (String key : params.getParamsKeys()) {
+            if (text.length() > 0) {
+                text.append(' ');
+            }
+            text.append(key).append('=').append(params.getParam(key));
+        }
+        return text.toString();
     }
 
     private static double fraction(long yes, long no) {

@@ -1,0 +1,192 @@
+package dev.throttle.benchmarks;
+
+import io.lettuce.core.RedisURI;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Redis server a Redis benchmark runs against: the one named by the {@code REDIS_URL} environment variable if it
+ * is set (left running, never flushed), otherwise a {@code redis-server} from the PATH, started on a free loopback
+ * port without persistence ({@code --save "" --appendonly no}, so disk writes never show in a figure) and stopped by
+ * {@link #close()}. The benchmark calls {@link #close()} from its {@code @TearDown(Level.Trial)}; a shutdown hook stops
+ * the server too if the JVM dies first, so no server outlives its run.
+ */
+final class BenchRedis implements AutoCloseable {
+
+    /** The environment variable naming an existing server, e.g. {@code redis://127.0.0.1:6379}. */
+    static final String URL_VARIABLE = "REDIS_URL";
+
+    private static final String LOOPBACK = "127.0.0.1";
+    private static final long START_TIMEOUT_MILLIS = 10_000L;
+    private static final int PING_TIMEOUT_MILLIS = 500;
+
+    private final RedisURI uri;
+    private final Process process;
+    private final Path log;
+    private final Thread killer;
+
+    private BenchRedis(RedisURI uri, Process process, Path log) {
+        this.uri = uri;
+        this.process = process;
+        this.log = log;
+        this.killer = process == null ? null : new Thread(process::destroyForcibly, "bench-redis-killer");
+        if (killer != null) {
+            Runtime.getRuntime().addShutdownHook(killer);
+        }
+    }
+
+    /**
+     * The server of {@code REDIS_URL}, or a new {@code redis-server} answering PING.
+     *
+     * @return the server
+     * @throws IllegalStateException if there is no {@code REDIS_URL} and no {@code redis-server} on the PATH, or the
+     *     server does not answer PING within 10 s
+     */
+    static BenchRedis start() {
+        String url = System.getenv(URL_VARIABLE);
+        if (url != null && !url.isBlank()) {
+            return new BenchRedis(RedisURI.create(url.trim()), null, null);
+        }
+        int port = freePort();
+        Path log;
+        Process process;
+        try {
+            log = Files.createTempFile("bench-redis-" + port + "-", ".log");
+            process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", LOOPBACK,
+                    "--save", "", "--appendonly", "no")
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+        } catch (IOException failure) {
+            throw new IllegalStateException("The Redis benchmarks need a Redis server: set " + URL_VARIABLE
+                    + " (e.g. redis://127.0.0.1:6379) or put redis-server on the PATH (" + failure.getMessage() + ")",
+                    failure);
+        }
+        BenchRedis redis = new BenchRedis(RedisURI.create(LOOPBACK, port), process, log);
+        try {
+            redis.awaitPong(port);
+        } catch (RuntimeException failure) {
+            redis.close();
+            throw failure;
+        }
+        return redis;
+    }
+
+    /**
+     * Where the server listens.
+     *
+     * @return its address
+     */
+    RedisURI uri() {
+        return uri;
+    }
+
+    /**
+     * Whether this run started the server (and will stop it), rather than using {@code REDIS_URL}'s.
+     *
+     * @return true if the server is this run's own
+     */
+    boolean owned() {
+        return process != null;
+    }
+
+    /** Stops the server if this run started it (bounded: a forced kill after 5 s); a server of REDIS_URL is kept. */
+    @Override
+    public void close() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException interrupted) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(killer);
+        } catch (IllegalStateException shuttingDown) {
+            // The JVM is already exiting: the hook runs anyway and kills a dead process, which is harmless.
+        }
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException ignored) {
+            // A leftover temporary log is harmless.
+        }
+    }
+
+    /** Polls with PING until the server answers, it dies, or 10 s pass. */
+    private void awaitPong(int port) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited with " + process.exitValue()
+                        + " before answering PING: " + logText());
+            }
+            if (pong(port)) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for redis-server", interrupted);
+            }
+        }
+        throw new IllegalStateException("redis-server on port " + port + " did not answer PING within "
+                + START_TIMEOUT_MILLIS + " ms: " + logText());
+    }
+
+    /** One PING in the inline protocol; any failure means "not yet". */
+    private static boolean pong(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(LOOPBACK, port), PING_TIMEOUT_MILLIS);
+            socket.setSoTimeout(PING_TIMEOUT_MILLIS);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] answer = new byte[7];
+            int read = 0;
+            while (read < answer.length) {
+                int n = in.read(answer, read, answer.length - read);
+                if (n < 0) {
+                    return false;
+                }
+                read += n;
+            }
+            return "+PONG\r\n".equals(new String(answer, StandardCharsets.US_ASCII));
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    /** A port free on the loopback interface now; the server binds it a moment later. */
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
+            return socket.getLocalPort();
+        } catch (IOException failure) {
+            throw new IllegalStateException("no free loopback port for redis-server", failure);
+        }
+    }
+
+    private String logText() {
+        try {
+            String text = Files.readString(log, StandardCharsets.UTF_8).strip();
+            return text.isEmpty() ? "(no output)" : text;
+        } catch (IOException failure) {
+            return "(its log could not be read: " + failure.getMessage() + ")";
+        }
+    }
+}
