@@ -17,6 +17,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The peer: Bucket4j's token bucket in Redis through its Lettuce proxy manager (compare-and-swap: a GET, then an EVAL
@@ -31,7 +32,9 @@ final class Bucket4jTarget implements RedisTarget {
     private static final Duration MAX_EXPIRY = Duration.ofMinutes(10);
 
     private final StatefulRedisConnection<String, byte[]> connection;
-    private final BucketConfiguration configuration;
+    /** Asked only when a key has no state yet (new, or expired at rest). */
+    private final Supplier<BucketConfiguration> configuration;
+    private final Supplier<CompletableFuture<BucketConfiguration>> asyncConfiguration;
     private final String[] names;
     private final RemoteBucketBuilder<String> syncBuilder;
     private final RemoteAsyncBucketBuilder<String> asyncBuilder;
@@ -44,12 +47,15 @@ final class Bucket4jTarget implements RedisTarget {
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(MAX_EXPIRY))
                 .requestTimeout(TIMEOUT)
                 .build();
-        configuration = BucketConfiguration.builder()
+        BucketConfiguration limits = BucketConfiguration.builder()
                 .addLimit(Bandwidth.builder()
                         .capacity(CAPACITY)
                         .refillGreedy(RATE_PER_SECOND, Duration.ofSeconds(1))
                         .build())
                 .build();
+        configuration = () -> limits;
+        CompletableFuture<BucketConfiguration> ready = CompletableFuture.completedFuture(limits);
+        asyncConfiguration = () -> ready;
         names = new String[keyCount];
         for (int i = 0; i < keyCount; i++) {
             names[i] = prefix + "{k" + i + "}";
@@ -57,7 +63,7 @@ final class Bucket4jTarget implements RedisTarget {
         syncBuilder = proxies.builder();
         asyncBuilder = proxies.asAsync().builder();
         hot = keyCount == 1 ? syncBuilder.build(names[0], configuration) : null;
-        hotAsync = keyCount == 1 ? asyncBuilder.build(names[0], configuration) : null;
+        hotAsync = keyCount == 1 ? asyncBuilder.build(names[0], asyncConfiguration) : null;
     }
 
     @Override
@@ -68,7 +74,7 @@ final class Bucket4jTarget implements RedisTarget {
 
     @Override
     public CompletableFuture<?> send(int key) {
-        AsyncBucketProxy bucket = hotAsync != null ? hotAsync : asyncBuilder.build(names[key], configuration);
+        AsyncBucketProxy bucket = hotAsync != null ? hotAsync : asyncBuilder.build(names[key], asyncConfiguration);
         return bucket.tryConsume(1);
     }
 
