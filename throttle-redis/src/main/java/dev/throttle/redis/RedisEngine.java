@@ -10,10 +10,15 @@ import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 
 /**
  * The Redis engine: every rate spec enforced atomically in Redis by a Lua script, shared by every JVM that uses the
@@ -44,12 +49,18 @@ import java.util.concurrent.ScheduledExecutorService;
  * <p><b>Settling.</b> {@link dev.throttle.Permit#settle(long)} is one more round trip (the same script in its adjust
  * mode), with the local engine's semantics; a cancelled waiter's reserved slot is given back the same way.
  *
- * <p>Standalone and Sentinel servers are reached through the {@link RedisURI}. Not implemented yet: Cluster, failure
- * policies, concurrency limits.
+ * <p>Standalone and Sentinel servers are reached through the {@link RedisURI}; a Redis Cluster through a
+ * {@link RedisClusterClient} or its connection. On a Cluster a decision is still one EVALSHA, sent to the master of
+ * its keys' slot; SCRIPT LOAD goes to every node; a MOVED or ASK redirect (a slot migration, a failover) is followed
+ * by Lettuce, at the cost of one more round trip until its view of the topology is refreshed (see
+ * {@code ClusterTopologyRefreshOptions}). In server-time mode a key is timed by the clock of the node holding it, so
+ * the nodes' clocks should be synchronised (NTP): a key that moves to another node moves to that node's clock.
+ *
+ * <p>Not implemented yet: failure policies, concurrency limits.
  */
 public final class RedisEngine implements Engine, AutoCloseable {
 
-    private final StatefulRedisConnection<String, String> connection;
+    private final StatefulConnection<String, String> connection;
     private final boolean ownsConnection;
     private final String prefix;
     private final Timebase timebase;
@@ -60,15 +71,13 @@ public final class RedisEngine implements Engine, AutoCloseable {
 
     private RedisEngine(Builder builder) {
         this.ownsConnection = builder.connection == null;
-        this.connection = ownsConnection
-                ? builder.client.connect(StringCodec.UTF8, builder.uri)
-                : builder.connection;
+        this.connection = ownsConnection ? builder.connector.get() : builder.connection;
         this.prefix = builder.prefix;
         this.timebase = builder.ticker == null ? Timebase.server() : Timebase.client(builder.ticker);
         this.waitClock = builder.ticker == null ? Ticker.system() : builder.ticker;
         this.scheduler = builder.scheduler;
         this.minExpiryMillis = builder.minExpiryMillis;
-        this.runner = new ScriptRunner(connection.async(), builder.commandTimeout);
+        this.runner = new ScriptRunner(scripting(connection), builder.commandTimeout);
         runner.preload();
     }
 
@@ -82,7 +91,33 @@ public final class RedisEngine implements Engine, AutoCloseable {
      * @throws IllegalArgumentException if an argument is null
      */
     public static Builder builder(RedisClient client, RedisURI uri) {
-        return new Builder(Arguments.requireNonNull("client", client), Arguments.requireNonNull("uri", uri), null);
+        Arguments.requireNonNull("client", client);
+        Arguments.requireNonNull("uri", uri);
+        return new Builder(() -> client.connect(StringCodec.UTF8, uri), null);
+    }
+
+    /**
+     * A builder on a Redis Cluster client; the engine opens one cluster connection (Lettuce keeps a connection per
+     * node beneath it), and closes it on {@link #close()}.
+     *
+     * @param client the Lettuce cluster client, created with the cluster's seed addresses (owned by the caller)
+     * @return a new builder
+     * @throws IllegalArgumentException if the client is null
+     */
+    public static Builder builder(RedisClusterClient client) {
+        Arguments.requireNonNull("client", client);
+        return new Builder(() -> client.connect(StringCodec.UTF8), null);
+    }
+
+    /**
+     * A builder on an open Redis Cluster connection, shared with the caller, who closes it.
+     *
+     * @param connection a cluster connection with string keys and values
+     * @return a new builder
+     * @throws IllegalArgumentException if the connection is null
+     */
+    public static Builder builder(StatefulRedisClusterConnection<String, String> connection) {
+        return new Builder(null, Arguments.requireNonNull("connection", connection));
     }
 
     /**
@@ -93,7 +128,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
      * @throws IllegalArgumentException if the connection is null
      */
     public static Builder builder(StatefulRedisConnection<String, String> connection) {
-        return new Builder(null, null, Arguments.requireNonNull("connection", connection));
+        return new Builder(null, Arguments.requireNonNull("connection", connection));
     }
 
     @Override
@@ -151,6 +186,15 @@ public final class RedisEngine implements Engine, AutoCloseable {
         }
     }
 
+    /** The scripting commands of a standalone or Cluster connection: all the engine sends. */
+    private static RedisScriptingAsyncCommands<String, String> scripting(
+            StatefulConnection<String, String> connection) {
+        if (connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
+            return cluster.async();
+        }
+        return ((StatefulRedisConnection<String, String>) connection).async();
+    }
+
     Timebase timebase() {
         return timebase;
     }
@@ -173,18 +217,18 @@ public final class RedisEngine implements Engine, AutoCloseable {
 
     /** Builds a {@link RedisEngine}. */
     public static final class Builder {
-        private final RedisClient client;
-        private final RedisURI uri;
-        private final StatefulRedisConnection<String, String> connection;
+        private final Supplier<StatefulConnection<String, String>> connector;
+        private final StatefulConnection<String, String> connection;
         private String prefix = "throttle:";
         private Ticker ticker;
         private Duration commandTimeout = Duration.ofSeconds(1);
         private Scheduler scheduler = Scheduler.shared();
         private long minExpiryMillis = 1L;
 
-        private Builder(RedisClient client, RedisURI uri, StatefulRedisConnection<String, String> connection) {
-            this.client = client;
-            this.uri = uri;
+        /** Either opens a connection the engine owns ({@code connector}), or uses the caller's. */
+        private Builder(Supplier<StatefulConnection<String, String>> connector,
+                StatefulConnection<String, String> connection) {
+            this.connector = connector;
             this.connection = connection;
         }
 

@@ -2,7 +2,7 @@ package dev.throttle.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -15,20 +15,26 @@ import java.util.concurrent.TimeUnit;
  * Calls the engine's scripts by EVALSHA on one shared connection: one command, one round trip per decision. If the
  * server has lost the script (a restart, a failover, SCRIPT FLUSH), the NOSCRIPT error is answered by loading it
  * again and retrying once, transparently.
+ *
+ * <p>It needs only the scripting commands, which a standalone (or Sentinel) connection and a Cluster connection share.
+ * On a Cluster connection Lettuce routes EVALSHA to the master of its first key's slot (every key of a decision lies in
+ * that slot), follows MOVED and ASK redirects, and sends SCRIPT LOAD to every node it knows, so a load after NOSCRIPT
+ * on any one node reaches that node too.
  */
 final class ScriptRunner {
 
-    private final RedisAsyncCommands<String, String> commands;
+    private final RedisScriptingAsyncCommands<String, String> commands;
     private final long timeoutNanos;
 
-    ScriptRunner(RedisAsyncCommands<String, String> commands, Duration timeout) {
+    ScriptRunner(RedisScriptingAsyncCommands<String, String> commands, Duration timeout) {
         this.commands = commands;
         this.timeoutNanos = timeout.toNanos();
     }
 
     /**
      * Loads every script without waiting: commands on one connection run in order, so the loads precede the first
-     * EVALSHA. A failure here is harmless; a missing script is loaded on its NOSCRIPT error.
+     * EVALSHA (on a Cluster the loads go to every node on connections of their own, so an early EVALSHA may still meet
+     * NOSCRIPT). A failure here is harmless; a missing script is loaded on its NOSCRIPT error.
      */
     void preload() {
         for (Script script : Script.ALL) {
@@ -49,7 +55,11 @@ final class ScriptRunner {
                         return CompletableFuture.completedFuture(answer);
                     }
                     if (isNoScript(failure)) {
-                        return commands.scriptLoad(script.text).thenCompose(sha -> evalsha(script, keys, args));
+                        // Retried even if the load failed: on a Cluster it fails when any one node (perhaps not
+                        // this key's) is unreachable, and the retry then tells whether this key's node has it.
+                        return commands.scriptLoad(script.text)
+                                .handle((sha, loadFailure) -> sha)
+                                .thenCompose(sha -> evalsha(script, keys, args));
                     }
                     return CompletableFuture.<List<Object>>failedFuture(unwrap(failure));
                 })

@@ -9,6 +9,7 @@ import dev.throttle.FixedWindow;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.TokenBucket;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +57,8 @@ class RedisBadInputTest {
         }
         assertThatThrownBy(() -> RedisEngine.builder(server.connection()).keyPrefix("a{b}"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix");
-        assertThatThrownBy(() -> RedisEngine.builder(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RedisEngine.builder((StatefulRedisConnection<String, String>) null))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> RedisEngine.builder(server.connection()).minExpiry(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minExpiry");
         assertThatThrownBy(() -> RedisEngine.builder(server.connection()).commandTimeout(Duration.ofSeconds(-1)))
