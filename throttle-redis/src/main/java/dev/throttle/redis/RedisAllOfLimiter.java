@@ -35,6 +35,7 @@ class RedisAllOfLimiter implements Limiter {
     private final AllOfSpec spec;
     private final String[] partNames;
     private final LimitSpec[] partSpecs;
+    private final Plan[] partPlans;
     private final String[] keys;
     /** The parts' descriptors, {@code ARGV[9...]} of the composite script. */
     private final String[] descriptors;
@@ -48,6 +49,7 @@ class RedisAllOfLimiter implements Limiter {
         int count = spec.parts().size();
         this.partNames = new String[count];
         this.partSpecs = new LimitSpec[count];
+        this.partPlans = new Plan[count];
         List<String> keyList = new ArrayList<>();
         List<String> descriptorList = new ArrayList<>();
         boolean anyLease = false;
@@ -64,6 +66,7 @@ class RedisAllOfLimiter implements Limiter {
             } else {
                 plan = Plan.of(key, part.getValue(), engine.timebase());
             }
+            partPlans[index] = plan;
             keyList.addAll(List.of(plan.keys()));
             descriptorList.add(plan.script().name);
             descriptorList.add(Integer.toString(plan.keys().length));
@@ -118,6 +121,20 @@ class RedisAllOfLimiter implements Limiter {
     @Override
     public long availablePermits() {
         return Retrying.join(run(0L, "", "", ""))[2];
+    }
+
+    /**
+     * The permits one part could grant now (a read-only round trip of the part's own script on its keys), for tests
+     * and gauges.
+     */
+    long availablePermits(int part) {
+        Plan plan = partPlans[part];
+        String[] params = plan.params();
+        String[] tail = new String[params.length + 1];
+        System.arraycopy(params, 0, tail, 0, params.length);
+        tail[params.length] = ""; // the lease id a concurrency script expects; unused when reading
+        String[] args = Retrying.args(engine, 0L, "", "", tail);
+        return Retrying.join(engine.runner().run(plan.script(), plan.keys(), args))[2];
     }
 
     /** One round trip: every part grants (each writes), or none writes and the first refusing part answers. */
