@@ -49,8 +49,10 @@ import java.util.concurrent.ScheduledExecutorService;
  * mode), with the local engine's semantics; a cancelled waiter's reserved slot is given back the same way.
  *
  * <p><b>Concurrency limits</b> ({@link Concurrency} specs, through {@link #limiter}) hold leases that expire one
- * {@link Builder#leaseTtl(Duration) lease TTL} after their grant, so a crashed client's permits come back by themselves;
- * leases are not renewed, and waiters are not queued (see {@link RedisConcurrencyLimiter}).
+ * {@link Builder#leaseTtl(Duration) lease TTL} after their grant, so a crashed client's permits come back by
+ * themselves. Leases are not renewed (the TTL must exceed the longest use of a permit). Waiters are not queued: a
+ * waiting acquisition polls (at the earliest lease expiry, at most every 10 ms) until its deadline, in no fair order;
+ * a spec with {@code maxQueue} 0 does not wait, as in the local engine.
  *
  * <p><b>Composites.</b> {@link #allOf(String, Map)} decides over several limits in one script call, all or nothing.
  *
