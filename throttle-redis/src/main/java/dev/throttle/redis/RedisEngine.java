@@ -1,6 +1,7 @@
 package dev.throttle.redis;
 
 import dev.throttle.Arguments;
+import dev.throttle.Concurrency;
 import dev.throttle.Engine;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.LimitSpec;
@@ -17,6 +18,9 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
@@ -49,14 +53,20 @@ import java.util.function.Supplier;
  * <p><b>Settling.</b> {@link dev.throttle.Permit#settle(long)} is one more round trip (the same script in its adjust
  * mode), with the local engine's semantics; a cancelled waiter's reserved slot is given back the same way.
  *
+ * <p><b>Concurrency limits</b> ({@link Concurrency} specs, through {@link #limiter}) hold leases that expire one
+ * {@link Builder#leaseTtl(Duration) lease TTL} after their grant, so a crashed client's permits come back by
+ * themselves. Leases are not renewed (the TTL must exceed the longest use of a permit). Waiters are not queued: a
+ * waiting acquisition polls (at the earliest lease expiry, at most every 10 ms) until its deadline, in no fair order;
+ * a spec with {@code maxQueue} 0 does not wait, as in the local engine.
+ *
+ * <p><b>Composites.</b> {@link #allOf(String, Map)} decides over several limits in one script call, all or nothing.
+ *
  * <p>Standalone and Sentinel servers are reached through the {@link RedisURI}; a Redis Cluster through a
  * {@link RedisClusterClient} or its connection. On a Cluster a decision is still one EVALSHA, sent to the master of
  * its keys' slot; SCRIPT LOAD goes to every node; a MOVED or ASK redirect (a slot migration, a failover) is followed
  * by Lettuce, at the cost of one more round trip until its view of the topology is refreshed (see
  * {@code ClusterTopologyRefreshOptions}). In server-time mode a key is timed by the clock of the node holding it, so
  * the nodes' clocks should be synchronised (NTP): a key that moves to another node moves to that node's clock.
- *
- * <p>Not implemented yet: failure policies, concurrency limits.
  */
 public final class RedisEngine implements Engine, AutoCloseable {
 
@@ -67,6 +77,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
     private final Ticker waitClock;
     private final Scheduler scheduler;
     private final long minExpiryMillis;
+    private final long leaseTtlNanos;
     private final ScriptRunner runner;
 
     private RedisEngine(Builder builder) {
@@ -77,6 +88,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
         this.waitClock = builder.ticker == null ? Ticker.system() : builder.ticker;
         this.scheduler = builder.scheduler;
         this.minExpiryMillis = builder.minExpiryMillis;
+        this.leaseTtlNanos = builder.leaseTtlNanos;
         this.runner = new ScriptRunner(scripting(connection), builder.commandTimeout);
         runner.preload();
     }
@@ -131,9 +143,69 @@ public final class RedisEngine implements Engine, AutoCloseable {
         return new Builder(null, Arguments.requireNonNull("connection", connection));
     }
 
+    /**
+     * Creates a limiter whose state lives in Redis: a rate limiter ({@link #rateLimiter}), or for a
+     * {@link Concurrency} spec a concurrency limiter with leases.
+     *
+     * @param name the limiter's name, the base of its keys
+     * @param spec a rate spec, or a concurrency spec
+     * @return the limiter
+     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, not supported, or too large
+     *     for the scripts' exact arithmetic
+     */
     @Override
     public Limiter limiter(String name, LimitSpec spec) {
+        if (spec instanceof Concurrency concurrency) {
+            requireName(name);
+            return new RedisConcurrencyLimiter(name, concurrency,
+                    Plan.concurrency(suffix -> Keys.key(prefix, name, suffix), concurrency, leaseTtlNanos, timebase),
+                    this);
+        }
         return rateLimiter(name, spec);
+    }
+
+    /**
+     * An all-of composite over named parts, decided in one script call: each request is granted only if every part
+     * grants, and a refusal by one part spends nothing in the others. A refusal's {@link dev.throttle.Permit#limiter()}
+     * is the name of the first refusing part (in the map's iteration order: use a {@link LinkedHashMap}), with its
+     * retry time, remaining and limit. Every part's keys lie under this composite's hash tag, so one decision touches
+     * one cluster slot; a part's state belongs to the composite (it is not shared with a standalone limiter of the
+     * part's name). Composites never reserve future slots: waiting acquisitions retry until their deadline.
+     *
+     * @param name the composite's name, the base (hash tag) of every part's keys
+     * @param namedParts the parts by name, in the order they are asked: rate specs or concurrency specs
+     * @return the composite; a {@link RateLimiter} when every part is a rate spec
+     * @throws IllegalArgumentException if the name is null or empty, the map is null or empty or holds a null or empty
+     *     name or a null spec, or a part's spec is not supported or too large for the scripts' exact arithmetic
+     */
+    public Limiter allOf(String name, Map<String, LimitSpec> namedParts) {
+        requireName(name);
+        AllOfSpec spec = new AllOfSpec(namedParts);
+        boolean rates = spec.parts().values().stream().noneMatch(part -> part instanceof Concurrency);
+        return rates ? new RedisAllOfRateLimiter(name, spec, this) : new RedisAllOfLimiter(name, spec, this);
+    }
+
+    /**
+     * {@link #allOf(String, Map)} with parts named by their position: {@code name + "[" + index + "]"}.
+     *
+     * @param name the composite's name
+     * @param parts the parts, in the order they are asked
+     * @return the composite; a {@link RateLimiter} when every part is a rate spec
+     * @throws IllegalArgumentException as {@link #allOf(String, Map)}, or if the list is null
+     */
+    public Limiter allOf(String name, List<LimitSpec> parts) {
+        Arguments.requireNonNull("parts", parts);
+        Map<String, LimitSpec> named = new LinkedHashMap<>();
+        for (int i = 0; i < parts.size(); i++) {
+            named.put(name + "[" + i + "]", parts.get(i));
+        }
+        return allOf(name, named);
+    }
+
+    private static void requireName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("name must not be null or empty");
+        }
     }
 
     /**
@@ -211,6 +283,14 @@ public final class RedisEngine implements Engine, AutoCloseable {
         return minExpiryMillis;
     }
 
+    long leaseTtlNanos() {
+        return leaseTtlNanos;
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
     ScriptRunner runner() {
         return runner;
     }
@@ -224,6 +304,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
         private Duration commandTimeout = Duration.ofSeconds(1);
         private Scheduler scheduler = Scheduler.shared();
         private long minExpiryMillis = 1L;
+        private long leaseTtlNanos = Duration.ofSeconds(30).toNanos();
 
         /** Either opens a connection the engine owns ({@code connector}), or uses the caller's. */
         private Builder(Supplier<StatefulConnection<String, String>> connector,
@@ -310,6 +391,20 @@ public final class RedisEngine implements Engine, AutoCloseable {
         public Builder minExpiry(Duration expiry) {
             long nanos = Arguments.toNanos("minExpiry", expiry, 1_000_000L, Arguments.MAX_DURATION_NANOS);
             this.minExpiryMillis = nanos / 1_000_000L;
+            return this;
+        }
+
+        /**
+         * Sets how long a concurrency permit's lease lasts (default 30 s): a permit never closed (its client crashed)
+         * is free again this long after its grant. Leases are not renewed, so it must exceed the longest use of a
+         * permit: a permit held longer loses its slot to others.
+         *
+         * @param ttl from 1 ms to {@link Arguments#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if the TTL is null or out of range
+         */
+        public Builder leaseTtl(Duration ttl) {
+            this.leaseTtlNanos = Arguments.toNanos("leaseTtl", ttl, 1_000_000L, Arguments.MAX_DURATION_NANOS);
             return this;
         }
 

@@ -8,19 +8,28 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * One Lua script of the engine: fixed text read from the classpath (the shared prologue {@code common.lua} followed
- * by the algorithm's file) and its SHA-1, the name EVALSHA calls it by. No value is ever part of the text.
+ * One Lua script of the engine: fixed text read from the classpath and its SHA-1, the name EVALSHA calls it by. No
+ * value is ever part of the text. A single-algorithm script is the shared prologue {@code common.lua}, the algorithm's
+ * file (which defines its function) and the entry {@code single.lua}; the composite script is the prologue, every
+ * algorithm's file and the driver {@code composite.lua}, which runs the algorithms' functions over several limits.
  */
 final class Script {
 
-    static final Script GCRA = load("gcra.lua");
-    static final Script FIXED_WINDOW = load("fixed_window.lua");
-    static final Script SLIDING_WINDOW = load("sliding_window.lua");
-    static final Script SLIDING_LOG = load("sliding_log.lua");
+    static final Script GCRA = load("gcra");
+    static final Script FIXED_WINDOW = load("fixed_window");
+    static final Script SLIDING_WINDOW = load("sliding_window");
+    static final Script SLIDING_LOG = load("sliding_log");
+    static final Script CONCURRENCY = load("concurrency");
+
+    /** The all-of composite over any of the algorithms above. */
+    static final Script COMPOSITE = new Script("composite", resource("common.lua") + "\n" + resource("gcra.lua")
+            + "\n" + resource("fixed_window.lua") + "\n" + resource("sliding_window.lua") + "\n"
+            + resource("sliding_log.lua") + "\n" + resource("concurrency.lua") + "\n" + resource("composite.lua"));
 
     /** Every script, for loading them all when an engine starts. */
-    static final Script[] ALL = {GCRA, FIXED_WINDOW, SLIDING_WINDOW, SLIDING_LOG};
+    static final Script[] ALL = {GCRA, FIXED_WINDOW, SLIDING_WINDOW, SLIDING_LOG, CONCURRENCY, COMPOSITE};
 
+    /** The algorithm's name: its file and Lua function, and how the composite script names it. */
     final String name;
     final String text;
     final String sha;
@@ -31,8 +40,9 @@ final class Script {
         this.sha = sha1Hex(text);
     }
 
-    private static Script load(String file) {
-        return new Script(file, resource("common.lua") + "\n" + resource(file));
+    private static Script load(String algorithm) {
+        return new Script(algorithm, resource("common.lua") + "\n" + resource(algorithm + ".lua") + "\n"
+                + resource("single.lua"));
     }
 
     private static String resource(String file) {

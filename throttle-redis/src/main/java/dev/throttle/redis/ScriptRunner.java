@@ -45,8 +45,8 @@ final class ScriptRunner {
     /**
      * Runs a script.
      *
-     * @return its answer, {@code {granted, wait or retry, remaining, the script's clock reading}}; fails with the
-     *     Redis error, or a timeout
+     * @return its answer, {@code {granted, wait or retry, remaining, the script's clock reading}} (the composite
+     *     script adds the index of the part it names); fails with the Redis error, or a timeout
      */
     CompletableFuture<long[]> run(Script script, String[] keys, String[] args) {
         return evalsha(script, keys, args)
@@ -74,10 +74,14 @@ final class ScriptRunner {
     }
 
     private static long[] decode(List<Object> answer) {
-        if (answer == null || answer.size() != 4) {
+        if (answer == null || answer.size() < 4) {
             throw new IllegalStateException("unexpected script answer " + answer);
         }
-        return new long[] {(Long) answer.get(0), (Long) answer.get(1), (Long) answer.get(2), (Long) answer.get(3)};
+        long[] values = new long[answer.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (Long) answer.get(i);
+        }
+        return values;
     }
 
     private static boolean isNoScript(Throwable failure) {

@@ -8,7 +8,8 @@
 -- ARGV[4] the permits asked for (0: only read the state, write nothing); when adjusting, the signed delta
 -- ARGV[5] the longest wait the caller accepts for a reserved slot, in clock units
 -- ARGV[6] '' to decide, 'adjust' to settle a grant: take ARGV[4] more permits (positive, debt allowed) or give
---         -ARGV[4] back (negative), with the local engine's semantics
+--         -ARGV[4] back (negative), with the local engine's semantics; 'release' to end a concurrency lease (rate
+--         algorithms ignore it)
 -- ARGV[7] when adjusting, the clock reading of the decision that granted the permits ('' otherwise)
 -- ARGV[8...] the algorithm's parameters, in clock units
 --
@@ -62,8 +63,31 @@ local MAX_COUNT = 4503599627370496
 -- The furthest a settled debt may push a bucket's tat past now, in clock units (2^50).
 local MAX_DEBT = 1125899906842624
 
-local now = clock_now()
-local permits = tonumber(ARGV[4])
-local max_wait = tonumber(ARGV[5])
-local adjusting = ARGV[6] == 'adjust'
-local granted_at = tonumber(ARGV[7])
+-- The request of this call, handed to the algorithm functions (each algorithm file defines one, taking
+-- (keys, params, request) and answering as above): the clock reading, the permits (or the signed delta), the
+-- longest wait, the operation ('' decide, 'adjust', 'release'), the grant's reading when adjusting, and `dry`:
+-- when true, the function evaluates the request exactly as it would, but writes nothing (the composite script asks
+-- every part dry first, then applies the writes only if all would grant).
+local function request()
+  return {
+    now = clock_now(),
+    permits = tonumber(ARGV[4]),
+    max_wait = tonumber(ARGV[5]),
+    op = ARGV[6],
+    granted_at = tonumber(ARGV[7]),
+    dry = false
+  }
+end
+
+-- ARGV[first...] as a list: an algorithm's parameters.
+local function argv_from(first)
+  local list = {}
+  for i = first, #ARGV do
+    list[#list + 1] = ARGV[i]
+  end
+  return list
+end
+
+-- The algorithm a single-algorithm script runs: each algorithm file sets it to its function, and the entry
+-- (single.lua) calls it on KEYS and ARGV[8...].
+local entry

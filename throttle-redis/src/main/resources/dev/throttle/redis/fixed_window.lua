@@ -1,55 +1,65 @@
--- Fixed window counter: KEYS[1] is a hash {w = window index floor(now / W), n = permits counted in it}.
+-- Fixed window counter: keys[1] is a hash {w = window index floor(now / W), n = permits counted in it}.
 -- A stored window newer than the reading (a lagging client reading, or the server clock stepping back) counts as
--- current, which is conservative. ARGV[8] limit, ARGV[9] window length.
-local limit = tonumber(ARGV[8])
-local window = tonumber(ARGV[9])
+-- current, which is conservative. params[1] limit, params[2] window length.
+local function fixed_window(keys, params, r)
+  local now = r.now
+  local permits = r.permits
+  local limit = tonumber(params[1])
+  local window = tonumber(params[2])
 
-local index = idiv(now, window)
-local used = 0
-local state = redis.call('HMGET', KEYS[1], 'w', 'n')
-if state[1] then
-  local stored = tonumber(state[1])
-  if stored >= index then
-    index = stored
-    used = tonumber(state[2])
-  end
-end
-local window_end = (index + 1) * window
-
--- Settling, as in the local engine: more permits are charged to the current window, past the limit if need be
--- (debt, which blocks the window until it ends); permits given back go only to the window the grant's reading
--- falls in, while it is still current, never below zero. A give-back for a window that time has left is dropped.
-if adjusting then
-  if permits > 0 then
-    used = used + permits
-    if used > MAX_COUNT then
-      used = MAX_COUNT
+  local index = idiv(now, window)
+  local used = 0
+  local state = redis.call('HMGET', keys[1], 'w', 'n')
+  if state[1] then
+    local stored = tonumber(state[1])
+    if stored >= index then
+      index = stored
+      used = tonumber(state[2])
     end
-    redis.call('HSET', KEYS[1], 'w', index, 'n', used)
-    redis.call('PEXPIRE', KEYS[1], expiry_ms(window_end - now))
-  elseif state[1] and tonumber(state[1]) == index and granted_at >= index * window then
-    used = used + permits
-    if used < 0 then
-      used = 0
-    end
-    -- HSET keeps the key's expiry, which the window's end still sets.
-    redis.call('HSET', KEYS[1], 'n', used)
   end
-  return {1, 0, 0, now}
-end
-local room = limit - used
-if room < 0 then
-  room = 0
-end
+  local window_end = (index + 1) * window
 
-if permits == 0 then
-  return {1, 0, room, now}
+  -- Settling, as in the local engine: more permits are charged to the current window, past the limit if need be
+  -- (debt, which blocks the window until it ends); permits given back go only to the window the grant's reading
+  -- falls in, while it is still current, never below zero. A give-back for a window that time has left is dropped.
+  if r.op == 'adjust' then
+    if permits > 0 then
+      used = used + permits
+      if used > MAX_COUNT then
+        used = MAX_COUNT
+      end
+      redis.call('HSET', keys[1], 'w', index, 'n', used)
+      redis.call('PEXPIRE', keys[1], expiry_ms(window_end - now))
+    elseif state[1] and tonumber(state[1]) == index and r.granted_at >= index * window then
+      used = used + permits
+      if used < 0 then
+        used = 0
+      end
+      -- HSET keeps the key's expiry, which the window's end still sets.
+      redis.call('HSET', keys[1], 'n', used)
+    end
+    return {1, 0, 0, now}
+  end
+  if r.op ~= '' then
+    return {1, 0, 0, now} -- a rate permit holds nothing to release
+  end
+  local room = limit - used
+  if room < 0 then
+    room = 0
+  end
+
+  if permits == 0 then
+    return {1, 0, room, now}
+  end
+  if permits <= room then
+    if not r.dry then
+      used = used + permits
+      redis.call('HSET', keys[1], 'w', index, 'n', used)
+      -- At rest once the window is over.
+      redis.call('PEXPIRE', keys[1], expiry_ms(window_end - now))
+    end
+    return {1, 0, room - permits, now}
+  end
+  return {0, window_end - now, room, now}
 end
-if permits <= room then
-  used = used + permits
-  redis.call('HSET', KEYS[1], 'w', index, 'n', used)
-  -- At rest once the window is over.
-  redis.call('PEXPIRE', KEYS[1], expiry_ms(window_end - now))
-  return {1, 0, limit - used, now}
-end
-return {0, window_end - now, room, now}
+entry = fixed_window

@@ -52,7 +52,8 @@ class RedisBadInputTest {
             assertThatThrownBy(() -> engine.limiter("", spec)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> engine.limiter("x", null)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("spec");
-            assertThatThrownBy(() -> engine.limiter("x", Concurrency.of(3)))
+            // Concurrency specs are limiters, not rate limiters.
+            assertThatThrownBy(() -> engine.rateLimiter("x", Concurrency.of(3)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not supported");
         }
         assertThatThrownBy(() -> RedisEngine.builder(server.connection()).keyPrefix("a{b}"))

@@ -1,0 +1,115 @@
+package dev.throttle.redis;
+
+import dev.throttle.Arguments;
+import dev.throttle.Permit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A grant of a Redis all-of composite: permits taken in every part by one script call. Closing ends the leases of
+ * its concurrency parts (one asynchronous round trip, not awaited; they expire anyway); settling applies the
+ * difference to every part in one round trip. {@link #remaining()} and {@link #limit()} are the tightest part's.
+ */
+final class CompositePermit implements Permit, Retrying.Withdrawable {
+
+    private final RedisAllOfLimiter owner;
+    private final long permits;
+    private final String lease;
+    private final long remaining;
+    private final long limit;
+    private final long grantedAt;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    CompositePermit(RedisAllOfLimiter owner, long permits, String lease, long remaining, long limit, long grantedAt) {
+        this.owner = owner;
+        this.permits = permits;
+        this.lease = lease;
+        this.remaining = remaining;
+        this.limit = limit;
+        this.grantedAt = grantedAt;
+    }
+
+    @Override
+    public boolean granted() {
+        return true;
+    }
+
+    @Override
+    public long permits() {
+        return permits;
+    }
+
+    @Override
+    public long retryAfterNanos() {
+        return 0L;
+    }
+
+    @Override
+    public long remaining() {
+        return remaining;
+    }
+
+    @Override
+    public long limit() {
+        return limit;
+    }
+
+    @Override
+    public String limiter() {
+        return owner.name();
+    }
+
+    /** Ends the concurrency parts' leases, if any. Idempotent, never throws. */
+    @Override
+    public void close() {
+        if (owner.holdsLeases() && closed.compareAndSet(false, true)) {
+            owner.release(lease);
+        }
+    }
+
+    @Override
+    public void dropped() {
+        close();
+    }
+
+    /** Gives back what the grant took in every part, without waiting (its acquisition was cancelled). */
+    @Override
+    public void withdraw() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                owner.adjust(-permits, grantedAt, lease).exceptionally(failure -> null);
+            } catch (RuntimeException failure) {
+                // A ticker reading out of range: the permits stay taken, which never over-admits.
+            }
+        }
+    }
+
+    /**
+     * Settles the grant in every part in one round trip, awaited here: rate parts take the extra (debt allowed) or
+     * give back the rest with the local engine's semantics; concurrency parts shrink their lease. Settling to the
+     * estimate costs no round trip.
+     *
+     * @throws IllegalArgumentException if {@code actualPermits} is negative, or above the grant while a part is a
+     *     concurrency limit (a lease cannot grow)
+     * @throws IllegalStateException if the permit was already settled
+     */
+    @Override
+    public void settle(long actualPermits) {
+        if (owner.holdsLeases()) {
+            Arguments.requireInRange("actualPermits", actualPermits, 0L, permits);
+        } else {
+            Arguments.requireNonNegative("actualPermits", actualPermits);
+        }
+        if (!settled.compareAndSet(false, true)) {
+            throw new IllegalStateException("permit of " + owner.name() + " already settled");
+        }
+        if (actualPermits != permits) {
+            Retrying.join(owner.adjust(actualPermits - permits, grantedAt, lease));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Permit[" + owner.name() + ": granted " + permits + ", remaining " + remaining + "/" + limit + "]";
+    }
+}

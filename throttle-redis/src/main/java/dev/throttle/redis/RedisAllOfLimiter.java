@@ -1,0 +1,187 @@
+package dev.throttle.redis;
+
+import dev.throttle.Arguments;
+import dev.throttle.Concurrency;
+import dev.throttle.LimitSpec;
+import dev.throttle.Limiter;
+import dev.throttle.Permit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
+
+/**
+ * An all-of composite in Redis: one script call decides over every part (rate limits and concurrency limits) at
+ * once. The script asks every part without writing, and only if all would grant applies every part's writes, so a
+ * refusal by one part spends nothing in the others; the refusal names the first refusing part (in order) and carries
+ * its retry time. Every part's keys lie under the composite's hash tag ({@code prefix{name}#index:suffix}), so a
+ * decision touches one cluster slot; a part's state belongs to the composite (it is not shared with a standalone
+ * limiter of the part's name) and is found by the part's position.
+ *
+ * <p>A composite never reserves a future slot: a bucket part grants only what it can grant now, and a waiting
+ * acquisition retries a refusal at its retry time (or, refused by a concurrency part, at the earliest lease expiry,
+ * at most every {@value RedisConcurrencyLimiter#POLL_MILLIS} ms) until its deadline. A grant holds a lease in every
+ * concurrency part, ended by {@link Permit#close()}; settling applies the difference to every part in one round trip
+ * (a concurrency part only shrinks, so with one, settling above the grant is refused).
+ */
+class RedisAllOfLimiter implements Limiter {
+
+    private static final long POLL_NANOS = RedisConcurrencyLimiter.POLL_MILLIS * 1_000_000L;
+
+    private final String name;
+    private final AllOfSpec spec;
+    private final String[] partNames;
+    private final LimitSpec[] partSpecs;
+    private final Plan[] partPlans;
+    private final String[] keys;
+    /** The parts' descriptors, {@code ARGV[9...]} of the composite script. */
+    private final String[] descriptors;
+    private final boolean leases;
+    private final RedisEngine engine;
+
+    RedisAllOfLimiter(String name, AllOfSpec spec, RedisEngine engine) {
+        this.name = name;
+        this.spec = spec;
+        this.engine = engine;
+        int count = spec.parts().size();
+        this.partNames = new String[count];
+        this.partSpecs = new LimitSpec[count];
+        this.partPlans = new Plan[count];
+        List<String> keyList = new ArrayList<>();
+        List<String> descriptorList = new ArrayList<>();
+        boolean anyLease = false;
+        int index = 0;
+        for (Map.Entry<String, LimitSpec> part : spec.parts().entrySet()) {
+            partNames[index] = part.getKey();
+            partSpecs[index] = part.getValue();
+            String partTag = "#" + index;
+            UnaryOperator<String> key = suffix -> Keys.key(engine.prefix(), name, partTag + suffix);
+            Plan plan;
+            if (part.getValue() instanceof Concurrency concurrency) {
+                plan = Plan.concurrency(key, concurrency, engine.leaseTtlNanos(), engine.timebase());
+                anyLease = true;
+            } else {
+                plan = Plan.of(key, part.getValue(), engine.timebase());
+            }
+            partPlans[index] = plan;
+            keyList.addAll(List.of(plan.keys()));
+            descriptorList.add(plan.script().name);
+            descriptorList.add(Integer.toString(plan.keys().length));
+            descriptorList.add(Integer.toString(plan.params().length));
+            descriptorList.addAll(List.of(plan.params()));
+            index++;
+        }
+        this.keys = keyList.toArray(new String[0]);
+        this.descriptors = descriptorList.toArray(new String[0]);
+        this.leases = anyLease;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public LimitSpec spec() {
+        return spec;
+    }
+
+    /** The keys a decision touches, all under the composite's hash tag. */
+    String[] keys() {
+        return keys.clone();
+    }
+
+    boolean holdsLeases() {
+        return leases;
+    }
+
+    @Override
+    public Permit tryAcquire(long permits) {
+        Arguments.requirePermits(permits, spec.capacity());
+        return Retrying.join(decide(permits)).permit();
+    }
+
+    @Override
+    public Permit acquire(long permits, Duration maxWait) {
+        CompletableFuture<Permit> pending = acquireAsync(permits, maxWait);
+        return Retrying.await(pending, name, () -> new RefusedPermit(name, permits, 0L, 0L, spec.capacity()));
+    }
+
+    @Override
+    public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
+        long maxWaitNanos = Arguments.waitNanos("maxWait", maxWait);
+        Arguments.requirePermits(permits, spec.capacity());
+        return Retrying.start(engine, () -> decide(permits), maxWaitNanos);
+    }
+
+    /** The least of the parts' available permits (one read-only round trip). */
+    @Override
+    public long availablePermits() {
+        return Retrying.join(run(0L, "", "", ""))[2];
+    }
+
+    /**
+     * The permits one part could grant now (a read-only round trip of the part's own script on its keys), for tests
+     * and gauges.
+     */
+    long availablePermits(int part) {
+        Plan plan = partPlans[part];
+        String[] params = plan.params();
+        String[] tail = new String[params.length + 1];
+        System.arraycopy(params, 0, tail, 0, params.length);
+        tail[params.length] = ""; // the lease id a concurrency script expects; unused when reading
+        String[] args = Retrying.args(engine, 0L, "", "", tail);
+        return Retrying.join(engine.runner().run(plan.script(), plan.keys(), args))[2];
+    }
+
+    /** One round trip: every part grants (each writes), or none writes and the first refusing part answers. */
+    private CompletableFuture<Retrying.Outcome> decide(long permits) {
+        String lease = leases ? UUID.randomUUID().toString() : "";
+        return run(permits, "", "", lease).thenApply(answer -> {
+            int part = (int) answer[4];
+            if (answer[0] == 1L) {
+                Permit granted = new CompositePermit(this, permits, lease, answer[2], partSpecs[part].capacity(),
+                        answer[3]);
+                return new Retrying.Outcome(granted, 0L, true);
+            }
+            long retry = engine.timebase().nanos(answer[1]);
+            boolean concurrency = partSpecs[part] instanceof Concurrency;
+            Permit refused = new RefusedPermit(partNames[part], permits, concurrency ? 1L : retry, answer[2],
+                    partSpecs[part].capacity());
+            return new Retrying.Outcome(refused, concurrency ? Math.min(retry, POLL_NANOS) : retry, !concurrency);
+        });
+    }
+
+    /** Ends a grant's leases without waiting; if Redis fails, they expire by themselves. */
+    void release(String lease) {
+        try {
+            run(0L, "release", "", lease).exceptionally(failure -> null);
+        } catch (RuntimeException failure) {
+            // A ticker reading out of range: the leases expire by themselves.
+        }
+    }
+
+    /**
+     * Settles a grant in every part (rate parts take or give back, concurrency parts shrink).
+     *
+     * @return completes when Redis has applied it
+     */
+    CompletableFuture<long[]> adjust(long delta, long grantedAt, String lease) {
+        return run(delta, "adjust", Long.toString(grantedAt), lease);
+    }
+
+    private CompletableFuture<long[]> run(long permitsOrDelta, String op, String grantedAt, String lease) {
+        String[] tail = new String[1 + descriptors.length];
+        tail[0] = lease;
+        System.arraycopy(descriptors, 0, tail, 1, descriptors.length);
+        return engine.runner().run(Script.COMPOSITE, keys, Retrying.args(engine, permitsOrDelta, op, grantedAt, tail));
+    }
+
+    @Override
+    public String toString() {
+        return "RedisAllOfLimiter[" + name + ", " + spec + "]";
+    }
+}

@@ -1,0 +1,174 @@
+package dev.throttle.redis;
+
+import dev.throttle.Permit;
+import dev.throttle.Scheduler;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * A waiting acquisition of a limiter that never reserves (a concurrency limit, a composite): one decision, then, while
+ * refused and before the deadline, another one later on the engine's {@link Scheduler}. A refusal says when to try
+ * again: exactly (a rate limit's retry time: a retry beyond the deadline is not attempted, the refusal is answered at
+ * once) or as a hint (a concurrency limit, whose permits may be released any time: it is retried at the hint, at most
+ * the poll interval, until the deadline). There is no queue: waiters on Redis are not served in arrival order.
+ */
+final class Retrying {
+
+    /**
+     * One decision.
+     *
+     * @param permit the answer (granted, or refused)
+     * @param retryNanos when refused, how long until a retry; {@link Permit#NEVER} for never
+     * @param exact whether the retry time is exact (a rate limit) rather than a hint (a concurrency limit)
+     */
+    record Outcome(Permit permit, long retryNanos, boolean exact) {
+    }
+
+    /** A permit that can be handed back when its acquisition was cancelled before the grant arrived. */
+    interface Withdrawable {
+        /** Gives back everything the grant took, without waiting. */
+        void withdraw();
+    }
+
+    private final RedisEngine engine;
+    private final Supplier<CompletableFuture<Outcome>> decide;
+    private final long deadline;
+    private final CompletableFuture<Permit> result = new CompletableFuture<>();
+    private volatile Scheduler.Cancellable pending;
+
+    private Retrying(RedisEngine engine, Supplier<CompletableFuture<Outcome>> decide, long deadline) {
+        this.engine = engine;
+        this.decide = decide;
+        this.deadline = deadline;
+    }
+
+    /**
+     * Starts an acquisition; its first decision is under way when this returns.
+     *
+     * @param decide one round trip to Redis
+     * @param maxWaitNanos how long to keep trying
+     * @return the outcome; cancelling it stops the retries and gives back a grant that arrives afterwards
+     */
+    static CompletableFuture<Permit> start(RedisEngine engine, Supplier<CompletableFuture<Outcome>> decide,
+            long maxWaitNanos) {
+        Retrying acquisition = new Retrying(engine, decide, engine.waitClock().read() + maxWaitNanos);
+        acquisition.result.whenComplete((permit, failure) -> {
+            if (acquisition.result.isCancelled()) {
+                acquisition.cancelPending();
+            }
+        });
+        acquisition.attempt();
+        return acquisition.result;
+    }
+
+    private void attempt() {
+        if (result.isDone()) {
+            return;
+        }
+        long askedAt = engine.waitClock().read();
+        CompletableFuture<Outcome> decision;
+        try {
+            decision = decide.get();
+        } catch (RuntimeException failure) {
+            result.completeExceptionally(failure);
+            return;
+        }
+        decision.whenComplete((outcome, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(ScriptRunner.unwrap(failure));
+            } else {
+                onDecision(outcome, askedAt);
+            }
+        });
+    }
+
+    private void onDecision(Outcome outcome, long askedAt) {
+        Permit permit = outcome.permit();
+        if (permit.granted()) {
+            if (!result.complete(permit) && permit instanceof Withdrawable withdrawable) {
+                withdrawable.withdraw(); // cancelled while the decision was on its way
+            }
+            return;
+        }
+        long left = deadline - askedAt;
+        long retry = outcome.retryNanos();
+        if (retry == Permit.NEVER || left <= 0L || (outcome.exact() && retry > left)) {
+            result.complete(permit);
+            return;
+        }
+        long at = askedAt + Math.min(retry, left);
+        pending = engine.scheduler().schedule(this::attempt, Math.max(0L, at - engine.waitClock().read()));
+        if (result.isCancelled()) {
+            cancelPending(); // the cancel hook may have run before the task was visible to it
+        }
+    }
+
+    private void cancelPending() {
+        Scheduler.Cancellable task = pending;
+        if (task != null) {
+            task.cancel();
+        }
+    }
+
+    /**
+     * Waits for an acquisition, as {@link dev.throttle.Limiter#acquire} does: an interrupt withdraws it and answers
+     * {@code withdrawn} (with the interrupt flag set again), unless the grant won the race.
+     */
+    static Permit await(CompletableFuture<Permit> pending, String name, Supplier<Permit> withdrawn) {
+        try {
+            return pending.get();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            if (pending.cancel(false)) {
+                return withdrawn.get();
+            }
+            return pending.join();
+        } catch (ExecutionException failure) {
+            throw rethrow(failure.getCause());
+        } catch (CancellationException unexpected) {
+            throw new IllegalStateException("acquisition on " + name + " was cancelled", unexpected);
+        }
+    }
+
+    /** Waits for a round trip, throwing its failure unwrapped. */
+    static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException failure) {
+            throw rethrow(failure.getCause());
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable failure) {
+        Throwable cause = ScriptRunner.unwrap(failure);
+        if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        throw new IllegalStateException("Redis decision failed", cause);
+    }
+
+    /**
+     * The arguments of a script call: {@code ARGV[1..7]} (see common.lua) followed by {@code tail}.
+     *
+     * @throws IllegalStateException if a client ticker's reading is out of the scripts' range
+     */
+    static String[] args(RedisEngine engine, long permitsOrDelta, String op, String grantedAt, String... tail) {
+        Timebase time = engine.timebase();
+        String[] args = new String[7 + tail.length];
+        args[0] = time.nowArgument();
+        args[1] = Long.toString(time.unitsPerMilli());
+        args[2] = Long.toString(engine.minExpiryMillis());
+        args[3] = Long.toString(permitsOrDelta);
+        args[4] = "0"; // these limiters never reserve a future slot
+        args[5] = op;
+        args[6] = grantedAt;
+        System.arraycopy(tail, 0, args, 7, tail.length);
+        return args;
+    }
+}
