@@ -8,12 +8,15 @@ import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
 import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * The Redis engine: every rate spec enforced atomically in Redis by a Lua script, shared by every JVM that uses the
@@ -44,8 +47,31 @@ import java.util.concurrent.ScheduledExecutorService;
  * <p><b>Settling.</b> {@link dev.throttle.Permit#settle(long)} is one more round trip (the same script in its adjust
  * mode), with the local engine's semantics; a cancelled waiter's reserved slot is given back the same way.
  *
- * <p>Standalone and Sentinel servers are reached through the {@link RedisURI}. Not implemented yet: Cluster, failure
- * policies, concurrency limits.
+ * <p><b>When Redis fails.</b> Every decision is bounded by the {@link Builder#decisionTimeout(Duration) decision
+ * timeout} (default 50 ms); a decision that fails or times out follows the {@link Builder#failurePolicy(FailurePolicy)
+ * failure policy} (default {@link FailurePolicy#FAIL_CLOSED}). After {@link Builder#breakerFailureThreshold(int)}
+ * consecutive failures (default 5) a circuit breaker opens: for {@link Builder#breakerOpenDuration(Duration)} (default
+ * 1 s) decisions follow the policy at once without asking Redis; then one decision probes Redis, and its success
+ * closes the breaker. The engine recovers by itself when Redis returns: Lettuce reconnects the connection, scripts
+ * lost in a restart are reloaded on NOSCRIPT. {@link #stats()} counts what happened.
+ *
+ * <p><b>Lettuce while disconnected.</b> By default Lettuce queues commands issued while the connection is down
+ * ({@code ClientOptions.disconnectedBehavior} DEFAULT, {@code requestQueueSize} unbounded) and sends them on
+ * reconnect; the decision timeout frees the caller, but queued commands would pile up. So the engine built from a
+ * {@link RedisClient} and {@link RedisURI} opens its connection with {@code disconnectedBehavior(REJECT_COMMANDS)}
+ * and {@code autoReconnect(true)}: decisions fail fast while Redis is down, and the connection comes back by itself.
+ * The client's own options are set only for that connect and restored at once (do not connect the same client from
+ * another thread while an engine is being built). Given a connection ({@link #builder(StatefulRedisConnection)}),
+ * the engine keeps its options: configure them so, or bound {@code requestQueueSize}. While connected but slow
+ * (a paused or busy server), commands in flight are bounded by the callers' concurrency until the breaker opens.
+ *
+ * <p><b>Refusal cache.</b> In server-time mode the engine remembers each limiter's latest refusal and refuses, in this
+ * JVM and without a round trip, requests for as many permits or more before its retry time
+ * ({@link Builder#refusalCache(boolean)}): conservative, as a refusal is then served for its whole retry time even if
+ * capacity frees up early through a refund from another JVM.
+ *
+ * <p>Standalone and Sentinel servers are reached through the {@link RedisURI}. Not implemented yet: Cluster,
+ * concurrency limits.
  */
 public final class RedisEngine implements Engine, AutoCloseable {
 
@@ -57,19 +83,46 @@ public final class RedisEngine implements Engine, AutoCloseable {
     private final Scheduler scheduler;
     private final long minExpiryMillis;
     private final ScriptRunner runner;
+    private final FailurePolicy failurePolicy;
+    private final long decisionTimeoutNanos;
+    private final RedisEngineStats stats = new RedisEngineStats();
+    private final RedisBreaker breaker;
+    private final RefusalCache refusals;
 
     private RedisEngine(Builder builder) {
         this.ownsConnection = builder.connection == null;
-        this.connection = ownsConnection
-                ? builder.client.connect(StringCodec.UTF8, builder.uri)
-                : builder.connection;
+        this.connection = ownsConnection ? connectFailingFast(builder.client, builder.uri) : builder.connection;
         this.prefix = builder.prefix;
         this.timebase = builder.ticker == null ? Timebase.server() : Timebase.client(builder.ticker);
         this.waitClock = builder.ticker == null ? Ticker.system() : builder.ticker;
         this.scheduler = builder.scheduler;
         this.minExpiryMillis = builder.minExpiryMillis;
         this.runner = new ScriptRunner(connection.async(), builder.commandTimeout);
+        this.failurePolicy = builder.failurePolicy;
+        this.decisionTimeoutNanos = builder.decisionTimeout.toNanos();
+        // Outages are measured in real time, whatever clock the decisions use.
+        this.breaker = new RedisBreaker(builder.breakerFailureThreshold, builder.breakerOpenDuration.toNanos(),
+                Ticker.system(), stats);
+        boolean cache = builder.refusalCache == null ? builder.ticker == null : builder.refusalCache;
+        this.refusals = cache ? new RefusalCache(RefusalCache.DEFAULT_MAX_ENTRIES) : null;
         runner.preload();
+    }
+
+    /**
+     * Connects with commands rejected while disconnected (so they fail fast instead of queueing without bound) and
+     * automatic reconnection; the client's options are restored once the connection exists, which keeps its own.
+     */
+    private static StatefulRedisConnection<String, String> connectFailingFast(RedisClient client, RedisURI uri) {
+        ClientOptions original = client.getOptions();
+        client.setOptions(original.mutate()
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .autoReconnect(true)
+                .build());
+        try {
+            return client.connect(StringCodec.UTF8, uri);
+        } finally {
+            client.setOptions(original);
+        }
     }
 
     /**
@@ -112,11 +165,25 @@ public final class RedisEngine implements Engine, AutoCloseable {
      *     large for the scripts' exact arithmetic
      */
     public RateLimiter rateLimiter(String name, LimitSpec spec) {
+        return rateLimiter(name, spec, null);
+    }
+
+    /** A rate limiter whose fallback is the given one (a keyed limiter's key), or its own when null. */
+    RedisRateLimiter rateLimiter(String name, LimitSpec spec, Supplier<dev.throttle.Limiter> fallback) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("name must not be null or empty");
         }
         Arguments.requireNonNull("spec", spec);
-        return new RedisRateLimiter(name, spec, Plan.of(prefix, name, spec, timebase), this);
+        return new RedisRateLimiter(name, spec, Plan.of(prefix, name, spec, timebase), this, fallback);
+    }
+
+    /**
+     * The counters of this engine's decisions and failures.
+     *
+     * @return the live counters
+     */
+    public RedisEngineStats stats() {
+        return stats;
     }
 
     /**
@@ -140,6 +207,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
         }
         Arguments.requireNonNull("spec", spec);
         Plan.of(prefix, name, spec, timebase); // checks the spec once, before any key is used
+        failurePolicy.localSpec(spec); // and that a fallback can enforce it
         return new RedisKeyedLimiter<>(name, spec, this);
     }
 
@@ -171,6 +239,39 @@ public final class RedisEngine implements Engine, AutoCloseable {
         return runner;
     }
 
+    FailurePolicy failurePolicy() {
+        return failurePolicy;
+    }
+
+    long decisionTimeoutNanos() {
+        return decisionTimeoutNanos;
+    }
+
+    RedisBreaker breaker() {
+        return breaker;
+    }
+
+    /** The refusal cache, or null when it is off. */
+    RefusalCache refusals() {
+        return refusals;
+    }
+
+    /** Counts a failed or timed-out round trip, towards opening the breaker. */
+    void recordFailure(Throwable failure) {
+        if (ScriptRunner.unwrap(failure) instanceof TimeoutException) {
+            stats.timeout();
+        } else {
+            stats.redisFailure();
+        }
+        breaker.onFailure();
+    }
+
+    /** The retry time of a refusal for want of Redis: until the breaker may probe again, or one timeout. */
+    long unavailableRetryNanos() {
+        long open = breaker.remainingOpenNanos();
+        return open > 0L ? open : decisionTimeoutNanos;
+    }
+
     /** Builds a {@link RedisEngine}. */
     public static final class Builder {
         private final RedisClient client;
@@ -181,6 +282,11 @@ public final class RedisEngine implements Engine, AutoCloseable {
         private Duration commandTimeout = Duration.ofSeconds(1);
         private Scheduler scheduler = Scheduler.shared();
         private long minExpiryMillis = 1L;
+        private FailurePolicy failurePolicy = FailurePolicy.FAIL_CLOSED;
+        private Duration decisionTimeout = Duration.ofMillis(50);
+        private int breakerFailureThreshold = 5;
+        private Duration breakerOpenDuration = Duration.ofSeconds(1);
+        private Boolean refusalCache;
 
         private Builder(RedisClient client, RedisURI uri, StatefulRedisConnection<String, String> connection) {
             this.client = client;
@@ -266,6 +372,81 @@ public final class RedisEngine implements Engine, AutoCloseable {
         public Builder minExpiry(Duration expiry) {
             long nanos = Arguments.toNanos("minExpiry", expiry, 1_000_000L, Arguments.MAX_DURATION_NANOS);
             this.minExpiryMillis = nanos / 1_000_000L;
+            return this;
+        }
+
+        /**
+         * Sets what decisions answer when Redis fails, times out, or the breaker is open. The default is
+         * {@link FailurePolicy#FAIL_CLOSED}: the library's promise is that an exact limit is never exceeded, and only
+         * refusing keeps it without Redis; failing open silently removes the limit (and turns a Redis outage into a
+         * flood on what the limit protects). Choose {@link FailurePolicy#FAIL_OPEN} or a
+         * {@link FailurePolicy#fallback(Engine) fallback} when availability matters more.
+         *
+         * @param policy the policy
+         * @return this builder
+         * @throws IllegalArgumentException if the policy is null
+         */
+        public Builder failurePolicy(FailurePolicy policy) {
+            this.failurePolicy = Arguments.requireNonNull("policy", policy);
+            return this;
+        }
+
+        /**
+         * Sets how long a decision waits for Redis before it follows the failure policy (default 50 ms). It bounds
+         * each round trip of a decision, including the one of a waiting acquisition; settling keeps the
+         * {@link #commandTimeout(Duration) command timeout}. A decision that timed out may still be applied by Redis
+         * later, which only counts permits nobody uses.
+         *
+         * @param timeout from 1 ns to {@link Arguments#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if the timeout is null or out of range
+         */
+        public Builder decisionTimeout(Duration timeout) {
+            Arguments.periodNanos("timeout", timeout);
+            this.decisionTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets how many consecutive failed or timed-out round trips open the circuit breaker (default 5).
+         *
+         * @param failures from 1 to {@link Integer#MAX_VALUE}
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder breakerFailureThreshold(int failures) {
+            this.breakerFailureThreshold = (int) Arguments.requireInRange("failures", failures, 1L,
+                    Integer.MAX_VALUE);
+            return this;
+        }
+
+        /**
+         * Sets how long the open breaker answers by the failure policy without asking Redis, before one decision
+         * probes it (default 1 s).
+         *
+         * @param duration from 1 ns to {@link Arguments#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if the duration is null or out of range
+         */
+        public Builder breakerOpenDuration(Duration duration) {
+            Arguments.periodNanos("duration", duration);
+            this.breakerOpenDuration = duration;
+            return this;
+        }
+
+        /**
+         * Turns the refusal cache on or off. Default: on in server-time mode, off in client-time mode (where tests
+         * drive the clock and must see every decision made by Redis). With it on, a limiter's refusal of {@code p}
+         * permits with retry time {@code R} refuses further requests for {@code p} or more permits in this JVM,
+         * without a round trip, until {@code R} has passed (at most 10,000 limiters are remembered). Conservative: a
+         * refusal may be served for the whole of {@code R} even if capacity frees up early through a refund (a
+         * settle below the estimate) from another JVM; this JVM's own refunds clear the limiter's entry.
+         *
+         * @param enabled whether to cache refusals
+         * @return this builder
+         */
+        public Builder refusalCache(boolean enabled) {
+            this.refusalCache = enabled;
             return this;
         }
 
