@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Calls the engine's scripts by EVALSHA on one shared connection: one command, one round trip per decision. If the
- * server has lost the script (a restart, a failover, SCRIPT FLUSH), the NOSCRIPT error is answered by loading it
- * again and retrying once, transparently.
+ * server has lost the script (a restart, a failover, SCRIPT FLUSH), the NOSCRIPT error is answered by running it
+ * once by EVAL, which also caches it again for the next EVALSHA: transparent, and safe from a second flush.
  */
 final class ScriptRunner {
 
@@ -49,7 +49,9 @@ final class ScriptRunner {
                         return CompletableFuture.completedFuture(answer);
                     }
                     if (isNoScript(failure)) {
-                        return commands.scriptLoad(script.text).thenCompose(sha -> evalsha(script, keys, args));
+                        // EVAL runs the text and caches it in one step: a SCRIPT LOAD then EVALSHA could lose the
+                        // script again to a flush in between.
+                        return commands.<List<Object>>eval(script.text, ScriptOutputType.MULTI, keys, args);
                     }
                     return CompletableFuture.<List<Object>>failedFuture(unwrap(failure));
                 })
