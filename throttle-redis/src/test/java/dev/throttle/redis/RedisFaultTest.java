@@ -76,9 +76,10 @@ class RedisFaultTest {
                 }
                 RedisEngineStats stats = engine.stats();
                 assertThat(maxLatency).isLessThan(LATENCY_BOUND_NANOS);
-                assertThat(stats.timeouts()).isEqualTo(5);
-                assertThat(stats.breakerOpens()).isEqualTo(1);
-                assertThat(stats.shortCircuits()).isEqualTo(15);
+                assertThat(stats.timeouts()).as("the threshold's worth, maybe a probe").isGreaterThanOrEqualTo(5);
+                assertThat(stats.breakerOpens()).isPositive();
+                assertThat(stats.shortCircuits()).isPositive();
+                assertThat(stats.timeouts() + stats.shortCircuits()).isEqualTo(20);
                 assertThat(stats.failClosedRefusals()).isEqualTo(20);
                 assertThat(stats.redisFailures()).isZero();
 

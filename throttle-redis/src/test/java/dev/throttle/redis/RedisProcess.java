@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 /**
  * A redis-server process of one test's own, on a free loopback port, that the test can kill, pause and restart on the
  * same port: for fault tests, which must not disturb the server other tests share ({@link RedisServer}). The binary is
- * {@code redis-server} from the PATH, or else the one embedded-redis ships (6.2). Administration goes through a fresh
+ * {@code redis-server} from the PATH, or else the one embedded-redis ships (6.2); see {@link #binary()}. Administration goes through a fresh
  * socket per command (RESP by hand), so it works across kills. {@link #close()} kills the process; a JVM shutdown hook
  * does too, should a test fail to close it.
  */
@@ -213,8 +213,15 @@ final class RedisProcess implements AutoCloseable {
         }
     }
 
-    /** redis-server from the PATH, or else the binary embedded-redis extracts. */
+    /**
+     * The binary named by the system property {@code redis.server.binary} (to run these tests on another version),
+     * else redis-server from the PATH, else the one embedded-redis extracts.
+     */
     private static File binary() {
+        String chosen = System.getProperty("redis.server.binary");
+        if (chosen != null && !chosen.isBlank()) {
+            return new File(chosen);
+        }
         String path = System.getenv("PATH");
         if (path != null) {
             for (String dir : path.split(File.pathSeparator)) {
