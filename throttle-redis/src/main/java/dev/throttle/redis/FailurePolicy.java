@@ -19,6 +19,10 @@ import dev.throttle.KeyedLimiter;
  *   the fleet's limit).</li>
  * </ul>
  *
+ * <p>A waiting acquisition gets the policy's answer at once (a fallback waits on its own limiter, within the
+ * caller's wait); {@code availablePermits()} answers the capacity when failing open, 0 when failing closed, and the
+ * fallback limiter's estimate.
+ *
  * <p>A decision that timed out may still be applied by Redis later: its permits are then counted in Redis though the
  * caller got the policy's answer. That never loosens the shared limit.
  */
