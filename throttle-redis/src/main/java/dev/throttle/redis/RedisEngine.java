@@ -9,6 +9,7 @@ import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
 import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulConnection;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -67,6 +69,29 @@ import java.util.function.Supplier;
  * by Lettuce, at the cost of one more round trip until its view of the topology is refreshed (see
  * {@code ClusterTopologyRefreshOptions}). In server-time mode a key is timed by the clock of the node holding it, so
  * the nodes' clocks should be synchronised (NTP): a key that moves to another node moves to that node's clock.
+ *
+ * <p><b>When Redis fails.</b> Every decision is bounded by the {@link Builder#decisionTimeout(Duration) decision
+ * timeout} (default 50 ms); a decision that fails or times out follows the {@link Builder#failurePolicy(FailurePolicy)
+ * failure policy} (default {@link FailurePolicy#FAIL_CLOSED}). After {@link Builder#breakerFailureThreshold(int)}
+ * consecutive failures (default 5) a circuit breaker opens: for {@link Builder#breakerOpenDuration(Duration)} (default
+ * 1 s) decisions follow the policy at once without asking Redis; then one decision probes Redis, and its success
+ * closes the breaker. The engine recovers by itself when Redis returns: Lettuce reconnects the connection, scripts
+ * lost in a restart are reloaded on NOSCRIPT. {@link #stats()} counts what happened.
+ *
+ * <p><b>Lettuce while disconnected.</b> By default Lettuce queues commands issued while the connection is down
+ * ({@code ClientOptions.disconnectedBehavior} DEFAULT, {@code requestQueueSize} unbounded) and sends them on
+ * reconnect; the decision timeout frees the caller, but queued commands would pile up. So the engine built from a
+ * {@link RedisClient} and {@link RedisURI} opens its connection with {@code disconnectedBehavior(REJECT_COMMANDS)}
+ * and {@code autoReconnect(true)}: decisions fail fast while Redis is down, and the connection comes back by itself.
+ * The client's own options are set only for that connect and restored at once (do not connect the same client from
+ * another thread while an engine is being built). Given a connection ({@link #builder(StatefulRedisConnection)}),
+ * the engine keeps its options: configure them so, or bound {@code requestQueueSize}. While connected but slow
+ * (a paused or busy server), commands in flight are bounded by the callers' concurrency until the breaker opens.
+ *
+ * <p><b>Refusal cache.</b> In server-time mode the engine remembers each limiter's latest refusal and refuses, in this
+ * JVM and without a round trip, requests for as many permits or more before its retry time
+ * ({@link Builder#refusalCache(boolean)}): conservative, as a refusal is then served for its whole retry time even if
+ * capacity frees up early through a refund from another JVM.
  */
 public final class RedisEngine implements Engine, AutoCloseable {
 
@@ -79,6 +104,11 @@ public final class RedisEngine implements Engine, AutoCloseable {
     private final long minExpiryMillis;
     private final long leaseTtlNanos;
     private final ScriptRunner runner;
+    private final FailurePolicy failurePolicy;
+    private final long decisionTimeoutNanos;
+    private final RedisEngineStats stats = new RedisEngineStats();
+    private final RedisBreaker breaker;
+    private final RefusalCache refusals;
 
     private RedisEngine(Builder builder) {
         this.ownsConnection = builder.connection == null;
@@ -90,7 +120,31 @@ public final class RedisEngine implements Engine, AutoCloseable {
         this.minExpiryMillis = builder.minExpiryMillis;
         this.leaseTtlNanos = builder.leaseTtlNanos;
         this.runner = new ScriptRunner(scripting(connection), builder.commandTimeout);
+        this.failurePolicy = builder.failurePolicy;
+        this.decisionTimeoutNanos = builder.decisionTimeout.toNanos();
+        // Outages are measured in real time, whatever clock the decisions use.
+        this.breaker = new RedisBreaker(builder.breakerFailureThreshold, builder.breakerOpenDuration.toNanos(),
+                Ticker.system(), stats);
+        boolean cache = builder.refusalCache == null ? builder.ticker == null : builder.refusalCache;
+        this.refusals = cache ? new RefusalCache(RefusalCache.DEFAULT_MAX_ENTRIES) : null;
         runner.preload();
+    }
+
+    /**
+     * Connects with commands rejected while disconnected (so they fail fast instead of queueing without bound) and
+     * automatic reconnection; the client's options are restored once the connection exists, which keeps its own.
+     */
+    private static StatefulRedisConnection<String, String> connectFailingFast(RedisClient client, RedisURI uri) {
+        ClientOptions original = client.getOptions();
+        client.setOptions(original.mutate()
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .autoReconnect(true)
+                .build());
+        try {
+            return client.connect(StringCodec.UTF8, uri);
+        } finally {
+            client.setOptions(original);
+        }
     }
 
     /**
@@ -105,7 +159,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
     public static Builder builder(RedisClient client, RedisURI uri) {
         Arguments.requireNonNull("client", client);
         Arguments.requireNonNull("uri", uri);
-        return new Builder(() -> client.connect(StringCodec.UTF8, uri), null);
+        return new Builder(() -> connectFailingFast(client, uri), null);
     }
 
     /**
@@ -219,11 +273,25 @@ public final class RedisEngine implements Engine, AutoCloseable {
      *     large for the scripts' exact arithmetic
      */
     public RateLimiter rateLimiter(String name, LimitSpec spec) {
+        return rateLimiter(name, spec, null);
+    }
+
+    /** A rate limiter whose fallback is the given one (a keyed limiter's key), or its own when null. */
+    RedisRateLimiter rateLimiter(String name, LimitSpec spec, Supplier<dev.throttle.Limiter> fallback) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("name must not be null or empty");
         }
         Arguments.requireNonNull("spec", spec);
-        return new RedisRateLimiter(name, spec, Plan.of(prefix, name, spec, timebase), this);
+        return new RedisRateLimiter(name, spec, Plan.of(prefix, name, spec, timebase), this, fallback);
+    }
+
+    /**
+     * The counters of this engine's decisions and failures.
+     *
+     * @return the live counters
+     */
+    public RedisEngineStats stats() {
+        return stats;
     }
 
     /**
@@ -247,6 +315,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
         }
         Arguments.requireNonNull("spec", spec);
         Plan.of(prefix, name, spec, timebase); // checks the spec once, before any key is used
+        failurePolicy.localSpec(spec); // and that a fallback can enforce it
         return new RedisKeyedLimiter<>(name, spec, this);
     }
 
@@ -295,6 +364,39 @@ public final class RedisEngine implements Engine, AutoCloseable {
         return runner;
     }
 
+    FailurePolicy failurePolicy() {
+        return failurePolicy;
+    }
+
+    long decisionTimeoutNanos() {
+        return decisionTimeoutNanos;
+    }
+
+    RedisBreaker breaker() {
+        return breaker;
+    }
+
+    /** The refusal cache, or null when it is off. */
+    RefusalCache refusals() {
+        return refusals;
+    }
+
+    /** Counts a failed or timed-out round trip, towards opening the breaker. */
+    void recordFailure(Throwable failure) {
+        if (ScriptRunner.unwrap(failure) instanceof TimeoutException) {
+            stats.timeout();
+        } else {
+            stats.redisFailure();
+        }
+        breaker.onFailure();
+    }
+
+    /** The retry time of a refusal for want of Redis: until the breaker may probe again, or one timeout. */
+    long unavailableRetryNanos() {
+        long open = breaker.remainingOpenNanos();
+        return open > 0L ? open : decisionTimeoutNanos;
+    }
+
     /** Builds a {@link RedisEngine}. */
     public static final class Builder {
         private final Supplier<StatefulConnection<String, String>> connector;
@@ -305,6 +407,11 @@ public final class RedisEngine implements Engine, AutoCloseable {
         private Scheduler scheduler = Scheduler.shared();
         private long minExpiryMillis = 1L;
         private long leaseTtlNanos = Duration.ofSeconds(30).toNanos();
+        private FailurePolicy failurePolicy = FailurePolicy.FAIL_CLOSED;
+        private Duration decisionTimeout = Duration.ofMillis(50);
+        private int breakerFailureThreshold = 5;
+        private Duration breakerOpenDuration = Duration.ofSeconds(1);
+        private Boolean refusalCache;
 
         /** Either opens a connection the engine owns ({@code connector}), or uses the caller's. */
         private Builder(Supplier<StatefulConnection<String, String>> connector,
@@ -405,6 +512,81 @@ public final class RedisEngine implements Engine, AutoCloseable {
          */
         public Builder leaseTtl(Duration ttl) {
             this.leaseTtlNanos = Arguments.toNanos("leaseTtl", ttl, 1_000_000L, Arguments.MAX_DURATION_NANOS);
+            return this;
+        }
+
+        /**
+         * Sets what decisions answer when Redis fails, times out, or the breaker is open. The default is
+         * {@link FailurePolicy#FAIL_CLOSED}: the library's promise is that an exact limit is never exceeded, and only
+         * refusing keeps it without Redis; failing open silently removes the limit (and turns a Redis outage into a
+         * flood on what the limit protects). Choose {@link FailurePolicy#FAIL_OPEN} or a
+         * {@link FailurePolicy#fallback(Engine) fallback} when availability matters more.
+         *
+         * @param policy the policy
+         * @return this builder
+         * @throws IllegalArgumentException if the policy is null
+         */
+        public Builder failurePolicy(FailurePolicy policy) {
+            this.failurePolicy = Arguments.requireNonNull("policy", policy);
+            return this;
+        }
+
+        /**
+         * Sets how long a decision waits for Redis before it follows the failure policy (default 50 ms). It bounds
+         * each round trip of a decision, including the one of a waiting acquisition; settling keeps the
+         * {@link #commandTimeout(Duration) command timeout}. A decision that timed out may still be applied by Redis
+         * later, which only counts permits nobody uses.
+         *
+         * @param timeout from 1 ns to {@link Arguments#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if the timeout is null or out of range
+         */
+        public Builder decisionTimeout(Duration timeout) {
+            Arguments.periodNanos("timeout", timeout);
+            this.decisionTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets how many consecutive failed or timed-out round trips open the circuit breaker (default 5).
+         *
+         * @param failures from 1 to {@link Integer#MAX_VALUE}
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder breakerFailureThreshold(int failures) {
+            this.breakerFailureThreshold = (int) Arguments.requireInRange("failures", failures, 1L,
+                    Integer.MAX_VALUE);
+            return this;
+        }
+
+        /**
+         * Sets how long the open breaker answers by the failure policy without asking Redis, before one decision
+         * probes it (default 1 s).
+         *
+         * @param duration from 1 ns to {@link Arguments#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if the duration is null or out of range
+         */
+        public Builder breakerOpenDuration(Duration duration) {
+            Arguments.periodNanos("duration", duration);
+            this.breakerOpenDuration = duration;
+            return this;
+        }
+
+        /**
+         * Turns the refusal cache on or off. Default: on in server-time mode, off in client-time mode (where tests
+         * drive the clock and must see every decision made by Redis). With it on, a limiter's refusal of {@code p}
+         * permits with retry time {@code R} refuses further requests for {@code p} or more permits in this JVM,
+         * without a round trip, until {@code R} has passed (at most 10,000 limiters are remembered). Conservative: a
+         * refusal may be served for the whole of {@code R} even if capacity frees up early through a refund (a
+         * settle below the estimate) from another JVM; this JVM's own refunds clear the limiter's entry.
+         *
+         * @param enabled whether to cache refusals
+         * @return this builder
+         */
+        public Builder refusalCache(boolean enabled) {
+            this.refusalCache = enabled;
             return this;
         }
 

@@ -6,6 +6,8 @@ import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * A limiter per key, all enforcing one spec, with every key's state in Redis: the key {@code k}'s limiter is the
@@ -16,6 +18,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Keys with equal {@code String.valueOf} share a limiter; key types should have distinct string forms.
  *
+ * <p>With a {@link FailurePolicy#fallback(dev.throttle.Engine) fallback} policy, decisions made while Redis is
+ * unavailable go to one keyed limiter of the policy's engine, made on first use, whose memory that engine bounds.
+ *
  * @param <K> the key type
  */
 final class RedisKeyedLimiter<K> implements KeyedLimiter<K> {
@@ -23,6 +28,7 @@ final class RedisKeyedLimiter<K> implements KeyedLimiter<K> {
     private final String name;
     private final LimitSpec spec;
     private final RedisEngine engine;
+    private final AtomicReference<KeyedLimiter<String>> fallback = new AtomicReference<>();
 
     RedisKeyedLimiter(String name, LimitSpec spec, RedisEngine engine) {
         this.name = name;
@@ -84,7 +90,23 @@ final class RedisKeyedLimiter<K> implements KeyedLimiter<K> {
         if (key == null) {
             throw new IllegalArgumentException("key must not be null");
         }
-        return (RedisRateLimiter) engine.rateLimiter(name + ":" + key, spec);
+        Supplier<Limiter> fallback = null;
+        if (engine.failurePolicy().kind() == FailurePolicy.Kind.FALLBACK) {
+            String local = String.valueOf(key);
+            fallback = () -> localKeyed().forKey(local);
+        }
+        return engine.rateLimiter(name + ":" + key, spec, fallback);
+    }
+
+    /** The failure policy's keyed fallback (its engine bounds its memory), made on first use. */
+    private KeyedLimiter<String> localKeyed() {
+        KeyedLimiter<String> local = fallback.get();
+        if (local == null) {
+            FailurePolicy policy = engine.failurePolicy();
+            fallback.compareAndSet(null, policy.localKeyed(name, policy.localSpec(spec)));
+            local = fallback.get();
+        }
+        return local;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.throttle.redis;
 
 import dev.throttle.Arguments;
 import dev.throttle.LimitSpec;
+import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
 import dev.throttle.Scheduler;
@@ -10,7 +11,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * A rate limiter whose state lives in Redis: each decision is one EVALSHA of the algorithm's script, which reads and
@@ -18,8 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * asynchronous one, and a waiting acquisition holds no thread (it waits on the {@link Scheduler} for its reserved slot,
  * or to retry a refusal at its retry time, until its deadline).
  *
- * <p>If Redis fails or does not answer within the command timeout, the asynchronous call completes exceptionally and
- * the synchronous ones throw the failure (failure policies are not implemented yet).
+ * <p>Every decision takes one path: the engine's refusal cache (a refusal still running is served without a round
+ * trip), then its circuit breaker (while open, Redis is not asked), then one EVALSHA bounded by the decision timeout;
+ * a failure or timeout is counted against the breaker, and the request is answered by the engine's
+ * {@link FailurePolicy}. A fallback limiter (the policy's local engine) is made on first use and kept by this limiter
+ * (a keyed limiter's keys share the keyed fallback).
  */
 final class RedisRateLimiter implements RateLimiter {
 
@@ -27,12 +34,27 @@ final class RedisRateLimiter implements RateLimiter {
     private final LimitSpec spec;
     private final Plan plan;
     private final RedisEngine engine;
+    /** Supplies the failure policy's fallback limiter; null unless the policy falls back. */
+    private final Supplier<Limiter> fallbackSource;
+    private final AtomicReference<Limiter> fallback = new AtomicReference<>();
 
-    RedisRateLimiter(String name, LimitSpec spec, Plan plan, RedisEngine engine) {
+    /**
+     * @param fallback supplies the fallback limiter (a keyed limiter's key); null for one of this limiter's own
+     */
+    RedisRateLimiter(String name, LimitSpec spec, Plan plan, RedisEngine engine, Supplier<Limiter> fallback) {
         this.name = name;
         this.spec = spec;
         this.plan = plan;
         this.engine = engine;
+        FailurePolicy policy = engine.failurePolicy();
+        if (policy.kind() != FailurePolicy.Kind.FALLBACK) {
+            this.fallbackSource = null;
+        } else if (fallback != null) {
+            this.fallbackSource = fallback;
+        } else {
+            LimitSpec localSpec = policy.localSpec(spec); // checked now, not during an outage
+            this.fallbackSource = () -> policy.localLimiter(name, localSpec);
+        }
     }
 
     @Override
@@ -84,9 +106,44 @@ final class RedisRateLimiter implements RateLimiter {
         return start(permits, maxWaitNanos).result;
     }
 
+    /** Asks Redis unless the breaker is open; without Redis, the policy's estimate (0 when failing closed). */
     @Override
     public long availablePermits() {
-        return join(decide(0L, 0L))[2];
+        RedisBreaker breaker = engine.breaker();
+        if (breaker.allowCall()) {
+            try {
+                long available = join(decide(0L, 0L).orTimeout(engine.decisionTimeoutNanos(), TimeUnit.NANOSECONDS))[2];
+                breaker.onSuccess();
+                return available;
+            } catch (RuntimeException failure) {
+                engine.recordFailure(failure);
+            }
+        } else {
+            engine.stats().shortCircuit();
+        }
+        switch (engine.failurePolicy().kind()) {
+            case OPEN:
+                return spec.capacity();
+            case CLOSED:
+                return 0L;
+            default:
+                return fallback().availablePermits();
+        }
+    }
+
+    /** The fallback limiter, made on first use. */
+    private Limiter fallback() {
+        Limiter local = fallback.get();
+        if (local == null) {
+            fallback.compareAndSet(null, fallbackSource.get()); // a loser's limiter is unused, so has no state
+            local = fallback.get();
+        }
+        return local;
+    }
+
+    /** The refusal cache's key of this limiter: its first Redis key (prefix, name and algorithm). */
+    private String refusalKey() {
+        return plan.keys()[0];
     }
 
     /** Starts an acquisition; its first decision is under way when this returns. */
@@ -114,6 +171,10 @@ final class RedisRateLimiter implements RateLimiter {
      * @return completes when Redis has applied it
      */
     CompletableFuture<long[]> adjust(long delta, long grantedAt) {
+        RefusalCache refusals = engine.refusals();
+        if (delta < 0L && refusals != null) {
+            refusals.forget(refusalKey()); // permits come back: a cached refusal may no longer hold
+        }
         return run(delta, 0L, "adjust", Long.toString(grantedAt));
     }
 
@@ -198,25 +259,98 @@ final class RedisRateLimiter implements RateLimiter {
                 return;
             }
             long askedAt = engine.waitClock().read();
+            long maxWait = Math.max(0L, deadline - askedAt);
+            engine.stats().decision();
+            RefusalCache refusals = engine.refusals();
+            if (refusals != null) {
+                long refusedFor = refusals.refusedFor(refusalKey(), spec, permits, askedAt);
+                if (refusedFor > maxWait) {
+                    // Redis would refuse too: the same or more permits, before the cached refusal's retry time.
+                    engine.stats().refusalCacheHit();
+                    result.complete(new ShortcutPermit(name, false, permits, refusedFor, spec.capacity()));
+                    firstDecision.complete(null);
+                    return;
+                }
+            }
+            if (!engine.breaker().allowCall()) {
+                engine.stats().shortCircuit();
+                try {
+                    unavailable(maxWait);
+                } finally {
+                    firstDecision.complete(null);
+                }
+                return;
+            }
             CompletableFuture<long[]> decision;
             try {
-                decision = decide(permits, Math.max(0L, deadline - askedAt));
+                decision = decide(permits, maxWait);
             } catch (RuntimeException failure) {
                 result.completeExceptionally(failure);
                 firstDecision.complete(null);
                 return;
             }
-            decision.whenComplete((answer, failure) -> {
+            decision.orTimeout(engine.decisionTimeoutNanos(), TimeUnit.NANOSECONDS).whenComplete((answer, failure) -> {
                 try {
                     if (failure != null) {
-                        result.completeExceptionally(ScriptRunner.unwrap(failure));
+                        engine.recordFailure(failure);
+                        unavailable(maxWait);
                     } else {
+                        engine.breaker().onSuccess();
                         onDecision(answer, askedAt);
                     }
                 } finally {
                     firstDecision.complete(null);
                 }
             });
+        }
+
+        /** Answers by the failure policy: Redis failed, timed out, or the breaker is open. */
+        private void unavailable(long maxWait) {
+            switch (engine.failurePolicy().kind()) {
+                case OPEN:
+                    engine.stats().failOpenGrant();
+                    result.complete(new ShortcutPermit(name, true, permits, 0L, spec.capacity()));
+                    break;
+                case CLOSED:
+                    engine.stats().failClosedRefusal();
+                    result.complete(new ShortcutPermit(name, false, permits, engine.unavailableRetryNanos(),
+                            spec.capacity()));
+                    break;
+                default:
+                    fallBack(maxWait);
+                    break;
+            }
+        }
+
+        /** Decides with the fallback limiter, waiting on it when the caller waits. */
+        private void fallBack(long maxWait) {
+            engine.stats().fallbackDecision();
+            try {
+                Limiter local = fallback();
+                if (permits > local.spec().capacity()) {
+                    // A scaled-down fallback cannot grant this at all: refuse until Redis may be back.
+                    result.complete(new ShortcutPermit(name, false, permits, engine.unavailableRetryNanos(),
+                            spec.capacity()));
+                } else if (maxWait == 0L) {
+                    result.complete(local.tryAcquire(permits));
+                } else {
+                    CompletableFuture<Permit> waiting = local.acquireAsync(permits, Duration.ofNanos(maxWait));
+                    result.whenComplete((permit, failure) -> {
+                        if (result.isCancelled()) {
+                            waiting.cancel(false);
+                        }
+                    });
+                    waiting.whenComplete((permit, failure) -> {
+                        if (failure != null) {
+                            result.completeExceptionally(failure);
+                        } else {
+                            result.complete(permit);
+                        }
+                    });
+                }
+            } catch (RuntimeException failure) {
+                result.completeExceptionally(failure);
+            }
         }
 
         private void onDecision(long[] answer, long askedAt) {
@@ -242,6 +376,10 @@ final class RedisRateLimiter implements RateLimiter {
             }
             Permit refused = new RedisPermit(RedisRateLimiter.this, false, permits, waitOrRetry, answer[2],
                     spec.capacity(), answer[3]);
+            RefusalCache refusals = engine.refusals();
+            if (refusals != null) {
+                refusals.record(refusalKey(), spec, permits, waitOrRetry, askedAt);
+            }
             if (!plan.reserves() && waitOrRetry <= deadline - askedAt) {
                 schedule(this::attempt, askedAt + waitOrRetry);
             } else {

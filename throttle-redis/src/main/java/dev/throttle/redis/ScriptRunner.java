@@ -13,13 +13,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Calls the engine's scripts by EVALSHA on one shared connection: one command, one round trip per decision. If the
- * server has lost the script (a restart, a failover, SCRIPT FLUSH), the NOSCRIPT error is answered by loading it
- * again and retrying once, transparently.
+ * server has lost the script (a restart, a failover, SCRIPT FLUSH), the NOSCRIPT error is answered by running it
+ * once by EVAL, which also caches it again for the next EVALSHA: transparent, and safe from a second flush.
  *
  * <p>It needs only the scripting commands, which a standalone (or Sentinel) connection and a Cluster connection share.
- * On a Cluster connection Lettuce routes EVALSHA to the master of its first key's slot (every key of a decision lies in
- * that slot), follows MOVED and ASK redirects, and sends SCRIPT LOAD to every node it knows, so a load after NOSCRIPT
- * on any one node reaches that node too.
+ * On a Cluster connection Lettuce routes EVALSHA and EVAL to the master of their first key's slot (every key of a
+ * decision lies in that slot), follows MOVED and ASK redirects, and sends SCRIPT LOAD to every node it knows.
  */
 final class ScriptRunner {
 
@@ -55,11 +54,9 @@ final class ScriptRunner {
                         return CompletableFuture.completedFuture(answer);
                     }
                     if (isNoScript(failure)) {
-                        // Retried even if the load failed: on a Cluster it fails when any one node (perhaps not
-                        // this key's) is unreachable, and the retry then tells whether this key's node has it.
-                        return commands.scriptLoad(script.text)
-                                .handle((sha, loadFailure) -> sha)
-                                .thenCompose(sha -> evalsha(script, keys, args));
+                        // EVAL runs the text and caches it in one step: a SCRIPT LOAD then EVALSHA could lose the
+                        // script again to a flush in between.
+                        return commands.<List<Object>>eval(script.text, ScriptOutputType.MULTI, keys, args);
                     }
                     return CompletableFuture.<List<Object>>failedFuture(unwrap(failure));
                 })

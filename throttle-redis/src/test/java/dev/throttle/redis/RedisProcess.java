@@ -1,0 +1,249 @@
+package dev.throttle.redis;
+
+import io.lettuce.core.RedisURI;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A redis-server process of one test's own, on a free loopback port, that the test can kill, pause and restart on the
+ * same port: for fault tests, which must not disturb the server other tests share ({@link RedisServer}). The binary is
+ * {@code redis-server} from the PATH, or else the one embedded-redis ships (6.2); see {@link #binary()}. Administration goes through a fresh
+ * socket per command (RESP by hand), so it works across kills. {@link #close()} kills the process; a JVM shutdown hook
+ * does too, should a test fail to close it.
+ */
+final class RedisProcess implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    private static final int SOCKET_TIMEOUT_MILLIS = 5_000;
+
+    private final File binary;
+    private final int port;
+    private final Thread hook;
+    private volatile Process process;
+
+    private RedisProcess(File binary, int port) {
+        this.binary = binary;
+        this.port = port;
+        this.hook = new Thread(this::kill);
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** Starts a server on a free port and waits, bounded, until it answers PING. */
+    static RedisProcess start() {
+        RedisProcess redis = new RedisProcess(binary(), freePort());
+        redis.launch();
+        return redis;
+    }
+
+    int port() {
+        return port;
+    }
+
+    RedisURI uri() {
+        return RedisURI.create("redis://127.0.0.1:" + port);
+    }
+
+    /** The server's version, e.g. {@code "7.0.15"}. */
+    String version() {
+        Matcher matcher = Pattern.compile("redis_version:([0-9.]+)").matcher(command("INFO", "server"));
+        return matcher.find() ? matcher.group(1) : "unknown";
+    }
+
+    /** Kills the process at once (SIGKILL), as a crash would, and waits for it to be gone. */
+    void kill() {
+        Process current = process;
+        if (current == null) {
+            return;
+        }
+        current.destroyForcibly();
+        try {
+            if (!current.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("redis-server on port " + port + " did not die");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while killing redis-server", e);
+        }
+        process = null;
+    }
+
+    /** Starts the server again on the same port (empty: there is no persistence). */
+    void restart() {
+        kill();
+        launch();
+    }
+
+    /** Pauses every client's commands for {@code pause} (CLIENT PAUSE, in every version the tests use). */
+    void pause(Duration pause) {
+        command("CLIENT", "PAUSE", Long.toString(pause.toMillis()));
+    }
+
+    /** Makes the server forget every script, as a restart or failover does. */
+    void scriptFlush() {
+        command("SCRIPT", "FLUSH");
+    }
+
+    /** How many times the server has run {@code name} (INFO commandstats), e.g. {@code "evalsha"}. */
+    long calls(String name) {
+        Matcher matcher = Pattern.compile("cmdstat_" + name + ":calls=(\\d+)").matcher(command("INFO", "commandstats"));
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : 0L;
+    }
+
+    /**
+     * Sends one command on a fresh connection and returns its reply as text (a status, a number or a bulk string).
+     *
+     * @throws IllegalStateException on an error reply
+     */
+    String command(String... args) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), SOCKET_TIMEOUT_MILLIS);
+            socket.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+            OutputStream out = socket.getOutputStream();
+            StringBuilder request = new StringBuilder("*").append(args.length).append("\r\n");
+            for (String arg : args) {
+                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+                request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+            }
+            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return reply(new BufferedInputStream(socket.getInputStream()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("redis-server on port " + port + ": " + String.join(" ", args), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException exiting) {
+            // The JVM is already shutting down; the hook kills the process.
+        }
+    }
+
+    private void launch() {
+        try {
+            process = new ProcessBuilder(binary.getPath(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + binary, e);
+        }
+        awaitPing();
+    }
+
+    private void awaitPing() {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if ("PONG".equals(command("PING"))) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server on port " + port + " exited with "
+                        + process.exitValue(), last);
+            }
+            try {
+                Thread.sleep(10); // polling a starting process, not timing a limiter
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for redis-server", e);
+            }
+        }
+        throw new IllegalStateException("redis-server on port " + port + " did not answer PING within "
+                + START_TIMEOUT, last);
+    }
+
+    private static String reply(InputStream in) throws IOException {
+        String line = line(in);
+        switch (line.charAt(0)) {
+            case '+':
+            case ':':
+                return line.substring(1);
+            case '-':
+                throw new IllegalStateException("redis error: " + line.substring(1));
+            case '$':
+                int length = Integer.parseInt(line.substring(1));
+                if (length < 0) {
+                    return null;
+                }
+                byte[] bytes = in.readNBytes(length + 2);
+                return new String(bytes, 0, length, StandardCharsets.UTF_8);
+            default:
+                throw new IllegalStateException("unexpected reply " + line);
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int previous = -1;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed");
+            }
+            if (previous == '\r' && b == '\n') {
+                byte[] all = bytes.toByteArray();
+                return new String(all, 0, all.length - 1, StandardCharsets.UTF_8);
+            }
+            bytes.write(b);
+            previous = b;
+        }
+    }
+
+    /**
+     * The binary named by the system property {@code redis.server.binary} (to run these tests on another version),
+     * else redis-server from the PATH, else the one embedded-redis extracts.
+     */
+    private static File binary() {
+        String chosen = System.getProperty("redis.server.binary");
+        if (chosen != null && !chosen.isBlank()) {
+            return new File(chosen);
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(File.pathSeparator)) {
+                File candidate = new File(dir, "redis-server");
+                if (candidate.isFile() && candidate.canExecute()) {
+                    return candidate;
+                }
+            }
+        }
+        try {
+            List<String> args = redis.embedded.RedisServer.newRedisServer().port(freePort()).buildCommandArgs();
+            return new File(args.get(0));
+        } catch (IOException e) {
+            throw new UncheckedIOException("no redis-server on the PATH, and embedded-redis's cannot be extracted", e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+}
