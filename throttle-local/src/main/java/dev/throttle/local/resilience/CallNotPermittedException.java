@@ -14,7 +14,9 @@ public final class CallNotPermittedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The name of the breaker that refused. */
     private final String breaker;
+    /** Nanoseconds the breaker stays open, 0 or more. */
     private final long remainingOpenNanos;
 
     /**
