@@ -1,0 +1,112 @@
+package dev.throttle.local.resilience;
+
+import dev.throttle.Permit;
+import dev.throttle.Scheduler;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * A decorated asynchronous call: fallback, retry, circuit breaker, rate limiter, bulkhead, timeout, the call. See
+ * {@link Decorators} for the order's reasons. No thread waits: retries and timeouts are scheduled.
+ */
+final class AsyncChain<T> implements Supplier<CompletableFuture<T>> {
+
+    private final Layers<T> layers;
+    private final Supplier<? extends CompletionStage<T>> call;
+
+    AsyncChain(Layers<T> layers, Supplier<? extends CompletionStage<T>> call) {
+        this.layers = layers;
+        this.call = call;
+    }
+
+    @Override
+    public CompletableFuture<T> get() {
+        CompletableFuture<T> outcome = layers.retry == null ? attempt() : layers.retry.callAsync(this::attempt);
+        if (layers.fallback == null) {
+            return outcome;
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        outcome.whenComplete((value, failure) -> {
+            if (failure == null) {
+                result.complete(value);
+                return;
+            }
+            Throwable cause = Failures.unwrap(failure);
+            if (!layers.fallsBack(cause)) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            try {
+                result.complete(layers.fallback.apply(cause));
+            } catch (Throwable fallbackFailure) {
+                result.completeExceptionally(fallbackFailure);
+            }
+        });
+        return result;
+    }
+
+    private CompletableFuture<T> attempt() {
+        long epoch;
+        Permit[] permits;
+        try {
+            epoch = layers.enterBreaker();
+            permits = layers.takePermits(epoch);
+        } catch (RuntimeException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        Attempt attempt = new Attempt(epoch, layers.breakerStart(), permits);
+        CompletionStage<T> stage;
+        try {
+            stage = call.get();
+            if (stage == null) {
+                throw new NullPointerException("the call supplied a null stage");
+            }
+        } catch (Throwable failure) {
+            attempt.finish(null, failure);
+            return attempt.result;
+        }
+        if (layers.timeoutNanos != Layers.NO_TIMEOUT) {
+            attempt.timer = layers.scheduler.schedule(() -> attempt.finish(null, layers.timeout()),
+                    layers.timeoutNanos);
+        }
+        stage.whenComplete(attempt::finish);
+        return attempt.result;
+    }
+
+    /**
+     * One attempt in flight: the first of its stage and its timer to finish it wins. The breaker and the permits are
+     * settled before the attempt's future completes, so the retry's next attempt sees them settled.
+     */
+    private final class Attempt {
+        final long epoch;
+        final long start;
+        final Permit[] permits;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final AtomicBoolean finished = new AtomicBoolean();
+        volatile Scheduler.Cancellable timer;
+
+        Attempt(long epoch, long start, Permit[] permits) {
+            this.epoch = epoch;
+            this.start = start;
+            this.permits = permits;
+        }
+
+        void finish(T value, Throwable failure) {
+            if (!finished.compareAndSet(false, true)) {
+                return; // the stage after its timeout, or the timeout after the stage
+            }
+            Scheduler.Cancellable pending = timer;
+            if (pending != null) {
+                pending.cancel();
+            }
+            layers.exit(epoch, start, permits, failure);
+            if (failure != null) {
+                result.completeExceptionally(Failures.unwrap(failure));
+            } else {
+                result.complete(value);
+            }
+        }
+    }
+}

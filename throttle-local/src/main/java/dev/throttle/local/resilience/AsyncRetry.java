@@ -1,0 +1,88 @@
+package dev.throttle.local.resilience;
+
+import dev.throttle.Scheduler;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * One asynchronous call under a {@link Retry}: runs an attempt, and on a retryable outcome schedules the next one
+ * on the scheduler; no thread waits. Attempts never overlap (the next is scheduled only when the previous has
+ * completed), so the attempt counter is only ever written by one thread at a time; it is volatile because
+ * successive attempts run on different threads.
+ */
+final class AsyncRetry<T> {
+
+    private final Retry retry;
+    private final Supplier<? extends CompletionStage<T>> task;
+    private final Scheduler scheduler;
+    private final CompletableFuture<T> result = new CompletableFuture<>();
+    private volatile int attempt;
+    private volatile Scheduler.Cancellable pending;
+
+    AsyncRetry(Retry retry, Supplier<? extends CompletionStage<T>> task, Scheduler scheduler) {
+        this.retry = retry;
+        this.task = task;
+        this.scheduler = scheduler;
+    }
+
+    CompletableFuture<T> start() {
+        // Cancelling (or completing) the caller's future stops a retry waiting on the scheduler.
+        result.whenComplete((value, failure) -> {
+            Scheduler.Cancellable waiting = pending;
+            if (waiting != null) {
+                waiting.cancel();
+            }
+        });
+        attempt();
+        return result;
+    }
+
+    private void attempt() {
+        if (result.isDone()) {
+            return;
+        }
+        attempt++;
+        CompletionStage<T> stage;
+        try {
+            stage = task.get();
+            if (stage == null) {
+                throw new NullPointerException("the task supplied a null stage");
+            }
+        } catch (Throwable failure) {
+            onOutcome(null, failure);
+            return;
+        }
+        stage.whenComplete(this::onOutcome);
+    }
+
+    private void onOutcome(T value, Throwable failure) {
+        if (result.isDone()) {
+            return;
+        }
+        if (failure != null) {
+            Throwable cause = Failures.unwrap(failure);
+            long delay = retry.delayAfterFailure(attempt, cause);
+            if (delay == Retry.GIVE_UP) {
+                result.completeExceptionally(cause);
+            } else {
+                schedule(delay);
+            }
+        } else {
+            long delay = retry.delayAfterResult(attempt, value);
+            if (delay == Retry.GIVE_UP) {
+                result.complete(value);
+            } else {
+                schedule(delay);
+            }
+        }
+    }
+
+    private void schedule(long delay) {
+        // Always through the scheduler, even for no delay: a long run of retries never deepens the stack.
+        pending = scheduler.schedule(this::attempt, delay);
+        if (result.isDone()) {
+            pending.cancel();
+        }
+    }
+}

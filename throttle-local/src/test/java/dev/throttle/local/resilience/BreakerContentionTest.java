@@ -1,0 +1,167 @@
+package dev.throttle.local.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.throttle.ManualTicker;
+import dev.throttle.local.resilience.CircuitBreaker.State;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Many threads on one window or one breaker: the counts must be exact. */
+class BreakerContentionTest {
+
+    private static final int THREADS = 8;
+
+    private final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+
+    @AfterEach
+    void shutDown() throws InterruptedException {
+        pool.shutdownNow();
+        assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** Runs the task on every thread at once, returning what each returned. */
+    private List<Long> hammer(Task task) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Long>> futures = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            futures.add(pool.submit(() -> {
+                assertThat(start.await(10, TimeUnit.SECONDS)).isTrue();
+                return task.run();
+            }));
+        }
+        start.countDown();
+        List<Long> results = new ArrayList<>();
+        for (Future<Long> future : futures) {
+            results.add(future.get(30, TimeUnit.SECONDS));
+        }
+        return results;
+    }
+
+    @FunctionalInterface
+    private interface Task {
+        long run() throws Exception;
+    }
+
+    @Test
+    void theCountWindowsCountsAlwaysMatchItsRing() throws Exception {
+        CountWindow window = new CountWindow(64);
+        int perThread = 50_000;
+        hammer(() -> {
+            for (int i = 0; i < perThread; i++) {
+                Tally tally = window.record(ThreadLocalRandom.current().nextInt(4), 0L);
+                if (tally.failures() > tally.calls() || tally.slowCalls() > tally.calls() || tally.failures() < 0
+                        || tally.slowCalls() < 0) {
+                    return 1L; // an inconsistent snapshot
+                }
+            }
+            return 0L;
+        }).forEach(inconsistent -> assertThat(inconsistent).isZero());
+        assertThat(window.records()).isEqualTo((long) THREADS * perThread);
+        Tally tally = window.tally(0L);
+        assertThat(window.recount()).containsExactly(tally.calls(), tally.failures(), tally.slowCalls());
+        assertThat(tally.calls()).isEqualTo(64);
+    }
+
+    @Test
+    void theCountWindowEndsWithExactlyTheLastOutcomes() throws Exception {
+        CountWindow window = new CountWindow(100);
+        hammer(() -> {
+            for (int i = 0; i < 10_000; i++) {
+                window.record(Outcomes.FAILURE, 0L);
+            }
+            return 0L;
+        });
+        // Then every thread records successes only, more than the window holds: no failure may survive.
+        hammer(() -> {
+            for (int i = 0; i < 20; i++) {
+                window.record(0, 0L);
+            }
+            return 0L;
+        });
+        assertThat(window.recount()).containsExactly(100L, 0L, 0L);
+        assertThat(window.tally(0L).failures()).isZero();
+    }
+
+    @Test
+    void theTimeWindowLosesNoOutcome() throws Exception {
+        ManualTicker ticker = new ManualTicker();
+        TimeWindow window = new TimeWindow(Duration.ofSeconds(10).toNanos(), Duration.ofSeconds(1).toNanos());
+        AtomicLong failures = new AtomicLong();
+        int perThread = 20_000;
+        hammer(() -> {
+            for (int i = 0; i < perThread; i++) {
+                boolean failure = ThreadLocalRandom.current().nextBoolean();
+                if (failure) {
+                    failures.incrementAndGet();
+                }
+                window.record(Outcomes.of(failure, false), ticker.read());
+            }
+            return 0L;
+        });
+        Tally tally = window.tally(ticker.read());
+        assertThat(tally.calls()).isEqualTo((long) THREADS * perThread);
+        assertThat(tally.failures()).isEqualTo(failures.get());
+    }
+
+    @Test
+    void aHalfOpenBreakerLetsThroughExactlyItsProbes() throws Exception {
+        ManualTicker ticker = new ManualTicker();
+        CircuitBreaker breaker = CircuitBreaker.builder().ticker(ticker)
+                .config(CircuitBreakerConfig.builder().countWindow(1).minimumNumberOfCalls(1)
+                        .waitDurationInOpenState(Duration.ofSeconds(1)).permittedCallsInHalfOpenState(5).build())
+                .build();
+        breaker.onError(0, new IllegalStateException());
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+        ticker.advance(Duration.ofSeconds(1));
+        List<Long> granted = hammer(() -> {
+            long count = 0;
+            for (int i = 0; i < 1000; i++) {
+                if (breaker.tryAcquirePermission()) {
+                    count++;
+                }
+            }
+            return count;
+        });
+        assertThat(granted.stream().mapToLong(Long::longValue).sum()).isEqualTo(5);
+        assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+    }
+
+    @Test
+    void aBreakerUnderConcurrentFailuresOpensOnceAndRefusesAfter() throws Exception {
+        ManualTicker ticker = new ManualTicker();
+        AtomicLong transitions = new AtomicLong();
+        CircuitBreaker breaker = CircuitBreaker.builder().ticker(ticker)
+                .config(CircuitBreakerConfig.builder().countWindow(50).minimumNumberOfCalls(50).build())
+                .listener(event -> {
+                    if (event.kind() == CircuitBreakerEvent.Kind.STATE_TRANSITION) {
+                        transitions.incrementAndGet();
+                    }
+                })
+                .build();
+        List<Long> permitted = hammer(() -> {
+            long count = 0;
+            for (int i = 0; i < 1000; i++) {
+                if (breaker.tryAcquirePermission()) {
+                    count++;
+                    breaker.onError(0, new IllegalStateException());
+                }
+            }
+            return count;
+        });
+        assertThat(breaker.state()).isEqualTo(State.OPEN);
+        assertThat(transitions.get()).isEqualTo(1);
+        // At least the 50 calls needed to judge went through; at most those plus one in flight per other thread.
+        assertThat(permitted.stream().mapToLong(Long::longValue).sum()).isBetween(50L, 50L + THREADS - 1);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.throttle.local.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.throttle.ManualTicker;
+import dev.throttle.local.ManualClock;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class RetryBudgetTest {
+
+    private final ManualTicker ticker = new ManualTicker();
+
+    private static RetryConfig.Builder immediate(int attempts) {
+        return RetryConfig.builder().maxAttempts(attempts).baseDelay(Duration.ZERO).maxDelay(Duration.ZERO);
+    }
+
+    @Test
+    void aBudgetCapsTheRetriesOfAnOutageAtItsRatioPlusTheReserve() {
+        // 10 % of the calls plus 1 retry per second over 10 s: 1000 failing calls may retry 100 + 10 times.
+        RetryBudget budget = RetryBudget.of(0.1, 1, Duration.ofSeconds(10), ticker);
+        Retry retry = Retry.builder().config(immediate(3).build()).budget(budget).build();
+        AtomicInteger attempts = new AtomicInteger();
+        for (int i = 0; i < 1000; i++) {
+            assertThatThrownBy(() -> retry.call(() -> {
+                attempts.incrementAndGet();
+                throw new IOException("outage");
+            })).isInstanceOf(IOException.class);
+        }
+        assertThat(attempts.get() - 1000).isEqualTo(110);
+        assertThat(budget.available()).isZero();
+    }
+
+    @Test
+    void withoutABudgetTheSameOutageTriplesTheLoad() {
+        Retry retry = Retry.builder().config(immediate(3).build()).build();
+        AtomicInteger attempts = new AtomicInteger();
+        for (int i = 0; i < 1000; i++) {
+            assertThatThrownBy(() -> retry.call(() -> {
+                attempts.incrementAndGet();
+                throw new IOException("outage");
+            })).isInstanceOf(IOException.class);
+        }
+        assertThat(attempts.get()).isEqualTo(3000);
+    }
+
+    @Test
+    void callsAndRetriesLeaveTheWindowAndTheBudgetRefills() {
+        RetryBudget budget = RetryBudget.of(0.5, 0, Duration.ofSeconds(10), ticker);
+        for (int i = 0; i < 10; i++) {
+            budget.deposit();
+        }
+        assertThat(budget.available()).isEqualTo(5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(budget.tryWithdraw()).isTrue();
+        }
+        assertThat(budget.tryWithdraw()).isFalse();
+        ticker.advance(Duration.ofSeconds(5));
+        budget.deposit();
+        budget.deposit();
+        assertThat(budget.tryWithdraw()).isTrue(); // 12 calls allow 6
+        assertThat(budget.tryWithdraw()).isFalse();
+        // 10 s after the first ten calls, they and their five retries have left: 2 calls, 1 retry remain.
+        ticker.advance(Duration.ofSeconds(5));
+        assertThat(budget.available()).isZero();
+        budget.deposit();
+        budget.deposit();
+        assertThat(budget.available()).isEqualTo(1);
+        ticker.advance(Duration.ofHours(1));
+        assertThat(budget.available()).isZero();
+    }
+
+    @Test
+    void theReserveLetsAQuietClientRetry() {
+        RetryBudget budget = RetryBudget.defaults(ticker);
+        assertThat(budget.available()).isEqualTo(100); // 10 per second over 10 s
+        budget.deposit();
+        assertThat(budget.tryWithdraw()).isTrue();
+        assertThat(budget.available()).isEqualTo(99);
+        assertThat(budget.toString()).contains("ratio=0.2");
+    }
+
+    @Test
+    void asyncRetriesDrawOnTheBudgetToo() {
+        ManualClock clock = new ManualClock();
+        RetryBudget budget = RetryBudget.of(0.0, 1, Duration.ofSeconds(2), clock);
+        Retry retry = Retry.builder().config(immediate(10).build()).budget(budget).scheduler(clock).build();
+        AtomicInteger attempts = new AtomicInteger();
+        CompletableFuture<String> result = retry.callAsync(() -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.failedFuture(new IOException("outage"));
+        });
+        clock.advance(0);
+        assertThat(result).isCompletedExceptionally();
+        assertThat(attempts.get()).isEqualTo(3); // the reserve: 1 per second over 2 s
+    }
+
+    @Test
+    void concurrentWithdrawalsNeverExceedTheBudget() throws Exception {
+        RetryBudget budget = RetryBudget.of(0.1, 0, Duration.ofSeconds(10), ticker);
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Integer>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                futures.add(pool.submit(() -> {
+                    assertThat(start.await(10, TimeUnit.SECONDS)).isTrue();
+                    int granted = 0;
+                    for (int i = 0; i < 5000; i++) {
+                        budget.deposit();
+                        if (budget.tryWithdraw()) {
+                            granted++;
+                        }
+                    }
+                    return granted;
+                }));
+            }
+            start.countDown();
+            int granted = 0;
+            for (Future<Integer> future : futures) {
+                granted += future.get(30, TimeUnit.SECONDS);
+            }
+            // 40 000 calls at 10 %: exactly 4000 retries, however the threads interleaved.
+            assertThat(granted).isEqualTo(4000);
+        } finally {
+            pool.shutdownNow();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void budgetsAreCheckedAtOnce() {
+        assertThatThrownBy(() -> RetryBudget.of(-0.1, 0, Duration.ofSeconds(1), ticker))
+                .hasMessageContaining("ratio");
+        assertThatThrownBy(() -> RetryBudget.of(Double.NaN, 0, Duration.ofSeconds(1), ticker))
+                .hasMessageContaining("ratio");
+        assertThatThrownBy(() -> RetryBudget.of(0.1, -1, Duration.ofSeconds(1), ticker))
+                .hasMessageContaining("minRetriesPerSecond");
+        assertThatThrownBy(() -> RetryBudget.of(0.1, 1, Duration.ofNanos(9), ticker)).hasMessageContaining("window");
+        assertThatThrownBy(() -> RetryBudget.of(0.1, 1, Duration.ofSeconds(1), null))
+                .hasMessageContaining("ticker");
+    }
+}
