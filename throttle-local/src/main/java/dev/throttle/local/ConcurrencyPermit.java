@@ -1,5 +1,6 @@
 package dev.throttle.local;
 
+import dev.throttle.AbstractPermit;
 import dev.throttle.Arguments;
 import dev.throttle.Permit;
 import java.lang.invoke.MethodHandles;
@@ -10,7 +11,7 @@ import java.lang.invoke.VarHandle;
  * back exactly once: the slots it still holds live in one word that {@link #close()} swaps to {@link #CLOSED} and
  * {@link #settle(long)} lowers by CAS, so a racing close and settle never give back more than was taken.
  */
-final class ConcurrencyPermit extends DecidedPermit {
+final class ConcurrencyPermit extends AbstractPermit {
 
     /** The value of {@link #held} once closed; refused permits start closed. */
     private static final long CLOSED = -1L;
@@ -81,7 +82,7 @@ final class ConcurrencyPermit extends DecidedPermit {
     }
 
     @Override
-    String retryText() {
+    protected String retryText() {
         return retryAfterNanos() == NEVER ? "never" : "when a permit is released";
     }
 }

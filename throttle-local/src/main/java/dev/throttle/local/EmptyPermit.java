@@ -1,12 +1,13 @@
 package dev.throttle.local;
 
+import dev.throttle.AbstractPermit;
 import dev.throttle.Permit;
 
 /**
  * A permit that holds nothing in any limiter: a refusal made up without asking one (a withdrawn wait), or a grant
  * that takes nothing (a shadow limiter's). Closing, dropping and settling it change nothing.
  */
-final class EmptyPermit extends DecidedPermit {
+final class EmptyPermit extends AbstractPermit {
 
     private EmptyPermit(String limiter, boolean granted, long permits, long retryAfterNanos, long remaining,
             long limit) {

@@ -1,10 +1,12 @@
 package dev.throttle.local;
 
+import dev.throttle.AbstractPermit;
+
 /**
  * A rate limiter's answer. Closing it does nothing (rate permits are not held); settling gives back or takes the
  * difference between the estimate and the permits actually used, once.
  */
-final class RatePermit extends DecidedPermit {
+final class RatePermit extends AbstractPermit {
 
     private final AbstractRateLimiter rateLimiter;
     private final long decidedAt;

@@ -1,7 +1,7 @@
 package dev.throttle.redis;
 
+import dev.throttle.AbstractPermit;
 import dev.throttle.Arguments;
-import dev.throttle.Permit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -9,54 +9,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * its concurrency parts (one asynchronous round trip, not awaited; they expire anyway); settling applies the
  * difference to every part in one round trip. {@link #remaining()} and {@link #limit()} are the tightest part's.
  */
-final class CompositePermit implements Permit, Retrying.Withdrawable {
+final class CompositePermit extends AbstractPermit implements Retrying.Withdrawable {
 
     private final RedisAllOfLimiter owner;
-    private final long permits;
     private final String lease;
-    private final long remaining;
-    private final long limit;
     private final long grantedAt;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicBoolean settled = new AtomicBoolean();
 
     CompositePermit(RedisAllOfLimiter owner, long permits, String lease, long remaining, long limit, long grantedAt) {
+        super(owner.name(), true, permits, 0L, remaining, limit);
         this.owner = owner;
-        this.permits = permits;
         this.lease = lease;
-        this.remaining = remaining;
-        this.limit = limit;
         this.grantedAt = grantedAt;
-    }
-
-    @Override
-    public boolean granted() {
-        return true;
-    }
-
-    @Override
-    public long permits() {
-        return permits;
-    }
-
-    @Override
-    public long retryAfterNanos() {
-        return 0L;
-    }
-
-    @Override
-    public long remaining() {
-        return remaining;
-    }
-
-    @Override
-    public long limit() {
-        return limit;
-    }
-
-    @Override
-    public String limiter() {
-        return owner.name();
     }
 
     /** Ends the concurrency parts' leases, if any. Idempotent, never throws. */
@@ -77,7 +41,7 @@ final class CompositePermit implements Permit, Retrying.Withdrawable {
     public void withdraw() {
         if (closed.compareAndSet(false, true)) {
             try {
-                owner.adjust(-permits, grantedAt, lease).exceptionally(failure -> null);
+                owner.adjust(-permits(), grantedAt, lease).exceptionally(failure -> null);
             } catch (RuntimeException failure) {
                 // A ticker reading out of range: the permits stay taken, which never over-admits.
             }
@@ -96,20 +60,10 @@ final class CompositePermit implements Permit, Retrying.Withdrawable {
     @Override
     public void settle(long actualPermits) {
         if (owner.holdsLeases()) {
-            Arguments.requireInRange("actualPermits", actualPermits, 0L, permits);
-        } else {
-            Arguments.requireNonNegative("actualPermits", actualPermits);
+            Arguments.requireInRange("actualPermits", actualPermits, 0L, permits());
         }
-        if (!settled.compareAndSet(false, true)) {
-            throw new IllegalStateException("permit of " + owner.name() + " already settled");
+        if (claimSettle(actualPermits) && actualPermits != permits()) {
+            Retrying.join(owner.adjust(actualPermits - permits(), grantedAt, lease));
         }
-        if (actualPermits != permits) {
-            Retrying.join(owner.adjust(actualPermits - permits, grantedAt, lease));
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "Permit[" + owner.name() + ": granted " + permits + ", remaining " + remaining + "/" + limit + "]";
     }
 }

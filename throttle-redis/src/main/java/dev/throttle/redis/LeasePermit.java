@@ -1,8 +1,7 @@
 package dev.throttle.redis;
 
+import dev.throttle.AbstractPermit;
 import dev.throttle.Arguments;
-import dev.throttle.Permit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -10,55 +9,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * that {@link #close()} swaps to {@link #CLOSED} and {@link #settle(long)} lowers by CAS, so a racing close and
  * settle never give back more than was taken.
  */
-final class LeasePermit implements Permit, Retrying.Withdrawable {
+final class LeasePermit extends AbstractPermit implements Retrying.Withdrawable {
 
     private static final long CLOSED = -1L;
 
     private final RedisConcurrencyLimiter owner;
     private final String lease;
-    private final long permits;
-    private final long remaining;
-    private final long limit;
     private final AtomicLong held;
-    private final AtomicBoolean settled = new AtomicBoolean();
 
     LeasePermit(RedisConcurrencyLimiter owner, String lease, long permits, long remaining, long limit) {
+        super(owner.name(), true, permits, 0L, remaining, limit);
         this.owner = owner;
         this.lease = lease;
-        this.permits = permits;
-        this.remaining = remaining;
-        this.limit = limit;
         this.held = new AtomicLong(permits);
-    }
-
-    @Override
-    public boolean granted() {
-        return true;
-    }
-
-    @Override
-    public long permits() {
-        return permits;
-    }
-
-    @Override
-    public long retryAfterNanos() {
-        return 0L;
-    }
-
-    @Override
-    public long remaining() {
-        return remaining;
-    }
-
-    @Override
-    public long limit() {
-        return limit;
-    }
-
-    @Override
-    public String limiter() {
-        return owner.name();
     }
 
     /** Ends the lease (one asynchronous round trip, not awaited). Idempotent, never throws. */
@@ -90,10 +53,8 @@ final class LeasePermit implements Permit, Retrying.Withdrawable {
      */
     @Override
     public void settle(long actualPermits) {
-        Arguments.requireInRange("actualPermits", actualPermits, 0L, permits);
-        if (!settled.compareAndSet(false, true)) {
-            throw new IllegalStateException("permit of " + owner.name() + " already settled");
-        }
+        Arguments.requireInRange("actualPermits", actualPermits, 0L, permits());
+        claimSettle(actualPermits); // always true: a lease is a grant
         for (;;) {
             long current = held.get();
             if (current == CLOSED) {
@@ -106,10 +67,5 @@ final class LeasePermit implements Permit, Retrying.Withdrawable {
                 return;
             }
         }
-    }
-
-    @Override
-    public String toString() {
-        return "Permit[" + owner.name() + ": granted " + permits + ", remaining " + remaining + "/" + limit + "]";
     }
 }

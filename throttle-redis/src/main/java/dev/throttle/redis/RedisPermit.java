@@ -1,8 +1,6 @@
 package dev.throttle.redis;
 
-import dev.throttle.Arguments;
-import dev.throttle.Permit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import dev.throttle.AbstractPermit;
 
 /**
  * A Redis rate limiter's answer. Closing it does nothing (rate permits are not held). Settling takes or gives back
@@ -10,58 +8,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * script's clock reading of its grant, which decides where a give-back may go (a window counter takes permits back
  * only into the window the grant was counted in, while it is current).
  */
-final class RedisPermit implements Permit {
+final class RedisPermit extends AbstractPermit {
 
     private final RedisRateLimiter owner;
-    private final String limiter;
-    private final boolean granted;
-    private final long permits;
-    private final long retryAfterNanos;
-    private final long remaining;
-    private final long limit;
     private final long grantedAt;
-    private final AtomicBoolean settled = new AtomicBoolean();
 
     RedisPermit(RedisRateLimiter owner, boolean granted, long permits, long retryAfterNanos, long remaining,
             long limit, long grantedAt) {
+        super(owner.name(), granted, permits, retryAfterNanos, remaining, limit);
         this.owner = owner;
-        this.limiter = owner.name();
         this.grantedAt = grantedAt;
-        this.granted = granted;
-        this.permits = permits;
-        this.retryAfterNanos = retryAfterNanos;
-        this.remaining = remaining;
-        this.limit = limit;
-    }
-
-    @Override
-    public boolean granted() {
-        return granted;
-    }
-
-    @Override
-    public long permits() {
-        return permits;
-    }
-
-    @Override
-    public long retryAfterNanos() {
-        return retryAfterNanos;
-    }
-
-    @Override
-    public long remaining() {
-        return remaining;
-    }
-
-    @Override
-    public long limit() {
-        return limit;
-    }
-
-    @Override
-    public String limiter() {
-        return limiter;
     }
 
     @Override
@@ -85,23 +41,8 @@ final class RedisPermit implements Permit {
      */
     @Override
     public void settle(long actualPermits) {
-        Arguments.requireNonNegative("actualPermits", actualPermits);
-        if (!granted) {
-            return;
+        if (claimSettle(actualPermits) && actualPermits != permits()) {
+            owner.adjustNow(actualPermits - permits(), grantedAt);
         }
-        if (!settled.compareAndSet(false, true)) {
-            throw new IllegalStateException("permit of " + limiter + " already settled");
-        }
-        if (actualPermits != permits) {
-            owner.adjustNow(actualPermits - permits, grantedAt);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return granted
-                ? "Permit[" + limiter + ": granted " + permits + ", remaining " + remaining + "/" + limit + "]"
-                : "Permit[" + limiter + ": refused " + permits + ", retry after "
-                        + (retryAfterNanos == NEVER ? "never" : retryAfterNanos + "ns") + "]";
     }
 }

@@ -1,59 +1,16 @@
 package dev.throttle.redis;
 
-import dev.throttle.Arguments;
-import dev.throttle.Permit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import dev.throttle.AbstractPermit;
 
 /**
  * An answer given in this JVM without Redis: a refusal from the refusal cache, or the failure policy's grant or
  * refusal. Nothing of it is counted in Redis, so settling it has nothing to reconcile. {@link #remaining()} is
  * unknown without Redis and reported as 0.
  */
-final class ShortcutPermit implements Permit {
-
-    private final String limiter;
-    private final boolean granted;
-    private final long permits;
-    private final long retryAfterNanos;
-    private final long limit;
-    private final AtomicBoolean settled = new AtomicBoolean();
+final class ShortcutPermit extends AbstractPermit {
 
     ShortcutPermit(String limiter, boolean granted, long permits, long retryAfterNanos, long limit) {
-        this.limiter = limiter;
-        this.granted = granted;
-        this.permits = permits;
-        this.retryAfterNanos = retryAfterNanos;
-        this.limit = limit;
-    }
-
-    @Override
-    public boolean granted() {
-        return granted;
-    }
-
-    @Override
-    public long permits() {
-        return permits;
-    }
-
-    @Override
-    public long retryAfterNanos() {
-        return retryAfterNanos;
-    }
-
-    @Override
-    public long remaining() {
-        return 0L;
-    }
-
-    @Override
-    public long limit() {
-        return limit;
-    }
-
-    @Override
-    public String limiter() {
-        return limiter;
+        super(limiter, granted, permits, retryAfterNanos, 0L, limit);
     }
 
     @Override
@@ -72,17 +29,14 @@ final class ShortcutPermit implements Permit {
      */
     @Override
     public void settle(long actualPermits) {
-        Arguments.requireNonNegative("actualPermits", actualPermits);
-        if (granted && !settled.compareAndSet(false, true)) {
-            throw new IllegalStateException("permit of " + limiter + " already settled");
-        }
+        claimSettle(actualPermits);
     }
 
     @Override
     public String toString() {
-        return granted
-                ? "Permit[" + limiter + ": granted " + permits + " without Redis]"
-                : "Permit[" + limiter + ": refused " + permits + " without Redis, retry after " + retryAfterNanos
-                        + "ns]";
+        return granted()
+                ? "Permit[" + limiter() + ": granted " + permits() + " without Redis]"
+                : "Permit[" + limiter() + ": refused " + permits() + " without Redis, retry after "
+                        + retryAfterNanos() + "ns]";
     }
 }
