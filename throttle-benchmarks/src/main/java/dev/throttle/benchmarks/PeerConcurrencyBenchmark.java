@@ -1,0 +1,125 @@
+package dev.throttle.benchmarks;
+
+import com.netflix.concurrency.limits.limit.FixedLimit;
+import com.netflix.concurrency.limits.limiter.SimpleLimiter;
+import dev.throttle.Concurrency;
+import dev.throttle.Limiter;
+import dev.throttle.Permit;
+import dev.throttle.local.LocalEngine;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A concurrency limiter round trip (take a permit, give it back) of the local engine beside in-process peers, in
+ * the same run, on one and two threads. Every limit is 1000, far above the threads, so every request is granted;
+ * {@link Outcomes} counts them. Each {@code impl} runs in its own fork.
+ *
+ * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar PeerConcurrency}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@State(Scope.Benchmark)
+public class PeerConcurrencyBenchmark {
+
+    private static final int LIMIT = 1000;
+
+    /** The implementation under test. */
+    @Param({"throttle", "resilience4jSemaphoreBulkhead", "netflixSimpleLimiter"})
+    public String impl;
+
+    private BooleanSupplier roundTrip;
+
+    /** Creates the benchmark; JMH instantiates it. */
+    public PeerConcurrencyBenchmark() {
+    }
+
+    /** Builds the limiter and checks one round trip. */
+    @Setup(Level.Trial)
+    public void build() {
+        roundTrip = create(impl);
+        if (!roundTrip.getAsBoolean()) {
+            throw new IllegalStateException(impl + ": a new concurrency limiter refused a permit");
+        }
+    }
+
+    private static BooleanSupplier create(String impl) {
+        switch (impl) {
+            case "throttle": {
+                Limiter limiter = LocalEngine.create().limiter("peer", Concurrency.of(LIMIT));
+                return () -> {
+                    try (Permit permit = limiter.tryAcquire()) {
+                        return permit.granted();
+                    }
+                };
+            }
+            case "resilience4jSemaphoreBulkhead": {
+                Bulkhead bulkhead = Bulkhead.of("peer", BulkheadConfig.custom()
+                        .maxConcurrentCalls(LIMIT).maxWaitDuration(Duration.ZERO).build());
+                return () -> {
+                    if (!bulkhead.tryAcquirePermission()) {
+                        return false;
+                    }
+                    bulkhead.onComplete();
+                    return true;
+                };
+            }
+            case "netflixSimpleLimiter": {
+                SimpleLimiter<Void> limiter = SimpleLimiter.newBuilder().limit(FixedLimit.of(LIMIT)).build();
+                return () -> {
+                    Optional<com.netflix.concurrency.limits.Limiter.Listener> listener = limiter.acquire(null);
+                    if (listener.isEmpty()) {
+                        return false;
+                    }
+                    listener.get().onSuccess();
+                    return true;
+                };
+            }
+            default:
+                throw new IllegalArgumentException("impl = " + impl + " is unknown");
+        }
+    }
+
+    /**
+     * Takes a permit and gives it back, one thread.
+     *
+     * @param outcomes this thread's counts
+     * @return whether it was granted, consumed by JMH
+     */
+    @Benchmark
+    @Threads(1)
+    public boolean roundTrip(Outcomes outcomes) {
+        return outcomes.record(roundTrip.getAsBoolean());
+    }
+
+    /**
+     * The same, two threads sharing the limiter.
+     *
+     * @param outcomes this thread's counts
+     * @return whether it was granted, consumed by JMH
+     */
+    @Benchmark
+    @Threads(2)
+    public boolean roundTripTwoThreads(Outcomes outcomes) {
+        return outcomes.record(roundTrip.getAsBoolean());
+    }
+}
