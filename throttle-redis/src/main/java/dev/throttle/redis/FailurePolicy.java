@@ -23,6 +23,11 @@ import dev.throttle.KeyedLimiter;
  * caller's wait); {@code availablePermits()} answers the capacity when failing open, 0 when failing closed, and the
  * fallback limiter's estimate.
  *
+ * <p>The policy applies to rate limiters, keyed limiters and concurrency limiters alike (a concurrency limiter's
+ * fallback is a local concurrency limiter of its limit scaled by the share; a fail-open grant holds no lease). An
+ * all-of composite ({@link RedisEngine#allOf}) fails open or closed as the policy says, but a fallback policy makes it
+ * refuse, as failing closed does: it has no local fallback.
+ *
  * <p>A decision that timed out may still be applied by Redis later: its permits are then counted in Redis though the
  * caller got the policy's answer. That never loosens the shared limit.
  */

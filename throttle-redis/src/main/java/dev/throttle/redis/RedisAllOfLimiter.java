@@ -26,6 +26,15 @@ import java.util.function.UnaryOperator;
  * at most every {@value RedisConcurrencyLimiter#POLL_MILLIS} ms) until its deadline. A grant holds a lease in every
  * concurrency part, ended by {@link Permit#close()}; settling applies the difference to every part in one round trip
  * (a concurrency part only shrinks, so with one, settling above the grant is refused).
+ *
+ * <p>When Redis cannot decide (it failed, did not answer within the decision timeout, or the breaker is open), a
+ * request follows the engine's {@link FailurePolicy} as a rate limiter's does, with one exception: failing open grants
+ * a permit that holds nothing in Redis; failing closed refuses; and a <b>fallback policy refuses too</b>, as failing
+ * closed does (counted as a fail-closed refusal). A composite has no local all-of limiter to fall back to in this
+ * module, and asking one local limiter per part would let the parts' local states drift from the all-or-nothing
+ * rule; refusing never admits more than the limits. A grant that reaches this JVM after its decision timed out is
+ * given back at once (one that comes after the command timeout is lost to Lettuce; its leases expire after the
+ * lease TTL).
  */
 class RedisAllOfLimiter implements Limiter {
 
@@ -101,7 +110,7 @@ class RedisAllOfLimiter implements Limiter {
     @Override
     public Permit tryAcquire(long permits) {
         Arguments.requirePermits(permits, spec.capacity());
-        return Retrying.join(decide(permits)).permit();
+        return Retrying.join(start(permits, 0L));
     }
 
     @Override
@@ -114,13 +123,23 @@ class RedisAllOfLimiter implements Limiter {
     public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
         long maxWaitNanos = Arguments.waitNanos("maxWait", maxWait);
         Arguments.requirePermits(permits, spec.capacity());
-        return Retrying.start(engine, () -> decide(permits), maxWaitNanos);
+        return start(permits, maxWaitNanos);
     }
 
-    /** The least of the parts' available permits (one read-only round trip). */
+    /** Fails closed for a fallback policy: there is no fallback limiter (see the class comment). */
+    private CompletableFuture<Permit> start(long permits, long maxWaitNanos) {
+        return Retrying.start(engine, () -> decide(permits),
+                (maxWait, result) -> Outage.answer(engine, name, permits, spec.capacity(), maxWait, null, result),
+                maxWaitNanos);
+    }
+
+    /**
+     * The least of the parts' available permits (one read-only round trip unless the breaker is open); without
+     * Redis, the capacity when failing open, otherwise 0.
+     */
     @Override
     public long availablePermits() {
-        return Retrying.join(run(0L, "", "", ""))[2];
+        return Outage.available(engine, () -> run(0L, "", "", ""), spec.capacity(), null);
     }
 
     /**

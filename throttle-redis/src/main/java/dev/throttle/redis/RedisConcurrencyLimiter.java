@@ -8,6 +8,7 @@ import dev.throttle.Permit;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A concurrency limit (bulkhead) shared through Redis, with leases: each grant adds a lease (a random id generated
@@ -21,6 +22,13 @@ import java.util.concurrent.CompletableFuture;
  * most every {@value #POLL_MILLIS} ms, until its deadline. There is no queue on Redis: waiters are not served in
  * arrival order (the spec's queue order does not apply), and the queue bound is not enforced across clients; as in
  * the local engine, a spec with {@code maxQueue} 0 does not wait at all.
+ *
+ * <p>When Redis cannot decide (it failed, did not answer within the decision timeout, or the breaker is open), a
+ * request follows the engine's {@link FailurePolicy}, as a rate limiter's does: failing open grants a permit that
+ * holds nothing in Redis (closing it does nothing); failing closed refuses; a fallback decides with a local limiter
+ * of this spec with its limit scaled by the share (made on first use by the fallback engine) and returns its permit.
+ * A grant that reaches this JVM after its decision timed out is given back at once (one that comes after the
+ * command timeout is lost to Lettuce, and its leases expire after the lease TTL).
  */
 final class RedisConcurrencyLimiter implements Limiter {
 
@@ -34,12 +42,15 @@ final class RedisConcurrencyLimiter implements Limiter {
     private final Concurrency spec;
     private final Plan plan;
     private final RedisEngine engine;
+    /** The failure policy's fallback limiter, made on first use; null unless the policy falls back. */
+    private final Supplier<Limiter> fallback;
 
     RedisConcurrencyLimiter(String name, Concurrency spec, Plan plan, RedisEngine engine) {
         this.name = name;
         this.spec = spec;
         this.plan = plan;
         this.engine = engine;
+        this.fallback = Outage.lazyFallback(engine, name, spec);
     }
 
     @Override
@@ -55,7 +66,7 @@ final class RedisConcurrencyLimiter implements Limiter {
     @Override
     public Permit tryAcquire(long permits) {
         Arguments.requirePermits(permits, spec.limit());
-        return Retrying.join(decide(permits)).permit();
+        return Retrying.join(start(permits, 0L));
     }
 
     @Override
@@ -68,12 +79,19 @@ final class RedisConcurrencyLimiter implements Limiter {
     public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
         long maxWaitNanos = Arguments.waitNanos("maxWait", maxWait);
         Arguments.requirePermits(permits, spec.limit());
-        return Retrying.start(engine, () -> decide(permits), spec.maxQueue() == 0 ? 0L : maxWaitNanos);
+        return start(permits, spec.maxQueue() == 0 ? 0L : maxWaitNanos);
     }
 
+    /** Asks Redis unless the breaker is open; without Redis, the policy's estimate (0 when failing closed). */
     @Override
     public long availablePermits() {
-        return Retrying.join(run(0L, "", ""))[2];
+        return Outage.available(engine, () -> run(0L, "", ""), spec.limit(), fallback);
+    }
+
+    private CompletableFuture<Permit> start(long permits, long maxWaitNanos) {
+        return Retrying.start(engine, () -> decide(permits),
+                (maxWait, result) -> Outage.answer(engine, name, permits, spec.limit(), maxWait, fallback, result),
+                maxWaitNanos);
     }
 
     /** One round trip: a new lease for {@code permits}, granted or refused. */

@@ -109,26 +109,8 @@ final class RedisRateLimiter implements RateLimiter {
     /** Asks Redis unless the breaker is open; without Redis, the policy's estimate (0 when failing closed). */
     @Override
     public long availablePermits() {
-        RedisBreaker breaker = engine.breaker();
-        if (breaker.allowCall()) {
-            try {
-                long available = join(decide(0L, 0L).orTimeout(engine.decisionTimeoutNanos(), TimeUnit.NANOSECONDS))[2];
-                breaker.onSuccess();
-                return available;
-            } catch (RuntimeException failure) {
-                engine.recordFailure(failure);
-            }
-        } else {
-            engine.stats().shortCircuit();
-        }
-        switch (engine.failurePolicy().kind()) {
-            case OPEN:
-                return spec.capacity();
-            case CLOSED:
-                return 0L;
-            default:
-                return fallback().availablePermits();
-        }
+        return Outage.available(engine, () -> decide(0L, 0L), spec.capacity(),
+                fallbackSource == null ? null : this::fallback);
     }
 
     /** The fallback limiter, made on first use. */
@@ -306,51 +288,8 @@ final class RedisRateLimiter implements RateLimiter {
 
         /** Answers by the failure policy: Redis failed, timed out, or the breaker is open. */
         private void unavailable(long maxWait) {
-            switch (engine.failurePolicy().kind()) {
-                case OPEN:
-                    engine.stats().failOpenGrant();
-                    result.complete(new ShortcutPermit(name, true, permits, 0L, spec.capacity()));
-                    break;
-                case CLOSED:
-                    engine.stats().failClosedRefusal();
-                    result.complete(new ShortcutPermit(name, false, permits, engine.unavailableRetryNanos(),
-                            spec.capacity()));
-                    break;
-                default:
-                    fallBack(maxWait);
-                    break;
-            }
-        }
-
-        /** Decides with the fallback limiter, waiting on it when the caller waits. */
-        private void fallBack(long maxWait) {
-            engine.stats().fallbackDecision();
-            try {
-                Limiter local = fallback();
-                if (permits > local.spec().capacity()) {
-                    // A scaled-down fallback cannot grant this at all: refuse until Redis may be back.
-                    result.complete(new ShortcutPermit(name, false, permits, engine.unavailableRetryNanos(),
-                            spec.capacity()));
-                } else if (maxWait == 0L) {
-                    result.complete(local.tryAcquire(permits));
-                } else {
-                    CompletableFuture<Permit> waiting = local.acquireAsync(permits, Duration.ofNanos(maxWait));
-                    result.whenComplete((permit, failure) -> {
-                        if (result.isCancelled()) {
-                            waiting.cancel(false);
-                        }
-                    });
-                    waiting.whenComplete((permit, failure) -> {
-                        if (failure != null) {
-                            result.completeExceptionally(failure);
-                        } else {
-                            result.complete(permit);
-                        }
-                    });
-                }
-            } catch (RuntimeException failure) {
-                result.completeExceptionally(failure);
-            }
+            Outage.answer(engine, name, permits, spec.capacity(), maxWait,
+                    fallbackSource == null ? null : RedisRateLimiter.this::fallback, result);
         }
 
         private void onDecision(long[] answer, long askedAt) {

@@ -6,6 +6,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -14,6 +15,12 @@ import java.util.function.Supplier;
  * again: exactly (a rate limit's retry time: a retry beyond the deadline is not attempted, the refusal is answered at
  * once) or as a hint (a concurrency limit, whose permits may be released any time: it is retried at the hint, at most
  * the poll interval, until the deadline). There is no queue: waiters on Redis are not served in arrival order.
+ *
+ * <p>Each decision takes the rate limiter's path: the engine's circuit breaker (while open, Redis is not asked), then
+ * one round trip bounded by the decision timeout; a failure or timeout counts against the breaker, and the request is
+ * answered at once by the limiter's {@link Unavailable} (the engine's {@link FailurePolicy}, see {@link Outage}). A
+ * grant that arrives after its decision timed out (but within the engine's command timeout, after which Lettuce
+ * drops the answer) is withdrawn, so a lease is not held for nothing until it expires.
  */
 final class Retrying {
 
@@ -33,15 +40,28 @@ final class Retrying {
         void withdraw();
     }
 
+    /** Answers a request Redis could not decide, by the failure policy. */
+    interface Unavailable {
+        /**
+         * Completes {@code result} with the policy's answer.
+         *
+         * @param maxWaitNanos how long the caller still waits
+         */
+        void answer(long maxWaitNanos, CompletableFuture<Permit> result);
+    }
+
     private final RedisEngine engine;
     private final Supplier<CompletableFuture<Outcome>> decide;
+    private final Unavailable unavailable;
     private final long deadline;
     private final CompletableFuture<Permit> result = new CompletableFuture<>();
     private volatile Scheduler.Cancellable pending;
 
-    private Retrying(RedisEngine engine, Supplier<CompletableFuture<Outcome>> decide, long deadline) {
+    private Retrying(RedisEngine engine, Supplier<CompletableFuture<Outcome>> decide, Unavailable unavailable,
+            long deadline) {
         this.engine = engine;
         this.decide = decide;
+        this.unavailable = unavailable;
         this.deadline = deadline;
     }
 
@@ -49,12 +69,13 @@ final class Retrying {
      * Starts an acquisition; its first decision is under way when this returns.
      *
      * @param decide one round trip to Redis
+     * @param unavailable answers when Redis cannot (failed, timed out, breaker open)
      * @param maxWaitNanos how long to keep trying
      * @return the outcome; cancelling it stops the retries and gives back a grant that arrives afterwards
      */
     static CompletableFuture<Permit> start(RedisEngine engine, Supplier<CompletableFuture<Outcome>> decide,
-            long maxWaitNanos) {
-        Retrying acquisition = new Retrying(engine, decide, engine.waitClock().read() + maxWaitNanos);
+            Unavailable unavailable, long maxWaitNanos) {
+        Retrying acquisition = new Retrying(engine, decide, unavailable, engine.waitClock().read() + maxWaitNanos);
         acquisition.result.whenComplete((permit, failure) -> {
             if (acquisition.result.isCancelled()) {
                 acquisition.cancelPending();
@@ -69,6 +90,13 @@ final class Retrying {
             return;
         }
         long askedAt = engine.waitClock().read();
+        long maxWait = Math.max(0L, deadline - askedAt);
+        engine.stats().decision();
+        if (!engine.breaker().allowCall()) {
+            engine.stats().shortCircuit();
+            unavailable.answer(maxWait, result);
+            return;
+        }
         CompletableFuture<Outcome> decision;
         try {
             decision = decide.get();
@@ -76,13 +104,25 @@ final class Retrying {
             result.completeExceptionally(failure);
             return;
         }
-        decision.whenComplete((outcome, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(ScriptRunner.unwrap(failure));
-            } else {
-                onDecision(outcome, askedAt);
-            }
-        });
+        // The timeout ends a copy, so a late answer still reaches the decision itself (and is withdrawn below).
+        decision.copy().orTimeout(engine.decisionTimeoutNanos(), TimeUnit.NANOSECONDS)
+                .whenComplete((outcome, failure) -> {
+                    if (failure != null) {
+                        engine.recordFailure(failure);
+                        decision.thenAccept(Retrying::withdrawLate);
+                        unavailable.answer(maxWait, result);
+                    } else {
+                        engine.breaker().onSuccess();
+                        onDecision(outcome, askedAt);
+                    }
+                });
+    }
+
+    /** Gives back a grant that came after its decision had timed out and been answered by the policy. */
+    private static void withdrawLate(Outcome late) {
+        if (late.permit().granted() && late.permit() instanceof Withdrawable withdrawable) {
+            withdrawable.withdraw();
+        }
     }
 
     private void onDecision(Outcome outcome, long askedAt) {

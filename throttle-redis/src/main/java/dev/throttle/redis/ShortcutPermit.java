@@ -15,7 +15,7 @@ final class ShortcutPermit extends AbstractPermit {
 
     @Override
     public void close() {
-        // A rate permit is spent when granted; there is nothing to give back.
+        // Nothing is held in Redis (a rate permit is spent; a fail-open concurrency grant holds no lease).
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.throttle.redis;
 
 import dev.throttle.Arguments;
+import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
 import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
@@ -11,7 +12,7 @@ import dev.throttle.TokenBucket;
 import java.time.Duration;
 
 /**
- * Scales a rate spec to a share of its limit, for a fallback limiter that enforces one JVM's part of a fleet's
+ * Scales a rate spec (or a concurrency spec) to a share of its limit, for a fallback limiter that enforces one JVM's part of a fleet's
  * limit. Counts are rounded down (a share never loosens the limit) but kept at least 1 so the fallback can grant; a
  * rate that would fall below one permit per period keeps one permit over a proportionally longer period.
  */
@@ -28,6 +29,10 @@ final class SpecScaler {
     static LimitSpec scale(LimitSpec spec, double share) {
         if (share == 1.0) {
             return spec;
+        }
+        if (spec instanceof Concurrency concurrency) {
+            // The same queue bound and order: only the permits held at once are this JVM's share.
+            return new Concurrency(count(concurrency.limit(), share), concurrency.maxQueue(), concurrency.order());
         }
         if (spec instanceof FixedWindow fixed) {
             return FixedWindow.of(count(fixed.limit(), share), fixed.window());
