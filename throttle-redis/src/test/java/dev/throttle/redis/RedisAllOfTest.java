@@ -41,7 +41,7 @@ class RedisAllOfTest {
     private static final Pattern CALL = Pattern.compile("redis\\.call\\('([A-Za-z]+)'");
 
     private static RedisEngine engine(String what) {
-        return RedisEngine.builder(RedisServer.get().connection()).keyPrefix(RedisServer.uniquePrefix(what)).build();
+        return RedisEngine.builder(RedisServer.get().connection()).keyPrefix(RedisServer.uniquePrefix(what)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
     }
 
     private static Map<String, LimitSpec> parts(Object... nameSpec) {
@@ -100,7 +100,7 @@ class RedisAllOfTest {
     void everyKeyLiesInOneClusterSlot() {
         RedisServer server = RedisServer.get();
         String prefix = RedisServer.uniquePrefix("allof-slot");
-        RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).build();
+        RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
         RedisAllOfLimiter all = (RedisAllOfLimiter) engine.allOf("tenant:42 {odd} name", parts(
                 "a", FixedWindow.of(5, Duration.ofMinutes(1)),
                 "b", SlidingLog.of(5, Duration.ofMinutes(1)),
@@ -127,7 +127,7 @@ class RedisAllOfTest {
         RedisServer server = RedisServer.get();
         try (StatefulRedisConnection<String, String> admin = server.newConnection()) {
             RedisEngine engine = RedisEngine.builder(server.connection())
-                    .keyPrefix(RedisServer.uniquePrefix("allof-roundtrip")).build();
+                    .keyPrefix(RedisServer.uniquePrefix("allof-roundtrip")).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
             Limiter all = engine.allOf("api", parts(
                     "global", FixedWindow.of(5, Duration.ofMinutes(1)),
                     "client", TokenBucket.of(3, Rate.perMinute(1)),
@@ -206,7 +206,7 @@ class RedisAllOfTest {
         ManualClock clock = new ManualClock(1_000_000_000_000L);
         RedisEngine engine = RedisEngine.builder(RedisServer.get().connection())
                 .keyPrefix(RedisServer.uniquePrefix("allof-wait"))
-                .ticker(clock).scheduler(clock).minExpiry(Duration.ofMinutes(1)).build();
+                .ticker(clock).scheduler(clock).minExpiry(Duration.ofMinutes(1)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
         Limiter all = engine.allOf("api", parts(
                 "window", FixedWindow.of(1, Duration.ofMillis(100)),
                 "bucket", TokenBucket.of(10, Rate.perSecond(10))));

@@ -54,13 +54,13 @@ class RedisClusterTest {
 
     private static RedisEngine engine(String what) {
         return RedisEngine.builder(cluster.clusterClient()).keyPrefix(RedisServer.uniquePrefix(what))
-                .commandTimeout(Duration.ofSeconds(5)).build();
+                .commandTimeout(Duration.ofSeconds(5)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
     }
 
     @Test
     void keysOfManyLimitersSpreadOverEveryMasterAndEachCountsExactly() {
         String prefix = RedisServer.uniquePrefix("spread");
-        try (RedisEngine engine = RedisEngine.builder(cluster.clusterClient()).keyPrefix(prefix).build()) {
+        try (RedisEngine engine = RedisEngine.builder(cluster.clusterClient()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             Set<RedisClusterFixture.Node> holders = new HashSet<>();
             for (int i = 0; i < 50; i++) {
                 String name = "client-" + i;
@@ -95,7 +95,7 @@ class RedisClusterTest {
         names.add("x".repeat(5_000)); // hashed: a bounded tag
         names.add("ünïcode name with spaces");
         String prefix = RedisServer.uniquePrefix("slots");
-        try (RedisEngine engine = RedisEngine.builder(cluster.clusterClient()).keyPrefix(prefix).build()) {
+        try (RedisEngine engine = RedisEngine.builder(cluster.clusterClient()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             int multiKeyPlans = 0;
             for (LimitSpec spec : specs) {
                 for (String base : names) {
@@ -139,7 +139,7 @@ class RedisClusterTest {
 
     private static void migrateUnderLiveLimiters(RedisClusterClient client, boolean expectMoved) {
         String prefix = RedisServer.uniquePrefix("migrate");
-        try (RedisEngine engine = RedisEngine.builder(client).keyPrefix(prefix).build()) {
+        try (RedisEngine engine = RedisEngine.builder(client).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             RateLimiter window = engine.rateLimiter("moving-window", FixedWindow.of(10, FOREVER));
             RateLimiter log = engine.rateLimiter("moving-log", SlidingLog.of(6, Duration.ofHours(1)));
             for (int i = 0; i < 4; i++) {
@@ -246,7 +246,7 @@ class RedisClusterTest {
     @Test
     void decisionsContinueWithTheirStateAfterScriptFlushOnEveryNode() {
         String prefix = RedisServer.uniquePrefix("flush");
-        try (RedisEngine engine = RedisEngine.builder(cluster.clusterClient()).keyPrefix(prefix).build()) {
+        try (RedisEngine engine = RedisEngine.builder(cluster.clusterClient()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             List<RateLimiter> limiters = new ArrayList<>();
             Set<RedisClusterFixture.Node> holders = new HashSet<>();
             for (int i = 0; i < 30; i++) {
@@ -283,7 +283,7 @@ class RedisClusterTest {
         RedisClusterClient client = cluster.clusterClient();
         try (StatefulRedisClusterConnection<String, String> shared = client.connect(StringCodec.UTF8)) {
             try (RedisEngine engine = RedisEngine.builder(shared).keyPrefix(RedisServer.uniquePrefix("shared"))
-                    .build()) {
+                    .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
                 RateLimiter limiter = engine.rateLimiter("one", FixedWindow.of(1, FOREVER));
                 assertThat(limiter.allow(1)).isTrue();
                 assertThat(limiter.allow(1)).isFalse();

@@ -28,7 +28,7 @@ class RedisConcurrencyTest {
     private static final int THREADS = 8;
 
     private static RedisEngine serverTimeEngine(String what) {
-        return RedisEngine.builder(RedisServer.get().connection()).keyPrefix(RedisServer.uniquePrefix(what)).build();
+        return RedisEngine.builder(RedisServer.get().connection()).keyPrefix(RedisServer.uniquePrefix(what)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
     }
 
     private static RedisEngine clientTimeEngine(String what, ManualClock clock) {
@@ -38,7 +38,7 @@ class RedisConcurrencyTest {
                 .scheduler(clock)
                 .leaseTtl(Duration.ofSeconds(1))
                 .minExpiry(Duration.ofMinutes(1))
-                .build();
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
     }
 
     @Test
@@ -75,7 +75,7 @@ class RedisConcurrencyTest {
             for (int t = 0; t < THREADS; t++) {
                 StatefulRedisConnection<String, String> connection = server.newConnection();
                 connections.add(connection);
-                limiters.add(RedisEngine.builder(connection).keyPrefix(prefix).build()
+                limiters.add(RedisEngine.builder(connection).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()
                         .limiter("pool", Concurrency.of(5)));
             }
             AtomicInteger next = new AtomicInteger();
@@ -210,7 +210,7 @@ class RedisConcurrencyTest {
         String prefix = RedisServer.uniquePrefix("cc-expiry");
         try (StatefulRedisConnection<String, String> admin = server.newConnection()) {
             RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix)
-                    .leaseTtl(Duration.ofSeconds(20)).build();
+                    .leaseTtl(Duration.ofSeconds(20)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
             Limiter limiter = engine.limiter("pool", Concurrency.of(3));
             limiter.tryAcquire(1);
             List<String> keys = admin.sync().keys(prefix + "*");

@@ -18,7 +18,7 @@ final class RedisConformanceTarget {
                 .ticker(clock)
                 .scheduler(clock)
                 .minExpiry(Duration.ofMinutes(1))
-                .build();
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
         return new SteppedLimiter((RedisRateLimiter) engine.rateLimiter(name, spec));
     };
 

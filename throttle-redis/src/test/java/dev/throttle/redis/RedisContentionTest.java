@@ -55,7 +55,7 @@ class RedisContentionTest {
         CountDownLatch ready = new CountDownLatch(THREADS);
         CountDownLatch go = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(THREADS);
-        try (RedisEngine engine = RedisEngine.builder(server.client(), server.uri()).keyPrefix(prefix).build()) {
+        try (RedisEngine engine = RedisEngine.builder(server.client(), server.uri()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
                 RateLimiter limiter = engine.rateLimiter("hot", spec);

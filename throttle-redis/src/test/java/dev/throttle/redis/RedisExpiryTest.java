@@ -36,7 +36,7 @@ class RedisExpiryTest {
                 FixedWindow.of(4, WINDOW),
                 SlidingWindow.of(4, WINDOW),
                 SlidingLog.of(4, WINDOW));
-        try (RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).build()) {
+        try (RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             for (LimitSpec spec : specs) {
                 RateLimiter limiter = engine.rateLimiter(spec.getClass().getSimpleName() + spec.capacity(), spec);
                 assertThat(limiter.tryAcquire(1).granted()).as("%s", spec).isTrue();
@@ -70,7 +70,7 @@ class RedisExpiryTest {
         String prefix = RedisServer.uniquePrefix("expiry-floor");
         dev.throttle.ManualTicker ticker = new dev.throttle.ManualTicker(1_000_000_000L);
         try (RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).ticker(ticker)
-                .minExpiry(Duration.ofSeconds(30)).build()) {
+                .minExpiry(Duration.ofSeconds(30)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             engine.rateLimiter("floor", FixedWindow.of(2, Duration.ofNanos(1000))).tryAcquire(1);
             List<String> keys = server.connection().sync().keys(prefix + "*");
             assertThat(keys).hasSize(1);

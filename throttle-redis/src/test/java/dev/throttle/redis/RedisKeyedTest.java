@@ -25,7 +25,7 @@ class RedisKeyedTest {
             "k".repeat(10_240), "k".repeat(10_239) + "l", "'); redis.call('FLUSHALL') --", "");
 
     private final String prefix = RedisServer.uniquePrefix("keyed");
-    private final RedisEngine engine = RedisEngine.builder(RedisServer.get().connection()).keyPrefix(prefix).build();
+    private final RedisEngine engine = RedisEngine.builder(RedisServer.get().connection()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
 
     @Test
     void oddKeysWorkAndStayIndependent() {

@@ -35,7 +35,7 @@ class RedisKeysTest {
         RedisCommands<String, String> redis = server.connection().sync();
         List<String> names = List.of("with spaces", "ünïcødé ✓", "{braces}", "}{", "x".repeat(10_240),
                 "x".repeat(10_241), "'); redis.call('FLUSHALL') --");
-        try (RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).build()) {
+        try (RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             for (String name : names) {
                 RateLimiter limiter = engine.rateLimiter(name, FixedWindow.of(2, Duration.ofMinutes(1)));
                 assertThat(limiter.tryAcquire(2).granted()).as("first of %s", name.length()).isTrue();

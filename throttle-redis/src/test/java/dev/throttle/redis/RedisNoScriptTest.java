@@ -19,7 +19,7 @@ class RedisNoScriptTest {
         RedisServer server = RedisServer.get();
         try (StatefulRedisConnection<String, String> admin = server.newConnection();
                 RedisEngine engine = RedisEngine.builder(server.connection())
-                        .keyPrefix(RedisServer.uniquePrefix("noscript")).build()) {
+                        .keyPrefix(RedisServer.uniquePrefix("noscript")).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             RateLimiter bucket = engine.rateLimiter("bucket", TokenBucket.of(3, Rate.perMinute(1)));
             RateLimiter log = engine.rateLimiter("log", SlidingLog.of(2, Duration.ofMinutes(1)));
             RateLimiter window = engine.rateLimiter("window", FixedWindow.of(1, Duration.ofDays(3650)));

@@ -38,7 +38,7 @@ class RedisRoundTripTest {
                 RedisEngine engine = RedisEngine.builder(server.client(), server.uri())
                         .keyPrefix(RedisServer.uniquePrefix("roundtrip"))
                         .refusalCache(false) // a cached refusal makes no round trip at all (RedisFaultTest)
-                        .build()) {
+                        .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             List<RateLimiter> limiters = List.of(
                     engine.rateLimiter("bucket", TokenBucket.of(3, Rate.perSecond(1))),
                     engine.rateLimiter("meter", LeakyBucket.meter(3, Rate.perSecond(1))),

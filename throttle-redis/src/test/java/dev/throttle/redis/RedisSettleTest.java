@@ -187,7 +187,7 @@ class RedisSettleTest {
     void settlingInServerTimeModeGivesBackToTheGrantsWindow() {
         try (RedisEngine engine = RedisEngine.builder(RedisServer.get().connection())
                 .keyPrefix(RedisServer.uniquePrefix("settle-server"))
-                .build()) {
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             RateLimiter window = engine.rateLimiter("fw", FixedWindow.of(10, Duration.ofHours(1)));
             window.tryAcquire(5).settle(2);
             window.tryAcquire(1).settle(4);

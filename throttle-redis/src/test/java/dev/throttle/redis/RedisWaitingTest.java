@@ -25,7 +25,7 @@ class RedisWaitingTest {
                 .ticker(clock)
                 .scheduler(clock)
                 .minExpiry(Duration.ofMinutes(1))
-                .build();
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
         return engine.rateLimiter("window", FixedWindow.of(1, Duration.ofMillis(100)));
     }
 

@@ -30,7 +30,7 @@ final class SideBySide {
             .ticker(clock)
             .scheduler(clock)
             .minExpiry(Duration.ofMinutes(5))
-            .build();
+            .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
 
     /** One limiter on both engines. */
     Twin twin(String name, LimitSpec spec) {
