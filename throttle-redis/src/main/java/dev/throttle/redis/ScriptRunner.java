@@ -5,7 +5,6 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.BaseRedisAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.NestedMultiOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
@@ -79,7 +78,7 @@ final class ScriptRunner {
      * One script call and its answer, in one object: it receives Lettuce's reply directly (no chain of stages per
      * decision), and answers a NOSCRIPT error by running the script once by EVAL.
      */
-    private final class Call extends CompletableFuture<long[]> implements BiConsumer<List<Object>, Throwable> {
+    private final class Call extends CompletableFuture<long[]> implements BiConsumer<Object, Throwable> {
         private final Script script;
         private final String[] keys;
         private final String[] args;
@@ -93,7 +92,7 @@ final class ScriptRunner {
         }
 
         @Override
-        public void accept(List<Object> answer, Throwable failure) {
+        public void accept(Object answer, Throwable failure) {
             if (failure == null) {
                 try {
                     complete(decode(answer));
@@ -120,27 +119,32 @@ final class ScriptRunner {
      * out as plain strings written straight into the connection's buffer: the API passes values through the codec,
      * which costs a pooled scratch buffer and a copy per value on the connection's event loop.
      */
-    private CompletionStage<List<Object>> send(CommandType type, String script, String[] keys, String[] args) {
+    private CompletionStage<?> send(CommandType type, String script, String[] keys, String[] args) {
         if (dispatcher == null) {
             return type == CommandType.EVALSHA
                     ? commands.<List<Object>>evalsha(script, ScriptOutputType.MULTI, keys, args)
                     : commands.<List<Object>>eval(script, ScriptOutputType.MULTI, keys, args);
+            // answers a list of boxed integers: decode(Object) reads both shapes
         }
         CommandArgs<String, String> command = new CommandArgs<>(StringCodec.UTF8).add(script).add(keys.length)
                 .addKeys(keys); // keys through the codec, as the API does: a Cluster routes by the first one
         for (String arg : args) {
             command.add(arg);
         }
-        return dispatcher.dispatch(type, new NestedMultiOutput<>(StringCodec.UTF8), command);
+        return dispatcher.dispatch(type, new LongsOutput(), command);
     }
 
-    private static long[] decode(List<Object> answer) {
-        if (answer == null || answer.size() < 4) {
+    /** The answer read by {@link LongsOutput} (null if malformed), or the scripting API's list of integers. */
+    private static long[] decode(Object answer) {
+        if (answer instanceof long[] values && values.length >= 4) {
+            return values;
+        }
+        if (!(answer instanceof List<?> list) || list.size() < 4) {
             throw new IllegalStateException("unexpected script answer " + answer);
         }
-        long[] values = new long[answer.size()];
+        long[] values = new long[list.size()];
         for (int i = 0; i < values.length; i++) {
-            values[i] = (Long) answer.get(i);
+            values[i] = (Long) list.get(i);
         }
         return values;
     }
