@@ -6,14 +6,15 @@ import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
 import dev.throttle.Scheduler;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -37,6 +38,13 @@ final class RedisRateLimiter implements RateLimiter {
     /** Supplies the failure policy's fallback limiter; null unless the policy falls back. */
     private final Supplier<Limiter> fallbackSource;
     private final AtomicReference<Limiter> fallback = new AtomicReference<>();
+    /**
+     * The ARGV every call shares, computed once: the clock's units, the minimum expiry and the algorithm's
+     * parameters; each call copies it and fills in the clock reading, the permits, the wait and the operation.
+     */
+    private final String[] argvTemplate;
+    /** A decision's bound: the shorter of the decision timeout and the command timeout, applied as one timer. */
+    private final long decisionBoundNanos;
 
     /**
      * @param fallback supplies the fallback limiter (a keyed limiter's key); null for one of this limiter's own
@@ -46,6 +54,16 @@ final class RedisRateLimiter implements RateLimiter {
         this.spec = spec;
         this.plan = plan;
         this.engine = engine;
+        String[] params = plan.params();
+        String[] template = new String[7 + params.length];
+        template[0] = "";
+        template[1] = Long.toString(engine.timebase().unitsPerMilli());
+        template[2] = Long.toString(engine.minExpiryMillis());
+        template[5] = "";
+        template[6] = "";
+        System.arraycopy(params, 0, template, 7, params.length);
+        this.argvTemplate = template;
+        this.decisionBoundNanos = engine.decisionTimeoutNanos();
         FailurePolicy policy = engine.failurePolicy();
         if (policy.kind() != FailurePolicy.Kind.FALLBACK) {
             this.fallbackSource = null;
@@ -140,7 +158,8 @@ final class RedisRateLimiter implements RateLimiter {
      * reading}}.
      */
     private CompletableFuture<long[]> decide(long permits, long maxWaitNanos) {
-        return run(permits, engine.timebase().waitUnits(maxWaitNanos), "", "");
+        return engine.runner().run(plan.script(), plan.keys(),
+                argv(permits, engine.timebase().waitUnits(maxWaitNanos), "", ""), decisionBoundNanos);
     }
 
     /**
@@ -166,18 +185,18 @@ final class RedisRateLimiter implements RateLimiter {
     }
 
     private CompletableFuture<long[]> run(long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
-        Timebase time = engine.timebase();
-        String[] params = plan.params();
-        String[] args = new String[7 + params.length];
-        args[0] = time.nowArgument();
-        args[1] = Long.toString(time.unitsPerMilli());
-        args[2] = Long.toString(engine.minExpiryMillis());
-        args[3] = Long.toString(permitsOrDelta);
-        args[4] = Long.toString(maxWaitUnits);
+        return engine.runner().run(plan.script(), plan.keys(), argv(permitsOrDelta, maxWaitUnits, op, grantedAt));
+    }
+
+    /** One call's ARGV: the shared template with this call's values. */
+    private String[] argv(long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
+        String[] args = argvTemplate.clone();
+        args[0] = engine.timebase().nowArgument();
+        args[3] = Numerals.of(permitsOrDelta);
+        args[4] = Numerals.of(maxWaitUnits);
         args[5] = op;
         args[6] = grantedAt;
-        System.arraycopy(params, 0, args, 7, params.length);
-        return engine.runner().run(plan.script(), plan.keys(), args);
+        return args;
     }
 
     private static <T> T join(CompletableFuture<T> future) {
@@ -204,35 +223,48 @@ final class RedisRateLimiter implements RateLimiter {
         return "RedisRateLimiter[" + name + ", " + spec + "]";
     }
 
+    /** The reservation state of an {@link Acquisition}: a field and CAS instead of an object per acquisition. */
+    private static final VarHandle RESERVATION;
+
+    static {
+        try {
+            RESERVATION = MethodHandles.lookup().findVarHandle(Acquisition.class, "reservation", int.class);
+        } catch (ReflectiveOperationException impossible) {
+            throw new ExceptionInInitializerError(impossible);
+        }
+    }
+
     /**
      * One acquisition: a decision, then either its answer, a wait for its reserved slot, or a retry at the refusal's
      * retry time while that falls before the deadline. A reserved slot is resolved exactly once: granted when it
      * comes, or given back (one asynchronous adjust) when the acquisition is cancelled first; a grant that finds the
      * acquisition already cancelled is given back too.
      */
-    final class Acquisition {
+    final class Acquisition implements BiConsumer<long[], Throwable> {
         private static final int NOTHING_RESERVED = 0;
         private static final int RESERVED = 1;
         private static final int RESOLVED = 2;
 
         /** The outcome. */
-        final CompletableFuture<Permit> result = new CompletableFuture<>();
+        final CompletableFuture<Permit> result = new Outcome();
         /** Completes once the first decision has been handled (tests use it to keep a manual clock in step). */
         final CompletableFuture<Void> firstDecision = new CompletableFuture<>();
         private final long permits;
         private final long deadline;
-        private final AtomicInteger reservation = new AtomicInteger(NOTHING_RESERVED);
+        /** NOTHING_RESERVED, RESERVED or RESOLVED; changed through {@link #RESERVATION}. */
+        private volatile int reservation;
         private volatile Scheduler.Cancellable pending;
         private volatile long reservedAt;
+        /**
+         * The attempt in flight: when it was asked and the wait it allowed. Attempts never overlap (a retry is
+         * scheduled only once an answer arrived), and these are written before the answer's handler is attached.
+         */
+        private long askedAt;
+        private long maxWait;
 
         Acquisition(long permits, long deadline) {
             this.permits = permits;
             this.deadline = deadline;
-            result.whenComplete((permit, failure) -> {
-                if (result.isCancelled()) {
-                    withdraw();
-                }
-            });
         }
 
         void attempt() {
@@ -271,19 +303,25 @@ final class RedisRateLimiter implements RateLimiter {
                 firstDecision.complete(null);
                 return;
             }
-            decision.orTimeout(engine.decisionTimeoutNanos(), TimeUnit.NANOSECONDS).whenComplete((answer, failure) -> {
-                try {
-                    if (failure != null) {
-                        engine.recordFailure(failure);
-                        unavailable(maxWait);
-                    } else {
-                        engine.breaker().onSuccess();
-                        onDecision(answer, askedAt);
-                    }
-                } finally {
-                    firstDecision.complete(null);
+            this.askedAt = askedAt;
+            this.maxWait = maxWait;
+            decision.whenComplete(this); // the decision's bound is applied by the runner
+        }
+
+        /** The answer of the attempt in flight (or its failure or timeout). */
+        @Override
+        public void accept(long[] answer, Throwable failure) {
+            try {
+                if (failure != null) {
+                    engine.recordFailure(failure);
+                    unavailable(maxWait);
+                } else {
+                    engine.breaker().onSuccess();
+                    onDecision(answer, askedAt);
                 }
-            });
+            } finally {
+                firstDecision.complete(null);
+            }
         }
 
         /** Answers by the failure policy: Redis failed, timed out, or the breaker is open. */
@@ -305,7 +343,7 @@ final class RedisRateLimiter implements RateLimiter {
                 } else {
                     // A reserved slot: completes when it comes, or is given back if cancelled first.
                     reservedAt = answer[3];
-                    reservation.set(RESERVED);
+                    reservation = RESERVED;
                     schedule(() -> grantReserved(granted), askedAt + waitOrRetry);
                     if (result.isCancelled()) {
                         withdraw(); // the cancel hook may have run before the reservation was visible to it
@@ -337,7 +375,7 @@ final class RedisRateLimiter implements RateLimiter {
         }
 
         private void grantReserved(Permit granted) {
-            if (reservation.compareAndSet(RESERVED, RESOLVED) && !result.complete(granted)) {
+            if (RESERVATION.compareAndSet(this, RESERVED, RESOLVED) && !result.complete(granted)) {
                 giveBack(reservedAt);
             }
         }
@@ -345,7 +383,7 @@ final class RedisRateLimiter implements RateLimiter {
         /** Stops any pending retry or slot, and gives a reserved slot back if it is still unresolved. */
         private void withdraw() {
             cancelPending();
-            if (reservation.compareAndSet(RESERVED, RESOLVED)) {
+            if (RESERVATION.compareAndSet(this, RESERVED, RESOLVED)) {
                 giveBack(reservedAt);
             }
         }
@@ -366,6 +404,30 @@ final class RedisRateLimiter implements RateLimiter {
             Scheduler.Cancellable task = pending;
             if (task != null) {
                 task.cancel();
+            }
+        }
+
+        /**
+         * The acquisition's outcome, which withdraws it when cancelled: a hook in the future itself rather than a
+         * dependent stage, so that completing an acquisition runs no extra stage.
+         */
+        private final class Outcome extends CompletableFuture<Permit> {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                boolean cancelled = super.cancel(mayInterruptIfRunning);
+                if (isCancelled()) {
+                    withdraw();
+                }
+                return cancelled;
+            }
+
+            @Override
+            public boolean completeExceptionally(Throwable failure) {
+                boolean completed = super.completeExceptionally(failure);
+                if (isCancelled()) {
+                    withdraw(); // a cancellation given as a CancellationException
+                }
+                return completed;
             }
         }
     }

@@ -2,14 +2,19 @@ package dev.throttle.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.BaseRedisAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * Calls the engine's scripts by EVALSHA on one shared connection: one command, one round trip per decision. If the
@@ -23,10 +28,15 @@ import java.util.concurrent.TimeUnit;
 final class ScriptRunner {
 
     private final RedisScriptingAsyncCommands<String, String> commands;
+    /** The same commands, able to send a command built here; null if they cannot (then the scripting API is used). */
+    private final BaseRedisAsyncCommands<String, String> dispatcher;
     private final long timeoutNanos;
 
+    @SuppressWarnings("unchecked")
     ScriptRunner(RedisScriptingAsyncCommands<String, String> commands, Duration timeout) {
         this.commands = commands;
+        this.dispatcher = commands instanceof BaseRedisAsyncCommands<?, ?> base
+                ? (BaseRedisAsyncCommands<String, String>) base : null;
         this.timeoutNanos = timeout.toNanos();
     }
 
@@ -48,35 +58,93 @@ final class ScriptRunner {
      *     script adds the index of the part it names); fails with the Redis error, or a timeout
      */
     CompletableFuture<long[]> run(Script script, String[] keys, String[] args) {
-        return evalsha(script, keys, args)
-                .handle((answer, failure) -> {
-                    if (failure == null) {
-                        return CompletableFuture.completedFuture(answer);
-                    }
-                    if (isNoScript(failure)) {
-                        // EVAL runs the text and caches it in one step: a SCRIPT LOAD then EVALSHA could lose the
-                        // script again to a flush in between.
-                        return commands.<List<Object>>eval(script.text, ScriptOutputType.MULTI, keys, args);
-                    }
-                    return CompletableFuture.<List<Object>>failedFuture(unwrap(failure));
-                })
-                .thenCompose(stage -> stage)
-                .thenApply(ScriptRunner::decode)
-                .toCompletableFuture()
-                .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
+        return run(script, keys, args, timeoutNanos);
     }
 
-    private CompletionStage<List<Object>> evalsha(Script script, String[] keys, String[] args) {
-        return commands.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args);
+    /**
+     * Runs a script within the shorter of the command timeout and {@code boundNanos}: a decision's own bound, applied
+     * here so a decision pays for one timer, not two.
+     *
+     * @return as {@link #run(Script, String[], String[])}
+     */
+    CompletableFuture<long[]> run(Script script, String[] keys, String[] args, long boundNanos) {
+        Call call = new Call(script, keys, args);
+        send(CommandType.EVALSHA, script.sha, keys, args).whenComplete(call);
+        call.orTimeout(Math.min(timeoutNanos, boundNanos), TimeUnit.NANOSECONDS);
+        return call;
     }
 
-    private static long[] decode(List<Object> answer) {
-        if (answer == null || answer.size() < 4) {
+    /**
+     * One script call and its answer, in one object: it receives Lettuce's reply directly (no chain of stages per
+     * decision), and answers a NOSCRIPT error by running the script once by EVAL.
+     */
+    private final class Call extends CompletableFuture<long[]> implements BiConsumer<Object, Throwable> {
+        private final Script script;
+        private final String[] keys;
+        private final String[] args;
+        /** Whether this is the EVAL after a NOSCRIPT: its own NOSCRIPT (impossible) is not retried again. */
+        private boolean evaluated;
+
+        Call(Script script, String[] keys, String[] args) {
+            this.script = script;
+            this.keys = keys;
+            this.args = args;
+        }
+
+        @Override
+        public void accept(Object answer, Throwable failure) {
+            if (failure == null) {
+                try {
+                    complete(decode(answer));
+                } catch (RuntimeException malformed) {
+                    completeExceptionally(malformed);
+                }
+            } else if (!evaluated && !isDone() && isNoScript(failure)) {
+                // EVAL runs the text and caches it in one step: a SCRIPT LOAD then EVALSHA could lose the script
+                // again to a flush in between.
+                evaluated = true;
+                try {
+                    send(CommandType.EVAL, script.text, keys, args).whenComplete(this);
+                } catch (RuntimeException refused) {
+                    completeExceptionally(refused);
+                }
+            } else {
+                completeExceptionally(unwrap(failure));
+            }
+        }
+    }
+
+    /**
+     * Sends EVALSHA (by the script's SHA-1) or EVAL (by its text) as the scripting API would, except that ARGV goes
+     * out as plain strings written straight into the connection's buffer: the API passes values through the codec,
+     * which costs a pooled scratch buffer and a copy per value on the connection's event loop.
+     */
+    private CompletionStage<?> send(CommandType type, String script, String[] keys, String[] args) {
+        if (dispatcher == null) {
+            return type == CommandType.EVALSHA
+                    ? commands.<List<Object>>evalsha(script, ScriptOutputType.MULTI, keys, args)
+                    : commands.<List<Object>>eval(script, ScriptOutputType.MULTI, keys, args);
+            // answers a list of boxed integers: decode(Object) reads both shapes
+        }
+        CommandArgs<String, String> command = new CommandArgs<>(StringCodec.UTF8).add(script).add(keys.length)
+                .addKeys(keys); // keys through the codec, as the API does: a Cluster routes by the first one
+        for (String arg : args) {
+            command.add(arg);
+        }
+        return dispatcher.dispatch(type, new LongsOutput(), command);
+    }
+
+    /** The answer read by {@link LongsOutput} (null if malformed), or the scripting API's list of integers. */
+    private static long[] decode(Object answer) {
+        if (answer instanceof long[] values && values.length >= 4) {
+            return values;
+        }
+        if (!(answer instanceof List<?> list) || list.size() < 4) {
             throw new IllegalStateException("unexpected script answer " + answer);
         }
-        long[] values = new long[answer.size()];
+        long[] values = new long[list.size()];
         for (int i = 0; i < values.length; i++) {
-            values[i] = (Long) answer.get(i);
+            values[i] = (Long) list.get(i);
         }
         return values;
     }
