@@ -30,8 +30,10 @@ local function clock_now()
 end
 
 -- floor(a / b) for integers |a| < 2^53 and 0 < b < 2^53: the double quotient is off by at most one.
+local math_floor = math.floor
+
 local function idiv(a, b)
-  local q = math.floor(a / b)
+  local q = math_floor(a / b)
   local r = a - q * b
   if r < 0 then
     q = q - 1
@@ -64,30 +66,21 @@ local MAX_COUNT = 4503599627370496
 local MAX_DEBT = 1125899906842624
 
 -- The request of this call, handed to the algorithm functions (each algorithm file defines one, taking
--- (keys, params, request) and answering as above): the clock reading, the permits (or the signed delta), the
--- longest wait, the operation ('' decide, 'adjust', 'release'), the grant's reading when adjusting, and `dry`:
--- when true, the function evaluates the request exactly as it would, but writes nothing (the composite script asks
--- every part dry first, then applies the writes only if all would grant).
+-- (keys, params, at, request), its parameters being params[at + 1], params[at + 2]..., and answering as above):
+-- the clock reading, the permits (or the signed delta), the longest wait, the operation ('' decide, 'adjust',
+-- 'release'), the grant's reading when adjusting, and `dry`: when true, the function evaluates the request exactly
+-- as it would, but writes nothing (the composite script asks every part dry first, then applies the writes only if
+-- all would grant). `dry` starts absent (nil, false to Lua's tests) so a single-algorithm call builds one field less.
 local function request()
   return {
     now = clock_now(),
     permits = tonumber(ARGV[4]),
     max_wait = tonumber(ARGV[5]),
     op = ARGV[6],
-    granted_at = tonumber(ARGV[7]),
-    dry = false
+    granted_at = tonumber(ARGV[7])
   }
 end
 
--- ARGV[first...] as a list: an algorithm's parameters.
-local function argv_from(first)
-  local list = {}
-  for i = first, #ARGV do
-    list[#list + 1] = ARGV[i]
-  end
-  return list
-end
-
 -- The algorithm a single-algorithm script runs: each algorithm file sets it to its function, and the entry
--- (single.lua) calls it on KEYS and ARGV[8...].
+-- (single.lua) calls it on KEYS and ARGV, whose parameters start after ARGV[7] (no copy of them is made).
 local entry

@@ -44,7 +44,7 @@ end
 
 if r.op ~= '' then
   for i = 1, #parts do
-    parts[i].run(parts[i].keys, parts[i].params, r)
+    parts[i].run(parts[i].keys, parts[i].params, 0, r)
   end
   return {1, 0, 0, r.now, 0}
 end
@@ -53,7 +53,7 @@ r.dry = true
 local remaining
 local tightest = 0
 for i = 1, #parts do
-  local answer = parts[i].run(parts[i].keys, parts[i].params, r)
+  local answer = parts[i].run(parts[i].keys, parts[i].params, 0, r)
   if answer[1] == 0 then
     return {0, answer[2], answer[3], r.now, i - 1}
   end
@@ -65,7 +65,7 @@ end
 if r.permits > 0 then
   r.dry = false
   for i = 1, #parts do
-    parts[i].run(parts[i].keys, parts[i].params, r)
+    parts[i].run(parts[i].keys, parts[i].params, 0, r)
   end
 end
 return {1, 0, remaining, r.now, tightest}

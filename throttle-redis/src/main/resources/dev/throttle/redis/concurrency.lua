@@ -6,12 +6,12 @@
 -- with a negative delta shrinks it (to nothing: released); a positive delta is ignored (a lease cannot grow).
 local LEASE_PAGE = 1000
 
-local function concurrency(keys, params, r)
+local function concurrency(keys, params, at, r)
   local now = r.now
   local permits = r.permits
-  local limit = tonumber(params[1])
-  local ttl = tonumber(params[2])
-  local lease = params[3]
+  local limit = tonumber(params[at + 1])
+  local ttl = tonumber(params[at + 2])
+  local lease = params[at + 3]
 
   local held = tonumber(redis.call('HGET', keys[2], '#') or '0')
   -- Expired leases (expiry <= now) no longer count: a write removes them, a dry run only subtracts them.

@@ -1,11 +1,11 @@
 -- Fixed window counter: keys[1] is a hash {w = window index floor(now / W), n = permits counted in it}.
 -- A stored window newer than the reading (a lagging client reading, or the server clock stepping back) counts as
 -- current, which is conservative. params[1] limit, params[2] window length.
-local function fixed_window(keys, params, r)
+local function fixed_window(keys, params, at, r)
   local now = r.now
   local permits = r.permits
-  local limit = tonumber(params[1])
-  local window = tonumber(params[2])
+  local limit = tonumber(params[at + 1])
+  local window = tonumber(params[at + 2])
 
   local index = idiv(now, window)
   local used = 0

@@ -1,14 +1,32 @@
+-- The permits a bucket whose tat is `ahead` clock units past now still has (meter), or the requests its queue still
+-- takes (shaping). A plain function of its arguments rather than a closure inside gcra, so a call creates none.
+local function gcra_available(ahead, shaping, queue_delay, interval, tolerance)
+  if ahead < 0 then
+    ahead = 0
+  end
+  if shaping then
+    if ahead > queue_delay then
+      return 0
+    end
+    return idiv(queue_delay - ahead, interval) + 1
+  end
+  if ahead >= tolerance then
+    return 0
+  end
+  return idiv(tolerance - ahead, interval)
+end
+
 -- Token bucket and leaky bucket (meter and shaping queue) as GCRA: keys[1] holds the theoretical arrival time
 -- (tat); an absent key, or a tat not after now, is a bucket at rest (full, or an empty queue).
--- params[1] interval per permit, params[2] tolerance (capacity x interval), params[3] '1' for a shaping queue,
--- params[4] the queue's longest delay (shaping).
-local function gcra(keys, params, r)
+-- Parameters (params[at + 1...]): the interval per permit, the tolerance (capacity x interval), '1' for a shaping
+-- queue, the queue's longest delay (shaping).
+local function gcra(keys, params, at, r)
   local now = r.now
   local permits = r.permits
-  local interval = tonumber(params[1])
-  local tolerance = tonumber(params[2])
-  local shaping = params[3] == '1'
-  local queue_delay = tonumber(params[4])
+  local interval = tonumber(params[at + 1])
+  local tolerance = tonumber(params[at + 2])
+  local shaping = params[at + 3] == '1'
+  local queue_delay = tonumber(params[at + 4])
 
   local stored = redis.call('GET', keys[1])
   local tat = now
@@ -51,25 +69,8 @@ local function gcra(keys, params, r)
     return {1, 0, 0, now} -- a rate permit holds nothing to release
   end
 
-  local function available(t)
-    local ahead = t - now
-    if ahead < 0 then
-      ahead = 0
-    end
-    if shaping then
-      if ahead > queue_delay then
-        return 0
-      end
-      return idiv(queue_delay - ahead, interval) + 1
-    end
-    if ahead >= tolerance then
-      return 0
-    end
-    return idiv(tolerance - ahead, interval)
-  end
-
   if permits == 0 then
-    return {1, 0, available(tat), now}
+    return {1, 0, gcra_available(tat - now, shaping, queue_delay, interval, tolerance), now}
   end
 
   local slot = tat
@@ -89,7 +90,7 @@ local function gcra(keys, params, r)
       acceptable = queue_delay
     end
     if wait > acceptable then
-      return {0, wait, available(tat), now}
+      return {0, wait, gcra_available(tat - now, shaping, queue_delay, interval, tolerance), now}
     end
   else
     wait = 0
@@ -98,6 +99,6 @@ local function gcra(keys, params, r)
     -- At rest again once time reaches the new tat.
     redis.call('SET', keys[1], next_tat, 'PX', expiry_ms(next_tat - now))
   end
-  return {1, wait, available(next_tat), now}
+  return {1, wait, gcra_available(next_tat - now, shaping, queue_delay, interval, tolerance), now}
 end
 entry = gcra

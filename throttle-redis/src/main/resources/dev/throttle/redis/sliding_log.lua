@@ -1,11 +1,11 @@
 -- Sliding log: keys[1] is a sorted set with one member per permit granted, scored by its time; keys[2] a counter
 -- that makes members unique (a weighted request adds n members). A permit of time t counts during [t, t + W).
 -- params[1] limit, params[2] window length.
-local function sliding_log(keys, params, r)
+local function sliding_log(keys, params, at, r)
   local now = r.now
   local permits = r.permits
-  local limit = tonumber(params[1])
-  local window = tonumber(params[2])
+  local limit = tonumber(params[at + 1])
+  local window = tonumber(params[at + 2])
 
   -- Permits of time <= now - W have left the window: a write drops them, a dry run only skips them. The bound is
   -- formatted as a whole number ('..' would print large numbers in exponent form).

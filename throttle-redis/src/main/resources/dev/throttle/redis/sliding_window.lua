@@ -1,11 +1,11 @@
 -- Sliding window counter: keys[1] is a hash {w = current window index, n = its count, p = the previous window's
 -- final count}. A request for n permits, `elapsed` into a window of length W, fits when
 -- ceil(p * (W - elapsed) / W) + used + n <= limit. params[1] limit, params[2] window length.
-local function sliding_window(keys, params, r)
+local function sliding_window(keys, params, at, r)
   local now = r.now
   local permits = r.permits
-  local limit = tonumber(params[1])
-  local window = tonumber(params[2])
+  local limit = tonumber(params[at + 1])
+  local window = tonumber(params[at + 2])
 
   local index = idiv(now, window)
   local used = 0
