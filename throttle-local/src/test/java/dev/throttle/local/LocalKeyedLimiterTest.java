@@ -2,7 +2,6 @@ package dev.throttle.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.throttle.Concurrency;
 import dev.throttle.KeyedLimiter;
@@ -262,9 +261,9 @@ class LocalKeyedLimiterTest {
     @Test
     void allowIsAllocationFreeForKnownKeys() {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeThat(bean).isInstanceOf(com.sun.management.ThreadMXBean.class);
+        assertThat(bean).as("HotSpot counts allocation per thread").isInstanceOf(com.sun.management.ThreadMXBean.class);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
-        assumeThat(threads.isThreadAllocatedMemorySupported()).isTrue();
+        assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
         threads.setThreadAllocatedMemoryEnabled(true);
         LocalKeyedLimiter<Object> keyed = keyed(TokenBucket.of(1_000_000, Rate.perSecond(1)));
         String key = "known";

@@ -28,7 +28,6 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A throw-away Redis Cluster of three masters on free loopback ports, for tests: each node a {@code redis-server}
@@ -37,10 +36,9 @@ import org.junit.jupiter.api.Assumptions;
  * {@link #close()} stops every process and deletes the directory (a shutdown hook does the same if the JVM exits
  * first).
  *
- * <p>The binary is {@code redis-server} from the PATH, else (or with {@code -Dthrottle.redis.embedded=true}) the one
- * shipped by embedded-redis (6.2). The cluster is set up through plain Lettuce connections to each node, so no
- * {@code redis-cli} is needed. If the binary cannot run in cluster mode, the calling test is skipped (an assumption
- * failure) with the server's own words.
+ * <p>The binary is {@link RedisBinary#find()}'s. The cluster is set up through plain Lettuce connections to each node,
+ * so no {@code redis-cli} is needed. A node that does not start fails the calling test with the server's own words
+ * (never a skip).
  */
 final class RedisClusterFixture implements AutoCloseable {
 
@@ -98,7 +96,7 @@ final class RedisClusterFixture implements AutoCloseable {
     static RedisClusterFixture start(int masters) {
         RedisClusterFixture fixture = new RedisClusterFixture();
         try {
-            File binary = binary();
+            File binary = RedisBinary.find();
             for (int i = 0; i < masters; i++) {
                 fixture.startNode(binary);
             }
@@ -252,35 +250,6 @@ final class RedisClusterFixture implements AutoCloseable {
         }
     }
 
-    private static File binary() {
-        if (!Boolean.getBoolean("throttle.redis.embedded")) {
-            File onPath = onPath("redis-server");
-            if (onPath != null) {
-                return onPath;
-            }
-        }
-        try {
-            return redis.embedded.core.ExecutableProvider.newJarResourceProvider().get();
-        } catch (IOException | RuntimeException e) {
-            Assumptions.abort("no redis-server on the PATH and the embedded one is unusable here: " + e);
-            throw new AssertionError("unreachable");
-        }
-    }
-
-    private static File onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String entry : path.split(File.pathSeparator)) {
-            File candidate = new File(entry, name);
-            if (candidate.isFile() && candidate.canExecute()) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
     /** Starts one node on a free port pair (P for clients, P + 10000 for the cluster bus), retrying on a clash. */
     private void startNode(File binary) {
         Set<Integer> tried = new HashSet<>();
@@ -310,9 +279,6 @@ final class RedisClusterFixture implements AutoCloseable {
             nodes.remove(node);
             String output = read(log);
             if (!output.contains("Address already in use")) {
-                if (output.contains("cluster")) {
-                    Assumptions.abort(binary + " cannot run in cluster mode: " + output.strip());
-                }
                 throw new IllegalStateException(binary + " on port " + port + " did not start: " + output.strip());
             }
         }

@@ -22,8 +22,7 @@ import java.util.regex.Pattern;
 /**
  * A redis-server process of one test's own, on a free loopback port, that the test can kill, pause and restart on the
  * same port: for fault tests, which must not disturb the server other tests share ({@link RedisServer}). The binary is
- * {@code redis-server} from the PATH, or else the one embedded-redis ships (6.2); see {@link #binary()}. Administration goes through a fresh
- * socket per command (RESP by hand), so it works across kills. {@link #close()} kills the process; a JVM shutdown hook
+ * {@link RedisBinary#find()}'s. Administration goes through a fresh socket per command (RESP by hand), so it works across kills. {@link #close()} kills the process; a JVM shutdown hook
  * does too, should a test fail to close it.
  */
 final class RedisProcess implements AutoCloseable {
@@ -45,7 +44,7 @@ final class RedisProcess implements AutoCloseable {
 
     /** Starts a server on a free port and waits, bounded, until it answers PING. */
     static RedisProcess start() {
-        RedisProcess redis = new RedisProcess(binary(), freePort());
+        RedisProcess redis = new RedisProcess(RedisBinary.find(), RedisBinary.freePort());
         redis.launch();
         return redis;
     }
@@ -210,40 +209,6 @@ final class RedisProcess implements AutoCloseable {
             }
             bytes.write(b);
             previous = b;
-        }
-    }
-
-    /**
-     * The binary named by the system property {@code redis.server.binary} (to run these tests on another version),
-     * else redis-server from the PATH, else the one embedded-redis extracts.
-     */
-    private static File binary() {
-        String chosen = System.getProperty("redis.server.binary");
-        if (chosen != null && !chosen.isBlank()) {
-            return new File(chosen);
-        }
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(File.pathSeparator)) {
-                File candidate = new File(dir, "redis-server");
-                if (candidate.isFile() && candidate.canExecute()) {
-                    return candidate;
-                }
-            }
-        }
-        try {
-            List<String> args = redis.embedded.RedisServer.newRedisServer().port(freePort()).buildCommandArgs();
-            return new File(args.get(0));
-        } catch (IOException e) {
-            throw new UncheckedIOException("no redis-server on the PATH, and embedded-redis's cannot be extracted", e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
         }
     }
 }

@@ -30,7 +30,6 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A throw-away Sentinel deployment on free loopback ports, for tests: a master, one replica of it
@@ -39,9 +38,8 @@ import org.junit.jupiter.api.Assumptions;
  * master is replaced within seconds. Nothing persists; every file lives in one temporary directory. {@link #close()}
  * kills every process and deletes the directory (a shutdown hook does the same if the JVM exits first).
  *
- * <p>The binary is the one named by {@code -Dredis.server.binary}, else {@code redis-server} from the PATH, else
- * the one embedded-redis ships (6.2). If it cannot run as
- * a sentinel, the calling test is skipped (an assumption failure) with the server's own words. Administration goes
+ * <p>The binary is {@link RedisBinary#find()}'s. If it cannot run as a sentinel, the calling test fails with the
+ * server's own words (it is never skipped). Administration goes
  * through short-lived Lettuce connections, so none is left reconnecting to a killed process.
  */
 final class RedisSentinelFixture implements AutoCloseable {
@@ -80,7 +78,7 @@ final class RedisSentinelFixture implements AutoCloseable {
     static RedisSentinelFixture start() {
         RedisSentinelFixture fixture = new RedisSentinelFixture();
         try {
-            File binary = binary();
+            File binary = RedisBinary.find();
             fixture.masterPort = fixture.freePort();
             fixture.master = fixture.launchServer(binary, fixture.masterPort, "master");
             fixture.replicaPort = fixture.freePort();
@@ -241,7 +239,9 @@ final class RedisSentinelFixture implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (true) {
             if (!process.isAlive()) {
-                Assumptions.abort(binary + " cannot run as a sentinel: " + readLog(log));
+                // Every binary the tests may use (7.0 from the PATH, embedded 6.2) runs as a sentinel: a failure here
+                // is a real problem, so it fails the test rather than skipping it.
+                throw new IllegalStateException(binary + " cannot run as a sentinel: " + readLog(log));
             }
             try (StatefulRedisSentinelConnection<String, String> sentinel =
                     admin.connectSentinel(StringCodec.UTF8, plain(port))) {
@@ -344,34 +344,6 @@ final class RedisSentinelFixture implements AutoCloseable {
         int minor = Integer.parseInt(matcher.group(2));
         return major > 6 || (major == 6 && minor >= 2);
     }
-
-    /**
-     * The binary named by the system property {@code redis.server.binary} (as for {@link RedisProcess}), else
-     * redis-server from the PATH, else the one embedded-redis extracts (6.2).
-     */
-    private static File binary() {
-        String chosen = System.getProperty("redis.server.binary");
-        if (chosen != null && !chosen.isBlank()) {
-            return new File(chosen);
-        }
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String entry : path.split(File.pathSeparator)) {
-                File candidate = new File(entry, "redis-server");
-                if (candidate.isFile() && candidate.canExecute()) {
-                    return candidate;
-                }
-            }
-        }
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            List<String> args = redis.embedded.RedisServer.newRedisServer().port(socket.getLocalPort())
-                    .buildCommandArgs();
-            return new File(args.get(0));
-        } catch (IOException e) {
-            throw new UncheckedIOException("no redis-server on the PATH, and embedded-redis's cannot be extracted", e);
-        }
-    }
-
     private static RedisURI plain(int port) {
         return RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(ADMIN_TIMEOUT).build();
     }

@@ -81,37 +81,10 @@ final class RedisServer {
         if (url != null && !url.isBlank()) {
             return RedisURI.create(url);
         }
-        File binary = onPath("redis-server");
-        int port = freePort();
-        if (binary != null) {
-            startProcess(binary, port);
-        } else {
-            startEmbedded(port);
-        }
+        int port = RedisBinary.freePort();
+        startProcess(RedisBinary.find(), port);
         awaitPing(port);
         return RedisURI.create("redis://127.0.0.1:" + port);
-    }
-
-    private static File onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            File candidate = new File(dir, name);
-            if (candidate.isFile() && candidate.canExecute()) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
     }
 
     private static void startProcess(File binary, int port) {
@@ -124,22 +97,6 @@ final class RedisServer {
             Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + binary, e);
-        }
-    }
-
-    private static void startEmbedded(int port) {
-        try {
-            redis.embedded.RedisServer server = new redis.embedded.RedisServer(port);
-            server.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    server.stop();
-                } catch (IOException ignored) {
-                    // The JVM is exiting.
-                }
-            }));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the embedded redis-server", e);
         }
     }
 
