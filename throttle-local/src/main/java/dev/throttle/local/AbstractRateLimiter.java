@@ -1,5 +1,6 @@
 package dev.throttle.local;
 
+import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
 import dev.throttle.LimitSpec;
 import dev.throttle.Permit;
@@ -7,9 +8,7 @@ import dev.throttle.RateLimiter;
 import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import java.time.Duration;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -78,7 +77,15 @@ abstract class AbstractRateLimiter implements RateLimiter {
     @Override
     public final boolean allow(long permits) {
         Arguments.requirePermits(permits, spec().capacity());
-        return reserve(permits, ticker.read(), 0L) == 0L;
+        return decideNow(permits) == 0L;
+    }
+
+    /**
+     * An immediate decision on the fast path. An engine whose decision must read the clock itself (at a point its
+     * ordering argument fixes) overrides this, so the fast path reads the clock once.
+     */
+    long decideNow(long permits) {
+        return reserve(permits, ticker.read(), 0L);
     }
 
     @Override
@@ -100,19 +107,8 @@ abstract class AbstractRateLimiter implements RateLimiter {
         if (maxWaitNanos == 0) {
             return tryAcquire(permits);
         }
-        CompletableFuture<Permit> pending = acquireAsync(permits, maxWaitNanos);
-        try {
-            return pending.get();
-        } catch (InterruptedException interrupted) {
-            // Withdraw: either the cancel wins and anything reserved is given back, or the grant won the race.
-            Thread.currentThread().interrupt();
-            if (pending.cancel(false)) {
-                return refused(permits, 0L, ticker.read());
-            }
-            return pending.join();
-        } catch (ExecutionException | CancellationException unexpected) {
-            throw new IllegalStateException("acquisition on " + name + " failed", unexpected);
-        }
+        // An interrupt withdraws: either the cancel wins and anything reserved is given back, or the grant won.
+        return Acquisitions.await(acquireAsync(permits, maxWaitNanos), () -> refused(permits, 0L, ticker.read()));
     }
 
     @Override

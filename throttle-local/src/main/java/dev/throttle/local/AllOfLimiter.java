@@ -1,5 +1,6 @@
 package dev.throttle.local;
 
+import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
@@ -68,7 +69,7 @@ final class AllOfLimiter implements Limiter {
         if (maxWaitNanos == 0L) {
             return attempt(permits, -1, null, null);
         }
-        return Waiting.await(new Acquisition(permits, ticker.read() + maxWaitNanos).start(),
+        return Acquisitions.await(new Acquisition(permits, ticker.read() + maxWaitNanos).start(),
                 () -> EmptyPermit.refused(name, permits, availablePermits(), capacity));
     }
 

@@ -1,5 +1,6 @@
 package dev.throttle.local;
 
+import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
 import dev.throttle.Concurrency;
 import dev.throttle.LimitSpec;
@@ -11,10 +12,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.NoSuchElementException;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -133,18 +132,7 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable {
      *     negative or longer than {@link Arguments#MAX_DURATION}
      */
     public Permit acquire(long permits, Duration maxWait, int priority) {
-        CompletableFuture<Permit> pending = acquireAsync(permits, maxWait, priority);
-        try {
-            return pending.get();
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            if (pending.cancel(false)) {
-                return refused(permits, RETRY_WHEN_RELEASED);
-            }
-            return pending.join(); // the grant won the race: the caller owns the permit
-        } catch (ExecutionException | CancellationException unexpected) {
-            throw new IllegalStateException("acquisition on " + name + " failed", unexpected);
-        }
+        return Acquisitions.await(acquireAsync(permits, maxWait, priority), () -> refused(permits, RETRY_WHEN_RELEASED));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.throttle.local;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.LimitSpec;
@@ -206,7 +207,7 @@ final class LocalKeyedLimiter<K> implements KeyedLimiter<K> {
         if (maxWaitNanos == 0L) {
             return tryAcquire(key, permits);
         }
-        return Waiting.await(start(key, permits, maxWaitNanos),
+        return Acquisitions.await(start(key, permits, maxWaitNanos),
                 () -> EmptyPermit.refused(name, permits, availablePermits(key), capacity));
     }
 

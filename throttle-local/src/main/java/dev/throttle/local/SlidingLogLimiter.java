@@ -98,6 +98,12 @@ final class SlidingLogLimiter extends AbstractRateLimiter {
         return spec;
     }
 
+    /** The decision reads the clock itself, after {@code head}: the caller's reading would only be wasted. */
+    @Override
+    long decideNow(long permits) {
+        return reserve(permits, 0L, 0L);
+    }
+
     /**
      * Decides from the log. The caller's reading of the ticker is not used: it was taken before {@code head} was
      * read, and only a reading taken after it keeps times ordered by permit number. Waiting callers are never

@@ -1,6 +1,7 @@
 package dev.throttle.redis;
 
 import dev.throttle.AbstractPermit;
+import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -63,7 +64,7 @@ final class CompositePermit extends AbstractPermit implements Retrying.Withdrawa
             Arguments.requireInRange("actualPermits", actualPermits, 0L, permits());
         }
         if (claimSettle(actualPermits) && actualPermits != permits()) {
-            Retrying.join(owner.adjust(actualPermits - permits(), grantedAt, lease));
+            Acquisitions.join(owner.adjust(actualPermits - permits(), grantedAt, lease));
         }
     }
 }

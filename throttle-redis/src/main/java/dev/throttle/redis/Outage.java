@@ -1,5 +1,6 @@
 package dev.throttle.redis;
 
+import dev.throttle.Acquisitions;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import java.time.Duration;
@@ -87,7 +88,7 @@ final class Outage {
         RedisBreaker breaker = engine.breaker();
         if (breaker.allowCall()) {
             try {
-                long available = Retrying.join(read.get().orTimeout(engine.decisionTimeoutNanos(),
+                long available = Acquisitions.join(read.get().orTimeout(engine.decisionTimeoutNanos(),
                         TimeUnit.NANOSECONDS))[2];
                 breaker.onSuccess();
                 return available;

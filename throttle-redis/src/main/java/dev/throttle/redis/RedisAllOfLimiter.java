@@ -1,5 +1,6 @@
 package dev.throttle.redis;
 
+import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
 import dev.throttle.Concurrency;
 import dev.throttle.LimitSpec;
@@ -110,13 +111,13 @@ class RedisAllOfLimiter implements Limiter {
     @Override
     public Permit tryAcquire(long permits) {
         Arguments.requirePermits(permits, spec.capacity());
-        return Retrying.join(start(permits, 0L));
+        return Acquisitions.join(start(permits, 0L));
     }
 
     @Override
     public Permit acquire(long permits, Duration maxWait) {
         CompletableFuture<Permit> pending = acquireAsync(permits, maxWait);
-        return Retrying.await(pending, name, () -> new RefusedPermit(name, permits, 0L, 0L, spec.capacity()));
+        return Acquisitions.await(pending, () -> new RefusedPermit(name, permits, 0L, 0L, spec.capacity()));
     }
 
     @Override
@@ -153,7 +154,7 @@ class RedisAllOfLimiter implements Limiter {
         System.arraycopy(params, 0, tail, 0, params.length);
         tail[params.length] = ""; // the lease id a concurrency script expects; unused when reading
         String[] args = Retrying.args(engine, 0L, "", "", tail);
-        return Retrying.join(engine.runner().run(plan.script(), plan.keys(), args))[2];
+        return Acquisitions.join(engine.runner().run(plan.script(), plan.keys(), args))[2];
     }
 
     /** One round trip: every part grants (each writes), or none writes and the first refusing part answers. */

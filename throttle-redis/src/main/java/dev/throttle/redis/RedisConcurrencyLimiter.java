@@ -1,5 +1,6 @@
 package dev.throttle.redis;
 
+import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
 import dev.throttle.Concurrency;
 import dev.throttle.LimitSpec;
@@ -66,13 +67,13 @@ final class RedisConcurrencyLimiter implements Limiter {
     @Override
     public Permit tryAcquire(long permits) {
         Arguments.requirePermits(permits, spec.limit());
-        return Retrying.join(start(permits, 0L));
+        return Acquisitions.join(start(permits, 0L));
     }
 
     @Override
     public Permit acquire(long permits, Duration maxWait) {
         CompletableFuture<Permit> pending = acquireAsync(permits, maxWait);
-        return Retrying.await(pending, name, () -> refused(permits, 0L));
+        return Acquisitions.await(pending, () -> refused(permits, 0L));
     }
 
     @Override
@@ -121,7 +122,7 @@ final class RedisConcurrencyLimiter implements Limiter {
 
     /** Shrinks a lease by {@code -delta} permits (to nothing: ends it), and waits for Redis to apply it. */
     void shrink(String lease, long delta) {
-        Retrying.join(run(delta, "adjust", lease));
+        Acquisitions.join(run(delta, "adjust", lease));
     }
 
     private CompletableFuture<long[]> run(long permitsOrDelta, String op, String lease) {

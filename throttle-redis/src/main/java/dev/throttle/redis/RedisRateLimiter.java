@@ -1,5 +1,6 @@
 package dev.throttle.redis;
 
+import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
@@ -11,8 +12,6 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -93,28 +92,16 @@ final class RedisRateLimiter implements RateLimiter {
     @Override
     public Permit tryAcquire(long permits) {
         Arguments.requirePermits(permits, spec.capacity());
-        return join(start(permits, 0L).result);
+        return Acquisitions.join(start(permits, 0L).result);
     }
 
     @Override
     public Permit acquire(long permits, Duration maxWait) {
         long maxWaitNanos = Arguments.waitNanos("maxWait", maxWait);
         Arguments.requirePermits(permits, spec.capacity());
-        CompletableFuture<Permit> pending = start(permits, maxWaitNanos).result;
-        try {
-            return pending.get();
-        } catch (InterruptedException interrupted) {
-            // Withdraw: the cancel stops any retry and gives back a slot already reserved, unless the grant won.
-            Thread.currentThread().interrupt();
-            if (pending.cancel(false)) {
-                return new RedisPermit(this, false, permits, 0L, 0L, spec.capacity(), 0L);
-            }
-            return pending.join();
-        } catch (ExecutionException failure) {
-            throw rethrow(failure.getCause());
-        } catch (CancellationException unexpected) {
-            throw new IllegalStateException("acquisition on " + name + " was cancelled", unexpected);
-        }
+        // An interrupt withdraws: the cancel stops any retry and gives back a slot already reserved, unless the grant won.
+        return Acquisitions.await(start(permits, maxWaitNanos).result,
+                () -> new RedisPermit(this, false, permits, 0L, 0L, spec.capacity(), 0L));
     }
 
     @Override
@@ -181,7 +168,7 @@ final class RedisRateLimiter implements RateLimiter {
 
     /** Settles synchronously, for {@link RedisPermit#settle(long)}: a failure is thrown to the caller. */
     void adjustNow(long delta, long grantedAt) {
-        join(adjust(delta, grantedAt));
+        Acquisitions.join(adjust(delta, grantedAt));
     }
 
     private CompletableFuture<long[]> run(long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
@@ -199,24 +186,6 @@ final class RedisRateLimiter implements RateLimiter {
         return args;
     }
 
-    private static <T> T join(CompletableFuture<T> future) {
-        try {
-            return future.join();
-        } catch (CompletionException failure) {
-            throw rethrow(failure.getCause());
-        }
-    }
-
-    private static RuntimeException rethrow(Throwable failure) {
-        Throwable cause = ScriptRunner.unwrap(failure);
-        if (cause instanceof RuntimeException runtime) {
-            throw runtime;
-        }
-        if (cause instanceof Error error) {
-            throw error;
-        }
-        throw new IllegalStateException("Redis decision failed", cause);
-    }
 
     @Override
     public String toString() {

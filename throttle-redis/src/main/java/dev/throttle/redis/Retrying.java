@@ -2,10 +2,7 @@ package dev.throttle.redis;
 
 import dev.throttle.Permit;
 import dev.throttle.Scheduler;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -151,46 +148,6 @@ final class Retrying {
         if (task != null) {
             task.cancel();
         }
-    }
-
-    /**
-     * Waits for an acquisition, as {@link dev.throttle.Limiter#acquire} does: an interrupt withdraws it and answers
-     * {@code withdrawn} (with the interrupt flag set again), unless the grant won the race.
-     */
-    static Permit await(CompletableFuture<Permit> pending, String name, Supplier<Permit> withdrawn) {
-        try {
-            return pending.get();
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            if (pending.cancel(false)) {
-                return withdrawn.get();
-            }
-            return pending.join();
-        } catch (ExecutionException failure) {
-            throw rethrow(failure.getCause());
-        } catch (CancellationException unexpected) {
-            throw new IllegalStateException("acquisition on " + name + " was cancelled", unexpected);
-        }
-    }
-
-    /** Waits for a round trip, throwing its failure unwrapped. */
-    static <T> T join(CompletableFuture<T> future) {
-        try {
-            return future.join();
-        } catch (CompletionException failure) {
-            throw rethrow(failure.getCause());
-        }
-    }
-
-    private static RuntimeException rethrow(Throwable failure) {
-        Throwable cause = ScriptRunner.unwrap(failure);
-        if (cause instanceof RuntimeException runtime) {
-            throw runtime;
-        }
-        if (cause instanceof Error error) {
-            throw error;
-        }
-        throw new IllegalStateException("Redis decision failed", cause);
     }
 
     /**
