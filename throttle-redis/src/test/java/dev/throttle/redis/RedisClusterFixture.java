@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -277,7 +276,7 @@ final class RedisClusterFixture implements AutoCloseable {
                 return;
             }
             nodes.remove(node);
-            String output = read(log);
+            String output = Polling.log(log);
             if (!output.contains("Address already in use")) {
                 throw new IllegalStateException(binary + " on port " + port + " did not start: " + output.strip());
             }
@@ -306,7 +305,7 @@ final class RedisClusterFixture implements AutoCloseable {
                     node.connection = null;
                 }
             }
-            pause();
+            Polling.step("the cluster");
         }
         throw new IllegalStateException("cluster node on port " + node.port + " did not answer within "
                 + START_TIMEOUT, last);
@@ -346,7 +345,7 @@ final class RedisClusterFixture implements AutoCloseable {
             if (ready) {
                 return;
             }
-            pause();
+            Polling.step("the cluster");
         }
         throw new IllegalStateException("the cluster did not become ready within " + START_TIMEOUT + ": " + info);
     }
@@ -366,23 +365,6 @@ final class RedisClusterFixture implements AutoCloseable {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(no output: " + e + ")";
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(20); // polling a starting process, not timing a limiter
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting the cluster", e);
         }
     }
 }

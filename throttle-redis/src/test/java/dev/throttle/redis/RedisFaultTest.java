@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -195,7 +194,7 @@ class RedisFaultTest {
         for (Policy policy : Policy.values()) {
             killMidLoad(policy);
         }
-        poll(() -> liveThreads() <= baseline + 2, Duration.ofSeconds(10));
+        Polling.until(() -> liveThreads() <= baseline + 2, Duration.ofSeconds(10));
         assertThat(liveThreads()).as("threads after 3 scenarios, baseline %d: %s", baseline, threadNames())
                 .isLessThanOrEqualTo(baseline + 2);
     }
@@ -299,23 +298,12 @@ class RedisFaultTest {
 
     /** Waits, bounded, until decisions come from Redis again, and checks the breaker closed. */
     private static void awaitRecovery(RedisEngine engine, RateLimiter limiter) {
-        poll(() -> limiter.tryAcquire(1) instanceof RedisPermit, RECOVERY_BOUND);
+        Polling.until(() -> limiter.tryAcquire(1) instanceof RedisPermit, RECOVERY_BOUND);
         assertThat(limiter.tryAcquire(1)).as("back to Redis within " + RECOVERY_BOUND).isInstanceOf(RedisPermit.class);
         assertThat(engine.breaker().mode()).isEqualTo(RedisBreaker.Mode.CLOSED);
     }
 
     /** Polls a real process's condition until it holds or the bound passes (then the caller's assertion fails). */
-    private static void poll(BooleanSupplier condition, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20); // waiting for a reconnect or threads to end, not timing a limiter
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
 
     private static int liveThreads() {
         return ManagementFactory.getThreadMXBean().getThreadCount();

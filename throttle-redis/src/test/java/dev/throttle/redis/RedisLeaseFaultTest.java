@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -77,7 +76,7 @@ class RedisLeaseFaultTest {
                 }
                 assertThat(bulk.availablePermits()).isZero();
                 held.forEach(Permit::close);
-                poll(() -> bulk.availablePermits() == 4, Duration.ofSeconds(5));
+                Polling.until(() -> bulk.availablePermits() == 4, Duration.ofSeconds(5));
                 assertThat(bulk.availablePermits()).isEqualTo(4);
                 RedisEngineStats stats = engine.stats();
                 assertThat(stats.decisions()).isEqualTo(10);
@@ -110,7 +109,7 @@ class RedisLeaseFaultTest {
                 }
                 assertThat(engine.stats().timeouts()).isEqualTo(3);
                 // The server runs the queued decisions when the pause ends; their late leases are released.
-                poll(() -> bulk.availablePermits() == 4, RECOVERY_BOUND);
+                Polling.until(() -> bulk.availablePermits() == 4, RECOVERY_BOUND);
                 assertThat(bulk.availablePermits()).as("no lease held for a timed-out decision").isEqualTo(4);
             } finally {
                 client.shutdown();
@@ -211,7 +210,7 @@ class RedisLeaseFaultTest {
                 held.forEach(Permit::close);
 
                 redis.restart();
-                poll(() -> acquiredFromRedis(bulk, combo), RECOVERY_BOUND);
+                Polling.until(() -> acquiredFromRedis(bulk, combo), RECOVERY_BOUND);
                 assertThat(acquiredFromRedis(bulk, combo)).as("back to Redis within " + RECOVERY_BOUND).isTrue();
                 assertThat(engine.breaker().mode()).isEqualTo(RedisBreaker.Mode.CLOSED);
             } finally {
@@ -228,15 +227,4 @@ class RedisLeaseFaultTest {
     }
 
     /** Polls a real process's condition until it holds or the bound passes (then the caller's assertion fails). */
-    private static void poll(BooleanSupplier condition, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20); // waiting for a reconnect or a paused server, not timing a limiter
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
 }

@@ -241,7 +241,7 @@ final class RedisSentinelFixture implements AutoCloseable {
             if (!process.isAlive()) {
                 // Every binary the tests may use (7.0 from the PATH, embedded 6.2) runs as a sentinel: a failure here
                 // is a real problem, so it fails the test rather than skipping it.
-                throw new IllegalStateException(binary + " cannot run as a sentinel: " + readLog(log));
+                throw new IllegalStateException(binary + " cannot run as a sentinel: " + Polling.log(log));
             }
             try (StatefulRedisSentinelConnection<String, String> sentinel =
                     admin.connectSentinel(StringCodec.UTF8, plain(port))) {
@@ -250,11 +250,11 @@ final class RedisSentinelFixture implements AutoCloseable {
                 }
             } catch (RuntimeException notYet) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("sentinel on port " + port + " did not answer: " + readLog(log),
+                    throw new IllegalStateException("sentinel on port " + port + " did not answer: " + Polling.log(log),
                             notYet);
                 }
             }
-            pause();
+            Polling.step("a redis process");
         }
         sentinelPorts.add(port);
     }
@@ -287,11 +287,11 @@ final class RedisSentinelFixture implements AutoCloseable {
                 }
             } catch (RuntimeException notYet) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException(role + " on port " + port + " did not start: " + readLog(log),
+                    throw new IllegalStateException(role + " on port " + port + " did not start: " + Polling.log(log),
                             notYet);
                 }
             }
-            pause();
+            Polling.step("a redis process");
         }
     }
 
@@ -359,23 +359,5 @@ final class RedisSentinelFixture implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no fresh free port");
-    }
-
-    private static String readLog(Path log) {
-        try {
-            String text = Files.readString(log, StandardCharsets.UTF_8);
-            return text.length() > 2_000 ? text.substring(text.length() - 2_000) : text;
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(20); // polling a starting process, not timing a limiter
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a redis process", e);
-        }
     }
 }
