@@ -3,6 +3,7 @@ package dev.throttle.local;
 import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
 import dev.throttle.Concurrency;
+import dev.throttle.ConcurrencyStats;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
@@ -37,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * released, so it means "retry when a permit is released" (or wait with {@link #acquire(long, Duration)}); it is
  * {@link Permit#NEVER} only for a request above the limit.
  */
-public final class ConcurrencyLimiter implements Limiter, Reconfigurable {
+public final class ConcurrencyLimiter implements Limiter, Reconfigurable, ConcurrencyStats {
 
     /** The retry time of a refusal: unknown, as soon as a permit is released. */
     private static final long RETRY_WHEN_RELEASED = 1L;
@@ -195,10 +196,21 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable {
     }
 
     /**
+     * The limit of the current spec (it moves when the limiter is reconfigured).
+     *
+     * @return one or more
+     */
+    @Override
+    public long limit() {
+        return spec.limit();
+    }
+
+    /**
      * Requests waiting in the queue, for metrics.
      *
      * @return zero up to the spec's {@code maxQueue}
      */
+    @Override
     public int queueLength() {
         return queued;
     }
@@ -208,6 +220,7 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable {
      *
      * @return zero or more; above the limit only while a lowered limit drains
      */
+    @Override
     public long inFlight() {
         return inUse;
     }
