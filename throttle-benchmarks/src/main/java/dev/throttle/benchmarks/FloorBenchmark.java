@@ -54,6 +54,17 @@ public class FloorBenchmark {
         return step();
     }
 
+    /**
+     * The same, eight threads: more than this machine's cores, as the eight-thread limiter benchmarks run.
+     *
+     * @return whether the CAS won, consumed by JMH
+     */
+    @Benchmark
+    @Threads(8)
+    public boolean nanoTimeAndCasEightThreads() {
+        return step();
+    }
+
     private boolean step() {
         long now = System.nanoTime();
         long current = word.get();

@@ -20,8 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The local engine's rate limiters on their hot paths: the allocation-free {@code allow()}, {@code tryAcquire()}
- * (which builds a permit), and a refusal, for each rate algorithm, on one thread and (in {@link TwoThreads}) on two
- * threads sharing one limiter. Compare with {@link FloorBenchmark}: a clock read and one CAS.
+ * (which builds a permit), granted and refused, for each rate algorithm, on one thread, on two threads sharing one
+ * limiter ({@link TwoThreads}) and on eight ({@link EightThreads}: more threads than this machine's cores on purpose,
+ * so a thread can be descheduled mid-decision). Compare with {@link FloorBenchmark}: a clock read and one CAS.
  *
  * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar LocalRateLimiter -prof gc}; the annotations'
  * iteration counts and times are defaults that the command line overrides.
@@ -112,7 +113,18 @@ public class LocalRateLimiterBenchmark {
         return limiters.exhausted.allow();
     }
 
-    /** The granted paths with two threads contending on one limiter. */
+    /**
+     * The permit path on an exhausted limiter: every request is refused, and the refusal says when to retry.
+     *
+     * @param limiters the shared limiters
+     * @return the decision, consumed by JMH
+     */
+    @Benchmark
+    public boolean tryAcquireRefused(Limiters limiters) {
+        return limiters.exhausted.tryAcquire().granted();
+    }
+
+    /** Every path with two threads contending on one limiter. */
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     @Fork(1)
@@ -147,6 +159,88 @@ public class LocalRateLimiterBenchmark {
         @Benchmark
         public boolean tryAcquire(Limiters limiters, Outcomes outcomes) {
             return outcomes.record(limiters.granting.tryAcquire().granted());
+        }
+
+        /**
+         * The boolean fast path refused, two threads.
+         *
+         * @param limiters the shared limiters
+         * @return the decision, consumed by JMH
+         */
+        @Benchmark
+        public boolean allowRefused(Limiters limiters) {
+            return limiters.exhausted.allow();
+        }
+
+        /**
+         * The permit path refused, two threads.
+         *
+         * @param limiters the shared limiters
+         * @return the decision, consumed by JMH
+         */
+        @Benchmark
+        public boolean tryAcquireRefused(Limiters limiters) {
+            return limiters.exhausted.tryAcquire().granted();
+        }
+    }
+
+    /** Every path with eight threads on one limiter: more threads than cores, on purpose. */
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @Fork(1)
+    @Warmup(iterations = 3, time = 1)
+    @Measurement(iterations = 5, time = 1)
+    @Threads(8)
+    public static class EightThreads {
+
+        /** Creates the benchmark; JMH instantiates it. */
+        public EightThreads() {
+        }
+
+        /**
+         * The boolean fast path, granted, eight threads.
+         *
+         * @param limiters the shared limiters
+         * @param outcomes this thread's counts
+         * @return the decision, consumed by JMH
+         */
+        @Benchmark
+        public boolean allow(Limiters limiters, Outcomes outcomes) {
+            return outcomes.record(limiters.granting.allow());
+        }
+
+        /**
+         * The permit path, granted, eight threads.
+         *
+         * @param limiters the shared limiters
+         * @param outcomes this thread's counts
+         * @return the decision, consumed by JMH
+         */
+        @Benchmark
+        public boolean tryAcquire(Limiters limiters, Outcomes outcomes) {
+            return outcomes.record(limiters.granting.tryAcquire().granted());
+        }
+
+        /**
+         * The boolean fast path refused, eight threads.
+         *
+         * @param limiters the shared limiters
+         * @return the decision, consumed by JMH
+         */
+        @Benchmark
+        public boolean allowRefused(Limiters limiters) {
+            return limiters.exhausted.allow();
+        }
+
+        /**
+         * The permit path refused, eight threads.
+         *
+         * @param limiters the shared limiters
+         * @return the decision, consumed by JMH
+         */
+        @Benchmark
+        public boolean tryAcquireRefused(Limiters limiters) {
+            return limiters.exhausted.tryAcquire().granted();
         }
     }
 }

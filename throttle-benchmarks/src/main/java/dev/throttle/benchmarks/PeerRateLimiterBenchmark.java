@@ -19,12 +19,13 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The local engine's token bucket beside in-process peers, in the same run: a granted {@code tryAcquire} of one
- * permit on a limiter that grants nearly everything, on one thread, two ({@link TwoThreads}) and eight
+ * permit on a limiter that grants nearly everything, and a refused one on an exhausted limiter ({@link Exhausted}), on one thread, two ({@link TwoThreads}) and eight
  * ({@link EightThreads}, which oversubscribes a small machine on purpose: it shows how each peer degrades when
  * threads are descheduled inside the decision). {@link Outcomes} counts the grants, so a figure that timed refusals
  * is flagged.
@@ -110,6 +111,74 @@ public class PeerRateLimiterBenchmark {
     }
 
     /**
+     * The same implementations, each exhausted by its first permit, which does not come back during a run: every
+     * later request is refused, so the refused path is timed.
+     */
+    @State(Scope.Benchmark)
+    public static class Exhausted {
+
+        /** The implementation under test. */
+        @Param({"throttleTokenBucket", "bucket4j", "resilience4j", "guava"})
+        public String impl;
+
+        BooleanSupplier decision;
+
+        /** Creates the state; JMH instantiates it. */
+        public Exhausted() {
+        }
+
+        /** Builds the limiter, takes its only permit and checks that the next request is refused. */
+        @Setup(Level.Trial)
+        public void build() {
+            decision = create(impl);
+            if (!decision.getAsBoolean()) {
+                throw new IllegalStateException(impl + ": a new limiter refused its first permit");
+            }
+            checkExhausted();
+        }
+
+        /** Fails the run if the limiter started granting: the refused-path figure would be wrong. */
+        @TearDown(Level.Iteration)
+        public void checkExhausted() {
+            if (decision.getAsBoolean()) {
+                throw new IllegalStateException(impl + ": the exhausted limiter granted a permit");
+            }
+        }
+
+        private static BooleanSupplier create(String impl) {
+            switch (impl) {
+                case "throttleTokenBucket": {
+                    dev.throttle.RateLimiter limiter = LocalEngine.create()
+                            .rateLimiter("peer-exhausted", RateSpecs.exhaustible("tokenBucket"));
+                    return limiter::allow;
+                }
+                case "bucket4j": {
+                    Bucket bucket = Bucket.builder()
+                            .addLimit(Bandwidth.builder().capacity(1).refillGreedy(1, Duration.ofDays(3650)).build())
+                            .build();
+                    return () -> bucket.tryConsume(1);
+                }
+                case "resilience4j": {
+                    io.github.resilience4j.ratelimiter.RateLimiter limiter =
+                            io.github.resilience4j.ratelimiter.RateLimiter.of("peer-exhausted",
+                                    RateLimiterConfig.custom().limitForPeriod(1)
+                                            .limitRefreshPeriod(Duration.ofDays(1))
+                                            .timeoutDuration(Duration.ZERO)
+                                            .build());
+                    return limiter::acquirePermission;
+                }
+                case "guava": {
+                    // One permit per ten years; Guava grants the first at once and then owes the interval.
+                    RateLimiter limiter = RateLimiter.create(1.0 / Duration.ofDays(3650).toSeconds());
+                    return limiter::tryAcquire;
+                }
+                default:
+                    throw new IllegalArgumentException("impl = " + impl + " is unknown");
+            }
+        }
+    }
+
+    /**
      * A granted one-permit decision, one thread.
      *
      * @param limiter the shared limiter
@@ -119,6 +188,17 @@ public class PeerRateLimiterBenchmark {
     @Benchmark
     public boolean tryAcquire(Limiter limiter, Outcomes outcomes) {
         return outcomes.record(limiter.decision.getAsBoolean());
+    }
+
+    /**
+     * A refused one-permit decision, one thread.
+     *
+     * @param limiter the shared, exhausted limiter
+     * @return the decision, consumed by JMH
+     */
+    @Benchmark
+    public boolean tryAcquireRefused(Exhausted limiter) {
+        return limiter.decision.getAsBoolean();
     }
 
     /** The same decision with two threads contending on one limiter. */
@@ -144,6 +224,17 @@ public class PeerRateLimiterBenchmark {
         @Benchmark
         public boolean tryAcquire(Limiter limiter, Outcomes outcomes) {
             return outcomes.record(limiter.decision.getAsBoolean());
+        }
+
+        /**
+         * A refused one-permit decision, two threads.
+         *
+         * @param limiter the shared, exhausted limiter
+         * @return the decision, consumed by JMH
+         */
+        @Benchmark
+        public boolean tryAcquireRefused(Exhausted limiter) {
+            return limiter.decision.getAsBoolean();
         }
     }
 
@@ -173,6 +264,17 @@ public class PeerRateLimiterBenchmark {
         @Benchmark
         public boolean tryAcquire(Limiter limiter, Outcomes outcomes) {
             return outcomes.record(limiter.decision.getAsBoolean());
+        }
+
+        /**
+         * A refused one-permit decision, eight threads.
+         *
+         * @param limiter the shared, exhausted limiter
+         * @return the decision, consumed by JMH
+         */
+        @Benchmark
+        public boolean tryAcquireRefused(Exhausted limiter) {
+            return limiter.decision.getAsBoolean();
         }
     }
 }

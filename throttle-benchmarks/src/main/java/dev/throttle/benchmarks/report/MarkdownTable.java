@@ -1,0 +1,66 @@
+package dev.throttle.benchmarks.report;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Renders comparisons as a Markdown table: one line per implementation, the ratios on each line. */
+final class MarkdownTable {
+
+    private MarkdownTable() {
+    }
+
+    /**
+     * The table, headed by what was run where.
+     *
+     * @param heading a line saying the suite, the machine and the date
+     * @param comparisons the groups to show
+     * @return Markdown text
+     */
+    static String render(String heading, List<Comparison> comparisons) {
+        StringBuilder md = new StringBuilder();
+        md.append(heading).append("\n\n");
+        md.append("| Benchmark | Implementation | Score | Alloc (B/op) | Ratio |\n");
+        md.append("|---|---|---:|---:|---|\n");
+        for (Comparison comparison : comparisons) {
+            boolean first = true;
+            for (Row row : comparison.rows()) {
+                md.append("| ").append(first ? comparison.title() : "").append(" | ").append(row.implementation())
+                        .append(" | ").append(score(row)).append(" | ").append(alloc(row)).append(" | ")
+                        .append(ratio(comparison, row)).append(" |\n");
+                first = false;
+            }
+            if (comparison.floor().isPresent() && comparison.rows().stream().noneMatch(Row::floor)) {
+                Row floor = comparison.floor().get();
+                md.append("| | floor (").append(floor.benchmark()).append(") | ").append(score(floor))
+                        .append(" | ").append(alloc(floor)).append(" | |\n");
+            }
+        }
+        md.append("\nRatio: on our line, our speed as a fraction of the floor's (1.00 = as fast as the floor); on a"
+                + " peer's line, how many times faster than that peer we ran, in the same run.\n");
+        return md.toString();
+    }
+
+    private static String score(Row row) {
+        String error = Double.isNaN(row.error()) ? "" : " ± " + number(row.error());
+        return number(row.score()) + error + " " + row.unit();
+    }
+
+    private static String alloc(Row row) {
+        return row.allocBytesPerOp().isPresent()
+                ? String.format(Locale.ROOT, "%.1f", row.allocBytesPerOp().getAsDouble()) : "";
+    }
+
+    private static String ratio(Comparison comparison, Row row) {
+        if (row.ours()) {
+            return comparison.ofFloor().map(r -> String.format(Locale.ROOT, "%.2f of floor", r)).orElse("");
+        }
+        return comparison.timesFasterThan(row).map(r -> String.format(Locale.ROOT, "ours %.2f×", r)).orElse("");
+    }
+
+    static String number(double value) {
+        if (Math.abs(value) >= 1000) {
+            return String.format(Locale.ROOT, "%,.0f", value);
+        }
+        return String.format(Locale.ROOT, value >= 100 ? "%.1f" : "%.2f", value);
+    }
+}
