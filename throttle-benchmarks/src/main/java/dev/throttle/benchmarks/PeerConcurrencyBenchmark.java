@@ -5,6 +5,7 @@ import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import dev.throttle.Concurrency;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.local.ConcurrencyLimiter;
 import dev.throttle.local.LocalEngine;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -29,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A concurrency limiter round trip (take a permit, give it back) of the local engine beside in-process peers, in
  * the same run, on one and two threads. Every limit is 1000, far above the threads, so every request is granted;
- * {@link Outcomes} counts them. Each {@code impl} runs in its own fork.
+ * {@link Outcomes} counts them. Each {@code impl} runs in its own fork. This library runs twice: through a
+ * {@code Permit} (tryAcquire, close) and through the allocation-free pair (tryEnter, exit) that has the same shape
+ * as the semaphore bulkhead's tryAcquirePermission and onComplete.
  *
  * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar PeerConcurrency}.
  */
@@ -44,7 +47,7 @@ public class PeerConcurrencyBenchmark {
     private static final int LIMIT = 1000;
 
     /** The implementation under test. */
-    @Param({"throttle", "resilience4jSemaphoreBulkhead", "netflixSimpleLimiter"})
+    @Param({"throttle", "throttleTryEnter", "resilience4jSemaphoreBulkhead", "netflixSimpleLimiter"})
     public String impl;
 
     private BooleanSupplier roundTrip;
@@ -70,6 +73,18 @@ public class PeerConcurrencyBenchmark {
                     try (Permit permit = limiter.tryAcquire()) {
                         return permit.granted();
                     }
+                };
+            }
+            case "throttleTryEnter": {
+                // The allocation-free pair, the same shape as the semaphore bulkhead's below.
+                ConcurrencyLimiter limiter =
+                        (ConcurrencyLimiter) LocalEngine.create().limiter("peer", Concurrency.of(LIMIT));
+                return () -> {
+                    if (!limiter.tryEnter()) {
+                        return false;
+                    }
+                    limiter.exit();
+                    return true;
                 };
             }
             case "resilience4jSemaphoreBulkhead": {

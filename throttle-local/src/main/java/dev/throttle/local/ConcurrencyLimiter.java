@@ -115,6 +115,40 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
         return refused(permits, permits > spec.limit() ? Permit.NEVER : RETRY_WHEN_RELEASED);
     }
 
+    /**
+     * Takes one permit if it is free and nobody waits, without building a {@link Permit}: the allocation-free path,
+     * for code that pairs every {@code true} with exactly one {@link #exit()}, as with a semaphore (a framework's
+     * filter, a benchmark). Prefer {@link #tryAcquire()}: a permit cannot be given back twice, a stray {@code exit()}
+     * can hand out a slot that is still in use.
+     *
+     * @return whether the permit was taken
+     */
+    public boolean tryEnter() {
+        return queued == 0 && tryReserve(1L, spec.limit());
+    }
+
+    /**
+     * Gives back the permit of a {@link #tryEnter()} that returned {@code true}, and serves the queue.
+     *
+     * @throws IllegalStateException if no permit is held, which means an {@code exit()} without its
+     *     {@code tryEnter()}; nothing changes then
+     */
+    public void exit() {
+        for (;;) {
+            long current = (long) IN_USE.getVolatile(this);
+            if (current <= 0L) {
+                throw new IllegalStateException("exit() without a matching tryEnter(): no permit of " + name
+                        + " is held");
+            }
+            if (IN_USE.compareAndSet(this, current, current - 1L)) {
+                break;
+            }
+        }
+        if (queued > 0) {
+            serveWaiters();
+        }
+    }
+
     @Override
     public Permit acquire(long permits, Duration maxWait) {
         return acquire(permits, maxWait, 0);

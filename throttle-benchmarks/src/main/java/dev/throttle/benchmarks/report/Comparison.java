@@ -38,16 +38,18 @@ public record Comparison(String title, List<Row> rows, Optional<Row> floor) {
         List<Comparison> comparisons = new ArrayList<>();
         for (Map.Entry<String, List<Row>> group : groups.entrySet()) {
             List<Row> rows = new ArrayList<>();
+            List<Row> peers = new ArrayList<>();
             Row ownFloor = null;
             for (Row row : group.getValue()) {
                 if (row.ours()) {
-                    rows.add(0, row);
+                    rows.add(row);
                 } else if (row.floor()) {
                     ownFloor = row;
                 } else {
-                    rows.add(row);
+                    peers.add(row);
                 }
             }
+            rows.addAll(peers);
             Optional<Row> floor = Optional.ofNullable(ownFloor);
             if (floor.isEmpty()) {
                 Row first = group.getValue().get(0);
@@ -60,30 +62,32 @@ public record Comparison(String title, List<Row> rows, Optional<Row> floor) {
     }
 
     /**
-     * This library's row, if the group has one.
+     * This library's rows.
      *
-     * @return the first row named {@code throttle...}
+     * @return the rows named {@code throttle...}, in run order
      */
-    public Optional<Row> ours() {
-        return rows.stream().filter(Row::ours).findFirst();
+    public List<Row> ours() {
+        return rows.stream().filter(Row::ours).collect(java.util.stream.Collectors.toList());
     }
 
     /**
-     * How many times faster than a peer this library ran: our speed over the peer's.
+     * How many times faster than a row another one ran: the first's speed over the second's.
      *
+     * @param us a row of ours
      * @param peer a row of this group
-     * @return the ratio, or empty when the group has no row of ours
+     * @return the ratio
      */
-    public Optional<Double> timesFasterThan(Row peer) {
-        return ours().map(us -> us.speed() / peer.speed());
+    public static double timesFaster(Row us, Row peer) {
+        return us.speed() / peer.speed();
     }
 
     /**
-     * The fraction of the floor's speed this library reached (1.0 = as fast as the floor).
+     * The fraction of the floor's speed a row reached (1.0 = as fast as the floor).
      *
-     * @return the ratio, or empty without a floor or a row of ours
+     * @param row a row of this group
+     * @return the ratio, or empty without a floor
      */
-    public Optional<Double> ofFloor() {
-        return ours().flatMap(us -> floor.map(f -> us.speed() / f.speed()));
+    public Optional<Double> ofFloor(Row row) {
+        return floor.map(f -> row.speed() / f.speed());
     }
 }

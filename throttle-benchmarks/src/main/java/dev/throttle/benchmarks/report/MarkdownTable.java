@@ -52,9 +52,20 @@ final class MarkdownTable {
 
     private static String ratio(Comparison comparison, Row row) {
         if (row.ours()) {
-            return comparison.ofFloor().map(r -> String.format(Locale.ROOT, "%.2f of floor", r)).orElse("");
+            return comparison.ofFloor(row).map(r -> String.format(Locale.ROOT, "%.2f of floor", r)).orElse("");
         }
-        return comparison.timesFasterThan(row).map(r -> String.format(Locale.ROOT, "ours %.2f×", r)).orElse("");
+        List<Row> ours = comparison.ours();
+        StringBuilder text = new StringBuilder();
+        for (Row us : ours) {
+            if (text.length() > 0) {
+                text.append(", ");
+            }
+            text.append(String.format(Locale.ROOT, "ours %.2f×", Comparison.timesFaster(us, row)));
+            if (ours.size() > 1) {
+                text.append(" (").append(us.implementation()).append(')');
+            }
+        }
+        return text.toString();
     }
 
     static String number(double value) {

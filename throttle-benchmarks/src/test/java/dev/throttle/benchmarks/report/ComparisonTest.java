@@ -29,9 +29,9 @@ class ComparisonTest {
                 .containsExactly("Peer.tryAcquire, 1 thread", "Peer.TwoThreads.tryAcquire, 2 threads");
         Comparison one = comparisons.get(0);
         assertThat(one.rows()).extracting(Row::implementation).containsExactly("throttleTokenBucket", "bucket4j");
-        assertThat(one.timesFasterThan(one.rows().get(1))).hasValueSatisfying(r -> assertThat(r).isCloseTo(1.5, within(1e-9)));
-        assertThat(one.ofFloor()).hasValueSatisfying(r -> assertThat(r).isCloseTo(25.0 / 30, within(1e-9)));
-        assertThat(comparisons.get(1).ofFloor()).hasValueSatisfying(r -> assertThat(r).isCloseTo(0.8, within(1e-9)));
+        assertThat(Comparison.timesFaster(one.rows().get(0), one.rows().get(1))).isCloseTo(1.5, within(1e-9));
+        assertThat(one.ofFloor(one.rows().get(0))).hasValueSatisfying(r -> assertThat(r).isCloseTo(25.0 / 30, within(1e-9)));
+        assertThat(comparisons.get(1).ofFloor(comparisons.get(1).rows().get(0))).hasValueSatisfying(r -> assertThat(r).isCloseTo(0.8, within(1e-9)));
     }
 
     @Test
@@ -45,9 +45,21 @@ class ComparisonTest {
         assertThat(comparisons).hasSize(2);
         Comparison hot = comparisons.get(0);
         assertThat(hot.title()).isEqualTo("Redis.asyncThroughput, 1 thread, keys=hot");
-        assertThat(hot.ofFloor()).hasValueSatisfying(r -> assertThat(r).isCloseTo(0.8, within(1e-9)));
-        assertThat(hot.timesFasterThan(hot.rows().get(1))).hasValueSatisfying(r -> assertThat(r).isCloseTo(50, within(1e-9)));
+        assertThat(hot.ofFloor(hot.rows().get(0))).hasValueSatisfying(r -> assertThat(r).isCloseTo(0.8, within(1e-9)));
+        assertThat(Comparison.timesFaster(hot.rows().get(0), hot.rows().get(1))).isCloseTo(50, within(1e-9));
         assertThat(comparisons.get(1).floor()).isEmpty();
+    }
+
+    @Test
+    void aPeerIsComparedWithEachWayOfUsingThisLibrary() {
+        String md = MarkdownTable.render("Suite", Comparison.of(List.of(
+                row("Bulkhead.roundTrip", "avgt", 1, Map.of("impl", "throttle"), 20),
+                row("Bulkhead.roundTrip", "avgt", 1, Map.of("impl", "resilience4j"), 10),
+                row("Bulkhead.roundTrip", "avgt", 1, Map.of("impl", "throttleTryEnter"), 8))));
+
+        assertThat(md).contains("| Bulkhead.roundTrip, 1 thread | throttle |")
+                .contains("|  | throttleTryEnter |")
+                .contains("|  | resilience4j | 10.00 ± 0.50 ns/op | 0.0 | ours 0.50× (throttle), ours 1.25× (throttleTryEnter) |");
     }
 
     @Test
