@@ -1,5 +1,6 @@
 package dev.throttle.benchmarks.report;
 
+import dev.throttle.benchmarks.accuracy.AccuracyReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +29,10 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * JSON, a Markdown table of ratios to the peers and the floor, and an SVG chart, all named
  * {@code <date>-<suite>.*}.
  *
+ * <p>The {@code accuracy} suite is not JMH: it writes its own JSON, table and chart (see {@link AccuracyReport}).
+ *
  * <p>Usage: {@code java -cp throttle-benchmarks/target/benchmarks.jar dev.throttle.benchmarks.report.BenchReport
- * <local|peers|keyed|redis|all> [JMH options, e.g. -f 1 -wi 3 -i 5 -w 1s -r 1s]}. The directory is
+ * <local|peers|keyed|redis|accuracy|all> [JMH options, e.g. -f 1 -wi 3 -i 5 -w 1s -r 1s]}. The directory is
  * {@code throttle-benchmarks/results} under the working directory when it exists, else {@code results}; the system
  * property {@code report.dir} overrides it.
  */
@@ -50,12 +53,18 @@ public final class BenchReport {
      */
     public static void main(String[] args) throws RunnerException, IOException, CommandLineOptionException {
         if (args.length == 0) {
-            throw new IllegalArgumentException("usage: BenchReport <local|peers|keyed|redis|all> [JMH options]");
+            throw new IllegalArgumentException("usage: BenchReport <local|peers|keyed|redis|accuracy|all> [JMH options]");
         }
         Suite suite = Suite.named(args[0]);
         Path dir = resultsDirectory();
         Files.createDirectories(dir);
         String stem = LocalDate.now() + "-" + suite.name().toLowerCase(Locale.ROOT);
+        String heading = "Suite `" + suite.name().toLowerCase(Locale.ROOT) + "`, " + LocalDate.now() + ", "
+                + machine();
+        if (suite == Suite.ACCURACY) {
+            AccuracyReport.write(dir, stem, heading);
+            return;
+        }
         Path json = dir.resolve(stem + ".json");
         List<String> jmhArgs = new ArrayList<>(List.of(suite.include(), "-rf", "json", "-rff", json.toString(),
                 "-prof", "gc"));
@@ -66,8 +75,6 @@ public final class BenchReport {
             rows.add(row(result));
         }
         List<Comparison> comparisons = Comparison.of(rows);
-        String heading = "Suite `" + suite.name().toLowerCase(Locale.ROOT) + "`, " + LocalDate.now() + ", "
-                + machine();
         Files.writeString(dir.resolve(stem + ".md"), MarkdownTable.render(heading, comparisons), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(stem + ".svg"), SvgChart.render(heading, comparisons), StandardCharsets.UTF_8);
         System.out.println("Wrote " + json + ", " + stem + ".md and " + stem + ".svg in " + dir);

@@ -19,7 +19,10 @@ enum Suite {
     /** The Redis engine beside Bucket4j's Lettuce proxy manager and a bare EVALSHA floor. */
     REDIS("RedisRateLimiterBenchmark"),
 
-    /** Everything. */
+    /** Not JMH: permits admitted under a bursty load against the ideal, for every algorithm and every peer. */
+    ACCURACY(""),
+
+    /** Every JMH benchmark. */
     ALL(".*");
 
     private final String include;
