@@ -64,7 +64,10 @@ public interface KeyResolver {
     }
 
     /**
-     * Keys by the first value of a header, stripped of surrounding blanks, for example an API key.
+     * Keys by the first value of a header, stripped of surrounding blanks, for example an API key. A value longer
+     * than 128 characters (a bearer token) is keyed by its SHA-256 digest instead
+     * ({@code sha256:} and 64 hex digits), so that a client cannot make the keyed limiter hold kilobytes per key,
+     * while distinct values keep distinct keys.
      *
      * @param name the header's name, matched case-insensitively
      * @return the resolver; empty when the header is absent or blank
@@ -75,7 +78,8 @@ public interface KeyResolver {
         if (name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank");
         }
-        return request -> request.header(name).map(String::strip).filter(value -> !value.isEmpty());
+        return request -> request.header(name).map(String::strip).filter(value -> !value.isEmpty())
+                .map(LongKeys::bounded);
     }
 
     /**
@@ -88,11 +92,12 @@ public interface KeyResolver {
     }
 
     /**
-     * Keys by the request path (without query), so that each path has its own limit.
+     * Keys by the request path (without query), so that each path has its own limit; a path longer than 128
+     * characters is keyed by its SHA-256 digest, as in {@link #header(String)}.
      *
      * @return the resolver
      */
     static KeyResolver path() {
-        return request -> Optional.of(request.path());
+        return request -> Optional.of(LongKeys.bounded(request.path()));
     }
 }

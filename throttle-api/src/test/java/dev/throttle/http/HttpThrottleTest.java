@@ -254,4 +254,17 @@ class HttpThrottleTest {
                 .contains("alice");
         assertThat(KeyResolver.principal().resolve(FakeRequest.get("/"))).isEmpty();
     }
+
+    @Test
+    void longHeaderKeysAreDigested() {
+        String token = "t".repeat(5000);
+        String key = KeyResolver.header("Authorization").resolve(FakeRequest.get("/").header("Authorization", token))
+                .orElseThrow();
+        assertThat(key).startsWith("sha256:").hasSize(7 + 64);
+        String other = KeyResolver.header("Authorization")
+                .resolve(FakeRequest.get("/").header("Authorization", token + "u")).orElseThrow();
+        assertThat(other).isNotEqualTo(key);
+        String exact = "k".repeat(128);
+        assertThat(KeyResolver.header("X").resolve(FakeRequest.get("/").header("X", exact))).contains(exact);
+    }
 }

@@ -24,6 +24,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -93,6 +97,25 @@ class ThrottleFilterTest {
 
         clock.advance(Duration.ofMillis(58_500));
         assertThat(jetty.get("/hello").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void concurrentRequestsAreAdmittedExactlyUpToTheLimit() throws Exception {
+        Limiter global = engine.limiter("global", FixedWindow.of(20, Duration.ofMinutes(1)));
+        Limiter route = engine.limiter("route", FixedWindow.of(30, Duration.ofMinutes(1)));
+        start(HttpThrottlePolicy.builder().global(HttpLimit.shared(global))
+                .route(RouteRule.anyMethod("/**", HttpLimit.shared(route))).build());
+        List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            inFlight.add(jetty.sendAsync(jetty.request("/c").GET().build()));
+        }
+        Map<Integer, Long> counts = new TreeMap<>();
+        for (CompletableFuture<HttpResponse<String>> response : inFlight) {
+            counts.merge(response.get(20, TimeUnit.SECONDS).statusCode(), 1L, Long::sum);
+        }
+        assertThat(counts).containsExactly(Map.entry(200, 20L), Map.entry(429, 40L));
+        // The global limit refused first, so the route limit counted only the 20 admitted.
+        assertThat(route.availablePermits()).isEqualTo(10);
     }
 
     @Test
