@@ -1,0 +1,178 @@
+package dev.throttle.servlet;
+
+import dev.throttle.Arguments;
+import dev.throttle.http.Admission;
+import dev.throttle.http.HttpHeader;
+import dev.throttle.http.HttpRejection;
+import dev.throttle.http.HttpThrottle;
+import dev.throttle.http.HttpThrottlePolicy;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A servlet filter that throttles requests with an {@link HttpThrottlePolicy}: a refused request gets the rejection
+ * handler's response (429, {@code Retry-After}, {@code Cache-Control: no-store}, RateLimit headers by default) and
+ * never reaches the application; an admitted one gets the RateLimit headers of its most restrictive limit and holds
+ * its permits until its response is complete.
+ *
+ * <p>When the response is complete: for a synchronous request, when the rest of the chain returns (a 5xx status is
+ * reported as {@link dev.throttle.Permit#dropped() dropped}, and so is an exception from the chain); for an
+ * asynchronous request (the chain started {@link jakarta.servlet.AsyncContext async} processing), when the async
+ * cycle completes (a 5xx as dropped), times out or fails (dropped). Permits are ended exactly once whatever the path.
+ *
+ * <p>Only the original {@link DispatcherType#REQUEST REQUEST} dispatch is throttled: async, forward, include and error
+ * dispatches of an admitted request pass straight through. Register it with async support when the application
+ * uses async servlets. The client's address is the container's {@code getRemoteAddr()}; if the container already
+ * rewrites it from forwarding headers (Jetty's {@code ForwardedRequestCustomizer}), key by
+ * {@link dev.throttle.http.KeyResolver#remoteAddress()} rather than by the forwarding header again.
+ *
+ * <pre>{@code
+ * context.addFilter(new FilterHolder(new ThrottleFilter(policy)), "/*", EnumSet.of(DispatcherType.REQUEST));
+ * }</pre>
+ */
+public final class ThrottleFilter implements Filter {
+
+    private final HttpThrottle throttle;
+
+    /**
+     * A filter enforcing a policy.
+     *
+     * @param policy the policy
+     * @throws IllegalArgumentException if {@code policy} is null
+     */
+    public ThrottleFilter(HttpThrottlePolicy policy) {
+        this(new HttpThrottle(Arguments.requireNonNull("policy", policy)));
+    }
+
+    /**
+     * A filter using an admission step shared with other adapters.
+     *
+     * @param throttle the admission step
+     * @throws IllegalArgumentException if {@code throttle} is null
+     */
+    public ThrottleFilter(HttpThrottle throttle) {
+        this.throttle = Arguments.requireNonNull("throttle", throttle);
+    }
+
+    /**
+     * The admission step this filter uses.
+     *
+     * @return the throttle
+     */
+    public HttpThrottle throttle() {
+        return throttle;
+    }
+
+    /**
+     * Admits or refuses the request; see the class description.
+     *
+     * @param request the request
+     * @param response the response
+     * @param chain the rest of the chain
+     * @throws IOException if writing a refusal fails, or as thrown by the chain
+     * @throws ServletException as thrown by the chain
+     */
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(request instanceof HttpServletRequest) || !(response instanceof HttpServletResponse)
+                || request.getDispatcherType() != DispatcherType.REQUEST) {
+            chain.doFilter(request, response);
+            return;
+        }
+        HttpServletRequest httpRequest = (HttpServletRequest) request;
+        HttpServletResponse httpResponse = (HttpServletResponse) response;
+        Admission admission = throttle.admit(new ServletRequestView(httpRequest));
+        if (!admission.admitted()) {
+            writeRejection(admission.rejection().orElseThrow(), httpResponse);
+            return;
+        }
+        for (HttpHeader header : admission.headers()) {
+            httpResponse.setHeader(header.name(), header.value());
+        }
+        boolean async = false;
+        try {
+            chain.doFilter(request, response);
+            async = request.isAsyncStarted() && listenForCompletion(request.getAsyncContext(), admission,
+                    httpResponse);
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            admission.dropped();
+            throw e;
+        } finally {
+            if (!async) {
+                admission.complete(httpResponse.getStatus());
+            }
+        }
+    }
+
+    /** Registers the listener that ends the permits; false if the async cycle is already over. */
+    private static boolean listenForCompletion(AsyncContext context, Admission admission,
+            HttpServletResponse response) {
+        try {
+            context.addListener(new CompletionListener(admission, response));
+            return true;
+        } catch (IllegalStateException alreadyOver) {
+            return false;
+        }
+    }
+
+    private static void writeRejection(HttpRejection rejection, HttpServletResponse response) throws IOException {
+        response.setStatus(rejection.status());
+        for (HttpHeader header : rejection.headers()) {
+            response.addHeader(header.name(), header.value());
+        }
+        byte[] body = rejection.body().getBytes(StandardCharsets.UTF_8);
+        if (!rejection.contentType().isEmpty()) {
+            response.setContentType(rejection.contentType());
+        }
+        response.setContentLength(body.length);
+        if (body.length > 0) {
+            response.getOutputStream().write(body);
+        }
+        response.flushBuffer();
+    }
+
+    /** Ends an async request's permits when its async cycle ends; every event may come, only the first counts. */
+    private static final class CompletionListener implements AsyncListener {
+
+        private final Admission admission;
+        private final HttpServletResponse response;
+
+        CompletionListener(Admission admission, HttpServletResponse response) {
+            this.admission = admission;
+            this.response = response;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            admission.complete(response.getStatus());
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            admission.dropped();
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            admission.dropped();
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // A new async cycle on the same request drops the listeners of the last one; stay registered.
+            event.getAsyncContext().addListener(this);
+        }
+    }
+}
