@@ -11,7 +11,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 /**
  * The gauge of one keyed limiter: {@value ThrottleMetrics#KEYS}, the keys it holds state for
  * ({@link KeyedLimiter#estimatedSize()}), tagged {@code limiter} with its name. Never a gauge per key. Held weakly, as
- * Micrometer's gauges are.
+ * Micrometer's gauges are; a name bound twice in one registry keeps its first gauge.
  */
 public final class KeyedLimiterMetrics implements MeterBinder {
 
@@ -47,6 +47,9 @@ public final class KeyedLimiterMetrics implements MeterBinder {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
+        if (registry.find(ThrottleMetrics.KEYS).tags(tags).gauge() != null) {
+            return; // bound already: the registry would keep its first gauge anyway, after a warning
+        }
         Gauge.builder(ThrottleMetrics.KEYS, limiter, KeyedLimiter::estimatedSize)
                 .description("Keys whose limiter state is held now (an estimate)")
                 .baseUnit("keys")

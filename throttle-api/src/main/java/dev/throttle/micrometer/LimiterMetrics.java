@@ -15,7 +15,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * {@value ThrottleMetrics#LIMIT}, {@value ThrottleMetrics#IN_FLIGHT} and {@value ThrottleMetrics#QUEUE_LENGTH}.
  *
  * <p>The gauges hold the limiter weakly, as Micrometer's gauges do: they do not keep a discarded limiter alive (they
- * then read NaN). A name bound twice in one registry keeps its first gauges. {@link ThrottleMetrics#meter} binds these
+ * then read NaN). A name bound twice in one registry keeps its first gauges (the second binding does nothing). {@link ThrottleMetrics#meter} binds these
  * itself; bind them alone to watch a limiter whose decisions need not be counted.
  */
 public final class LimiterMetrics implements MeterBinder {
@@ -52,6 +52,9 @@ public final class LimiterMetrics implements MeterBinder {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
+        if (registry.find(ThrottleMetrics.PERMITS_AVAILABLE).tags(tags).gauge() != null) {
+            return; // bound already: the registry would keep its first gauges anyway, after a warning
+        }
         Gauge.builder(ThrottleMetrics.PERMITS_AVAILABLE, limiter, Limiter::availablePermits)
                 .description("Estimate of the permits a request could have now")
                 .baseUnit(ThrottleMetrics.UNIT_PERMITS)
