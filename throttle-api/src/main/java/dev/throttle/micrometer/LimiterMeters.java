@@ -1,13 +1,16 @@
 package dev.throttle.micrometer;
 
+import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,7 +29,7 @@ final class LimiterMeters {
     private final Timer waitRefused;
     private final Counter dropped;
 
-    LimiterMeters(MeterRegistry registry, String limiter, Iterable<io.micrometer.core.instrument.Tag> extraTags) {
+    LimiterMeters(MeterRegistry registry, String limiter, Iterable<Tag> extraTags) {
         this.registry = registry;
         this.clock = registry.config().clock();
         Tags base = Tags.of(ThrottleMetrics.TAG_LIMITER, limiter).and(extraTags);
@@ -104,8 +107,8 @@ final class LimiterMeters {
     }
 
     /**
-     * A blocking acquisition refused after an interrupt sets the flag again (the {@link dev.throttle.Limiter#acquire}
-     * contract), so the flag tells a withdrawn wait from a timeout.
+     * A blocking acquisition refused after an interrupt sets the flag again (the {@link Limiter#acquire} contract),
+     * so the flag tells a withdrawn wait from a timeout.
      */
     private static Reason blockingReason(Permit permit, Duration maxWait) {
         if (permit.granted()) {
@@ -122,7 +125,7 @@ final class LimiterMeters {
 
     private static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;
-        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+        while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
         }
         return cause;

@@ -15,8 +15,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * {@value ThrottleMetrics#LIMIT}, {@value ThrottleMetrics#IN_FLIGHT} and {@value ThrottleMetrics#QUEUE_LENGTH}.
  *
  * <p>The gauges hold the limiter weakly, as Micrometer's gauges do: they do not keep a discarded limiter alive (they
- * then read NaN). A name bound twice in one registry keeps its first gauges (the second binding does nothing). {@link ThrottleMetrics#meter} binds these
- * itself; bind them alone to watch a limiter whose decisions need not be counted.
+ * then read NaN). A name bound twice in one registry keeps its first gauges (the second binding does nothing).
+ * {@link ThrottleMetrics#meter} binds these itself; bind them alone to watch a limiter whose decisions need not be
+ * counted.
  */
 public final class LimiterMetrics implements MeterBinder {
 

@@ -1,8 +1,10 @@
 package dev.throttle.micrometer;
 
+import dev.throttle.ConcurrencyStats;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.RateLimiter;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -24,10 +26,10 @@ class MeteredLimiter implements Limiter {
 
     /** The decorator the delegate's type calls for: a rate limiter stays one, a bulkhead keeps its live state. */
     static MeteredLimiter of(Limiter delegate, LimiterMeters meters) {
-        if (delegate instanceof dev.throttle.RateLimiter) {
-            return new MeteredRateLimiter((dev.throttle.RateLimiter) delegate, meters);
+        if (delegate instanceof RateLimiter) {
+            return new MeteredRateLimiter((RateLimiter) delegate, meters);
         }
-        if (delegate instanceof dev.throttle.ConcurrencyStats) {
+        if (delegate instanceof ConcurrencyStats) {
             return new MeteredConcurrencyLimiter(delegate, meters);
         }
         return new MeteredLimiter(delegate, meters);

@@ -310,6 +310,32 @@ class ThrottleMetricsTest {
         }
     }
 
+    @Test
+    void meteredAllowStillAllocatesNothing() {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(bean instanceof com.sun.management.ThreadMXBean)) {
+            return;
+        }
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        RateLimiter bucket = ThrottleMetrics.meter(engine.rateLimiter("fast",
+                TokenBucket.of(1_000, Rate.perSecond(1_000_000_000L))), registry);
+        int granted = 0;
+        for (int i = 0; i < 200_000; i++) {
+            clock.advance(1);
+            granted += bucket.allow() ? 1 : 0;
+        }
+        long id = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 100_000; i++) {
+            clock.advance(1);
+            granted += bucket.allow() ? 1 : 0;
+        }
+        long after = threads.getThreadAllocatedBytes(id);
+        assertThat(granted).isPositive();
+        assertThat(after - before).isLessThan(1_000);
+        assertThat(permits("fast", "granted", "none")).isEqualTo(granted);
+    }
+
     private double permits(String limiter, String outcome, String reason) {
         return registry.get("throttle.permits").tags("limiter", limiter, "outcome", outcome, "reason", reason)
                 .counter().count();
