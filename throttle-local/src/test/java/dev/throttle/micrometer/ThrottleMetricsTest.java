@@ -336,6 +336,61 @@ class ThrottleMetricsTest {
         assertThat(permits("fast", "granted", "none")).isEqualTo(granted);
     }
 
+    @Test
+    void aGrantThatLosesTheRaceWithTheCallersCancelIsGivenBack() {
+        ScriptedLimiter scripted = new ScriptedLimiter();
+        scripted.next = new ScriptedLimiter.Uncancellable();
+        Limiter metered = ThrottleMetrics.meter(scripted, registry);
+        CompletableFuture<Permit> waiting = metered.acquireAsync(3, Duration.ofSeconds(1));
+        assertThat(waiting.cancel(false)).isTrue();
+        ScriptedLimiter.RecordingPermit late = new ScriptedLimiter.RecordingPermit(3);
+        scripted.next.complete(late);
+        assertThat(late.settledAt).as("a rate grant gives its permits back").isZero();
+        assertThat(late.closed).as("a lease is released").isTrue();
+        assertThat(permits("scripted", "refused", "cancelled")).isEqualTo(3.0);
+        assertThat(permits("scripted", "granted", "none")).isZero();
+    }
+
+    @Test
+    void aFailedAsynchronousAcquisitionIsCountedAsAnErrorAndPassedOn() {
+        ScriptedLimiter scripted = new ScriptedLimiter();
+        Limiter metered = ThrottleMetrics.meter(scripted, registry);
+        CompletableFuture<Permit> waiting = metered.acquireAsync(2, Duration.ofSeconds(1));
+        IllegalStateException failure = new IllegalStateException("engine failure");
+        scripted.next.completeExceptionally(failure);
+        assertThat(waiting).isCompletedExceptionally();
+        assertThatThrownBy(waiting::join).hasCause(failure);
+        assertThat(permits("scripted", "refused", "error")).isEqualTo(2.0);
+        assertThat(waitTimer("scripted", "refused").count()).isEqualTo(1);
+        assertThat(gauge("throttle.permits.available", "scripted")).isEqualTo(7.0);
+    }
+
+    @Test
+    void anEarlyCompletionByTheCallerWithdrawsTheEnginesRequest() {
+        ScriptedLimiter scripted = new ScriptedLimiter();
+        Limiter metered = ThrottleMetrics.meter(scripted, registry);
+        CompletableFuture<Permit> waiting = metered.acquireAsync(1, Duration.ofSeconds(1));
+        waiting.completeExceptionally(new java.util.concurrent.TimeoutException("caller's own timeout"));
+        assertThat(scripted.next).as("the engine's future").isCancelled();
+        assertThat(permits("scripted", "refused", "cancelled")).isEqualTo(1.0);
+    }
+
+    @Test
+    void theGaugesDoNotKeepADiscardedLimiterAlive() {
+        registerAndDiscard();
+        for (int i = 0; i < 50 && !Double.isNaN(gauge("throttle.permits.available", "discarded")); i++) {
+            System.gc();
+        }
+        assertThat(gauge("throttle.permits.available", "discarded")).isNaN();
+    }
+
+    private void registerAndDiscard() {
+        RateLimiter discarded = ThrottleMetrics.meter(engine.rateLimiter("discarded",
+                TokenBucket.of(3, Rate.perSecond(1))), registry);
+        assertThat(gauge("throttle.permits.available", "discarded")).isEqualTo(3.0);
+        assertThat(discarded.allow()).isTrue();
+    }
+
     private double permits(String limiter, String outcome, String reason) {
         return registry.get("throttle.permits").tags("limiter", limiter, "outcome", outcome, "reason", reason)
                 .counter().count();
