@@ -5,6 +5,7 @@ import dev.throttle.Ticker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -67,10 +68,13 @@ public final class CircuitBreaker {
     static final long ANY_EPOCH = -2L;
 
     private static final VarHandle CURRENT;
+    private static final VarHandle LISTENERS;
 
     static {
         try {
             CURRENT = MethodHandles.lookup().findVarHandle(CircuitBreaker.class, "current", BreakerState.class);
+            LISTENERS = MethodHandles.lookup().findVarHandle(CircuitBreaker.class, "listeners",
+                    CircuitBreakerListener[].class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -79,7 +83,8 @@ public final class CircuitBreaker {
     private final String name;
     private final CircuitBreakerConfig config;
     private final Ticker ticker;
-    private final CircuitBreakerListener[] listeners;
+    /** Copy-on-write: replaced whole by {@link #addListener}, so emitting reads one array without a lock. */
+    private volatile CircuitBreakerListener[] listeners;
     @SuppressWarnings("unused") // accessed through CURRENT
     private volatile BreakerState current;
 
@@ -98,6 +103,26 @@ public final class CircuitBreaker {
      */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Adds a listener of the breaker's events to a breaker already built, for example a metrics binder. It receives
+     * the events that happen after it is added; an event under way while it is added may or may not reach it.
+     * Lock-free: the listeners are a copy-on-write array, so adding is rare and costly, and emitting stays cheap.
+     *
+     * @param listener the listener
+     * @throws IllegalArgumentException if null
+     */
+    public void addListener(CircuitBreakerListener listener) {
+        Arguments.requireNonNull("listener", listener);
+        for (;;) {
+            CircuitBreakerListener[] old = listeners;
+            CircuitBreakerListener[] grown = Arrays.copyOf(old, old.length + 1);
+            grown[old.length] = listener;
+            if (LISTENERS.compareAndSet(this, old, grown)) {
+                return;
+            }
+        }
     }
 
     /**
@@ -441,7 +466,7 @@ public final class CircuitBreaker {
     }
 
     private void emit(CircuitBreakerEvent event) {
-        for (CircuitBreakerListener listener : listeners) {
+        for (CircuitBreakerListener listener : listeners) { // one read of the array: a concurrent add is not seen
             try {
                 listener.onEvent(event);
             } catch (RuntimeException ignored) {

@@ -1,0 +1,24 @@
+package dev.throttle.micrometer;
+
+import dev.throttle.RateLimiter;
+
+/**
+ * A metered rate limiter: the boolean fast path is counted too, and stays allocation-free (a counter increment adds
+ * to a striped cell). Its refusals are counted with the reason {@code limit}: a boolean cannot say more.
+ */
+final class MeteredRateLimiter extends MeteredLimiter implements RateLimiter {
+
+    private final RateLimiter rate;
+
+    MeteredRateLimiter(RateLimiter delegate, LimiterMeters meters) {
+        super(delegate, meters);
+        this.rate = delegate;
+    }
+
+    @Override
+    public boolean allow(long permits) {
+        boolean granted = rate.allow(permits);
+        meters.allowed(granted, permits);
+        return granted;
+    }
+}

@@ -1,0 +1,170 @@
+package dev.throttle.micrometer;
+
+import dev.throttle.Arguments;
+import dev.throttle.KeyedLimiter;
+import dev.throttle.Limiter;
+import dev.throttle.RateLimiter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+
+/**
+ * Meters limiters with Micrometer: {@code meter(limiter, registry)} returns a limiter that decides exactly as the given
+ * one and counts, in the registry, what it decided, and registers the limiter's gauges.
+ *
+ * <pre>{@code
+ * RateLimiter api = ThrottleMetrics.meter(engine.rateLimiter("api", spec), registry);
+ * }</pre>
+ *
+ * <p>Meters, all tagged {@code limiter} with the limiter's name (plus any extra tags given):
+ * <ul>
+ *   <li>{@value #PERMITS} (counter, permits): permits asked for, tagged {@code outcome} ({@value #GRANTED} or
+ *   {@value #REFUSED}) and {@code reason}: {@code none} for a grant; for a refusal {@code limit} (refused at once: a
+ *   try, a boolean allow, a zero wait), {@code timeout} (not to be had within a positive wait), {@code never} (above
+ *   what the limiter can ever grant), {@code interrupted} (a blocking wait withdrawn by an interrupt),
+ *   {@code cancelled} (an asynchronous wait cancelled by its caller) or {@code error} (an asynchronous wait that
+ *   failed). A request counts its permits, so a request for 5 adds 5.</li>
+ *   <li>{@value #WAIT} (timer): time from an {@code acquire} or {@code acquireAsync} call to its decision, tagged
+ *   {@code outcome}.</li>
+ *   <li>{@value #PERMITS_DROPPED} (counter, permits): granted permits ended by {@code dropped()}.</li>
+ *   <li>the gauges of {@link LimiterMetrics}, or for a keyed limiter those of {@link KeyedLimiterMetrics}.</li>
+ * </ul>
+ * A keyed limiter's decisions, for every key, are counted under its one name: no tag ever holds a key.
+ *
+ * <p>Metering the same name twice in one registry shares the meters (the registry hands back the meter it holds for
+ * the same name and tags): the counts of both limiters add up, and the gauges keep reading the limiter metered first.
+ * Metering a limiter this class already metered into the same registry returns it as is, so nothing counts twice.
+ * Give limiters distinct names to tell them apart; use the same extra tag keys for every limiter of a registry that
+ * needs consistent tag keys per name (Prometheus).
+ */
+public final class ThrottleMetrics {
+
+    /** Counter of permits asked for, by outcome and reason. */
+    public static final String PERMITS = "throttle.permits";
+    /** Timer of the time from an acquisition call to its decision. */
+    public static final String WAIT = "throttle.wait";
+    /** Counter of granted permits ended by {@code dropped()}. */
+    public static final String PERMITS_DROPPED = "throttle.permits.dropped";
+    /** Gauge of the limiter's estimate of the permits a request could have now. */
+    public static final String PERMITS_AVAILABLE = "throttle.permits.available";
+    /** Gauge of a concurrency limit: the most permits that may be held at once now. */
+    public static final String LIMIT = "throttle.limit";
+    /** Gauge of the permits held now by a concurrency limiter's granted permits. */
+    public static final String IN_FLIGHT = "throttle.in.flight";
+    /** Gauge of the requests waiting in a concurrency limiter's queue. */
+    public static final String QUEUE_LENGTH = "throttle.queue.length";
+    /** Gauge of the keys a keyed limiter holds state for. */
+    public static final String KEYS = "throttle.keys";
+
+    /** The tag holding the limiter's name. */
+    public static final String TAG_LIMITER = "limiter";
+    /** The tag holding a decision's outcome: {@value #GRANTED} or {@value #REFUSED}. */
+    public static final String TAG_OUTCOME = "outcome";
+    /** The tag holding why a request was refused, or {@code none}. */
+    public static final String TAG_REASON = "reason";
+    /** The outcome of a grant. */
+    public static final String GRANTED = "granted";
+    /** The outcome of a refusal. */
+    public static final String REFUSED = "refused";
+
+    static final String UNIT_PERMITS = "permits";
+
+    private ThrottleMetrics() {
+    }
+
+    /**
+     * Meters a limiter. The result is a {@link RateLimiter} when the limiter is one, and a
+     * {@link dev.throttle.ConcurrencyStats} when the limiter is one.
+     *
+     * @param limiter the limiter to meter
+     * @param registry where its meters go
+     * @return a limiter deciding as {@code limiter} does, counting its decisions
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static Limiter meter(Limiter limiter, MeterRegistry registry) {
+        return meter(limiter, registry, Tags.empty());
+    }
+
+    /**
+     * Meters a limiter, with extra tags on every meter. The result is a {@link RateLimiter} when the limiter is one,
+     * and a {@link dev.throttle.ConcurrencyStats} when the limiter is one.
+     *
+     * @param limiter the limiter to meter
+     * @param registry where its meters go
+     * @param tags extra tags, of bounded cardinality
+     * @return a limiter deciding as {@code limiter} does, counting its decisions
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static Limiter meter(Limiter limiter, MeterRegistry registry, Iterable<Tag> tags) {
+        Arguments.requireNonNull("limiter", limiter);
+        Arguments.requireNonNull("registry", registry);
+        Arguments.requireNonNull("tags", tags);
+        if (limiter instanceof MeteredLimiter && ((MeteredLimiter) limiter).meters.registry == registry) {
+            return limiter;
+        }
+        LimiterMeters meters = new LimiterMeters(registry, limiter.name(), tags);
+        new LimiterMetrics(limiter, tags).bindTo(registry);
+        return MeteredLimiter.of(limiter, meters);
+    }
+
+    /**
+     * Meters a rate limiter, keeping its allocation-free {@link RateLimiter#allow(long)}, which is counted too.
+     *
+     * @param limiter the limiter to meter
+     * @param registry where its meters go
+     * @return a rate limiter deciding as {@code limiter} does, counting its decisions
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static RateLimiter meter(RateLimiter limiter, MeterRegistry registry) {
+        return meter(limiter, registry, Tags.empty());
+    }
+
+    /**
+     * Meters a rate limiter, with extra tags on every meter.
+     *
+     * @param limiter the limiter to meter
+     * @param registry where its meters go
+     * @param tags extra tags, of bounded cardinality
+     * @return a rate limiter deciding as {@code limiter} does, counting its decisions
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static RateLimiter meter(RateLimiter limiter, MeterRegistry registry, Iterable<Tag> tags) {
+        return (RateLimiter) meter((Limiter) limiter, registry, tags);
+    }
+
+    /**
+     * Meters a keyed limiter: the decisions of every key are counted under its name, and the number of keys it holds
+     * is a gauge.
+     *
+     * @param limiter the keyed limiter to meter
+     * @param registry where its meters go
+     * @param <K> the key type
+     * @return a keyed limiter deciding as {@code limiter} does, counting its decisions
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static <K> KeyedLimiter<K> meter(KeyedLimiter<K> limiter, MeterRegistry registry) {
+        return meter(limiter, registry, Tags.empty());
+    }
+
+    /**
+     * Meters a keyed limiter, with extra tags on every meter.
+     *
+     * @param limiter the keyed limiter to meter
+     * @param registry where its meters go
+     * @param tags extra tags, of bounded cardinality
+     * @param <K> the key type
+     * @return a keyed limiter deciding as {@code limiter} does, counting its decisions
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static <K> KeyedLimiter<K> meter(KeyedLimiter<K> limiter, MeterRegistry registry, Iterable<Tag> tags) {
+        Arguments.requireNonNull("limiter", limiter);
+        Arguments.requireNonNull("registry", registry);
+        Arguments.requireNonNull("tags", tags);
+        if (limiter instanceof MeteredKeyedLimiter && ((MeteredKeyedLimiter<?>) limiter).meters.registry == registry) {
+            return limiter;
+        }
+        LimiterMeters meters = new LimiterMeters(registry, limiter.name(), tags);
+        new KeyedLimiterMetrics(limiter, tags).bindTo(registry);
+        return new MeteredKeyedLimiter<>(limiter, meters);
+    }
+}
