@@ -1,0 +1,68 @@
+package dev.throttle.netty;
+
+import dev.throttle.http.HttpRequestView;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpRequest;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+/** A Netty request and its channel seen as the HTTP core's {@link HttpRequestView}; read on the event loop only. */
+final class NettyRequestView implements HttpRequestView {
+
+    private final HttpRequest request;
+    private final Channel channel;
+    private final BiFunction<? super Channel, ? super HttpRequest, Optional<String>> principal;
+    private String path;
+
+    NettyRequestView(HttpRequest request, Channel channel,
+            BiFunction<? super Channel, ? super HttpRequest, Optional<String>> principal) {
+        this.request = request;
+        this.channel = channel;
+        this.principal = principal;
+    }
+
+    @Override
+    public String method() {
+        return request.method().name();
+    }
+
+    @Override
+    public String path() {
+        if (path == null) {
+            path = RequestPath.of(request.uri());
+        }
+        return path;
+    }
+
+    @Override
+    public List<String> headers(String name) {
+        return request.headers().getAll(name);
+    }
+
+    @Override
+    public String remoteAddress() {
+        return addressText(channel.remoteAddress());
+    }
+
+    @Override
+    public Optional<String> principal() {
+        Optional<String> name = principal.apply(channel, request);
+        return name == null ? Optional.empty() : name;
+    }
+
+    /** The IP literal of a socket address, without an IPv6 scope; empty for other transports (Unix, local). */
+    static String addressText(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress)) {
+            return "";
+        }
+        InetSocketAddress inet = (InetSocketAddress) address;
+        InetAddress ip = inet.getAddress();
+        String text = ip != null ? ip.getHostAddress() : inet.getHostString();
+        int scope = text.indexOf('%');
+        return scope >= 0 ? text.substring(0, scope) : text;
+    }
+}
