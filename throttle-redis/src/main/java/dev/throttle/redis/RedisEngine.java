@@ -295,6 +295,16 @@ public final class RedisEngine implements Engine, AutoCloseable {
     }
 
     /**
+     * Whether the engine's circuit breaker around Redis is open or probing: decisions follow the failure policy
+     * without asking Redis (except the probe). For health checks and gauges.
+     *
+     * @return true unless the breaker is closed
+     */
+    public boolean breakerOpen() {
+        return breaker.mode() != RedisBreaker.Mode.CLOSED;
+    }
+
+    /**
      * Creates a limiter per key: key {@code k}'s limiter is this engine's limiter named
      * {@code name + ":" + String.valueOf(k)}, so the key rule applies to the whole name (it is the cluster hash tag,
      * or its SHA-256 when longer than 200 characters or holding a brace: any key, 10 kB or braced, gives a bounded

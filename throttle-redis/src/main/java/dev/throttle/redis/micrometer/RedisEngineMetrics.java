@@ -4,6 +4,7 @@ import dev.throttle.Arguments;
 import dev.throttle.redis.RedisEngine;
 import dev.throttle.redis.RedisEngineStats;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -25,7 +26,8 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@value #BREAKER_OPENS}: times the engine's breaker around Redis opened;</li>
  *   <li>{@value #SHORT_CIRCUITS}: decisions that followed the policy without asking Redis, the breaker being
  *   open;</li>
- *   <li>{@value #REFUSAL_CACHE_HITS}: requests refused from the refusal cache, without a round trip.</li>
+ *   <li>{@value #REFUSAL_CACHE_HITS}: requests refused from the refusal cache, without a round trip;</li>
+ *   <li>{@value #BREAKER_OPEN}, a gauge holding the engine weakly: 1 while the breaker is open or probing, else 0.</li>
  * </ul>
  * The counters hold the engine's stats weakly. Binding an engine to a registry that already holds these meters with
  * the same tags does nothing; give each engine of a registry its own tags.
@@ -44,7 +46,10 @@ public final class RedisEngineMetrics implements MeterBinder {
     public static final String SHORT_CIRCUITS = "throttle.redis.short.circuits";
     /** Function counter of the refusals served by the refusal cache. */
     public static final String REFUSAL_CACHE_HITS = "throttle.redis.refusal.cache.hits";
+    /** 1 while the engine's breaker is open or probing, else 0. */
+    public static final String BREAKER_OPEN = "throttle.redis.breaker.open";
 
+    private final RedisEngine engine;
     private final RedisEngineStats stats;
     private final Tags tags;
 
@@ -66,7 +71,8 @@ public final class RedisEngineMetrics implements MeterBinder {
      * @throws IllegalArgumentException if an argument is null
      */
     public RedisEngineMetrics(RedisEngine engine, Iterable<Tag> tags) {
-        this.stats = Arguments.requireNonNull("engine", engine).stats();
+        this.engine = Arguments.requireNonNull("engine", engine);
+        this.stats = engine.stats();
         this.tags = Tags.of(Arguments.requireNonNull("tags", tags));
     }
 
@@ -99,6 +105,10 @@ public final class RedisEngineMetrics implements MeterBinder {
                 RedisEngineStats::shortCircuits, Tags.empty());
         counter(registry, REFUSAL_CACHE_HITS, "Requests refused from the refusal cache without a round trip",
                 RedisEngineStats::refusalCacheHits, Tags.empty());
+        Gauge.builder(BREAKER_OPEN, engine, open -> open.breakerOpen() ? 1.0 : 0.0)
+                .description("1 while the engine's circuit breaker around Redis is open or probing, else 0")
+                .tags(tags).strongReference(false)
+                .register(registry);
     }
 
     private void counter(MeterRegistry registry, String name, String description,

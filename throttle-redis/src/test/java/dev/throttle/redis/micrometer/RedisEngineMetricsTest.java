@@ -43,6 +43,7 @@ class RedisEngineMetricsTest {
             assertThat(one.allow()).as("refused from the cache").isFalse();
             assertThat(count(registry, RedisEngineMetrics.REFUSAL_CACHE_HITS)).isEqualTo(1.0);
             assertThat(count(registry, RedisEngineMetrics.DECISIONS)).isEqualTo(3.0);
+            assertThat(registry.get(RedisEngineMetrics.BREAKER_OPEN).tag("engine", "shared").gauge().value()).isZero();
 
             connection.close(); // every round trip fails from now on
             RateLimiter other = engine.rateLimiter("other", FixedWindow.of(1, Duration.ofMinutes(10)));
@@ -57,6 +58,9 @@ class RedisEngineMetricsTest {
             assertThat(count(registry, RedisEngineMetrics.POLICY_DECISIONS, "policy", "fail_closed")).isZero();
             assertThat(count(registry, RedisEngineMetrics.POLICY_DECISIONS, "policy", "fallback")).isZero();
             assertThat(count(registry, RedisEngineMetrics.BREAKER_OPENS)).isEqualTo(1.0);
+            assertThat(engine.breakerOpen()).isTrue();
+            assertThat(registry.get(RedisEngineMetrics.BREAKER_OPEN).tag("engine", "shared").gauge().value())
+                    .isEqualTo(1.0);
             assertThat(count(registry, RedisEngineMetrics.SHORT_CIRCUITS)).isEqualTo(1.0);
             assertThat(count(registry, RedisEngineMetrics.DECISIONS)).isEqualTo(6.0);
             engine.close();
