@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
@@ -193,6 +194,27 @@ class StepRateLimiterTest {
         clock.advance(SECOND);
         assertThat(limiter.allow()).isTrue();
         assertThat(limiter.currentStep()).isEqualTo(1);
+    }
+
+    @Test
+    void waitingAcquisitionsAreWatchedAndCancellingOneGivesItsReservationBack() {
+        ErrorRatioSignal errors = ErrorRatioSignal.over(clock, Duration.ofSeconds(10), 10, 1);
+        StepRateLimiter limiter = StepRateLimiter.builder("api", engine)
+                .signal(errors).thresholds(0.5, 0.1).feedOutcomes(errors)
+                .step(TokenBucket.of(1, Rate.perSecond(10))).step(TokenBucket.of(1, Rate.perSecond(1)))
+                .build();
+        assertThat(limiter.allow()).isTrue();
+        CompletableFuture<Permit> cancelled = limiter.acquireAsync(1, Duration.ofSeconds(1));
+        assertThat(cancelled).isNotDone();
+        cancelled.cancel(false);
+        CompletableFuture<Permit> waiting = limiter.acquireAsync(1, Duration.ofSeconds(1));
+        clock.advance(100 * MILLI); // the cancelled reservation's slot went to the second waiter
+        assertThat(waiting).isCompleted();
+        waiting.join().dropped();
+        assertThat(errors.failures(clock.read())).isEqualTo(1);
+        Permit tooShort = limiter.acquire(1, Duration.ofMillis(50)); // the next slot is 100 ms away: refused at once
+        assertThat(tooShort.granted()).isFalse();
+        assertThat(tooShort.retryAfterNanos()).isEqualTo(100 * MILLI);
     }
 
     @Test
