@@ -10,8 +10,10 @@ enum Suite {
     /** Every local algorithm, granted and refused, beside the floor; the bulkhead. */
     LOCAL("LocalRateLimiterBenchmark|FloorBenchmark|ConcurrencyLimiterBenchmark"),
 
-    /** This library beside Bucket4j, Resilience4j, Guava and Netflix concurrency-limits, and the floor. */
-    PEERS("PeerRateLimiterBenchmark|PeerConcurrencyBenchmark|AdaptiveConcurrencyBenchmark|FloorBenchmark"),
+    /** This library beside Bucket4j, Resilience4j (rate limiter, bulkhead, circuit breaker), Guava and Netflix
+     * concurrency-limits, and the floor. */
+    PEERS("PeerRateLimiterBenchmark|PeerConcurrencyBenchmark|PeerCircuitBreakerBenchmark|AdaptiveConcurrencyBenchmark"
+            + "|FloorBenchmark"),
 
     /** A keyed limiter over a million keys drawn from a Zipfian distribution, beside Bucket4j's per-key buckets. */
     KEYED("KeyedLimiterBenchmark"),
