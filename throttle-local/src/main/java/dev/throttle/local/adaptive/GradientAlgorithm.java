@@ -19,7 +19,9 @@ import java.util.function.IntUnaryOperator;
  *   {@code longWindow}: {@code longRtt ← longRtt + (shortRtt − longRtt) × min(1, elapsed / longWindow)};</li>
  *   <li>if {@code longRtt / shortRtt > 2} the backend became much faster: {@code longRtt ← 0.9 × longRtt} (Netflix's
  *   reset, applied every window while it lasts);</li>
- *   <li>if the window's highest in-flight is below {@code L / 2}, the limit is not in use: no change;</li>
+ *   <li>if the window's highest in-flight is below {@code L / 2}, the limit is not in use: no change; if it is
+ *   below {@code L}, the limit did not hold the load back: no increase (as TCP's congestion window validation,
+ *   RFC 7661);</li>
  *   <li>{@code gradient = max(0.5, min(1, longRtt / shortRtt))};</li>
  *   <li>slow start: while {@code gradient = 1}, {@code L ← 2L}; the first rise of latency, or a drop, ends it;</li>
  *   <li>then {@code L ← L + smoothing × (L × gradient + queueSize(L) − L)}, clamped to {@code [minLimit,
@@ -182,10 +184,15 @@ public final class GradientAlgorithm implements LimitAlgorithm {
                 return next(nowNanos, estimate, slowStart, longNow, nowNanos); // not in use: judge nothing
             }
             double gradient = gradient(longNow, shortRtt);
+            // Growth needs a window that reached the limit: see VegasAlgorithm.
+            boolean reached = filled.maxInFlight >= (int) estimate;
             if (slowStart && gradient >= 1.0) {
-                return next(nowNanos, 2 * estimate, true, longNow, nowNanos);
+                return next(nowNanos, reached ? 2 * estimate : estimate, true, longNow, nowNanos);
             }
             double target = estimate * gradient + a.queueSize(estimate);
+            if (!reached) {
+                target = Math.min(target, estimate);
+            }
             return next(nowNanos, AlgorithmChecks.smooth(estimate, target, a.smoothing), false, longNow, nowNanos);
         }
 

@@ -16,7 +16,9 @@ import java.time.Duration;
  *   <li>{@code queue = ceil(L × (1 − rttNoLoad / rtt))};</li>
  *   <li>{@code log = max(1, floor(log10 L))}, {@code threshold = thresholdFactor × log}, {@code alpha =
  *   alphaFactor × log}, {@code beta = betaFactor × log} (Netflix's defaults: 1, 3, 6);</li>
- *   <li>if the window's highest in-flight is below {@code L / 2}, the limit is not in use: no change;</li>
+ *   <li>if the window's highest in-flight is below {@code L / 2}, the limit is not in use: no change; if it is
+ *   below {@code L}, the limit did not hold the load back: no increase (as TCP's congestion window validation,
+ *   RFC 7661; Netflix only has the first rule);</li>
  *   <li>slow start: while {@code queue <= threshold}, {@code L ← 2L}; the first queue above it, or a drop, ends
  *   it;</li>
  *   <li>then {@code queue <= threshold}: {@code L ← L + beta}; {@code queue < alpha}: {@code L ← L + log};
@@ -184,14 +186,18 @@ public final class VegasAlgorithm implements LimitAlgorithm {
             }
             int queue = queue(estimate, noLoad, filled.averageRtt());
             int log = log10(estimate);
+            // Only a window that reached the limit shows the limit is what holds the load back (as TCP's window
+            // validation, RFC 7661); one taken while the in-flight count climbs back, after a change or a probe,
+            // shows an unloaded backend and would push the limit past the capacity.
+            boolean reached = filled.maxInFlight >= (int) estimate;
             boolean slow = slowStart && queue <= a.thresholdFactor * log;
             double target;
             if (slow) {
-                target = 2 * estimate;
+                target = reached ? 2 * estimate : estimate;
             } else if (queue <= a.thresholdFactor * log) {
-                target = estimate + a.betaFactor * log;
+                target = reached ? estimate + a.betaFactor * log : estimate;
             } else if (queue < a.alphaFactor * log) {
-                target = estimate + log;
+                target = reached ? estimate + log : estimate;
             } else if (queue > a.betaFactor * log) {
                 target = estimate - log;
             } else {

@@ -90,6 +90,11 @@ class GradientAlgorithmTest {
         GradientAlgorithm.State state = window(measured(gradient().build()), 10, 11 * MS, 20, T); // 40
         state = window(state, 20, 30 * MS, 19, T); // highest in-flight 19 < 40 / 2
         assertThat(state.limit()).isEqualTo(40);
+        // Still in slow start with gradient 1, but the window did not reach the limit: no doubling.
+        state = window(state, 20, 11 * MS, 39, T);
+        assertThat(state.limit()).isEqualTo(40);
+        state = window(state, 20, 11 * MS, 40, T); // reached: 80
+        assertThat(state.limit()).isEqualTo(80);
     }
 
     @Test

@@ -80,6 +80,9 @@ class VegasAlgorithmTest {
         // queue 0 <= threshold 1 after slow start: + beta = 46.
         state = windowAt(state, 20, 10 * MS, 40, 6 * MS);
         assertThat(state.limit()).isEqualTo(46);
+        // queue 0 but the window never reached the limit (highest in-flight 30 < 46): no increase.
+        state = windowAt(state, 23, 10 * MS, 30, 7 * MS - 1);
+        assertThat(state.limit()).isEqualTo(46);
         // Highest in-flight 22 < 46 / 2: the limit is not in use, no change.
         state = windowAt(state, 23, 30 * MS, 22, 7 * MS);
         assertThat(state.limit()).isEqualTo(46);
