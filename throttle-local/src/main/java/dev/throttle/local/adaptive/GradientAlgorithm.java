@@ -19,7 +19,9 @@ import java.util.function.IntUnaryOperator;
  *   {@code longWindow}: {@code longRtt ← longRtt + (shortRtt − longRtt) × min(1, elapsed / longWindow)};</li>
  *   <li>if {@code longRtt / shortRtt > 2} the backend became much faster: {@code longRtt ← 0.9 × longRtt} (Netflix's
  *   reset, applied every window while it lasts);</li>
- *   <li>if the window's highest in-flight is below {@code L / 2}, the limit is not in use: no change; if it is
+ *   <li>a sample taken with fewer than {@code L / 2} permits in flight is not added: the limit was not in use, so
+ *   it says nothing about it (Netflix still feeds it to the long average); if the window's highest in-flight is
+ *   below {@code L / 2}, no change; if it is
  *   below {@code L}, the limit did not hold the load back: no increase (as TCP's congestion window validation,
  *   RFC 7661);</li>
  *   <li>{@code gradient = max(0.5, min(1, longRtt / shortRtt))};</li>
@@ -169,6 +171,9 @@ public final class GradientAlgorithm implements LimitAlgorithm {
             if (dropped) {
                 double target = estimate * MIN_GRADIENT + a.queueSize(estimate);
                 return next(nowNanos, AlgorithmChecks.smooth(estimate, target, a.smoothing), false, longRtt, longAt);
+            }
+            if (inFlight * 2 < estimate) {
+                return this; // the limit was not in use: see VegasAlgorithm
             }
             RoundTripWindow filled = window.add(rttNanos, inFlight);
             if (!filled.full((int) estimate, a.minWindowSamples)) {

@@ -16,7 +16,8 @@ import java.time.Duration;
  *   <li>{@code queue = ceil(L × (1 − rttNoLoad / rtt))};</li>
  *   <li>{@code log = max(1, floor(log10 L))}, {@code threshold = thresholdFactor × log}, {@code alpha =
  *   alphaFactor × log}, {@code beta = betaFactor × log} (Netflix's defaults: 1, 3, 6);</li>
- *   <li>if the window's highest in-flight is below {@code L / 2}, the limit is not in use: no change; if it is
+ *   <li>a sample taken with fewer than {@code L / 2} permits in flight is not added: the limit was not in use (as
+ *   Netflix's rule skips it); if the window's highest in-flight is below {@code L / 2}, no change; if it is
  *   below {@code L}, the limit did not hold the load back: no increase (as TCP's congestion window validation,
  *   RFC 7661; Netflix only has the first rule);</li>
  *   <li>slow start: while {@code queue <= threshold}, {@code L ← 2L}; the first queue above it, or a drop, ends
@@ -176,6 +177,12 @@ public final class VegasAlgorithm implements LimitAlgorithm {
             if (dropped) {
                 double next = AlgorithmChecks.smooth(estimate, estimate * a.backoffRatio, a.smoothing);
                 return changed(nowNanos, next, false, noLoad);
+            }
+            if (inFlight * 2 < estimate) {
+                // Taken while the limit was not in use: it says nothing about the limit. Skipping it also spares
+                // the common, unsaturated case any allocation or compare-and-set.
+                return noLoad == noLoadRtt ? this
+                        : new State(a, estimate, slowStart, noLoad, window, nextProbeAt, null);
             }
             RoundTripWindow filled = window.add(rttNanos, inFlight);
             if (!filled.full((int) estimate, a.minWindowSamples)) {

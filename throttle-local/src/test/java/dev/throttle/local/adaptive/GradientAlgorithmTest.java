@@ -88,8 +88,8 @@ class GradientAlgorithmTest {
     @Test
     void anIdleLimitDoesNotMove() {
         GradientAlgorithm.State state = window(measured(gradient().build()), 10, 11 * MS, 20, T); // 40
-        state = window(state, 20, 30 * MS, 19, T); // highest in-flight 19 < 40 / 2
-        assertThat(state.limit()).isEqualTo(40);
+        // In flight 19 < 40 / 2: the limit was not in use, the sample is skipped without a new state.
+        assertThat(state.onSample(T, T, 30 * MS, 19, false)).isSameAs(state);
         // Still in slow start with gradient 1, but the window did not reach the limit: no doubling.
         state = window(state, 20, 11 * MS, 39, T);
         assertThat(state.limit()).isEqualTo(40);
