@@ -19,9 +19,10 @@ import java.time.Duration;
  *   <li>each change is smoothed, {@code L ← L + smoothing × (target − L)}, and clamped to {@code [minLimit,
  *   maxLimit]}.</li>
  * </ul>
- * Unlike Netflix's rule, which decreases on every slow sample, a decrease judges only the permits granted after the
- * previous one, so a single burst of overload costs one decrease per round trip (as TCP reduces once per window)
- * rather than one per permit that was caught in it.
+ * Unlike Netflix's rule, which decreases on every slow sample, permits granted before the last decrease are ignored
+ * (they were in flight under the older, higher limit, which that decrease already answered), so a single burst of
+ * overload costs one decrease per round trip (as TCP reduces once per window) rather than one per permit caught in
+ * it.
  *
  * <p>Its target is set by {@code timeout}: the limit settles where latency crosses it, or where the backend starts
  * dropping.
