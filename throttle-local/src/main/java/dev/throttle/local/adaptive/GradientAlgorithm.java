@@ -1,0 +1,387 @@
+package dev.throttle.local.adaptive;
+
+import dev.throttle.Arguments;
+import dev.throttle.local.resilience.RandomSource;
+import java.time.Duration;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * Gradient limit: the ratio of a long-term latency average to the current one, with the update rule of Netflix
+ * concurrency-limits' {@code Gradient2Limit}
+ * (<a href="https://github.com/Netflix/concurrency-limits">github.com/Netflix/concurrency-limits</a>,
+ * {@code com.netflix.concurrency.limits.limit.Gradient2Limit}) and the baseline re-measurement of Envoy's gradient
+ * controller (see {@link NoLoadProbe}).
+ *
+ * <p>Once per {@linkplain RoundTripWindow window} of permits granted since the last change (about one round trip),
+ * with {@code L} the limit, {@code shortRtt} the window's average latency and {@code longRtt} the long-term average:
+ * <ul>
+ *   <li>{@code longRtt} moves towards {@code shortRtt} as an exponential average whose time constant is
+ *   {@code longWindow}: {@code longRtt ← longRtt + (shortRtt − longRtt) × min(1, elapsed / longWindow)};</li>
+ *   <li>if {@code longRtt / shortRtt > 2} the backend became much faster: {@code longRtt ← 0.9 × longRtt} (Netflix's
+ *   reset, applied every window while it lasts);</li>
+ *   <li>a sample taken with fewer than {@code L / 2} permits in flight is not added: the limit was not in use, so
+ *   it says nothing about it (Netflix still feeds it to the long average); if the window's highest in-flight is
+ *   below {@code L / 2}, no change; if it is
+ *   below {@code L}, the limit did not hold the load back: no increase (as TCP's congestion window validation,
+ *   RFC 7661);</li>
+ *   <li>{@code gradient = max(0.5, min(1, longRtt / shortRtt))};</li>
+ *   <li>slow start: while {@code gradient = 1}, {@code L ← 2L}; the first rise of latency, or a drop, ends it;</li>
+ *   <li>then {@code L ← L + smoothing × (L × gradient + queueSize(L) − L)}, clamped to {@code [minLimit,
+ *   maxLimit]}; it settles where the queue the limit allows is {@code queueSize(L)};</li>
+ *   <li>a {@linkplain dev.throttle.Permit#dropped() drop} of a permit granted since the last change is the
+ *   strongest overload signal: the same update at once with the lowest gradient, 0.5.</li>
+ * </ul>
+ * Netflix counts its long window in samples, so under sustained overload the baseline climbs towards the overloaded
+ * latency at a speed proportional to the throughput and the limit drifts up; a time constant bounds that drift
+ * whatever the throughput, and the periodic no-load measurement ({@link NoLoadProbe}, after Envoy) puts the
+ * baseline back on the backend's real latency. Envoy's own update, {@code gradient = (minRTT + buffer) / sampleRTT}
+ * and {@code L ← gradient × L + sqrt(L)}, is this rule with {@code queueSize = sqrt} (see
+ * {@link Builder#queueSize(IntUnaryOperator)}).
+ */
+public final class GradientAlgorithm implements LimitAlgorithm {
+
+    /** Above this ratio of long to short latency, the long one is cut (Netflix's value). */
+    private static final double FASTER_RATIO = 2.0;
+    /** The cut applied to the long latency per window while the backend is much faster (Netflix's value). */
+    private static final double FASTER_DECAY = 0.9;
+    /** The lowest gradient: at most half the limit is taken away per update; also the gradient of a drop. */
+    static final double MIN_GRADIENT = 0.5;
+
+    private final int initialLimit;
+    private final int minLimit;
+    private final int maxLimit;
+    private final IntUnaryOperator queueSize;
+    private final double smoothing;
+    private final long longWindowNanos;
+    private final int minWindowSamples;
+    private final NoLoadProbe probe;
+
+    private GradientAlgorithm(Builder builder) {
+        AlgorithmChecks.requireOrdered(builder.minLimit, builder.initialLimit, builder.maxLimit);
+        Arguments.requireInRange("probeLimit", builder.probeLimit, 1, builder.maxLimit);
+        this.initialLimit = builder.initialLimit;
+        this.minLimit = builder.minLimit;
+        this.maxLimit = builder.maxLimit;
+        this.queueSize = builder.queueSize;
+        this.smoothing = builder.smoothing;
+        this.longWindowNanos = builder.longWindowNanos;
+        this.minWindowSamples = builder.minWindowSamples;
+        this.probe = new NoLoadProbe(builder.probeInterval, builder.probeJitter, builder.probeLimit,
+                builder.probeSamples, builder.random);
+    }
+
+    /**
+     * A builder with the defaults: initial limit 20, limits [1, 1000], queue size 4, smoothing 0.2, long window
+     * 60 s, windows of at least 10 samples, no-load latency re-measured every 30 s plus up to 15% jitter at a limit
+     * of 3 over 20 samples.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public LimitState start(long nowNanos) {
+        // As Envoy, the baseline is measured before any estimate is made.
+        return new State(this, initialLimit, true, 0.0, nowNanos, RoundTripWindow.openAt(nowNanos), nowNanos,
+                probe.start(nowNanos, initialLimit));
+    }
+
+    /**
+     * {@inheritDoc} It is the lower of {@code minLimit} and the probe's limit.
+     *
+     * @return one or more
+     */
+    @Override
+    public int minLimit() {
+        return Math.min(minLimit, probe.limit);
+    }
+
+    @Override
+    public int maxLimit() {
+        return maxLimit;
+    }
+
+    /** {@code max(0.5, min(1, longRtt / shortRtt))}. */
+    static double gradient(double longRtt, double shortRtt) {
+        return Math.max(MIN_GRADIENT, Math.min(1.0, longRtt / shortRtt));
+    }
+
+    private double queueSize(double estimate) {
+        return Math.max(0, queueSize.applyAsInt((int) estimate));
+    }
+
+    @Override
+    public String toString() {
+        return "Gradient[initial " + initialLimit + ", limits [" + minLimit + ", " + maxLimit + "], smoothing "
+                + smoothing + ", long window " + Duration.ofNanos(longWindowNanos) + "]";
+    }
+
+    /** The state: estimate, slow start, long latency, the current window, and the probe (null if none runs). */
+    static final class State implements LimitState {
+        private final GradientAlgorithm a;
+        private final double estimate;
+        private final boolean slowStart;
+        private final double longRtt;
+        private final long longAt;
+        private final RoundTripWindow window;
+        private final long nextProbeAt;
+        private final NoLoadProbe.Run probe;
+
+        State(GradientAlgorithm a, double estimate, boolean slowStart, double longRtt, long longAt,
+                RoundTripWindow window, long nextProbeAt, NoLoadProbe.Run probe) {
+            this.a = a;
+            this.estimate = estimate;
+            this.slowStart = slowStart;
+            this.longRtt = longRtt;
+            this.longAt = longAt;
+            this.window = window;
+            this.nextProbeAt = nextProbeAt;
+            this.probe = probe;
+        }
+
+        @Override
+        public int limit() {
+            return probe != null ? a.probe.limit : (int) estimate;
+        }
+
+        @Override
+        public boolean measuringNoLoad() {
+            return probe != null;
+        }
+
+        /** The long-term latency average, in nanoseconds. */
+        double longRttNanos() {
+            return longRtt;
+        }
+
+        @Override
+        public LimitState onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
+            if (probe != null) {
+                return measure(nowNanos, startNanos, rttNanos, inFlight);
+            }
+            if (nowNanos >= nextProbeAt) {
+                return new State(a, estimate, slowStart, longRtt, longAt, window, nextProbeAt,
+                        a.probe.start(nowNanos, estimate));
+            }
+            if (!window.admits(startNanos)) {
+                return this;
+            }
+            if (dropped) {
+                double target = estimate * MIN_GRADIENT + a.queueSize(estimate);
+                return next(nowNanos, AlgorithmChecks.smooth(estimate, target, a.smoothing), false, longRtt, longAt);
+            }
+            if (inFlight * 2 < estimate) {
+                return this; // the limit was not in use: see VegasAlgorithm
+            }
+            RoundTripWindow filled = window.add(rttNanos, inFlight);
+            if (!filled.full((int) estimate, a.minWindowSamples)) {
+                return new State(a, estimate, slowStart, longRtt, longAt, filled, nextProbeAt, null);
+            }
+            double shortRtt = filled.averageRtt();
+            double weight = Math.min(1.0, (double) (nowNanos - longAt) / a.longWindowNanos);
+            double longNow = longRtt + (shortRtt - longRtt) * weight;
+            if (longNow / shortRtt > FASTER_RATIO) {
+                longNow *= FASTER_DECAY;
+            }
+            if (filled.maxInFlight * 2 < estimate) {
+                return next(nowNanos, estimate, slowStart, longNow, nowNanos); // not in use: judge nothing
+            }
+            double gradient = gradient(longNow, shortRtt);
+            // Growth needs a window that reached the limit: see VegasAlgorithm.
+            boolean reached = filled.maxInFlight >= (int) estimate;
+            if (slowStart && gradient >= 1.0) {
+                return next(nowNanos, reached ? 2 * estimate : estimate, true, longNow, nowNanos);
+            }
+            double target = estimate * gradient + a.queueSize(estimate);
+            if (!reached) {
+                target = Math.min(target, estimate);
+            }
+            return next(nowNanos, AlgorithmChecks.smooth(estimate, target, a.smoothing), false, longNow, nowNanos);
+        }
+
+        private State next(long nowNanos, double estimate, boolean slow, double longRtt, long longAt) {
+            return new State(a, AlgorithmChecks.clamp(estimate, a.minLimit, a.maxLimit), slow, longRtt, longAt,
+                    RoundTripWindow.openAt(nowNanos), nextProbeAt, null);
+        }
+
+        private State measure(long nowNanos, long startNanos, long rttNanos, long inFlight) {
+            if (!probe.admits(startNanos, inFlight, a.probe.limit)) {
+                return this;
+            }
+            NoLoadProbe.Run run = probe.add(rttNanos);
+            if (run.samples < a.probe.samples) {
+                return new State(a, estimate, slowStart, longRtt, longAt, window, nextProbeAt, run);
+            }
+            return new State(a, run.savedEstimate, slowStart, run.averageRtt(), nowNanos,
+                    RoundTripWindow.openAt(nowNanos), a.probe.nextAfter(nowNanos), null);
+        }
+
+        @Override
+        public String toString() {
+            return "Gradient.State[limit " + limit() + ", estimate " + estimate + ", longRtt " + longRtt + "ns"
+                    + (slowStart ? ", slow start" : "") + (probe != null ? ", measuring no-load latency" : "") + "]";
+        }
+    }
+
+    /** Builds a {@link GradientAlgorithm}; each setter checks its argument at once. */
+    public static final class Builder {
+        private int initialLimit = 20;
+        private int minLimit = 1;
+        private int maxLimit = 1000;
+        private IntUnaryOperator queueSize = limit -> 4;
+        private double smoothing = 0.2;
+        private long longWindowNanos = Duration.ofSeconds(60).toNanos();
+        private int minWindowSamples = 10;
+        private Duration probeInterval = Duration.ofSeconds(30);
+        private double probeJitter = 0.15;
+        private int probeLimit = 3;
+        private int probeSamples = 20;
+        private RandomSource random = RandomSource.threadLocal();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the limit a limiter starts with, once the first no-load measurement is done (default 20).
+         *
+         * @param initialLimit from {@code minLimit} to {@code maxLimit}, checked by {@link #build()}
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder initialLimit(int initialLimit) {
+            this.initialLimit = AlgorithmChecks.requireLimit("initialLimit", initialLimit);
+            return this;
+        }
+
+        /**
+         * Sets the lowest limit (default 1).
+         *
+         * @param minLimit 1 or more
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder minLimit(int minLimit) {
+            this.minLimit = AlgorithmChecks.requireLimit("minLimit", minLimit);
+            return this;
+        }
+
+        /**
+         * Sets the highest limit (default 1000).
+         *
+         * @param maxLimit at least {@code minLimit}, checked by {@link #build()}
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder maxLimit(int maxLimit) {
+            this.maxLimit = AlgorithmChecks.requireLimit("maxLimit", maxLimit);
+            return this;
+        }
+
+        /**
+         * Sets a fixed queue size: how far above the backend's concurrency the limit settles (default 4, Netflix's).
+         *
+         * @param queueSize 0 or more
+         * @return this builder
+         * @throws IllegalArgumentException if it is negative
+         */
+        public Builder queueSize(int queueSize) {
+            Arguments.requireInRange("queueSize", queueSize, 0, Integer.MAX_VALUE);
+            this.queueSize = limit -> queueSize;
+            return this;
+        }
+
+        /**
+         * Sets the queue size as a function of the limit, for example {@code l -> (int) Math.sqrt(l)} for Envoy's
+         * headroom. Negative results count as 0.
+         *
+         * @param queueSize the function; it must be pure
+         * @return this builder
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder queueSize(IntUnaryOperator queueSize) {
+            this.queueSize = Arguments.requireNonNull("queueSize", queueSize);
+            return this;
+        }
+
+        /**
+         * Sets the share of each computed change that is applied (default 0.2, Netflix's).
+         *
+         * @param smoothing in {@code (0, 1]}
+         * @return this builder
+         * @throws IllegalArgumentException if it is out of range or NaN
+         */
+        public Builder smoothing(double smoothing) {
+            this.smoothing = AlgorithmChecks.requireAboveUpTo("smoothing", smoothing, 0.0, 1.0);
+            return this;
+        }
+
+        /**
+         * Sets the time constant of the long-term latency average (default 60 s).
+         *
+         * @param longWindow from 1 ns to {@link Arguments#MAX_DURATION}
+         * @return this builder
+         * @throws IllegalArgumentException if it is null or out of range
+         */
+        public Builder longWindow(Duration longWindow) {
+            this.longWindowNanos = Arguments.periodNanos("longWindow", longWindow);
+            return this;
+        }
+
+        /**
+         * Sets the fewest samples a window needs before it judges the limit (default 10); it also waits for half
+         * the limit's worth.
+         *
+         * @param minWindowSamples 1 or more
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder minWindowSamples(int minWindowSamples) {
+            this.minWindowSamples = AlgorithmChecks.requireLimit("minWindowSamples", minWindowSamples);
+            return this;
+        }
+
+        /**
+         * Sets how the no-load latency is re-measured (defaults: every 30 s, jitter 0.15, limit 3, 20 samples).
+         *
+         * @param interval the time between measurements, from 1 ns to {@link Arguments#MAX_DURATION}
+         * @param jitter the largest random extra delay, as a share of {@code interval}, in {@code [0, 1]}
+         * @param limit the limit while measuring, from 1 to {@code maxLimit}
+         * @param samples the permits at that limit whose average latency becomes the long-term one, 1 or more
+         * @return this builder
+         * @throws IllegalArgumentException if an argument is out of range
+         */
+        public Builder noLoadProbe(Duration interval, double jitter, int limit, int samples) {
+            new NoLoadProbe(interval, jitter, limit, samples, random); // checks them all before any is kept
+            this.probeInterval = interval;
+            this.probeJitter = jitter;
+            this.probeLimit = limit;
+            this.probeSamples = samples;
+            return this;
+        }
+
+        /**
+         * Sets the source of the probe's jitter (default: thread-local random); tests fix it.
+         *
+         * @param random the source
+         * @return this builder
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder random(RandomSource random) {
+            this.random = Arguments.requireNonNull("random", random);
+            return this;
+        }
+
+        /**
+         * Builds the algorithm.
+         *
+         * @return the algorithm
+         * @throws IllegalArgumentException if {@code minLimit <= initialLimit <= maxLimit} does not hold, or the
+         *     probe's limit is above {@code maxLimit}
+         */
+        public GradientAlgorithm build() {
+            return new GradientAlgorithm(this);
+        }
+    }
+}

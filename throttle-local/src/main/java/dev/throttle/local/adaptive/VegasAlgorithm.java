@@ -1,0 +1,396 @@
+package dev.throttle.local.adaptive;
+
+import dev.throttle.Arguments;
+import dev.throttle.local.resilience.RandomSource;
+import java.time.Duration;
+
+/**
+ * Delay-based limit after TCP Vegas, with the update rule of Netflix concurrency-limits' {@code VegasLimit}
+ * (<a href="https://github.com/Netflix/concurrency-limits">github.com/Netflix/concurrency-limits</a>,
+ * {@code com.netflix.concurrency.limits.limit.VegasLimit}): the queue the limit builds at the backend is estimated
+ * from how much slower permits are than with no load, and the limit moves to keep that queue small but not empty.
+ *
+ * <p>Once per {@linkplain RoundTripWindow window} of permits granted since the last change (about one round trip),
+ * with {@code L} the limit, {@code rtt} the window's average latency and {@code rttNoLoad} the no-load latency:
+ * <ul>
+ *   <li>{@code queue = ceil(L × (1 − rttNoLoad / rtt))};</li>
+ *   <li>{@code log = max(1, floor(log10 L))}, {@code threshold = thresholdFactor × log}, {@code alpha =
+ *   alphaFactor × log}, {@code beta = betaFactor × log} (Netflix's defaults: 1, 3, 6);</li>
+ *   <li>a sample taken with fewer than {@code L / 2} permits in flight is not added: the limit was not in use (as
+ *   Netflix's rule skips it); if the window's highest in-flight is below {@code L / 2}, no change; if it is
+ *   below {@code L}, the limit did not hold the load back: no increase (as TCP's congestion window validation,
+ *   RFC 7661; Netflix only has the first rule);</li>
+ *   <li>slow start: while {@code queue <= threshold}, {@code L ← 2L}; the first queue above it, or a drop, ends
+ *   it;</li>
+ *   <li>then {@code queue <= threshold}: {@code L ← L + beta}; {@code queue < alpha}: {@code L ← L + log};
+ *   {@code queue > beta}: {@code L ← L − log}; otherwise no change;</li>
+ *   <li>a {@linkplain dev.throttle.Permit#dropped() drop} of a permit granted since the last change:
+ *   {@code L ← L × backoffRatio} at once (TCP Vegas falls back to loss-based backoff on loss; Netflix subtracts
+ *   {@code log});</li>
+ *   <li>each change is smoothed, {@code L ← L + smoothing × (target − L)}, and clamped to {@code [minLimit,
+ *   maxLimit]}.</li>
+ * </ul>
+ * {@code rttNoLoad} is the lowest latency seen since it was last measured. Netflix re-measures it by taking the
+ * current latency every so many samples, which under sustained overload raises the baseline to the overloaded
+ * latency; here it is re-measured at a reduced concurrency, with jitter, as Envoy's gradient controller measures its
+ * minRTT (see {@link NoLoadProbe} for the rule and the citation), so a backend that became slower at every load is
+ * learned without mistaking overload for it.
+ */
+public final class VegasAlgorithm implements LimitAlgorithm {
+
+    private final int initialLimit;
+    private final int minLimit;
+    private final int maxLimit;
+    private final int alphaFactor;
+    private final int betaFactor;
+    private final int thresholdFactor;
+    private final double backoffRatio;
+    private final double smoothing;
+    private final int minWindowSamples;
+    private final NoLoadProbe probe;
+
+    private VegasAlgorithm(Builder builder) {
+        AlgorithmChecks.requireOrdered(builder.minLimit, builder.initialLimit, builder.maxLimit);
+        Arguments.requireInRange("betaFactor", builder.betaFactor, builder.alphaFactor, Integer.MAX_VALUE);
+        Arguments.requireInRange("thresholdFactor", builder.thresholdFactor, 1, builder.alphaFactor);
+        Arguments.requireInRange("probeLimit", builder.probeLimit, 1, builder.maxLimit);
+        this.initialLimit = builder.initialLimit;
+        this.minLimit = builder.minLimit;
+        this.maxLimit = builder.maxLimit;
+        this.alphaFactor = builder.alphaFactor;
+        this.betaFactor = builder.betaFactor;
+        this.thresholdFactor = builder.thresholdFactor;
+        this.backoffRatio = builder.backoffRatio;
+        this.smoothing = builder.smoothing;
+        this.minWindowSamples = builder.minWindowSamples;
+        this.probe = new NoLoadProbe(builder.probeInterval, builder.probeJitter, builder.probeLimit,
+                builder.probeSamples, builder.random);
+    }
+
+    /**
+     * A builder with the defaults: initial limit 20, limits [1, 1000], alpha 3, beta 6 and threshold 1 times
+     * {@code log10} of the limit, backoff ratio 0.9 on drops, smoothing 1, windows of at least 10 samples, no-load
+     * latency re-measured every 30 s plus up to 15% jitter at a limit of 3 over 20 samples.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public LimitState start(long nowNanos) {
+        // As Envoy, the first no-load measurement runs before any estimate is made.
+        return new State(this, initialLimit, true, 0L, RoundTripWindow.openAt(nowNanos), nowNanos,
+                probe.start(nowNanos, initialLimit));
+    }
+
+    /**
+     * {@inheritDoc} It is the lower of {@code minLimit} and the probe's limit.
+     *
+     * @return one or more
+     */
+    @Override
+    public int minLimit() {
+        return Math.min(minLimit, probe.limit);
+    }
+
+    @Override
+    public int maxLimit() {
+        return maxLimit;
+    }
+
+    /**
+     * The queue estimate of the rule: {@code ceil(limit × (1 − rttNoLoad / rtt))}, never negative.
+     *
+     * @param limit the limit
+     * @param rttNoLoad the no-load latency
+     * @param rtt the measured latency
+     * @return the estimated number of queued permits
+     */
+    static int queue(double limit, double rttNoLoad, double rtt) {
+        return (int) Math.max(0.0, Math.ceil(limit * (1.0 - rttNoLoad / rtt)));
+    }
+
+    /** {@code max(1, floor(log10(limit)))}, the unit of Netflix's default thresholds and steps. */
+    static int log10(double limit) {
+        return Math.max(1, (int) Math.log10(Math.max(1.0, limit)));
+    }
+
+    @Override
+    public String toString() {
+        return "Vegas[initial " + initialLimit + ", limits [" + minLimit + ", " + maxLimit + "], alpha "
+                + alphaFactor + ", beta " + betaFactor + ", threshold " + thresholdFactor + " × log10, backoff "
+                + backoffRatio + ", smoothing " + smoothing + "]";
+    }
+
+    /** The state: estimate, slow start, no-load latency, the current window, and the probe (null if none runs). */
+    static final class State implements LimitState {
+        private final VegasAlgorithm a;
+        private final double estimate;
+        private final boolean slowStart;
+        private final long noLoadRtt;
+        private final RoundTripWindow window;
+        private final long nextProbeAt;
+        private final NoLoadProbe.Run probe;
+
+        State(VegasAlgorithm a, double estimate, boolean slowStart, long noLoadRtt, RoundTripWindow window,
+                long nextProbeAt, NoLoadProbe.Run probe) {
+            this.a = a;
+            this.estimate = estimate;
+            this.slowStart = slowStart;
+            this.noLoadRtt = noLoadRtt;
+            this.window = window;
+            this.nextProbeAt = nextProbeAt;
+            this.probe = probe;
+        }
+
+        @Override
+        public int limit() {
+            return probe != null ? a.probe.limit : (int) estimate;
+        }
+
+        @Override
+        public boolean measuringNoLoad() {
+            return probe != null;
+        }
+
+        /** The no-load latency in use, 0 before the first measurement ends. */
+        long noLoadRttNanos() {
+            return noLoadRtt;
+        }
+
+        @Override
+        public LimitState onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
+            if (probe != null) {
+                return measure(nowNanos, startNanos, rttNanos, inFlight);
+            }
+            if (nowNanos >= nextProbeAt) {
+                return new State(a, estimate, slowStart, noLoadRtt, window, nextProbeAt,
+                        a.probe.start(nowNanos, estimate));
+            }
+            long noLoad = Math.min(noLoadRtt, rttNanos);
+            if (!window.admits(startNanos)) {
+                return noLoad == noLoadRtt ? this
+                        : new State(a, estimate, slowStart, noLoad, window, nextProbeAt, null);
+            }
+            if (dropped) {
+                double next = AlgorithmChecks.smooth(estimate, estimate * a.backoffRatio, a.smoothing);
+                return changed(nowNanos, next, false, noLoad);
+            }
+            if (inFlight * 2 < estimate) {
+                // Taken while the limit was not in use: it says nothing about the limit. Skipping it also spares
+                // the common, unsaturated case any allocation or compare-and-set.
+                return noLoad == noLoadRtt ? this
+                        : new State(a, estimate, slowStart, noLoad, window, nextProbeAt, null);
+            }
+            RoundTripWindow filled = window.add(rttNanos, inFlight);
+            if (!filled.full((int) estimate, a.minWindowSamples)) {
+                return new State(a, estimate, slowStart, noLoad, filled, nextProbeAt, null);
+            }
+            if (filled.maxInFlight * 2 < estimate) {
+                return changed(nowNanos, estimate, slowStart, noLoad); // not in use: judge nothing
+            }
+            int queue = queue(estimate, noLoad, filled.averageRtt());
+            int log = log10(estimate);
+            // Only a window that reached the limit shows the limit is what holds the load back (as TCP's window
+            // validation, RFC 7661); one taken while the in-flight count climbs back, after a change or a probe,
+            // shows an unloaded backend and would push the limit past the capacity.
+            boolean reached = filled.maxInFlight >= (int) estimate;
+            boolean slow = slowStart && queue <= a.thresholdFactor * log;
+            double target;
+            if (slow) {
+                target = reached ? 2 * estimate : estimate;
+            } else if (queue <= a.thresholdFactor * log) {
+                target = reached ? estimate + a.betaFactor * log : estimate;
+            } else if (queue < a.alphaFactor * log) {
+                target = reached ? estimate + log : estimate;
+            } else if (queue > a.betaFactor * log) {
+                target = estimate - log;
+            } else {
+                target = estimate;
+            }
+            double next = slow ? target : AlgorithmChecks.smooth(estimate, target, a.smoothing);
+            return changed(nowNanos, next, slow, noLoad);
+        }
+
+        private State changed(long nowNanos, double next, boolean slow, long noLoad) {
+            return new State(a, AlgorithmChecks.clamp(next, a.minLimit, a.maxLimit), slow, noLoad,
+                    RoundTripWindow.openAt(nowNanos), nextProbeAt, null);
+        }
+
+        private State measure(long nowNanos, long startNanos, long rttNanos, long inFlight) {
+            if (!probe.admits(startNanos, inFlight, a.probe.limit)) {
+                return this;
+            }
+            NoLoadProbe.Run run = probe.add(rttNanos);
+            if (run.samples < a.probe.samples) {
+                return new State(a, estimate, slowStart, noLoadRtt, window, nextProbeAt, run);
+            }
+            return new State(a, run.savedEstimate, slowStart, run.minRtt, RoundTripWindow.openAt(nowNanos),
+                    a.probe.nextAfter(nowNanos), null);
+        }
+
+        @Override
+        public String toString() {
+            return "Vegas.State[limit " + limit() + ", estimate " + estimate + ", rttNoLoad " + noLoadRtt + "ns"
+                    + (slowStart ? ", slow start" : "") + (probe != null ? ", measuring no-load latency" : "") + "]";
+        }
+    }
+
+    /** Builds a {@link VegasAlgorithm}; each setter checks its argument at once. */
+    public static final class Builder {
+        private int initialLimit = 20;
+        private int minLimit = 1;
+        private int maxLimit = 1000;
+        private int alphaFactor = 3;
+        private int betaFactor = 6;
+        private int thresholdFactor = 1;
+        private double backoffRatio = 0.9;
+        private double smoothing = 1.0;
+        private int minWindowSamples = 10;
+        private Duration probeInterval = Duration.ofSeconds(30);
+        private double probeJitter = 0.15;
+        private int probeLimit = 3;
+        private int probeSamples = 20;
+        private RandomSource random = RandomSource.threadLocal();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the limit a limiter starts with, once the first no-load measurement is done (default 20).
+         *
+         * @param initialLimit from {@code minLimit} to {@code maxLimit}, checked by {@link #build()}
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder initialLimit(int initialLimit) {
+            this.initialLimit = AlgorithmChecks.requireLimit("initialLimit", initialLimit);
+            return this;
+        }
+
+        /**
+         * Sets the lowest limit (default 1).
+         *
+         * @param minLimit 1 or more
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder minLimit(int minLimit) {
+            this.minLimit = AlgorithmChecks.requireLimit("minLimit", minLimit);
+            return this;
+        }
+
+        /**
+         * Sets the highest limit (default 1000).
+         *
+         * @param maxLimit at least {@code minLimit}, checked by {@link #build()}
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder maxLimit(int maxLimit) {
+            this.maxLimit = AlgorithmChecks.requireLimit("maxLimit", maxLimit);
+            return this;
+        }
+
+        /**
+         * Sets the three thresholds of the queue estimate, as multiples of {@code max(1, floor(log10 L))} (defaults
+         * 1, 3, 6).
+         *
+         * @param threshold up to this queue the limit grows fast (slow start, then by {@code beta})
+         * @param alpha below this queue the limit grows
+         * @param beta above this queue the limit shrinks
+         * @return this builder
+         * @throws IllegalArgumentException unless {@code 1 <= threshold <= alpha <= beta}
+         */
+        public Builder thresholds(int threshold, int alpha, int beta) {
+            Arguments.requireInRange("threshold", threshold, 1, Integer.MAX_VALUE);
+            Arguments.requireInRange("alpha", alpha, threshold, Integer.MAX_VALUE);
+            Arguments.requireInRange("beta", beta, alpha, Integer.MAX_VALUE);
+            this.thresholdFactor = threshold;
+            this.alphaFactor = alpha;
+            this.betaFactor = beta;
+            return this;
+        }
+
+        /**
+         * Sets the factor applied to the limit on a drop (default 0.9).
+         *
+         * @param backoffRatio in {@code [0.5, 1)}
+         * @return this builder
+         * @throws IllegalArgumentException if it is out of range or NaN
+         */
+        public Builder backoffRatio(double backoffRatio) {
+            this.backoffRatio = AlgorithmChecks.requireFromBelow("backoffRatio", backoffRatio, 0.5, 1.0);
+            return this;
+        }
+
+        /**
+         * Sets the share of each computed change that is applied (default 1: all of it).
+         *
+         * @param smoothing in {@code (0, 1]}
+         * @return this builder
+         * @throws IllegalArgumentException if it is out of range or NaN
+         */
+        public Builder smoothing(double smoothing) {
+            this.smoothing = AlgorithmChecks.requireAboveUpTo("smoothing", smoothing, 0.0, 1.0);
+            return this;
+        }
+
+        /**
+         * Sets the fewest samples a window needs before it judges the limit (default 10); it also waits for half
+         * the limit's worth.
+         *
+         * @param minWindowSamples 1 or more
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder minWindowSamples(int minWindowSamples) {
+            this.minWindowSamples = AlgorithmChecks.requireLimit("minWindowSamples", minWindowSamples);
+            return this;
+        }
+
+        /**
+         * Sets how the no-load latency is re-measured (defaults: every 30 s, jitter 0.15, limit 3, 20 samples).
+         *
+         * @param interval the time between measurements, from 1 ns to {@link Arguments#MAX_DURATION}
+         * @param jitter the largest random extra delay, as a share of {@code interval}, in {@code [0, 1]}
+         * @param limit the limit while measuring, from 1 to {@code maxLimit}
+         * @param samples the permits at that limit whose latencies make the measurement, 1 or more
+         * @return this builder
+         * @throws IllegalArgumentException if an argument is out of range
+         */
+        public Builder noLoadProbe(Duration interval, double jitter, int limit, int samples) {
+            new NoLoadProbe(interval, jitter, limit, samples, random); // checks them all before any is kept
+            this.probeInterval = interval;
+            this.probeJitter = jitter;
+            this.probeLimit = limit;
+            this.probeSamples = samples;
+            return this;
+        }
+
+        /**
+         * Sets the source of the probe's jitter (default: thread-local random); tests fix it.
+         *
+         * @param random the source
+         * @return this builder
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder random(RandomSource random) {
+            this.random = Arguments.requireNonNull("random", random);
+            return this;
+        }
+
+        /**
+         * Builds the algorithm.
+         *
+         * @return the algorithm
+         * @throws IllegalArgumentException if {@code minLimit <= initialLimit <= maxLimit} does not hold, or the
+         *     probe's limit is above {@code maxLimit}
+         */
+        public VegasAlgorithm build() {
+            return new VegasAlgorithm(this);
+        }
+    }
+}
