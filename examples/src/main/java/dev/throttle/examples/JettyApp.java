@@ -176,7 +176,7 @@ public final class JettyApp implements AutoCloseable {
                         + "/api/hello",
                 "Another client, as told by a trusted local proxy, has its own bucket:",
                 "  curl -i -H 'X-Forwarded-For: 203.0.113.7' " + uri + "/api/hello",
-                "Four orders per key pass 3 per 10 s; another key is not affected:",
+                "Four orders with one key: 3 per 10 s pass, the 4th is refused; another key is not affected:",
                 "  for i in 1 2 3 4; do curl -s -o /dev/null -w '%{http_code}\\n' -H 'X-Forwarded-For: 198.51.100.1'"
                         + " -H 'X-Api-Key: alice' " + uri + "/api/orders; done",
                 "  curl -i -H 'X-Forwarded-For: 198.51.100.2' -H 'X-Api-Key: bob' " + uri + "/api/orders",

@@ -184,7 +184,7 @@ public final class NettyServer implements AutoCloseable {
                 "  for i in 1 2 3 4 5; do curl -s -o /dev/null " + uri + "/hello; done; curl -i " + uri + "/hello",
                 "A 256 KiB upload, read at 64 KiB/s (the first 64 KiB at once): about 3 s, and nothing refused:",
                 "  head -c 262144 /dev/zero | curl -s --data-binary @- -H 'X-Forwarded-For: 203.0.113.9'"
-                        + " -w ' in %{time_total} s\\n' " + uri + "/upload");
+                        + " -w 'in %{time_total} s\\n' " + uri + "/upload");
     }
 
     /**
