@@ -1,0 +1,139 @@
+package dev.throttle.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.throttle.local.LocalEngine;
+import dev.throttle.local.ManualClock;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Netty example for real: the server on a free loopback port, real requests through java.net.http. Decisions
+ * read a manual clock and the read throttle's pauses are timed on it, so counts are exact and an upload moves
+ * only when the test moves time.
+ */
+class NettyServerTest {
+
+    private final ManualClock clock = new ManualClock();
+    private final LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private NettyServer server;
+
+    @BeforeEach
+    void start() {
+        server = NettyServer.start(0, engine);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private HttpRequest.Builder request(String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.uri().resolve(path))
+                .timeout(Duration.ofSeconds(10));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return request;
+    }
+
+    private HttpResponse<String> get(String path, String... headers) throws Exception {
+        return client.send(request(path, headers).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private List<Integer> statuses(int count, String path, String... headers) throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            statuses.add(get(path, headers).statusCode());
+        }
+        return statuses;
+    }
+
+    @Test
+    void oneClientGetsItsBurstOfFiveThenOneRequestPerSecond() throws Exception {
+        assertThat(statuses(7, "/hello")).containsExactly(200, 200, 200, 200, 200, 429, 429);
+
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(statuses(2, "/hello")).containsExactly(200, 429);
+    }
+
+    @Test
+    void theGreetingCarriesTheRateLimitHeaders() throws Exception {
+        HttpResponse<String> hello = get("/hello");
+
+        assertThat(hello.statusCode()).isEqualTo(200);
+        assertThat(hello.body()).isEqualTo("{\"message\":\"hello\"}\n");
+        assertThat(hello.headers().firstValue("RateLimit-Policy")).hasValue("\"per-ip\";q=5;w=5");
+        assertThat(hello.headers().firstValue("RateLimit")).hasValue("\"per-ip\";r=4;t=1");
+    }
+
+    @Test
+    void aRefusalSaysWhenToComeBackInItsHeaders() throws Exception {
+        statuses(5, "/hello");
+
+        HttpResponse<String> refused = get("/hello");
+
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(refused.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"per-ip\";q=5;w=5");
+        assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"per-ip\";r=0;t=1");
+        assertThat(refused.body()).isEqualTo("Too many requests; retry after 1 s\n");
+    }
+
+    @Test
+    void clientsBehindATrustedLocalProxyHaveTheirOwnBuckets() throws Exception {
+        assertThat(statuses(6, "/hello")).endsWith(429);
+
+        assertThat(statuses(6, "/hello", "X-Forwarded-For", "203.0.113.7"))
+                .containsExactly(200, 200, 200, 200, 200, 429);
+        assertThat(get("/unknown", "X-Forwarded-For", "203.0.113.8").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void anUploadIsSlowedToTheReadRateNotRefused() throws Exception {
+        int size = 3 * NettyServer.INGRESS_BYTES_PER_SECOND;
+        CompletableFuture<HttpResponse<String>> upload = client.sendAsync(
+                request("/upload").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[size])).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        // The first 64 KiB (and one more read) go at once; the rest waits for the clock: the server stops reading.
+        awaitPauseOrAnswer(upload);
+        assertThat(upload).isNotDone();
+        long advanced = 0;
+        while (!upload.isDone()) {
+            assertThat(advanced).as("manual time moved for the upload").isLessThan(TimeUnit.SECONDS.toNanos(5));
+            clock.advance(Duration.ofMillis(100));
+            advanced += TimeUnit.MILLISECONDS.toNanos(100);
+            awaitPauseOrAnswer(upload);
+        }
+
+        HttpResponse<String> response = upload.get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("{\"received\":" + size + "}\n");
+        // 192 KiB at 64 KiB/s with 64 KiB at once: 2 s, less at most one unpaid read of 16 KiB (0.25 s) run ahead,
+        // plus the request head and the 100 ms steps (2.1 s measured).
+        assertThat(advanced).isBetween(TimeUnit.MILLISECONDS.toNanos(1700), TimeUnit.MILLISECONDS.toNanos(2500));
+    }
+
+    /** Waits until the read throttle has scheduled its next pause on the manual clock, or the answer has come. */
+    private void awaitPauseOrAnswer(CompletableFuture<?> answer) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (clock.pendingTasks() == 0 && !answer.isDone()) {
+            assertThat(System.nanoTime()).as("a pause or the answer within 10 s").isLessThan(deadline);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+}
