@@ -226,6 +226,7 @@ class ClientSideThrottleTest {
         clock.advance(SECOND); // second draw: refused again
         assertThat(waiting).isNotDone();
         clock.advance(SECOND); // third draw: granted
+        assertThat(waiting).isDone();
         Permit granted = waiting.join();
         assertThat(granted.granted()).isTrue();
         assertThat(throttle.requests()).as("refused draws of a wait that succeeded count nothing").isEqualTo(1);
@@ -235,6 +236,7 @@ class ClientSideThrottleTest {
         // A wait of 1.5 s draws at 0 and at the next boundary, then gives up and counts one request.
         CompletableFuture<Permit> givingUp = throttle.acquireAsync(1, Duration.ofMillis(1500));
         clock.advance(2 * SECOND);
+        assertThat(givingUp).isDone();
         assertThat(givingUp.join().granted()).isFalse();
         assertThat(throttle.requests()).isEqualTo(3);
         assertThat(clock.pendingTasks()).isZero();
