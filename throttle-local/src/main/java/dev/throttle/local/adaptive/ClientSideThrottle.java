@@ -39,6 +39,9 @@ import java.util.concurrent.CompletableFuture;
  *   after the permit ended it changes nothing.</li>
  *   <li>Callers without permits use {@link #allow()} before a call and {@link #record(boolean)} after it.</li>
  * </ul>
+ * A permit's {@link Permit#limit()} is the cutoff {@code ⌊k·accepts⌋} at which throttling starts, and its
+ * {@link Permit#remaining()} the requests left before it, {@code max(0, ⌊k·accepts⌋ − requests)}, both at the
+ * decision.
  *
  * <h2>Retry time</h2>
  * A refusal is a random draw, so an immediate retry could succeed; but retrying at once is the load the throttle
