@@ -2,6 +2,7 @@ package dev.throttle.local;
 
 import dev.throttle.Acquisitions;
 import dev.throttle.Arguments;
+import dev.throttle.ConcurrencyStats;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
@@ -21,8 +22,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Waiting never parks a thread and never holds one part's permits while waiting for another: a refused request
  * is asked again, whole, when the refusal says a retry could succeed, on the scheduler. A part that cannot tell when
- * (a concurrency limit refuses with a retry time of zero) is waited on with its own {@code acquireAsync}; once it
- * grants, the other parts are asked with that permit in hand.
+ * (a refusal with a retry time of zero, or any refusal of a concurrency limit, a {@link ConcurrencyStats}, whose
+ * 1 ns means "when a permit is released") is waited on with its own {@code acquireAsync}; once it grants, the other
+ * parts are asked with that permit in hand.
  */
 final class AllOfLimiter implements Limiter {
 
@@ -32,18 +34,44 @@ final class AllOfLimiter implements Limiter {
     private final long capacity;
     private final Ticker ticker;
     private final Scheduler scheduler;
+    /**
+     * What each part is asked for: {@link #AS_ASKED} (the request's permits) or a fixed count whatever the request
+     * (a request-count limit next to a token limit, see {@link TokenBudget}).
+     */
+    private final long[] demands;
+
+    /** The demand of a part asked for the request's own permits. */
+    static final long AS_ASKED = 0L;
 
     AllOfLimiter(String name, Ticker ticker, Scheduler scheduler, List<Limiter> limiters) {
+        this(name, ticker, scheduler, limiters, new long[limiters.size()]);
+    }
+
+    /**
+     * A composite whose parts may be asked for fixed counts: part {@code i} is asked for {@code demands[i]} permits,
+     * or the request's permits when that is {@link #AS_ASKED}. The capacity is the smallest of the parts asked as
+     * asked; at least one part must be.
+     */
+    AllOfLimiter(String name, Ticker ticker, Scheduler scheduler, List<Limiter> limiters, long[] demands) {
         this.name = name;
         this.ticker = ticker;
         this.scheduler = scheduler;
         this.parts = limiters.toArray(new Limiter[0]);
+        this.demands = demands.clone();
         List<LimitSpec> specs = new ArrayList<>(parts.length);
-        for (Limiter part : parts) {
-            specs.add(part.spec());
+        long smallest = Long.MAX_VALUE;
+        for (int i = 0; i < parts.length; i++) {
+            specs.add(parts[i].spec());
+            if (this.demands[i] == AS_ASKED) {
+                smallest = Math.min(smallest, parts[i].spec().capacity());
+            }
         }
         this.spec = new AllOf(specs);
-        this.capacity = spec.capacity();
+        this.capacity = smallest;
+    }
+
+    private long demand(int part, long permits) {
+        return demands[part] == AS_ASKED ? permits : demands[part];
     }
 
     @Override
@@ -84,15 +112,20 @@ final class AllOfLimiter implements Limiter {
     }
 
     /**
-     * The smallest availability of the parts.
+     * The smallest availability of the parts asked as asked; zero if a part asked for a fixed count cannot grant it.
      *
      * @return zero or more
      */
     @Override
     public long availablePermits() {
         long min = Long.MAX_VALUE;
-        for (Limiter part : parts) {
-            min = Math.min(min, part.availablePermits());
+        for (int i = 0; i < parts.length; i++) {
+            long available = parts[i].availablePermits();
+            if (demands[i] == AS_ASKED) {
+                min = Math.min(min, available);
+            } else if (available < demands[i]) {
+                return 0L;
+            }
         }
         return min;
     }
@@ -114,7 +147,7 @@ final class AllOfLimiter implements Limiter {
             }
             Permit decision;
             try {
-                decision = parts[i].tryAcquire(permits);
+                decision = parts[i].tryAcquire(demand(i, permits));
             } catch (RuntimeException | Error e) {
                 giveBackAll(granted);
                 throw e;
@@ -204,9 +237,10 @@ final class AllOfLimiter implements Limiter {
             long retryAfter = decision.retryAfterNanos();
             if (left <= 0L || retryAfter == Permit.NEVER || retryAfter > left) {
                 result.complete(decision);
-            } else if (retryAfter > 0L) {
+            } else if (retryAfter > 0L && !(parts[refusedBy[0]] instanceof ConcurrencyStats)) {
                 task = scheduler.schedule(() -> step(-1, null), retryAfter);
             } else {
+                // A bulkhead's retry time (1 ns) means "when a permit is released": polling it would spin.
                 waitOn(refusedBy[0], left);
             }
             if (result.isCancelled()) {
@@ -217,7 +251,8 @@ final class AllOfLimiter implements Limiter {
 
         /** The part cannot tell when it could grant: let it wait for itself, then ask the others. */
         private void waitOn(int index, long left) {
-            CompletableFuture<Permit> waiting = parts[index].acquireAsync(permits, Duration.ofNanos(left));
+            CompletableFuture<Permit> waiting = parts[index].acquireAsync(demand(index, permits),
+                    Duration.ofNanos(left));
             partWait = waiting;
             waiting.whenComplete((permit, failure) -> {
                 if (failure != null) {

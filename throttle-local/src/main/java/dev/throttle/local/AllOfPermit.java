@@ -39,6 +39,11 @@ final class AllOfPermit implements Permit {
         this.tightest = min;
     }
 
+    /** The grant of part {@code index}, in the order the parts were asked. */
+    Permit part(int index) {
+        return parts[index];
+    }
+
     @Override
     public boolean granted() {
         return true;
