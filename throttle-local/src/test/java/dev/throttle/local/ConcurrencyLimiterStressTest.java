@@ -101,10 +101,10 @@ class ConcurrencyLimiterStressTest {
         assertThat(limiter.inFlight()).isZero();
         assertThat(limiter.queueLength()).isZero();
         assertThat(clock.pendingTasks()).as("every timeout ran or was cancelled").isZero();
-        // The race was really run: waiters were granted, timed out and cancelled.
-        assertThat(stats.grantedAfterWaiting.get()).isPositive();
-        assertThat(stats.timedOut.get()).isPositive();
-        assertThat(stats.cancelled.get()).isPositive();
+        // The race was really run: waits ended while others were deciding. How they split between grants, timeouts
+        // and cancellations depends on the scheduler (one of them can be 0 on a loaded machine); each path alone is
+        // tested deterministically in ConcurrencyLimiterTest.
+        assertThat(stats.grantedAfterWaiting.get() + stats.timedOut.get() + stats.cancelled.get()).isPositive();
 
         clock.advance(Duration.ofSeconds(1));
         assertThat(limiter.availablePermits()).isEqualTo(LIMIT);
