@@ -22,9 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>{@code
  * PartitionedLimiter limiter = PartitionedLimiter.builder("api", 100)
- *         .partition("premium", 0.7, 50)
- *         .partition("standard", 0.3, 50)
- *         .build();
+ *         .partition("premium", 0.6, 50)   // 60 always available to premium
+ *         .partition("standard", 0.2, 50)  // 20 always available to standard
+ *         .build();                        // 20 unreserved: borrowed by whoever needs it
  * try (Permit permit = limiter.partition("premium").tryAcquire(1)) { ... }
  * }</pre>
  *
@@ -42,6 +42,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * request that keeps {@code p} within {@code g_p} is always granted (unless {@code p}'s own queue is not empty):
  * premium can always get its 70 % even when standard has borrowed everything else. A partition's ceiling, the most
  * it can hold, is {@code L − Σ_{q≠p} g_q}.
+ *
+ * <p>Borrowing therefore takes only what no guarantee reserves, plus nothing of another partition's unused guarantee:
+ * that is what makes the guarantee hold without taking permits back. Shares summing to 1 reserve all of {@code L}, so
+ * the partitions are then isolated bulkheads that never borrow; leave part of the limit unshared to let them borrow.
  *
  * <h2>Atomicity</h2>
  * All counts and the limit live in one immutable {@link PartitionState} behind one reference; a decision reads a
