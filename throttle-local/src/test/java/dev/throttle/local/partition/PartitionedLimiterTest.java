@@ -1,6 +1,7 @@
 package dev.throttle.local.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.ConcurrencyStats;
 import dev.throttle.Limiter;
@@ -151,7 +152,13 @@ class PartitionedLimiterTest {
 
         s2.dropped(); // dropped is close for the accounting
         assertThat(standard.inFlight()).isZero();
+        assertThatThrownBy(() -> p.settle(4))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("actualPermits = 4")
+                .hasMessageContaining("[0, 3]");
         p.settle(1);
+        assertThat(premium.inFlight()).isEqualTo(1);
+        assertThatThrownBy(() -> p.settle(0)).isInstanceOf(IllegalStateException.class);
         assertThat(premium.inFlight()).isEqualTo(1);
         p.close();
         assertThat(limiter.inFlight()).isZero();
