@@ -17,16 +17,18 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * One partition of a {@link PartitionedLimiter}, usable wherever a {@link Limiter} is: its permits are counted in the
  * limiter's shared state and given back into it exactly once.
  *
- * <p>Its {@link #spec()} is a FIFO {@link Concurrency} whose limit is the partition's <em>ceiling</em>: the total
- * limit less the other partitions' guarantees, the most it can hold when the others are idle. The same ceiling is
- * its {@link #limit()}; {@link #guarantee()} is what it can always have. Both move with
- * {@link PartitionedLimiter#setLimit(long)}.
+ * <p>Its {@link #spec()} is a FIFO {@link Concurrency} whose limit is the partition's <em>ceiling</em>, the most it
+ * can hold when the others are idle: the total limit under {@link Borrowing#IDLE}, the total limit less the other
+ * partitions' guarantees under {@link Borrowing#RESERVED}. The same ceiling is its {@link #limit()};
+ * {@link #guarantee()} is what it is owed (see {@link Borrowing} for what "owed" means in each policy). Both move
+ * with {@link PartitionedLimiter#setLimit(long)}.
  *
- * <p>{@link #tryAcquire(long)} never jumps this partition's own queue. A request that stays within the partition's
- * unused guarantee ignores the other partitions' waiters (the guarantee is the partition's own); a request that
- * would borrow is refused while any other partition has waiters, so borrowing never overtakes someone queued.
- * A refusal's retry time is 1 ns ("when a permit is released"), or {@link Permit#NEVER} for a waiter whose request
- * the limit was lowered below.
+ * <p>{@link #tryAcquire(long)} never jumps this partition's own queue. A request that would borrow is refused while
+ * any other partition has waiters, so borrowing never overtakes someone queued. A request within the partition's
+ * unused guarantee ignores the other partitions' waiters under {@link Borrowing#RESERVED} (it takes only what is
+ * reserved for it); under {@link Borrowing#IDLE} it is refused while another partition's oldest waiter is within its
+ * own guarantee (that waiter came first). A refusal's retry time is 1 ns ("when a permit is released"), or
+ * {@link Permit#NEVER} for a waiter whose request the limit was lowered below.
  */
 public final class Partition implements Limiter, ConcurrencyStats {
 
@@ -90,8 +92,9 @@ public final class Partition implements Limiter, ConcurrencyStats {
     }
 
     /**
-     * The permits this partition can always hold, whatever the others do: {@code floor(share × limit)} of the
-     * current total limit. It may be 0 for a small share of a small limit; such a partition only borrows.
+     * The permits owed to this partition, {@code floor(share × limit)} of the current total limit: always available
+     * at once under {@link Borrowing#RESERVED}; under {@link Borrowing#IDLE}, first served from the permits borrowers
+     * release. It may be 0 for a small share of a small limit; such a partition only borrows.
      *
      * @return zero or more
      */
@@ -158,8 +161,8 @@ public final class Partition implements Limiter, ConcurrencyStats {
     }
 
     /**
-     * What this partition could be granted now: its unused guarantee plus the capacity nobody has reserved, within
-     * the global cap.
+     * What this partition could be granted now, waiters aside: the free part of the total limit, and under
+     * {@link Borrowing#RESERVED} no more than its unused guarantee plus the capacity nobody has reserved.
      *
      * @return zero or more
      */
@@ -169,8 +172,8 @@ public final class Partition implements Limiter, ConcurrencyStats {
     }
 
     /**
-     * The partition's ceiling: the most it could hold now if the other partitions were idle (the total limit less
-     * their guarantees). See {@link #guarantee()} for what it can always hold.
+     * The partition's ceiling: the most it could hold now if the other partitions were idle (the total limit, less
+     * their guarantees under {@link Borrowing#RESERVED}). See {@link #guarantee()} for what it is owed.
      *
      * @return one or more
      */

@@ -8,12 +8,15 @@ import java.util.Arrays;
  * next by a single CAS, so the global cap and the partition's own count can never be judged on different instants.
  *
  * <p>{@code committed} is {@code Σ_q max(inUse_q, guarantee_q)}: what is either held or reserved for a partition that
- * does not use its whole guarantee. Borrowing keeps it at most {@code limit}, which is what keeps every unused
- * guarantee available.
+ * does not use its whole guarantee. Under {@link Borrowing#RESERVED} borrowing keeps it at most {@code limit}, which is
+ * what keeps every unused guarantee available; under {@link Borrowing#IDLE} it is only informative and may exceed the
+ * limit (borrowers then hold part of someone's unused guarantee).
  */
 final class PartitionState {
 
     final long limit;
+    /** {@link Borrowing#RESERVED}: unused guarantees are reserved; otherwise only the global cap binds. */
+    final boolean reserved;
     /** Shared, never written, between snapshots of the same limit. */
     final long[] guarantees;
     final long guaranteeSum;
@@ -22,9 +25,10 @@ final class PartitionState {
     final long total;
     final long committed;
 
-    private PartitionState(long limit, long[] guarantees, long guaranteeSum, long[] inUse, long total,
-            long committed) {
+    private PartitionState(long limit, boolean reserved, long[] guarantees, long guaranteeSum, long[] inUse,
+            long total, long committed) {
         this.limit = limit;
+        this.reserved = reserved;
         this.guarantees = guarantees;
         this.guaranteeSum = guaranteeSum;
         this.inUse = inUse;
@@ -33,8 +37,8 @@ final class PartitionState {
     }
 
     /** The state of a new limiter: nothing held. */
-    static PartitionState idle(long limit, long[] guarantees) {
-        return new PartitionState(limit, guarantees, sum(guarantees), new long[guarantees.length], 0L,
+    static PartitionState idle(long limit, Borrowing borrowing, long[] guarantees) {
+        return new PartitionState(limit, borrowing == Borrowing.RESERVED, guarantees, sum(guarantees), new long[guarantees.length], 0L,
                 sum(guarantees));
     }
 
@@ -42,9 +46,12 @@ final class PartitionState {
         return inUse[partition];
     }
 
-    /** The most one request of the partition could ever get: the limit less the others' guarantees. */
+    /**
+     * The most one request of the partition could ever get: the limit less the others' guarantees when they are
+     * reserved, else the limit.
+     */
     long ceiling(int partition) {
-        return limit - guaranteeSum + guarantees[partition];
+        return reserved ? limit - guaranteeSum + guarantees[partition] : limit;
     }
 
     /** The part of the partition's guarantee it does not use. */
@@ -53,11 +60,14 @@ final class PartitionState {
     }
 
     /**
-     * The most the partition could be granted now: within the global cap, and beyond its own unused guarantee only
-     * as much as nobody has reserved ({@code limit - committed}). Zero or more.
+     * The most the partition could be granted now: within the global cap, and when guarantees are reserved, beyond
+     * its own unused guarantee only as much as nobody has reserved ({@code limit - committed}). Zero or more.
      */
     long available(int partition) {
         long free = limit - total;
+        if (!reserved) {
+            return Math.max(0L, free);
+        }
         long reservable = unusedGuarantee(partition) + Math.max(0L, limit - committed);
         return Math.max(0L, Math.min(free, reservable));
     }
@@ -83,7 +93,7 @@ final class PartitionState {
         for (int q = 0; q < inUse.length; q++) {
             newCommitted += Math.max(inUse[q], newGuarantees[q]);
         }
-        return new PartitionState(newLimit, newGuarantees, sum(newGuarantees), inUse, total, newCommitted);
+        return new PartitionState(newLimit, reserved, newGuarantees, sum(newGuarantees), inUse, total, newCommitted);
     }
 
     private PartitionState with(int partition, long held) {
@@ -92,7 +102,8 @@ final class PartitionState {
         next[partition] = held;
         long guarantee = guarantees[partition];
         long nextCommitted = committed - Math.max(before, guarantee) + Math.max(held, guarantee);
-        return new PartitionState(limit, guarantees, guaranteeSum, next, total - before + held, nextCommitted);
+        return new PartitionState(limit, reserved, guarantees, guaranteeSum, next, total - before + held,
+                nextCommitted);
     }
 
     private static long sum(long[] values) {
@@ -105,7 +116,7 @@ final class PartitionState {
 
     @Override
     public String toString() {
-        return "limit " + limit + ", in use " + Arrays.toString(inUse) + " (total " + total + "), guarantees "
+        return "limit " + limit + (reserved ? " reserved" : " idle-borrowing") + ", in use " + Arrays.toString(inUse) + " (total " + total + "), guarantees "
                 + Arrays.toString(guarantees) + ", committed " + committed;
     }
 }

@@ -22,34 +22,39 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>{@code
  * PartitionedLimiter limiter = PartitionedLimiter.builder("api", 100)
- *         .partition("premium", 0.6, 50)   // 60 always available to premium
- *         .partition("standard", 0.2, 50)  // 20 always available to standard
- *         .build();                        // 20 unreserved: borrowed by whoever needs it
+ *         .partition("premium", 0.7, 50)   // first call on 70 permits
+ *         .partition("standard", 0.3, 50)  // first call on 30 permits
+ *         .build();                        // either may borrow what the other leaves idle
  * try (Permit permit = limiter.partition("premium").tryAcquire(1)) { ... }
  * }</pre>
  *
  * <h2>Guarantees and borrowing</h2>
  * Partition {@code p} with share {@code s_p} is guaranteed {@code g_p = floor(s_p × L)} permits (shares in
  * {@code (0, 1]}, summing to at most 1, read as exact decimals), so {@code Σ g ≤ L}. With {@code inUse_p} the permits
- * {@code p} holds, a request of {@code p} for {@code n} permits is granted iff both hold:
- * <ol>
- *   <li>the global cap: {@code Σ_q inUse_q + n ≤ L};</li>
- *   <li>the others' guarantees stay whole: if the grant takes {@code p} beyond {@code g_p} (it <em>borrows</em>),
- *       then afterwards {@code Σ_q max(inUse_q, g_q) ≤ L}: it borrows only capacity that is neither held nor
- *       reserved for another partition's unused guarantee.</li>
- * </ol>
- * Hence, while {@code L} is not lowered below what is held, {@code Σ_q max(inUse_q, g_q) ≤ L} at all times, and a
- * request that keeps {@code p} within {@code g_p} is always granted (unless {@code p}'s own queue is not empty):
- * premium can always get its 70 % even when standard has borrowed everything else. A partition's ceiling, the most
- * it can hold, is {@code L − Σ_{q≠p} g_q}.
- *
- * <p>Borrowing therefore takes only what no guarantee reserves, plus nothing of another partition's unused guarantee:
- * that is what makes the guarantee hold without taking permits back. Shares summing to 1 reserve all of {@code L}, so
- * the partitions are then isolated bulkheads that never borrow; leave part of the limit unshared to let them borrow.
+ * {@code p} holds, a request of {@code p} for {@code n} permits <em>borrows</em> if it takes {@code p} beyond
+ * {@code g_p}. Whatever the policy, a grant keeps the global cap {@code Σ_q inUse_q + n ≤ L}, and nothing held is
+ * ever taken back. What a guarantee means depends on the {@link Borrowing} policy chosen in the builder:
+ * <ul>
+ *   <li>{@link Borrowing#IDLE} (the default): any idle capacity may be borrowed; the only admission rule is the
+ *       global cap. The guarantee is honoured by the queue: while {@code p} holds less than {@code g_p}, its
+ *       waiters are served the next released permits before any request that borrows, and no request that would
+ *       borrow is granted past them. So {@code p} reaches its guarantee within the time the borrowers take to
+ *       release permits (never by exceeding {@code L}: a {@code tryAcquire} of {@code p} while borrowers hold all of
+ *       {@code L} is refused, to be retried when a permit is released, or waits at the head of the line). Unlike
+ *       Netflix concurrency-limits' partitioned limiter, which admits a partition under its share even when the
+ *       global limit is reached (so the total can exceed the limit), a guarantee here never breaks the cap. A
+ *       partition's ceiling, the most one request may ask, is {@code L}.</li>
+ *   <li>{@link Borrowing#RESERVED}: unused guarantees are reserved; a borrowing grant must also leave
+ *       {@code Σ_q max(inUse_q, g_q) ≤ L}: it borrows only capacity that is neither held nor reserved for another
+ *       partition's unused guarantee. Hence, while {@code L} is not lowered below what is held, a request that keeps
+ *       {@code p} within {@code g_p} is always granted at once (unless {@code p}'s own queue is not empty). The price
+ *       is idle capacity: shares summing to 1 reserve all of {@code L} and make isolated bulkheads that never borrow.
+ *       A partition's ceiling is {@code L − Σ_{q≠p} g_q}.</li>
+ * </ul>
  *
  * <h2>Atomicity</h2>
  * All counts and the limit live in one immutable {@link PartitionState} behind one reference; a decision reads a
- * snapshot, checks both rules on it and publishes the next snapshot by a single CAS. The global cap is therefore
+ * snapshot, checks the rules on it and publishes the next snapshot by a single CAS. The global cap is therefore
  * never judged apart from the partition's count (as it is in designs that check the partition and then the total
  * in two steps, where two racing requests can both pass and exceed {@code L}). It costs one small allocation per
  * decision, proportional to the number of partitions.
@@ -62,10 +67,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <h2>Waiting</h2>
  * Each partition has its own bounded FIFO queue; timeouts run on the {@link Scheduler}; cancelling a waiter's future
  * withdraws it. Whenever permits are released (or the limit raised, or a waiter withdrawn) waiters are served in
- * this order: first the oldest head, across partitions, whose request fits within its partition's unused guarantee;
+ * this order: first the oldest head, across partitions, whose request keeps its partition within its guarantee;
  * then the oldest head of all. Serving stops at the first chosen head that cannot be granted, so a large request is
  * not starved by smaller ones behind it (a partition's head blocks its own queue, and the oldest borrower blocks the
- * other borrowers). A waiter whose request comes to exceed its partition's ceiling (after a lowered limit) is
+ * other borrowers). A request that does not wait ({@code tryAcquire}, or the first attempt of an {@code acquire})
+ * takes the place it would have in that order: it never passes its own partition's waiters; while another partition
+ * has waiters it is refused if it would borrow, and under {@link Borrowing#IDLE} also if another partition's head
+ * is within its guarantee. A waiter whose request comes to exceed its partition's ceiling (after a lowered limit) is
  * refused with {@link Permit#NEVER}.
  *
  * <p>Everything is lock-free. The whole limiter's {@link ConcurrencyStats} are the total: {@code L}, the permits held
@@ -90,6 +98,7 @@ public final class PartitionedLimiter implements ConcurrencyStats {
     }
 
     private final String name;
+    private final Borrowing borrowing;
     private final Scheduler scheduler;
     private final BigDecimal[] shares;
     private final Partition[] partitions;
@@ -103,6 +112,7 @@ public final class PartitionedLimiter implements ConcurrencyStats {
 
     private PartitionedLimiter(Builder builder) {
         this.name = builder.name;
+        this.borrowing = builder.borrowing;
         this.scheduler = builder.scheduler;
         int count = builder.names.size();
         this.shares = new BigDecimal[count];
@@ -115,7 +125,7 @@ public final class PartitionedLimiter implements ConcurrencyStats {
             map.put(partitions[p].partitionName(), partitions[p]);
         }
         this.byName = Collections.unmodifiableMap(map);
-        this.state = PartitionState.idle(builder.limit, Shares.guarantees(shares, builder.limit));
+        this.state = PartitionState.idle(builder.limit, borrowing, Shares.guarantees(shares, builder.limit));
     }
 
     /**
@@ -138,6 +148,15 @@ public final class PartitionedLimiter implements ConcurrencyStats {
      */
     public String name() {
         return name;
+    }
+
+    /**
+     * The borrowing policy chosen in the builder.
+     *
+     * @return the policy
+     */
+    public Borrowing borrowing() {
+        return borrowing;
     }
 
     /**
@@ -222,20 +241,39 @@ public final class PartitionedLimiter implements ConcurrencyStats {
     }
 
     /**
-     * Takes permits for a partition by CAS if both rules allow it on one snapshot. With {@code yieldBorrowing}, a
-     * grant that would borrow is refused (another partition has waiters who should have idle capacity first).
+     * Takes permits for a partition by CAS if the rules allow it on one snapshot. With {@code othersWaiting}, a grant
+     * that would borrow is refused (borrowing never passes another partition's waiter), and under
+     * {@link Borrowing#IDLE} so is one within the guarantee if another partition's head is within its own (that head
+     * is older, and both are owed their guarantee: first come, first served). The waiters are read racily: they steer
+     * fairness, never the cap.
      */
-    boolean tryReserve(Partition partition, long permits, boolean yieldBorrowing) {
+    boolean tryReserve(Partition partition, long permits, boolean othersWaiting) {
         int p = partition.index;
         for (;;) {
             PartitionState current = state;
-            if (permits > current.available(p) || (yieldBorrowing && current.borrows(p, permits))) {
+            if (permits > current.available(p)) {
+                return false;
+            }
+            if (othersWaiting && (current.borrows(p, permits)
+                    || (!current.reserved && anotherHeadWithinGuarantee(partition, current)))) {
                 return false;
             }
             if (STATE.compareAndSet(this, current, current.take(p, permits))) {
                 return true;
             }
         }
+    }
+
+    private boolean anotherHeadWithinGuarantee(Partition partition, PartitionState current) {
+        for (Partition other : partitions) {
+            if (other != partition) {
+                PartitionWaiter head = other.head();
+                if (head != null && !current.borrows(other.index, head.permits)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Gives permits back and serves the waiters they may let through. Called once per permit given back. */
@@ -389,6 +427,7 @@ public final class PartitionedLimiter implements ConcurrencyStats {
         private final List<BigDecimal> shares = new ArrayList<>();
         private final List<Integer> maxQueues = new ArrayList<>();
         private Scheduler scheduler = Scheduler.shared();
+        private Borrowing borrowing = Borrowing.IDLE;
 
         private Builder(String name, long limit) {
             if (name == null || name.isEmpty()) {
@@ -444,6 +483,18 @@ public final class PartitionedLimiter implements ConcurrencyStats {
          */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Arguments.requireNonNull("scheduler", scheduler);
+            return this;
+        }
+
+        /**
+         * Sets how partitions may use capacity beyond their guarantees; {@link Borrowing#IDLE} by default.
+         *
+         * @param borrowing the policy
+         * @return this builder
+         * @throws IllegalArgumentException if it is null
+         */
+        public Builder borrowing(Borrowing borrowing) {
+            this.borrowing = Arguments.requireNonNull("borrowing", borrowing);
             return this;
         }
 

@@ -15,16 +15,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 
+/**
+ * Waiting under {@link Borrowing#RESERVED}, whose strict guarantees make the serving order observable with free
+ * capacity left over; the same queue under {@link Borrowing#IDLE} is tested in {@link IdleBorrowingTest}.
+ */
 @Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
 class PartitionWaitingTest {
 
     private static final Duration SECOND = Duration.ofSeconds(1);
 
     private final ManualClock clock = new ManualClock(1_000_000_000L);
-    /** L = 10: premium guaranteed 5, standard 2, 3 unreserved; three waiters per partition at most. */
+    /** L = 10, reserved: premium guaranteed 5, standard 2, 3 unreserved; three waiters per partition at most. */
     private final PartitionedLimiter limiter = PartitionedLimiter.builder("api", 10)
             .partition("premium", 0.5, 3)
             .partition("standard", 0.2, 3)
+            .borrowing(Borrowing.RESERVED)
             .scheduler(clock)
             .build();
     private final Partition premium = limiter.partition("premium");

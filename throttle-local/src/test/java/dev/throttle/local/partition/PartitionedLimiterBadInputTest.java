@@ -84,6 +84,8 @@ class PartitionedLimiterBadInputTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
         assertThatThrownBy(() -> builder(10).scheduler(null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scheduler");
+        assertThatThrownBy(() -> builder(10).borrowing(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("borrowing must not be null");
         assertThatThrownBy(() -> builder(10).partition("a", 0.5, -1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxQueue = -1");
@@ -104,7 +106,8 @@ class PartitionedLimiterBadInputTest {
 
     @Test
     void requestsOutsideOneToTheCeilingAreRefusedBeforeTouchingState() {
-        PartitionedLimiter limiter = builder(10).partition("premium", 0.5, 4).partition("standard", 0.2).build();
+        PartitionedLimiter limiter = builder(10).borrowing(Borrowing.RESERVED)
+                .partition("premium", 0.5, 4).partition("standard", 0.2).build();
         Partition premium = limiter.partition("premium");
         assertThatThrownBy(() -> premium.tryAcquire(0))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -120,6 +123,20 @@ class PartitionedLimiterBadInputTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxWait");
         assertThatThrownBy(() -> premium.acquireAsync(1, Duration.ofDays(4000)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxWait");
+        assertThat(limiter.inFlight()).isZero();
+        assertThat(limiter.queueLength()).isZero();
+        assertThat(clock.pendingTasks()).isZero();
+    }
+
+    @Test
+    void underIdleBorrowingTheCeilingOfEveryPartitionIsTheWholeLimit() {
+        PartitionedLimiter limiter = builder(10).partition("premium", 0.7, 4).partition("standard", 0.3).build();
+        Partition standard = limiter.partition("standard");
+        assertThat(standard.limit()).isEqualTo(10);
+        assertThatThrownBy(() -> standard.tryAcquire(11))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 10]");
+        assertThatThrownBy(() -> limiter.partition("premium").acquireAsync(11, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 10]");
         assertThat(limiter.inFlight()).isZero();
         assertThat(limiter.queueLength()).isZero();
         assertThat(clock.pendingTasks()).isZero();

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /**
- * Eight threads hammer one partitioned limiter with tryAcquire and close, holding permits for random spans.
+ * Eight threads hammer one partitioned limiter under {@link Borrowing#RESERVED} with tryAcquire and close, holding
+ * permits for random spans ({@link IdleBorrowingStressTest} does the same under {@link Borrowing#IDLE}).
  *
  * <p>L = 20; "guarded" is guaranteed 8, "b" 4, "c" 2, and 6 are unreserved. The two guarded threads each hold at
  * most one permit of 1 to 4 at a time, so the guarded partition never holds more than its guarantee and each of its
@@ -53,6 +54,7 @@ class PartitionedLimiterStressTest {
                 .partition("guarded", 0.4)
                 .partition("b", 0.2)
                 .partition("c", 0.1)
+                .borrowing(Borrowing.RESERVED)
                 .scheduler(new ManualClock())
                 .build();
         List<Partition> partitions = limiter.partitions();

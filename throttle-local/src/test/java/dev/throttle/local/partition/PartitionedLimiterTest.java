@@ -13,16 +13,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 
+/**
+ * Admission under {@link Borrowing#RESERVED}: unused guarantees are reserved, so every assertion here is strict (a
+ * request within the guarantee is granted at once, borrowing never cuts into another's unused guarantee). The
+ * default policy, {@link Borrowing#IDLE}, is tested in {@link IdleBorrowingTest}.
+ */
 @Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
 class PartitionedLimiterTest {
 
     private final ManualClock clock = new ManualClock(1_000_000_000L);
 
-    /** L = 10: premium guaranteed 5, standard 2, and 3 unreserved that either may borrow. */
+    /** L = 10, reserved: premium guaranteed 5, standard 2, and 3 unreserved that either may borrow. */
     private PartitionedLimiter limiter() {
         return PartitionedLimiter.builder("api", 10)
                 .partition("premium", 0.5)
                 .partition("standard", 0.2)
+                .borrowing(Borrowing.RESERVED)
                 .scheduler(clock)
                 .build();
     }
@@ -60,6 +66,7 @@ class PartitionedLimiterTest {
                 .partition("a", 0.29) // 0.29 * 100.0 is 28.999999999999996 in binary doubles
                 .partition("b", 0.333)
                 .partition("c", 0.005)
+                .borrowing(Borrowing.RESERVED)
                 .scheduler(clock)
                 .build();
         assertThat(limiter.partition("a").guarantee()).isEqualTo(29);
@@ -126,6 +133,7 @@ class PartitionedLimiterTest {
         PartitionedLimiter limiter = PartitionedLimiter.builder("api", 10)
                 .partition("premium", 0.7)
                 .partition("standard", 0.3)
+                .borrowing(Borrowing.RESERVED)
                 .scheduler(clock)
                 .build();
         assertThat(limiter.partition("premium").limit()).isEqualTo(7);
