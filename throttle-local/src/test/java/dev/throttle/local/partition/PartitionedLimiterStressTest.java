@@ -171,9 +171,10 @@ class PartitionedLimiterStressTest {
         softly.assertThat(maxCommitted.get()).as("Σ max(inUse, guarantee)").isLessThanOrEqualTo(LIMIT);
         softly.assertThat(maxStateTotal.get()).isLessThanOrEqualTo(LIMIT);
         softly.assertThat(badSnapshots.get()).isZero();
-        // The cap was really contested: borrowers were refused and the reservable capacity was used up.
+        // The cap was really contested: borrowers (six threads wanting up to 54 of the 12 left to them) were refused.
+        // Whether the checker's sampling caught Σ max(inUse, guarantee) at exactly L is luck (it once saw 19 of 20),
+        // so that is not asserted.
         softly.assertThat(borrowerRefusals.get()).isPositive();
-        softly.assertThat(maxCommitted.get()).isEqualTo(LIMIT);
         softly.assertThat(snapshots.get()).isPositive();
         softly.assertThat(grants.get()).isPositive();
         softly.assertAll();
