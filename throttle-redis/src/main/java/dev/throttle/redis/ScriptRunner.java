@@ -8,6 +8,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -134,19 +135,39 @@ final class ScriptRunner {
         return dispatcher.dispatch(type, new LongsOutput(), command);
     }
 
-    /** The answer read by {@link LongsOutput} (null if malformed), or the scripting API's list of integers. */
+    /**
+     * The answer read by {@link LongsOutput} (null if malformed), or the scripting API's integers, in the common
+     * shape {@code {granted, wait or retry, remaining, reading, ...}}. The bucket script's short answers are widened to
+     * it: one integer is an immediate grant with that many remaining, three are {@code {granted, wait or retry,
+     * remaining}}; their reading is 0, which the bucket never needs (its settlement ignores the grant's reading).
+     */
     private static long[] decode(Object answer) {
-        if (answer instanceof long[] values && values.length >= 4) {
-            return values;
-        }
-        if (!(answer instanceof List<?> list) || list.size() < 4) {
+        long[] values;
+        if (answer instanceof long[] longs) {
+            values = longs;
+        } else if (answer instanceof Long integer) {
+            values = new long[] {integer};
+        } else if (answer instanceof List<?> list) {
+            values = new long[list.size()];
+            for (int i = 0; i < values.length; i++) {
+                if (!(list.get(i) instanceof Long element)) {
+                    throw new IllegalStateException("unexpected script answer " + answer);
+                }
+                values[i] = element;
+            }
+        } else {
             throw new IllegalStateException("unexpected script answer " + answer);
         }
-        long[] values = new long[list.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (Long) list.get(i);
+        if (values.length >= 4) {
+            return values;
         }
-        return values;
+        if (values.length == 1) {
+            return new long[] {1L, 0L, values[0], 0L};
+        }
+        if (values.length == 3) {
+            return new long[] {values[0], values[1], values[2], 0L};
+        }
+        throw new IllegalStateException("unexpected script answer " + Arrays.toString(values));
     }
 
     private static boolean isNoScript(Throwable failure) {
