@@ -145,6 +145,14 @@ final class RedisRateLimiter implements RateLimiter {
         return local;
     }
 
+    /**
+     * The engine's refusal cache, or null when it is off or this limiter follows a shared rate (its second key): a
+     * raised rate may end a refusal early, which a cached refusal would not see.
+     */
+    private RefusalCache refusals() {
+        return plan.keys().length > 1 ? null : engine.refusals();
+    }
+
     /** The refusal cache's key of this limiter: its first Redis key (prefix, name and algorithm). */
     private String refusalKey() {
         return plan.keys()[0];
@@ -176,7 +184,7 @@ final class RedisRateLimiter implements RateLimiter {
      * @return completes when Redis has applied it
      */
     CompletableFuture<long[]> adjust(long delta, long grantedAt) {
-        RefusalCache refusals = engine.refusals();
+        RefusalCache refusals = refusals();
         if (delta < 0L && refusals != null) {
             refusals.forget(refusalKey()); // permits come back: a cached refusal may no longer hold
         }
@@ -272,7 +280,7 @@ final class RedisRateLimiter implements RateLimiter {
             long askedAt = engine.waitClock().read();
             long maxWait = Math.max(0L, deadline - askedAt);
             engine.stats().decision();
-            RefusalCache refusals = engine.refusals();
+            RefusalCache refusals = refusals();
             if (refusals != null) {
                 long refusedFor = refusals.refusedFor(refusalKey(), spec, permits, askedAt);
                 if (refusedFor > maxWait) {
@@ -350,7 +358,7 @@ final class RedisRateLimiter implements RateLimiter {
             }
             Permit refused = new RedisPermit(RedisRateLimiter.this, false, permits, waitOrRetry, answer[2],
                     spec.capacity(), answer[3]);
-            RefusalCache refusals = engine.refusals();
+            RefusalCache refusals = refusals();
             if (refusals != null) {
                 refusals.record(refusalKey(), spec, permits, waitOrRetry, askedAt);
             }

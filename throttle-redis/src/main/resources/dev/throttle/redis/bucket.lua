@@ -5,6 +5,12 @@
 -- the most common answer, with one integer. Fixed classpath text, never built from values.
 --
 -- KEYS[1] the theoretical arrival time (tat); absent, or not after now, is a bucket at rest (full, or an empty queue)
+-- KEYS[2] only for a limiter that follows a shared rate (RedisSharedRate): the rate factor in millionths of the spec's
+--         rate, an integer in [1, 1000000]; absent (or any other value) is the full rate. The interval per permit
+--         becomes ceil(interval x 10^6 / factor), at most 2^52 / capacity (so every product stays exact), and the
+--         tolerance is kept (a span of time, as a shaping queue's longest delay), but at least one interval: the
+--         bucket holds floor(capacity x factor) permits, at least one, and its state (a time) needs no conversion: a
+--         drained bucket stays drained and refills at the new rate.
 -- ARGV[1] the clock reading in client-time mode (ticker nanoseconds), or '' for the server's clock (TIME, in
 --         microseconds since 2026-01-01T00:00:00Z, so every reading stays far below 2^53 and exact in a double); the
 --         mode also gives the clock units per millisecond for expiries (10^6 or 10^3)
@@ -43,6 +49,39 @@ if shaping then
   queue_delay = queue_delay + 0
 end
 local floor = math.floor
+
+if KEYS[2] then
+  local factor = tonumber(redis.call('GET', KEYS[2]))
+  if factor and factor >= 1 and factor < 1000000 and factor == floor(factor) then
+    -- The tolerance is capacity x interval exactly, so this quotient is exact.
+    local most = floor(4503599627370496 / (tolerance / interval))
+    -- interval x 10^6 / factor may pass 2^53, so in two exact steps: interval = q x factor + r, then
+    -- ceil(interval x 10^6 / factor) = q x 10^6 + ceil(r x 10^6 / factor), with r x 10^6 below 10^12.
+    local q = floor(interval / factor)
+    local r = interval - q * factor
+    if r < 0 then
+      q = q - 1
+      r = r + factor
+    elseif r >= factor then
+      q = q + 1
+      r = r - factor
+    end
+    r = r * 1000000
+    local up = floor(r / factor)
+    if up * factor < r then
+      up = up + 1
+    elseif (up - 1) * factor >= r then
+      up = up - 1
+    end
+    interval = q * 1000000 + up
+    if interval > most then
+      interval = most
+    end
+    if tolerance < interval then
+      tolerance = interval
+    end
+  end
+end
 
 local tat = redis.call('GET', KEYS[1])
 if tat then
