@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -32,6 +31,10 @@ final class ScriptRunner {
     /** The same commands, able to send a command built here; null if they cannot (then the scripting API is used). */
     private final BaseRedisAsyncCommands<String, String> dispatcher;
     private final long timeoutNanos;
+    /** Times out calls bounded by the command timeout alone. */
+    private final Deadlines commandDeadlines;
+    /** Times out calls of a shorter bound (the engine's decision timeout): the last such bound's. */
+    private volatile Deadlines otherDeadlines;
 
     @SuppressWarnings("unchecked")
     ScriptRunner(RedisScriptingAsyncCommands<String, String> commands, Duration timeout) {
@@ -39,6 +42,7 @@ final class ScriptRunner {
         this.dispatcher = commands instanceof BaseRedisAsyncCommands<?, ?> base
                 ? (BaseRedisAsyncCommands<String, String>) base : null;
         this.timeoutNanos = timeout.toNanos();
+        this.commandDeadlines = new Deadlines(timeoutNanos);
     }
 
     /**
@@ -64,22 +68,37 @@ final class ScriptRunner {
 
     /**
      * Runs a script within the shorter of the command timeout and {@code boundNanos}: a decision's own bound, applied
-     * here so a decision pays for one timer, not two.
+     * here so a decision is timed once. No timer is set per call: the calls of one bound share one ({@link Deadlines}).
      *
      * @return as {@link #run(Script, String[], String[])}
      */
     CompletableFuture<long[]> run(Script script, String[] keys, String[] args, long boundNanos) {
         Call call = new Call(script, keys, args);
         send(CommandType.EVALSHA, script.sha, keys, args).whenComplete(call);
-        call.orTimeout(Math.min(timeoutNanos, boundNanos), TimeUnit.NANOSECONDS);
+        deadlines(Math.min(timeoutNanos, boundNanos)).track(call);
         return call;
+    }
+
+    /** The deadlines of calls of one bound: the command timeout's, the last other bound's, or new ones. */
+    private Deadlines deadlines(long boundNanos) {
+        if (boundNanos == timeoutNanos) {
+            return commandDeadlines;
+        }
+        Deadlines last = otherDeadlines;
+        if (last != null && last.boundNanos() == boundNanos) {
+            return last;
+        }
+        // Engines pass one decision bound, so this is made once; a race makes a spare that serves the same way.
+        Deadlines made = new Deadlines(boundNanos);
+        otherDeadlines = made;
+        return made;
     }
 
     /**
      * One script call and its answer, in one object: it receives Lettuce's reply directly (no chain of stages per
      * decision), and answers a NOSCRIPT error by running the script once by EVAL.
      */
-    private final class Call extends CompletableFuture<long[]> implements BiConsumer<Object, Throwable> {
+    private final class Call extends Deadlines.Timed<long[]> implements BiConsumer<Object, Throwable> {
         private final Script script;
         private final String[] keys;
         private final String[] args;
@@ -100,6 +119,7 @@ final class ScriptRunner {
                 } catch (RuntimeException malformed) {
                     completeExceptionally(malformed);
                 }
+                untrack();
             } else if (!evaluated && !isDone() && isNoScript(failure)) {
                 // EVAL runs the text and caches it in one step: a SCRIPT LOAD then EVALSHA could lose the script
                 // again to a flush in between.
@@ -108,9 +128,11 @@ final class ScriptRunner {
                     send(CommandType.EVAL, script.text, keys, args).whenComplete(this);
                 } catch (RuntimeException refused) {
                     completeExceptionally(refused);
+                    untrack();
                 }
             } else {
                 completeExceptionally(unwrap(failure));
+                untrack();
             }
         }
     }
