@@ -5,9 +5,9 @@ import io.lettuce.core.output.CommandOutput;
 import java.nio.ByteBuffer;
 
 /**
- * Reads a script's answer, a flat array of integers, straight into a {@code long[]}: no list, no boxed numbers. Any
- * other shape (a nested array, a string, a nil, a double, a boolean, a map) leaves it without a value, which the
- * caller reports as an unexpected answer.
+ * Reads a script's answer, a flat array of integers or one bare integer (as a one-element array), straight into a
+ * {@code long[]}: no list, no boxed numbers. Any other shape (a nested array, a string, a nil, a double, a boolean, a
+ * map) leaves it without a value, which the caller reports as an unexpected answer.
  */
 final class LongsOutput extends CommandOutput<String, String, long[]> {
 
@@ -18,7 +18,7 @@ final class LongsOutput extends CommandOutput<String, String, long[]> {
         super(StringCodec.UTF8, null);
     }
 
-    /** The integers, or null unless the answer was exactly one flat array of integers. */
+    /** The integers, or null unless the answer was exactly one flat array of integers or one integer. */
     @Override
     public long[] get() {
         return malformed || output == null || filled != output.length ? null : output;
@@ -55,7 +55,10 @@ final class LongsOutput extends CommandOutput<String, String, long[]> {
 
     @Override
     public void set(long integer) {
-        if (output == null || filled >= output.length) {
+        if (output == null && !malformed) {
+            output = new long[] {integer}; // a bare integer: no array came first
+            filled = 1;
+        } else if (output == null || filled >= output.length) {
             malformed = true;
         } else {
             output[filled++] = integer;

@@ -4,11 +4,13 @@ import dev.throttle.Arguments;
 import dev.throttle.Concurrency;
 import dev.throttle.Engine;
 import dev.throttle.KeyedLimiter;
+import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
 import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
+import dev.throttle.TokenBucket;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -16,6 +18,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
@@ -23,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
@@ -109,6 +113,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
     private final RedisEngineStats stats = new RedisEngineStats();
     private final RedisBreaker breaker;
     private final RefusalCache refusals;
+    private final long commandTimeoutNanos;
 
     private RedisEngine(Builder builder) {
         this.ownsConnection = builder.connection == null;
@@ -120,6 +125,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
         this.minExpiryMillis = builder.minExpiryMillis;
         this.leaseTtlNanos = builder.leaseTtlNanos;
         this.runner = new ScriptRunner(scripting(connection), builder.commandTimeout);
+        this.commandTimeoutNanos = builder.commandTimeout.toNanos();
         this.failurePolicy = builder.failurePolicy;
         this.decisionTimeoutNanos = builder.decisionTimeout.toNanos();
         // Outages are measured in real time, whatever clock the decisions use.
@@ -283,6 +289,53 @@ public final class RedisEngine implements Engine, AutoCloseable {
         }
         Arguments.requireNonNull("spec", spec);
         return new RedisRateLimiter(name, spec, Plan.of(prefix, name, spec, timebase), this, fallback);
+    }
+
+    /**
+     * Creates a rate limiter like {@link #rateLimiter(String, LimitSpec)} whose rate follows a factor shared through
+     * Redis, published by {@link #sharedRate(String, Duration)} of the same name on any node: each decision reads the
+     * factor in the same script call (no extra round trip) and scales the spec's rate by it (see
+     * {@link RedisSharedRate}). Such a limiter keeps no refusal cache, since a raised factor may end a refusal early;
+     * its fallback during an outage enforces the spec's full rate. Only single limiters follow a shared rate: a keyed
+     * limiter's keys lie in many Cluster slots, which one shared key cannot share.
+     *
+     * @param name the limiter's name, the base of its keys and of the shared factor's key
+     * @param spec a token bucket or a leaky bucket
+     * @return the limiter
+     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, not a token or leaky
+     *     bucket, or too large for the scripts' exact arithmetic
+     */
+    public RateLimiter sharedRateLimiter(String name, LimitSpec spec) {
+        requireName(name);
+        Arguments.requireNonNull("spec", spec);
+        if (!(spec instanceof TokenBucket) && !(spec instanceof LeakyBucket)) {
+            throw new IllegalArgumentException("spec = " + spec + " cannot follow a shared rate: only a TokenBucket"
+                    + " or a LeakyBucket can");
+        }
+        Plan own = Plan.of(prefix, name, spec, timebase);
+        Plan shared = new Plan(own.script(), new String[] {own.keys()[0], RedisSharedRate.key(prefix, name)},
+                own.params(), own.reserves());
+        return new RedisRateLimiter(name, spec, shared, this, null);
+    }
+
+    /**
+     * The publisher of the shared rate factor of the limiters named {@code name} (made by
+     * {@link #sharedRateLimiter(String, LimitSpec)} on any node), on this engine's connection.
+     *
+     * @param name the limiters' name
+     * @param ttl how long a published factor holds unless published again; once it expires, the full rate applies
+     * @return the publisher
+     * @throws IllegalArgumentException if the name is null or empty, or {@code ttl} is not in [1 ms, 3650 days]
+     */
+    public RedisSharedRate sharedRate(String name, Duration ttl) {
+        requireName(name);
+        long ttlNanos = Arguments.toNanos("ttl", ttl, 1_000_000L, Arguments.MAX_DURATION_NANOS);
+        @SuppressWarnings("unchecked")
+        RedisClusterAsyncCommands<String, String> commands = connection instanceof StatefulRedisClusterConnection<?, ?>
+                ? ((StatefulRedisClusterConnection<String, String>) connection).async()
+                : ((StatefulRedisConnection<String, String>) connection).async();
+        return new RedisSharedRate(name, RedisSharedRate.key(prefix, name), commands, commands,
+                TimeUnit.NANOSECONDS.toMillis(ttlNanos), commandTimeoutNanos);
     }
 
     /**

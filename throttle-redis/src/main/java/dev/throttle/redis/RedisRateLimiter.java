@@ -10,6 +10,7 @@ import dev.throttle.Scheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,6 +43,13 @@ final class RedisRateLimiter implements RateLimiter {
      * parameters; each call copies it and fills in the clock reading, the permits, the wait and the operation.
      */
     private final String[] argvTemplate;
+    /**
+     * Whether this is a token or leaky bucket, which runs the standalone {@link Script#BUCKET} with its own, shorter
+     * ARGV (the hot path) instead of the plan's script with the shared layout.
+     */
+    private final boolean bucket;
+    /** The script every call of this limiter runs. */
+    private final Script script;
     /** A decision's bound: the shorter of the decision timeout and the command timeout, applied as one timer. */
     private final long decisionBoundNanos;
 
@@ -54,14 +62,23 @@ final class RedisRateLimiter implements RateLimiter {
         this.plan = plan;
         this.engine = engine;
         String[] params = plan.params();
-        String[] template = new String[7 + params.length];
-        template[0] = "";
-        template[1] = Long.toString(engine.timebase().unitsPerMilli());
-        template[2] = Long.toString(engine.minExpiryMillis());
-        template[5] = "";
-        template[6] = "";
-        System.arraycopy(params, 0, template, 7, params.length);
+        this.bucket = plan.script() == Script.GCRA;
+        String[] template;
+        if (bucket) {
+            // bucket.lua: reading, permits, wait, interval, tolerance, queue delay ('' for a meter), least expiry.
+            template = new String[] {"", "", "", params[0], params[1], "1".equals(params[2]) ? params[3] : "",
+                Long.toString(engine.minExpiryMillis())};
+        } else {
+            template = new String[7 + params.length];
+            template[0] = "";
+            template[1] = Long.toString(engine.timebase().unitsPerMilli());
+            template[2] = Long.toString(engine.minExpiryMillis());
+            template[5] = "";
+            template[6] = "";
+            System.arraycopy(params, 0, template, 7, params.length);
+        }
         this.argvTemplate = template;
+        this.script = bucket ? Script.BUCKET : plan.script();
         this.decisionBoundNanos = engine.decisionTimeoutNanos();
         FailurePolicy policy = engine.failurePolicy();
         if (policy.kind() != FailurePolicy.Kind.FALLBACK) {
@@ -128,6 +145,14 @@ final class RedisRateLimiter implements RateLimiter {
         return local;
     }
 
+    /**
+     * The engine's refusal cache, or null when it is off or this limiter follows a shared rate (its second key): a
+     * raised rate may end a refusal early, which a cached refusal would not see.
+     */
+    private RefusalCache refusals() {
+        return plan.keys().length > 1 ? null : engine.refusals();
+    }
+
     /** The refusal cache's key of this limiter: its first Redis key (prefix, name and algorithm). */
     private String refusalKey() {
         return plan.keys()[0];
@@ -145,7 +170,7 @@ final class RedisRateLimiter implements RateLimiter {
      * reading}}.
      */
     private CompletableFuture<long[]> decide(long permits, long maxWaitNanos) {
-        return engine.runner().run(plan.script(), plan.keys(),
+        return engine.runner().run(script, plan.keys(),
                 argv(permits, engine.timebase().waitUnits(maxWaitNanos), "", ""), decisionBoundNanos);
     }
 
@@ -159,7 +184,7 @@ final class RedisRateLimiter implements RateLimiter {
      * @return completes when Redis has applied it
      */
     CompletableFuture<long[]> adjust(long delta, long grantedAt) {
-        RefusalCache refusals = engine.refusals();
+        RefusalCache refusals = refusals();
         if (delta < 0L && refusals != null) {
             refusals.forget(refusalKey()); // permits come back: a cached refusal may no longer hold
         }
@@ -172,11 +197,22 @@ final class RedisRateLimiter implements RateLimiter {
     }
 
     private CompletableFuture<long[]> run(long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
-        return engine.runner().run(plan.script(), plan.keys(), argv(permitsOrDelta, maxWaitUnits, op, grantedAt));
+        return engine.runner().run(script, plan.keys(), argv(permitsOrDelta, maxWaitUnits, op, grantedAt));
     }
 
     /** One call's ARGV: the shared template with this call's values. */
     private String[] argv(long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
+        if (bucket) {
+            // The bucket script decides unless an eighth argument names the operation (settling ignores grantedAt).
+            String[] args = op.isEmpty() ? argvTemplate.clone() : Arrays.copyOf(argvTemplate, 8);
+            args[0] = engine.timebase().nowArgument();
+            args[1] = Numerals.of(permitsOrDelta);
+            args[2] = Numerals.of(maxWaitUnits);
+            if (!op.isEmpty()) {
+                args[7] = op;
+            }
+            return args;
+        }
         String[] args = argvTemplate.clone();
         args[0] = engine.timebase().nowArgument();
         args[3] = Numerals.of(permitsOrDelta);
@@ -244,7 +280,7 @@ final class RedisRateLimiter implements RateLimiter {
             long askedAt = engine.waitClock().read();
             long maxWait = Math.max(0L, deadline - askedAt);
             engine.stats().decision();
-            RefusalCache refusals = engine.refusals();
+            RefusalCache refusals = refusals();
             if (refusals != null) {
                 long refusedFor = refusals.refusedFor(refusalKey(), spec, permits, askedAt);
                 if (refusedFor > maxWait) {
@@ -322,7 +358,7 @@ final class RedisRateLimiter implements RateLimiter {
             }
             Permit refused = new RedisPermit(RedisRateLimiter.this, false, permits, waitOrRetry, answer[2],
                     spec.capacity(), answer[3]);
-            RefusalCache refusals = engine.refusals();
+            RefusalCache refusals = refusals();
             if (refusals != null) {
                 refusals.record(refusalKey(), spec, permits, waitOrRetry, askedAt);
             }

@@ -12,10 +12,17 @@ import java.security.NoSuchAlgorithmException;
  * value is ever part of the text. A single-algorithm script is the shared prologue {@code common.lua}, the algorithm's
  * file (which defines its function) and the entry {@code single.lua}; the composite script is the prologue, every
  * algorithm's file and the driver {@code composite.lua}, which runs the algorithms' functions over several limits.
+ * The buckets of a limiter of their own run a standalone script instead, {@code bucket.lua}, the engine's hot path.
  */
 final class Script {
 
     static final Script GCRA = load("gcra");
+    /**
+     * The token and leaky buckets of a rate limiter of its own: {@code bucket.lua}, standalone (no prologue), with
+     * its own arguments and short answers (see the script), because it is the hot path. {@link #GCRA} runs the same
+     * decisions inside a composite and for a composite's parts.
+     */
+    static final Script BUCKET = new Script("bucket", resource("bucket.lua"));
     static final Script FIXED_WINDOW = load("fixed_window");
     static final Script SLIDING_WINDOW = load("sliding_window");
     static final Script SLIDING_LOG = load("sliding_log");
@@ -27,7 +34,7 @@ final class Script {
             + resource("sliding_log.lua") + "\n" + resource("concurrency.lua") + "\n" + resource("composite.lua"));
 
     /** Every script, for loading them all when an engine starts. */
-    static final Script[] ALL = {GCRA, FIXED_WINDOW, SLIDING_WINDOW, SLIDING_LOG, CONCURRENCY, COMPOSITE};
+    static final Script[] ALL = {BUCKET, GCRA, FIXED_WINDOW, SLIDING_WINDOW, SLIDING_LOG, CONCURRENCY, COMPOSITE};
 
     /** The algorithm's name: its file and Lua function, and how the composite script names it. */
     final String name;

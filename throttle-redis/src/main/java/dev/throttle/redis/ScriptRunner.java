@@ -8,12 +8,12 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
@@ -31,6 +31,10 @@ final class ScriptRunner {
     /** The same commands, able to send a command built here; null if they cannot (then the scripting API is used). */
     private final BaseRedisAsyncCommands<String, String> dispatcher;
     private final long timeoutNanos;
+    /** Times out calls bounded by the command timeout alone. */
+    private final Deadlines commandDeadlines;
+    /** Times out calls of a shorter bound (the engine's decision timeout): the last such bound's. */
+    private volatile Deadlines otherDeadlines;
 
     @SuppressWarnings("unchecked")
     ScriptRunner(RedisScriptingAsyncCommands<String, String> commands, Duration timeout) {
@@ -38,6 +42,7 @@ final class ScriptRunner {
         this.dispatcher = commands instanceof BaseRedisAsyncCommands<?, ?> base
                 ? (BaseRedisAsyncCommands<String, String>) base : null;
         this.timeoutNanos = timeout.toNanos();
+        this.commandDeadlines = new Deadlines(timeoutNanos);
     }
 
     /**
@@ -63,22 +68,37 @@ final class ScriptRunner {
 
     /**
      * Runs a script within the shorter of the command timeout and {@code boundNanos}: a decision's own bound, applied
-     * here so a decision pays for one timer, not two.
+     * here so a decision is timed once. No timer is set per call: the calls of one bound share one ({@link Deadlines}).
      *
      * @return as {@link #run(Script, String[], String[])}
      */
     CompletableFuture<long[]> run(Script script, String[] keys, String[] args, long boundNanos) {
         Call call = new Call(script, keys, args);
         send(CommandType.EVALSHA, script.sha, keys, args).whenComplete(call);
-        call.orTimeout(Math.min(timeoutNanos, boundNanos), TimeUnit.NANOSECONDS);
+        deadlines(Math.min(timeoutNanos, boundNanos)).track(call);
         return call;
+    }
+
+    /** The deadlines of calls of one bound: the command timeout's, the last other bound's, or new ones. */
+    private Deadlines deadlines(long boundNanos) {
+        if (boundNanos == timeoutNanos) {
+            return commandDeadlines;
+        }
+        Deadlines last = otherDeadlines;
+        if (last != null && last.boundNanos() == boundNanos) {
+            return last;
+        }
+        // Engines pass one decision bound, so this is made once; a race makes a spare that serves the same way.
+        Deadlines made = new Deadlines(boundNanos);
+        otherDeadlines = made;
+        return made;
     }
 
     /**
      * One script call and its answer, in one object: it receives Lettuce's reply directly (no chain of stages per
      * decision), and answers a NOSCRIPT error by running the script once by EVAL.
      */
-    private final class Call extends CompletableFuture<long[]> implements BiConsumer<Object, Throwable> {
+    private final class Call extends Deadlines.Timed<long[]> implements BiConsumer<Object, Throwable> {
         private final Script script;
         private final String[] keys;
         private final String[] args;
@@ -99,6 +119,7 @@ final class ScriptRunner {
                 } catch (RuntimeException malformed) {
                     completeExceptionally(malformed);
                 }
+                untrack();
             } else if (!evaluated && !isDone() && isNoScript(failure)) {
                 // EVAL runs the text and caches it in one step: a SCRIPT LOAD then EVALSHA could lose the script
                 // again to a flush in between.
@@ -107,9 +128,11 @@ final class ScriptRunner {
                     send(CommandType.EVAL, script.text, keys, args).whenComplete(this);
                 } catch (RuntimeException refused) {
                     completeExceptionally(refused);
+                    untrack();
                 }
             } else {
                 completeExceptionally(unwrap(failure));
+                untrack();
             }
         }
     }
@@ -134,19 +157,39 @@ final class ScriptRunner {
         return dispatcher.dispatch(type, new LongsOutput(), command);
     }
 
-    /** The answer read by {@link LongsOutput} (null if malformed), or the scripting API's list of integers. */
+    /**
+     * The answer read by {@link LongsOutput} (null if malformed), or the scripting API's integers, in the common
+     * shape {@code {granted, wait or retry, remaining, reading, ...}}. The bucket script's short answers are widened to
+     * it: one integer is an immediate grant with that many remaining, three are {@code {granted, wait or retry,
+     * remaining}}; their reading is 0, which the bucket never needs (its settlement ignores the grant's reading).
+     */
     private static long[] decode(Object answer) {
-        if (answer instanceof long[] values && values.length >= 4) {
-            return values;
-        }
-        if (!(answer instanceof List<?> list) || list.size() < 4) {
+        long[] values;
+        if (answer instanceof long[] longs) {
+            values = longs;
+        } else if (answer instanceof Long integer) {
+            values = new long[] {integer};
+        } else if (answer instanceof List<?> list) {
+            values = new long[list.size()];
+            for (int i = 0; i < values.length; i++) {
+                if (!(list.get(i) instanceof Long element)) {
+                    throw new IllegalStateException("unexpected script answer " + answer);
+                }
+                values[i] = element;
+            }
+        } else {
             throw new IllegalStateException("unexpected script answer " + answer);
         }
-        long[] values = new long[list.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (Long) list.get(i);
+        if (values.length >= 4) {
+            return values;
         }
-        return values;
+        if (values.length == 1) {
+            return new long[] {1L, 0L, values[0], 0L};
+        }
+        if (values.length == 3) {
+            return new long[] {values[0], values[1], values[2], 0L};
+        }
+        throw new IllegalStateException("unexpected script answer " + Arrays.toString(values));
     }
 
     private static boolean isNoScript(Throwable failure) {

@@ -259,7 +259,7 @@ class RedisClusterTest {
             assertThat(holders).as("limiters on every master").hasSize(3);
             for (RedisClusterFixture.Node node : cluster.nodes()) {
                 node.sync().scriptFlush();
-                assertThat(node.sync().scriptExists(Script.GCRA.sha)).containsExactly(false);
+                assertThat(node.sync().scriptExists(Script.BUCKET.sha)).containsExactly(false);
             }
             for (RateLimiter limiter : limiters) {
                 Permit permit = limiter.tryAcquire(1);
@@ -267,7 +267,7 @@ class RedisClusterTest {
                 assertThat(permit.remaining()).as(limiter.name()).isEqualTo(1);
             }
             for (RedisClusterFixture.Node node : cluster.nodes()) {
-                assertThat(node.sync().scriptExists(Script.GCRA.sha)).as("reloaded on " + node).containsExactly(true);
+                assertThat(node.sync().scriptExists(Script.BUCKET.sha)).as("reloaded on " + node).containsExactly(true);
             }
             // Only one node loses them now (as after a failover to a replica that never had them).
             cluster.nodes().get(1).sync().scriptFlush();

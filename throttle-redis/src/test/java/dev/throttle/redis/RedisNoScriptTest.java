@@ -26,9 +26,9 @@ class RedisNoScriptTest {
 
             assertThat(bucket.tryAcquire(1).granted()).isTrue();
             admin.sync().scriptFlush();
-            assertThat(admin.sync().scriptExists(Script.GCRA.sha)).containsExactly(false);
+            assertThat(admin.sync().scriptExists(Script.BUCKET.sha)).containsExactly(false);
             assertThat(bucket.tryAcquire(1).granted()).isTrue();
-            assertThat(admin.sync().scriptExists(Script.GCRA.sha)).containsExactly(true);
+            assertThat(admin.sync().scriptExists(Script.BUCKET.sha)).containsExactly(true);
             admin.sync().scriptFlush();
             assertThat(bucket.tryAcquire(1).remaining()).isZero();
             admin.sync().scriptFlush();

@@ -1,0 +1,213 @@
+-- Token bucket and leaky bucket (meter and shaping queue) as GCRA, for a rate limiter of its own: the same decisions
+-- as gcra.lua's function (which the composite script runs), in a standalone script tuned for the hot path. Every
+-- decision pays for this text, so it shares no prologue, defines no function (a `local function` makes a closure at
+-- every call), builds no table but its reply, reads its arguments positionally, and answers an immediate grant, by far
+-- the most common answer, with one integer. Fixed classpath text, never built from values.
+--
+-- KEYS[1] the theoretical arrival time (tat); absent, or not after now, is a bucket at rest (full, or an empty queue)
+-- KEYS[2] only for a limiter that follows a shared rate (RedisSharedRate): the rate factor in millionths of the spec's
+--         rate, an integer in [1, 1000000]; absent (or any other value) is the full rate. The interval per permit
+--         becomes ceil(interval x 10^6 / factor), at most 2^52 / capacity (so every product stays exact), and the
+--         tolerance is kept (a span of time, as a shaping queue's longest delay), but at least one interval: the
+--         bucket holds floor(capacity x factor) permits, at least one, and its state (a time) needs no conversion: a
+--         drained bucket stays drained and refills at the new rate.
+-- ARGV[1] the clock reading in client-time mode (ticker nanoseconds), or '' for the server's clock (TIME, in
+--         microseconds since 2026-01-01T00:00:00Z, so every reading stays far below 2^53 and exact in a double); the
+--         mode also gives the clock units per millisecond for expiries (10^6 or 10^3)
+-- ARGV[2] the permits asked for (0: only read the state, write nothing); when settling, the signed delta
+-- ARGV[3] the longest wait the caller accepts for a reserved slot, in clock units
+-- ARGV[4] the interval per permit, in clock units
+-- ARGV[5] the tolerance (capacity x interval)
+-- ARGV[6] the queue's longest delay for a shaping queue, '' for a meter
+-- ARGV[7] the least expiry in milliseconds (1, or more when a client clock may run faster than real time)
+-- ARGV[8] absent to decide; 'adjust' to settle a grant: take ARGV[2] more permits (positive, debt allowed) or give
+--         -ARGV[2] back (negative), with the local engine's semantics
+--
+-- Answer: an immediate grant (or a read) is the integer of the remaining permits; a reserved slot is {1, wait,
+-- remaining}, a refusal {0, retry time, remaining}; a settlement is 0.
+-- Lua numbers are doubles: every value handled is an integer below 2^53 (the engine checks its inputs), so all
+-- arithmetic is exact; each floor of a quotient corrects the rounding of '/' (off by at most one). Decimal text
+-- becomes a number by arithmetic coercion (`x + 0`, which reads it as tonumber does) rather than a call to tonumber:
+-- measurably cheaper per argument.
+
+local now = ARGV[1]
+local per_ms
+if now == '' then
+  local t = redis.call('TIME')
+  now = (t[1] - 1767225600) * 1000000 + t[2]
+  per_ms = 1000
+else
+  now = now + 0
+  per_ms = 1000000
+end
+local permits = ARGV[2] + 0
+local interval = ARGV[4] + 0
+local tolerance = ARGV[5] + 0
+local queue_delay = ARGV[6]
+local shaping = queue_delay ~= ''
+if shaping then
+  queue_delay = queue_delay + 0
+end
+local floor = math.floor
+
+if KEYS[2] then
+  local factor = tonumber(redis.call('GET', KEYS[2]))
+  if factor and factor >= 1 and factor < 1000000 and factor == floor(factor) then
+    -- The tolerance is capacity x interval exactly, so this quotient is exact.
+    local most = floor(4503599627370496 / (tolerance / interval))
+    -- interval x 10^6 / factor may pass 2^53, so in two exact steps: interval = q x factor + r, then
+    -- ceil(interval x 10^6 / factor) = q x 10^6 + ceil(r x 10^6 / factor), with r x 10^6 below 10^12.
+    local q = floor(interval / factor)
+    local r = interval - q * factor
+    if r < 0 then
+      q = q - 1
+      r = r + factor
+    elseif r >= factor then
+      q = q + 1
+      r = r - factor
+    end
+    r = r * 1000000
+    local up = floor(r / factor)
+    if up * factor < r then
+      up = up + 1
+    elseif (up - 1) * factor >= r then
+      up = up - 1
+    end
+    interval = q * 1000000 + up
+    if interval > most then
+      interval = most
+    end
+    if tolerance < interval then
+      tolerance = interval
+    end
+  end
+end
+
+local tat = redis.call('GET', KEYS[1])
+if tat then
+  tat = tat + 0
+else
+  tat = now
+end
+
+-- Where the state is left, relative to now (the tat after this call minus now), and the answer's other parts.
+local ahead
+local granted = 1
+local wait = 0
+
+if ARGV[8] then
+  -- Settling: tat moves by delta x interval, as in the local engine. A refund gives back at most the capacity and
+  -- never moves the bucket past full (below min(tat, now)); debt is bounded (2^50 units past now) so tat stays exact.
+  -- An absent key (expired at rest) counts as tat = now, which charges a debt in full: conservative.
+  local next_tat
+  if permits < 0 then
+    local capacity = floor(tolerance / interval)
+    local rest = tolerance - capacity * interval
+    if rest < 0 then
+      capacity = capacity - 1
+    elseif rest >= interval then
+      capacity = capacity + 1
+    end
+    if permits < -capacity then
+      permits = -capacity
+    end
+    next_tat = tat + permits * interval
+    local least = tat
+    if now < least then
+      least = now
+    end
+    if next_tat < least then
+      next_tat = least
+    end
+  else
+    next_tat = tat + permits * interval
+    if next_tat > now + 1125899906842624 then
+      next_tat = now + 1125899906842624
+    end
+    if next_tat < tat then
+      next_tat = tat
+    end
+  end
+  -- The expiry, as below. A tat not after now still gets the least expiry.
+  ahead = next_tat - now
+  local ms = floor(ahead / per_ms)
+  if ms * per_ms < ahead then
+    ms = ms + 1
+  end
+  local least_ms = ARGV[7] + 0
+  if ms < least_ms then
+    ms = least_ms
+  end
+  redis.call('SET', KEYS[1], next_tat, 'PX', ms)
+  return 0
+end
+
+if permits > 0 then
+  local slot = tat
+  if now > slot then
+    slot = now
+  end
+  local next_tat = slot + permits * interval
+  if shaping then
+    wait = slot - now
+  else
+    wait = next_tat - tolerance - now
+  end
+  if wait > 0 then
+    local acceptable = ARGV[3] + 0
+    if shaping and queue_delay < acceptable then
+      acceptable = queue_delay
+    end
+    if wait > acceptable then
+      granted = 0
+      ahead = tat - now
+    end
+  else
+    wait = 0
+  end
+  if granted == 1 then
+    -- At rest again once time reaches the new tat: the expiry is that span in milliseconds, rounded up, at least
+    -- the configured floor.
+    ahead = next_tat - now
+    local ms = floor(ahead / per_ms)
+    if ms * per_ms < ahead then
+      ms = ms + 1
+    end
+    local least_ms = ARGV[7] + 0
+    if ms < least_ms then
+      ms = least_ms
+    end
+    redis.call('SET', KEYS[1], next_tat, 'PX', ms)
+  end
+else
+  ahead = tat - now
+end
+
+-- The permits a bucket whose tat is `ahead` past now still has (meter), or the requests its queue still takes
+-- (shaping): floor(room / interval), exactly.
+if ahead < 0 then
+  ahead = 0
+end
+local room
+if shaping then
+  room = queue_delay - ahead
+else
+  room = tolerance - ahead
+end
+local remaining = 0
+if room >= 0 then
+  remaining = floor(room / interval)
+  local rest = room - remaining * interval
+  if rest < 0 then
+    remaining = remaining - 1
+  elseif rest >= interval then
+    remaining = remaining + 1
+  end
+  if shaping then
+    remaining = remaining + 1 -- the head of the queue, served now
+  end
+end
+if granted == 1 and wait == 0 then
+  return remaining
+end
+return {granted, wait, remaining}
