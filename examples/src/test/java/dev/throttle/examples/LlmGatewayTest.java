@@ -80,6 +80,19 @@ class LlmGatewayTest {
     }
 
     @Test
+    void aRequestTheBudgetRefusesCostsTheStepLimiterNothing() {
+        LlmGateway gateway = new LlmGateway(LocalEngine.builder().ticker(new ManualTicker()).build(), A);
+        gateway.admit(A, Tier.FREE, 25_000);
+
+        // The step limiter holds 120 requests at once: had each refusal kept its step permit, the last 80 of these
+        // would be refused by the step limiter instead.
+        for (int i = 0; i < 200; i++) {
+            assertThat(gateway.admit(A, Tier.FREE, 1).refusedBy()).as("request %d", i).isEqualTo(Reason.RESERVE);
+        }
+        assertThat(gateway.admit(A, Tier.PREMIUM, 1).admitted()).isTrue();
+    }
+
+    @Test
     void inTheSimulationFreeRequestsMetTheReserveWhilePremiumOnesWereAdmitted() {
         int freeRefusedByReserve = 0;
         for (String provider : GatewaySimulation.PROVIDERS) {
