@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class LimiterCallTest {
 
     /** A test double: grants while slots remain; close gives the slot back. */
-    private static final class Slots implements Limiter {
+    private static final class Slots extends ImmediateLimiter {
         final AtomicInteger free;
         final AtomicInteger closed = new AtomicInteger();
 
@@ -50,16 +50,6 @@ class LimiterCallTest {
                 @Override public void dropped() { close(); }
                 @Override public void settle(long actualPermits) { }
             };
-        }
-
-        @Override
-        public Permit acquire(long permits, Duration maxWait) {
-            return tryAcquire(permits);
-        }
-
-        @Override
-        public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
-            return CompletableFuture.completedFuture(tryAcquire(permits));
         }
 
         @Override

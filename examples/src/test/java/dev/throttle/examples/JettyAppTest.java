@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.throttle.ManualTicker;
 import dev.throttle.local.LocalEngine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +15,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,13 +28,12 @@ class JettyAppTest {
     private final ManualTicker ticker = new ManualTicker();
     private final LocalEngine engine = LocalEngine.builder().ticker(ticker).build();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     /** Orders being worked on now. */
     private final AtomicInteger ordersInWork = new AtomicInteger();
     /** Orders finish when this completes; already complete unless a test holds them. */
     private volatile CompletableFuture<Void> ordersMayFinish = CompletableFuture.completedFuture(null);
     private JettyApp app;
+    private final ServerProbe probe = new ServerProbe(() -> app.uri());
 
     @BeforeEach
     void start() {
@@ -63,40 +59,20 @@ class JettyAppTest {
         }
     }
 
-    private HttpRequest request(String path, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(app.uri().resolve(path)).timeout(Duration.ofSeconds(10));
-        if (headers.length > 0) {
-            request.headers(headers);
-        }
-        return request.build();
-    }
-
-    private HttpResponse<String> get(String path, String... headers) throws Exception {
-        return client.send(request(path, headers), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private List<Integer> statuses(int count, String path, String... headers) throws Exception {
-        List<Integer> statuses = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            statuses.add(get(path, headers).statusCode());
-        }
-        return statuses;
-    }
-
     @Test
     void oneClientGetsItsBurstOfFiveThenOneRequestPerSecond() throws Exception {
-        List<Integer> statuses = statuses(7, "/api/hello");
+        List<Integer> statuses = probe.statuses(7, "/api/hello");
 
         assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429);
         ticker.advance(Duration.ofSeconds(1));
-        assertThat(statuses(2, "/api/hello")).containsExactly(200, 429);
+        assertThat(probe.statuses(2, "/api/hello")).containsExactly(200, 429);
         ticker.advance(Duration.ofSeconds(3));
-        assertThat(statuses(4, "/api/hello")).containsExactly(200, 200, 200, 429);
+        assertThat(probe.statuses(4, "/api/hello")).containsExactly(200, 200, 200, 429);
     }
 
     @Test
     void theGreetingIsJsonAndCarriesTheTightestLimitsHeaders() throws Exception {
-        HttpResponse<String> hello = get("/api/hello");
+        HttpResponse<String> hello = probe.get("/api/hello");
 
         assertThat(hello.statusCode()).isEqualTo(200);
         assertThat(hello.body()).isEqualTo("{\"message\":\"hello\"}\n");
@@ -109,51 +85,47 @@ class JettyAppTest {
 
     @Test
     void aRefusalSaysWhenToComeBackInItsHeaders() throws Exception {
-        statuses(5, "/api/hello");
+        probe.statuses(5, "/api/hello");
 
-        HttpResponse<String> refused = get("/api/hello");
+        HttpResponse<String> refused = probe.get("/api/hello");
 
-        assertThat(refused.statusCode()).isEqualTo(429);
-        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
-        assertThat(refused.headers().firstValue("Cache-Control")).hasValue("no-store");
-        assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"per-ip\";q=5;w=5");
-        assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"per-ip\";r=0;t=1");
-        assertThat(refused.body()).isEqualTo("Too many requests; retry after 1 s\n");
+        ServerProbe.assertRefusedByTheEmptyPerIpBucket(refused);
     }
 
     @Test
     void clientsBehindATrustedLocalProxyHaveTheirOwnBuckets() throws Exception {
-        assertThat(statuses(6, "/api/hello")).endsWith(429);
+        assertThat(probe.statuses(6, "/api/hello")).endsWith(429);
 
-        assertThat(statuses(6, "/api/hello", "X-Forwarded-For", "203.0.113.7"))
+        assertThat(probe.statuses(6, "/api/hello", "X-Forwarded-For", "203.0.113.7"))
                 .containsExactly(200, 200, 200, 200, 200, 429);
-        assertThat(get("/api/hello", "X-Forwarded-For", "203.0.113.8").statusCode()).isEqualTo(200);
+        assertThat(probe.get("/api/hello", "X-Forwarded-For", "203.0.113.8").statusCode()).isEqualTo(200);
     }
 
     @Test
     void anApiKeyOverItsWindowIsRefusedWithoutAffectingAnotherKey() throws Exception {
-        assertThat(statuses(4, "/api/orders", "X-Forwarded-For", "198.51.100.1", "X-Api-Key", "alice"))
+        assertThat(probe.statuses(4, "/api/orders", "X-Forwarded-For", "198.51.100.1", "X-Api-Key", "alice"))
                 .containsExactly(200, 200, 200, 429);
 
-        HttpResponse<String> refused = get("/api/orders", "X-Forwarded-For", "198.51.100.1", "X-Api-Key", "alice");
+        HttpResponse<String> refused =
+                probe.get("/api/orders", "X-Forwarded-For", "198.51.100.1", "X-Api-Key", "alice");
         assertThat(refused.statusCode()).isEqualTo(429);
         // The window started at 0 and ends at 10 s; the clock has not moved.
         assertThat(refused.headers().firstValue("Retry-After")).hasValue("10");
         assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"per-api-key\";q=3;w=10");
         assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"per-api-key\";r=0;t=10");
 
-        HttpResponse<String> bob = get("/api/orders", "X-Forwarded-For", "198.51.100.1", "X-Api-Key", "bob");
+        HttpResponse<String> bob = probe.get("/api/orders", "X-Forwarded-For", "198.51.100.1", "X-Api-Key", "bob");
         assertThat(bob.statusCode()).isEqualTo(200);
         assertThat(bob.body()).isEqualTo("{\"order\":\"accepted\"}\n");
 
         ticker.advance(Duration.ofSeconds(10));
-        assertThat(get("/api/orders", "X-Forwarded-For", "198.51.100.2", "X-Api-Key", "alice").statusCode())
+        assertThat(probe.get("/api/orders", "X-Forwarded-For", "198.51.100.2", "X-Api-Key", "alice").statusCode())
                 .isEqualTo(200);
     }
 
     @Test
     void anOrderWithoutAKeyIsNotCountedAgainstAnyKeyAndIsTurnedAway() throws Exception {
-        HttpResponse<String> anonymous = get("/api/orders");
+        HttpResponse<String> anonymous = probe.get("/api/orders");
 
         assertThat(anonymous.statusCode()).isEqualTo(401);
         assertThat(anonymous.body()).contains("missing X-Api-Key");
@@ -164,12 +136,13 @@ class JettyAppTest {
         ordersMayFinish = new CompletableFuture<>();
         List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
-            held.add(client.sendAsync(request("/api/orders", "X-Forwarded-For", "192.0.2." + i, "X-Api-Key", "key" + i),
+            held.add(probe.client.sendAsync(
+                    probe.request("/api/orders", "X-Forwarded-For", "192.0.2." + i, "X-Api-Key", "key" + i).build(),
                     HttpResponse.BodyHandlers.ofString()));
         }
         awaitOrdersInWork(4);
 
-        HttpResponse<String> fifth = get("/api/orders", "X-Forwarded-For", "192.0.2.5", "X-Api-Key", "key5");
+        HttpResponse<String> fifth = probe.get("/api/orders", "X-Forwarded-For", "192.0.2.5", "X-Api-Key", "key5");
         assertThat(fifth.statusCode()).isEqualTo(429);
         assertThat(fifth.headers().firstValue("Retry-After")).hasValue("1");
 
@@ -178,24 +151,20 @@ class JettyAppTest {
             assertThat(order.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         }
         // key5's refused order cost it nothing: its window still holds 3.
-        assertThat(statuses(4, "/api/orders", "X-Forwarded-For", "192.0.2.6", "X-Api-Key", "key5"))
+        assertThat(probe.statuses(4, "/api/orders", "X-Forwarded-For", "192.0.2.6", "X-Api-Key", "key5"))
                 .containsExactly(200, 200, 200, 429);
     }
 
     private void awaitOrdersInWork(int count) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (ordersInWork.get() < count) {
-            assertThat(System.nanoTime()).as("%d orders in work within 10 s", count).isLessThan(deadline);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-        }
+        ServerProbe.await(() -> ordersInWork.get() >= count, count + " orders in work");
     }
 
     @Test
     void theMetricsPageCountsEveryDecisionAndIsNeverThrottled() throws Exception {
-        statuses(7, "/api/hello");
-        statuses(4, "/api/orders", "X-Forwarded-For", "198.51.100.1", "X-Api-Key", "alice");
+        probe.statuses(7, "/api/hello");
+        probe.statuses(4, "/api/orders", "X-Forwarded-For", "198.51.100.1", "X-Api-Key", "alice");
 
-        HttpResponse<String> metrics = get("/metrics");
+        HttpResponse<String> metrics = probe.get("/metrics");
 
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body().lines()).contains(
@@ -209,7 +178,7 @@ class JettyAppTest {
         // The global bucket granted each of the 11 requests before the per-client limits decided.
         assertThat(metrics.body().lines())
                 .contains("throttle.permits{limiter=global,outcome=granted,reason=none} count=11");
-        assertThat(statuses(3, "/metrics")).containsExactly(200, 200, 200);
+        assertThat(probe.statuses(3, "/metrics")).containsExactly(200, 200, 200);
     }
 
     @Test

@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.throttle.local.LocalEngine;
 import dev.throttle.local.ManualClock;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,9 +22,8 @@ class NettyServerTest {
 
     private final ManualClock clock = new ManualClock();
     private final LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     private NettyServer server;
+    private final ServerProbe probe = new ServerProbe(() -> server.uri());
 
     @BeforeEach
     void start() {
@@ -40,38 +35,17 @@ class NettyServerTest {
         server.close();
     }
 
-    private HttpRequest.Builder request(String path, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(server.uri().resolve(path))
-                .timeout(Duration.ofSeconds(10));
-        if (headers.length > 0) {
-            request.headers(headers);
-        }
-        return request;
-    }
-
-    private HttpResponse<String> get(String path, String... headers) throws Exception {
-        return client.send(request(path, headers).GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private List<Integer> statuses(int count, String path, String... headers) throws Exception {
-        List<Integer> statuses = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            statuses.add(get(path, headers).statusCode());
-        }
-        return statuses;
-    }
-
     @Test
     void oneClientGetsItsBurstOfFiveThenOneRequestPerSecond() throws Exception {
-        assertThat(statuses(7, "/hello")).containsExactly(200, 200, 200, 200, 200, 429, 429);
+        assertThat(probe.statuses(7, "/hello")).containsExactly(200, 200, 200, 200, 200, 429, 429);
 
         clock.advance(Duration.ofSeconds(1));
-        assertThat(statuses(2, "/hello")).containsExactly(200, 429);
+        assertThat(probe.statuses(2, "/hello")).containsExactly(200, 429);
     }
 
     @Test
     void theGreetingCarriesTheRateLimitHeaders() throws Exception {
-        HttpResponse<String> hello = get("/hello");
+        HttpResponse<String> hello = probe.get("/hello");
 
         assertThat(hello.statusCode()).isEqualTo(200);
         assertThat(hello.body()).isEqualTo("{\"message\":\"hello\"}\n");
@@ -81,32 +55,27 @@ class NettyServerTest {
 
     @Test
     void aRefusalSaysWhenToComeBackInItsHeaders() throws Exception {
-        statuses(5, "/hello");
+        probe.statuses(5, "/hello");
 
-        HttpResponse<String> refused = get("/hello");
+        HttpResponse<String> refused = probe.get("/hello");
 
-        assertThat(refused.statusCode()).isEqualTo(429);
-        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
-        assertThat(refused.headers().firstValue("Cache-Control")).hasValue("no-store");
-        assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"per-ip\";q=5;w=5");
-        assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"per-ip\";r=0;t=1");
-        assertThat(refused.body()).isEqualTo("Too many requests; retry after 1 s\n");
+        ServerProbe.assertRefusedByTheEmptyPerIpBucket(refused);
     }
 
     @Test
     void clientsBehindATrustedLocalProxyHaveTheirOwnBuckets() throws Exception {
-        assertThat(statuses(6, "/hello")).endsWith(429);
+        assertThat(probe.statuses(6, "/hello")).endsWith(429);
 
-        assertThat(statuses(6, "/hello", "X-Forwarded-For", "203.0.113.7"))
+        assertThat(probe.statuses(6, "/hello", "X-Forwarded-For", "203.0.113.7"))
                 .containsExactly(200, 200, 200, 200, 200, 429);
-        assertThat(get("/unknown", "X-Forwarded-For", "203.0.113.8").statusCode()).isEqualTo(404);
+        assertThat(probe.get("/unknown", "X-Forwarded-For", "203.0.113.8").statusCode()).isEqualTo(404);
     }
 
     @Test
     void anUploadIsSlowedToTheReadRateNotRefused() throws Exception {
         int size = 3 * NettyServer.INGRESS_BYTES_PER_SECOND;
-        CompletableFuture<HttpResponse<String>> upload = client.sendAsync(
-                request("/upload").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[size])).build(),
+        CompletableFuture<HttpResponse<String>> upload = probe.client.sendAsync(
+                probe.request("/upload").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[size])).build(),
                 HttpResponse.BodyHandlers.ofString());
 
         // The first 64 KiB (and one more read) go at once; the rest waits for the clock: the server stops reading.
@@ -130,10 +99,6 @@ class NettyServerTest {
 
     /** Waits until the read throttle has scheduled its next pause on the manual clock, or the answer has come. */
     private void awaitPauseOrAnswer(CompletableFuture<?> answer) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (clock.pendingTasks() == 0 && !answer.isDone()) {
-            assertThat(System.nanoTime()).as("a pause or the answer within 10 s").isLessThan(deadline);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
+        ServerProbe.await(() -> clock.pendingTasks() > 0 || answer.isDone(), "a pause or the answer");
     }
 }

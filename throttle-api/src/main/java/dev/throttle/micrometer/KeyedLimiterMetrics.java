@@ -2,7 +2,6 @@ package dev.throttle.micrometer;
 
 import dev.throttle.Arguments;
 import dev.throttle.KeyedLimiter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -37,7 +36,7 @@ public final class KeyedLimiterMetrics implements MeterBinder {
      */
     public KeyedLimiterMetrics(KeyedLimiter<?> limiter, Iterable<Tag> tags) {
         this.limiter = Arguments.requireNonNull("limiter", limiter);
-        this.tags = Tags.of(ThrottleMetrics.TAG_LIMITER, limiter.name()).and(Arguments.requireNonNull("tags", tags));
+        this.tags = Meters.tags(limiter.name(), tags);
     }
 
     /**
@@ -47,13 +46,10 @@ public final class KeyedLimiterMetrics implements MeterBinder {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
-        if (registry.find(ThrottleMetrics.KEYS).tags(tags).gauge() != null) {
-            return; // bound already: the registry would keep its first gauge anyway, after a warning
+        if (Meters.bound(registry, ThrottleMetrics.KEYS, tags)) {
+            return;
         }
-        Gauge.builder(ThrottleMetrics.KEYS, limiter, KeyedLimiter::estimatedSize)
-                .description("Keys whose limiter state is held now (an estimate)")
-                .baseUnit("keys")
-                .tags(tags)
-                .register(registry);
+        Meters.gauge(registry, ThrottleMetrics.KEYS, limiter, KeyedLimiter::estimatedSize,
+                "Keys whose limiter state is held now (an estimate)", "keys", tags);
     }
 }

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
@@ -32,7 +33,7 @@ final class LimiterMeters {
     LimiterMeters(MeterRegistry registry, String limiter, Iterable<Tag> extraTags) {
         this.registry = registry;
         this.clock = registry.config().clock();
-        Tags base = Tags.of(ThrottleMetrics.TAG_LIMITER, limiter).and(extraTags);
+        Tags base = Meters.tags(limiter, extraTags);
         for (Reason reason : REASONS) {
             String outcome = reason == Reason.NONE ? ThrottleMetrics.GRANTED : ThrottleMetrics.REFUSED;
             permits[reason.ordinal()] = Counter.builder(ThrottleMetrics.PERMITS)
@@ -91,9 +92,46 @@ final class LimiterMeters {
         permits[reason.ordinal()].increment(requested);
     }
 
-    /** Counts the answer of a boolean fast path, which cannot tell a "never" from a plain refusal. */
-    void allowed(boolean granted, long requested) {
+    /**
+     * Counts the answer of a boolean fast path, which cannot tell a "never" from a plain refusal.
+     *
+     * @return {@code granted}, so that a decorator can count and answer in one expression
+     */
+    boolean allowed(boolean granted, long requested) {
         permits[(granted ? Reason.NONE : Reason.LIMIT).ordinal()].increment(requested);
+        return granted;
+    }
+
+    /**
+     * The caller's side of an engine's pending acquisition of {@code requested} permits, started at {@code start}:
+     * completes with the counted (and, when granted, wrapped) permit. The caller holds this future, not the engine's:
+     * its cancel (or any early completion) must still reach the engine, which withdraws the request and gives back
+     * what it reserved.
+     */
+    CompletableFuture<Permit> pending(CompletableFuture<Permit> engine, long requested, Duration maxWait,
+            long start) {
+        CompletableFuture<Permit> result = new CompletableFuture<>();
+        result.whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                engine.cancel(false);
+            }
+        });
+        engine.whenComplete((permit, failure) -> {
+            if (failure != null) {
+                failed(failure, requested, start);
+                result.completeExceptionally(failure);
+            } else if (result.isDone()) {
+                failed(new CancellationException(), requested, start);
+                giveBack(permit);
+            } else {
+                // Counted before the caller sees the permit, so a caller reading the meters on completion sees it.
+                Permit counted = completed(permit, maxWait, start);
+                if (!result.complete(counted)) {
+                    giveBack(permit); // the caller gave up in the meantime; counted as granted all the same
+                }
+            }
+        });
+        return result;
     }
 
     /** Counts a granted permit ended by {@link Permit#dropped()}. */
@@ -121,6 +159,19 @@ final class LimiterMeters {
             return Reason.INTERRUPTED;
         }
         return maxWait.isZero() ? Reason.LIMIT : Reason.TIMEOUT;
+    }
+
+    /** Returns a grant nobody will use: settling at zero gives a rate limiter its permits back. */
+    private static void giveBack(Permit permit) {
+        if (!permit.granted()) {
+            return;
+        }
+        try {
+            permit.settle(0);
+        } catch (RuntimeException ignored) {
+            // Settling is best effort here: closing below is what a concurrency permit needs.
+        }
+        permit.close();
     }
 
     private static Throwable unwrap(Throwable failure) {

@@ -3,7 +3,6 @@ package dev.throttle.micrometer;
 import dev.throttle.Arguments;
 import dev.throttle.ConcurrencyStats;
 import dev.throttle.Limiter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -43,7 +42,7 @@ public final class LimiterMetrics implements MeterBinder {
      */
     public LimiterMetrics(Limiter limiter, Iterable<Tag> tags) {
         this.limiter = Arguments.requireNonNull("limiter", limiter);
-        this.tags = Tags.of(ThrottleMetrics.TAG_LIMITER, limiter.name()).and(Arguments.requireNonNull("tags", tags));
+        this.tags = Meters.tags(limiter.name(), tags);
     }
 
     /**
@@ -53,31 +52,19 @@ public final class LimiterMetrics implements MeterBinder {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
-        if (registry.find(ThrottleMetrics.PERMITS_AVAILABLE).tags(tags).gauge() != null) {
-            return; // bound already: the registry would keep its first gauges anyway, after a warning
+        if (Meters.bound(registry, ThrottleMetrics.PERMITS_AVAILABLE, tags)) {
+            return;
         }
-        Gauge.builder(ThrottleMetrics.PERMITS_AVAILABLE, limiter, Limiter::availablePermits)
-                .description("Estimate of the permits a request could have now")
-                .baseUnit(ThrottleMetrics.UNIT_PERMITS)
-                .tags(tags)
-                .register(registry);
+        Meters.gauge(registry, ThrottleMetrics.PERMITS_AVAILABLE, limiter, Limiter::availablePermits,
+                "Estimate of the permits a request could have now", ThrottleMetrics.UNIT_PERMITS, tags);
         if (limiter instanceof ConcurrencyStats) {
             ConcurrencyStats stats = (ConcurrencyStats) limiter;
-            Gauge.builder(ThrottleMetrics.LIMIT, stats, ConcurrencyStats::limit)
-                    .description("The most permits that may be held at once now")
-                    .baseUnit(ThrottleMetrics.UNIT_PERMITS)
-                    .tags(tags)
-                    .register(registry);
-            Gauge.builder(ThrottleMetrics.IN_FLIGHT, stats, ConcurrencyStats::inFlight)
-                    .description("Permits held now by granted permits not yet closed")
-                    .baseUnit(ThrottleMetrics.UNIT_PERMITS)
-                    .tags(tags)
-                    .register(registry);
-            Gauge.builder(ThrottleMetrics.QUEUE_LENGTH, stats, ConcurrencyStats::queueLength)
-                    .description("Requests waiting in the queue for a permit")
-                    .baseUnit("requests")
-                    .tags(tags)
-                    .register(registry);
+            Meters.gauge(registry, ThrottleMetrics.LIMIT, stats, ConcurrencyStats::limit,
+                    "The most permits that may be held at once now", ThrottleMetrics.UNIT_PERMITS, tags);
+            Meters.gauge(registry, ThrottleMetrics.IN_FLIGHT, stats, ConcurrencyStats::inFlight,
+                    "Permits held now by granted permits not yet closed", ThrottleMetrics.UNIT_PERMITS, tags);
+            Meters.gauge(registry, ThrottleMetrics.QUEUE_LENGTH, stats, ConcurrencyStats::queueLength,
+                    "Requests waiting in the queue for a permit", "requests", tags);
         }
     }
 }

@@ -45,9 +45,7 @@ final class MeteredKeyedLimiter<K> implements KeyedLimiter<K> {
 
     @Override
     public boolean allow(K key, long permits) {
-        boolean granted = delegate.allow(key, permits);
-        meters.allowed(granted, permits);
-        return granted;
+        return meters.allowed(delegate.allow(key, permits), permits);
     }
 
     @Override
@@ -60,7 +58,7 @@ final class MeteredKeyedLimiter<K> implements KeyedLimiter<K> {
     @Override
     public CompletableFuture<Permit> acquireAsync(K key, long permits, Duration maxWait) {
         long start = meters.start();
-        return MeteredLimiter.metered(delegate.acquireAsync(key, permits, maxWait), meters, permits, maxWait, start);
+        return meters.pending(delegate.acquireAsync(key, permits, maxWait), permits, maxWait, start);
     }
 
     @Override

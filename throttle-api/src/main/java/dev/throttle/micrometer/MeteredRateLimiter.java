@@ -17,8 +17,6 @@ final class MeteredRateLimiter extends MeteredLimiter implements RateLimiter {
 
     @Override
     public boolean allow(long permits) {
-        boolean granted = rate.allow(permits);
-        meters.allowed(granted, permits);
-        return granted;
+        return meters.allowed(rate.allow(permits), permits);
     }
 }

@@ -2,20 +2,19 @@ package dev.throttle.http;
 
 import dev.throttle.AbstractPermit;
 import dev.throttle.FixedWindow;
+import dev.throttle.ImmediateLimiter;
 import dev.throttle.LimitSpec;
-import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A deterministic limiter for the core's tests: {@code limit} permits in use at most (a permit is in use until closed,
  * dropped or settled to zero), a fixed retry time on refusals, and a record of every permit it issued.
  */
-final class CountingLimiter implements Limiter {
+final class CountingLimiter extends ImmediateLimiter {
 
     final String name;
     final long limit;
@@ -56,16 +55,6 @@ final class CountingLimiter implements Limiter {
         }
         issued.add(permit);
         return permit;
-    }
-
-    @Override
-    public Permit acquire(long permits, Duration maxWait) {
-        return tryAcquire(permits);
-    }
-
-    @Override
-    public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
-        return CompletableFuture.completedFuture(tryAcquire(permits));
     }
 
     @Override

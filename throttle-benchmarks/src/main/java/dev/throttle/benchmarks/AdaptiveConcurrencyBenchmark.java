@@ -3,15 +3,12 @@ package dev.throttle.benchmarks;
 import com.netflix.concurrency.limits.limit.Gradient2Limit;
 import com.netflix.concurrency.limits.limit.VegasLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
-import dev.throttle.Permit;
 import dev.throttle.local.adaptive.AdaptiveConcurrencyLimiter;
 import dev.throttle.local.adaptive.GradientAlgorithm;
 import dev.throttle.local.adaptive.LimitAlgorithm;
 import dev.throttle.local.adaptive.VegasAlgorithm;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -22,7 +19,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -40,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @State(Scope.Benchmark)
-public class AdaptiveConcurrencyBenchmark {
+public class AdaptiveConcurrencyBenchmark extends RoundTripBenchmark {
 
     private static final int INITIAL = 20;
     private static final int MAX = 1000;
@@ -49,8 +45,6 @@ public class AdaptiveConcurrencyBenchmark {
     @Param({"throttleVegas", "netflixVegas", "throttleGradient", "netflixGradient2"})
     public String impl;
 
-    private BooleanSupplier roundTrip;
-
     /** Creates the benchmark; JMH instantiates it. */
     public AdaptiveConcurrencyBenchmark() {
     }
@@ -58,10 +52,7 @@ public class AdaptiveConcurrencyBenchmark {
     /** Builds the limiter and checks one round trip. */
     @Setup(Level.Trial)
     public void build() {
-        roundTrip = create(impl);
-        if (!roundTrip.getAsBoolean()) {
-            throw new IllegalStateException(impl + ": a new adaptive limiter refused a permit");
-        }
+        measure(impl, create(impl));
     }
 
     private static BooleanSupplier create(String impl) {
@@ -71,10 +62,10 @@ public class AdaptiveConcurrencyBenchmark {
             case "throttleGradient":
                 return throttle(GradientAlgorithm.builder().initialLimit(INITIAL).maxLimit(MAX).build());
             case "netflixVegas":
-                return netflix(SimpleLimiter.newBuilder()
+                return netflixRoundTrip(SimpleLimiter.newBuilder()
                         .limit(VegasLimit.newBuilder().initialLimit(INITIAL).maxConcurrency(MAX).build()).build());
             case "netflixGradient2":
-                return netflix(SimpleLimiter.newBuilder()
+                return netflixRoundTrip(SimpleLimiter.newBuilder()
                         .limit(Gradient2Limit.newBuilder().initialLimit(INITIAL).maxConcurrency(MAX).build()).build());
             default:
                 throw new IllegalArgumentException("impl = " + impl + " is unknown");
@@ -82,46 +73,6 @@ public class AdaptiveConcurrencyBenchmark {
     }
 
     private static BooleanSupplier throttle(LimitAlgorithm algorithm) {
-        AdaptiveConcurrencyLimiter limiter = AdaptiveConcurrencyLimiter.builder("adaptive", algorithm).build();
-        return () -> {
-            try (Permit permit = limiter.tryAcquire()) {
-                return permit.granted();
-            }
-        };
-    }
-
-    private static BooleanSupplier netflix(SimpleLimiter<Void> limiter) {
-        return () -> {
-            Optional<com.netflix.concurrency.limits.Limiter.Listener> listener = limiter.acquire(null);
-            if (listener.isEmpty()) {
-                return false;
-            }
-            listener.get().onSuccess();
-            return true;
-        };
-    }
-
-    /**
-     * Takes a permit and ends it, one thread.
-     *
-     * @param outcomes this thread's counts
-     * @return whether it was granted, consumed by JMH
-     */
-    @Benchmark
-    @Threads(1)
-    public boolean roundTrip(Outcomes outcomes) {
-        return outcomes.record(roundTrip.getAsBoolean());
-    }
-
-    /**
-     * The same, two threads sharing the limiter.
-     *
-     * @param outcomes this thread's counts
-     * @return whether it was granted, consumed by JMH
-     */
-    @Benchmark
-    @Threads(2)
-    public boolean roundTripTwoThreads(Outcomes outcomes) {
-        return outcomes.record(roundTrip.getAsBoolean());
+        return permitRoundTrip(AdaptiveConcurrencyLimiter.builder("adaptive", algorithm).build());
     }
 }

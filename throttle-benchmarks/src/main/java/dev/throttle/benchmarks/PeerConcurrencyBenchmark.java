@@ -3,17 +3,14 @@ package dev.throttle.benchmarks;
 import com.netflix.concurrency.limits.limit.FixedLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import dev.throttle.Concurrency;
-import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.local.ConcurrencyLimiter;
 import dev.throttle.local.LocalEngine;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -24,7 +21,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -42,15 +38,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @State(Scope.Benchmark)
-public class PeerConcurrencyBenchmark {
+public class PeerConcurrencyBenchmark extends RoundTripBenchmark {
 
     private static final int LIMIT = 1000;
 
     /** The implementation under test. */
     @Param({"throttle", "throttleTryEnter", "resilience4jSemaphoreBulkhead", "netflixSimpleLimiter"})
     public String impl;
-
-    private BooleanSupplier roundTrip;
 
     /** Creates the benchmark; JMH instantiates it. */
     public PeerConcurrencyBenchmark() {
@@ -59,21 +53,13 @@ public class PeerConcurrencyBenchmark {
     /** Builds the limiter and checks one round trip. */
     @Setup(Level.Trial)
     public void build() {
-        roundTrip = create(impl);
-        if (!roundTrip.getAsBoolean()) {
-            throw new IllegalStateException(impl + ": a new concurrency limiter refused a permit");
-        }
+        measure(impl, create(impl));
     }
 
     private static BooleanSupplier create(String impl) {
         switch (impl) {
             case "throttle": {
-                Limiter limiter = LocalEngine.create().limiter("peer", Concurrency.of(LIMIT));
-                return () -> {
-                    try (Permit permit = limiter.tryAcquire()) {
-                        return permit.granted();
-                    }
-                };
+                return permitRoundTrip(LocalEngine.create().limiter("peer", Concurrency.of(LIMIT)));
             }
             case "throttleTryEnter": {
                 // The allocation-free pair, the same shape as the semaphore bulkhead's below.
@@ -99,42 +85,10 @@ public class PeerConcurrencyBenchmark {
                 };
             }
             case "netflixSimpleLimiter": {
-                SimpleLimiter<Void> limiter = SimpleLimiter.newBuilder().limit(FixedLimit.of(LIMIT)).build();
-                return () -> {
-                    Optional<com.netflix.concurrency.limits.Limiter.Listener> listener = limiter.acquire(null);
-                    if (listener.isEmpty()) {
-                        return false;
-                    }
-                    listener.get().onSuccess();
-                    return true;
-                };
+                return netflixRoundTrip(SimpleLimiter.newBuilder().limit(FixedLimit.of(LIMIT)).build());
             }
             default:
                 throw new IllegalArgumentException("impl = " + impl + " is unknown");
         }
-    }
-
-    /**
-     * Takes a permit and gives it back, one thread.
-     *
-     * @param outcomes this thread's counts
-     * @return whether it was granted, consumed by JMH
-     */
-    @Benchmark
-    @Threads(1)
-    public boolean roundTrip(Outcomes outcomes) {
-        return outcomes.record(roundTrip.getAsBoolean());
-    }
-
-    /**
-     * The same, two threads sharing the limiter.
-     *
-     * @param outcomes this thread's counts
-     * @return whether it was granted, consumed by JMH
-     */
-    @Benchmark
-    @Threads(2)
-    public boolean roundTripTwoThreads(Outcomes outcomes) {
-        return outcomes.record(roundTrip.getAsBoolean());
     }
 }

@@ -1,5 +1,6 @@
 package dev.throttle.local;
 
+import dev.throttle.ForwardingPermit;
 import dev.throttle.Permit;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -9,7 +10,7 @@ import java.lang.invoke.VarHandle;
  * tells the keyed limiter when it ends (so a concurrency key may be forgotten once its last permit is closed) and
  * when it is settled above its estimate (so a rate key in debt is kept until the debt is paid).
  */
-final class KeyedPermit<K> implements Permit {
+final class KeyedPermit<K> extends ForwardingPermit {
 
     private static final VarHandle ENDED;
 
@@ -24,64 +25,33 @@ final class KeyedPermit<K> implements Permit {
     private final LocalKeyedLimiter<K> owner;
     private final K key;
     private final KeyEntry entry;
-    private final Permit delegate;
     @SuppressWarnings("unused") // accessed through ENDED
     private volatile boolean ended;
 
     KeyedPermit(LocalKeyedLimiter<K> owner, K key, KeyEntry entry, Permit delegate) {
+        super(delegate);
         this.owner = owner;
         this.key = key;
         this.entry = entry;
-        this.delegate = delegate;
-    }
-
-    @Override
-    public boolean granted() {
-        return delegate.granted();
-    }
-
-    @Override
-    public long permits() {
-        return delegate.permits();
-    }
-
-    @Override
-    public long retryAfterNanos() {
-        return delegate.retryAfterNanos();
-    }
-
-    @Override
-    public long remaining() {
-        return delegate.remaining();
-    }
-
-    @Override
-    public long limit() {
-        return delegate.limit();
-    }
-
-    @Override
-    public String limiter() {
-        return delegate.limiter();
     }
 
     @Override
     public void close() {
-        delegate.close();
+        super.close();
         ended();
     }
 
     @Override
     public void dropped() {
-        delegate.dropped();
+        super.dropped();
         ended();
     }
 
     @Override
     public void settle(long actualPermits) {
-        delegate.settle(actualPermits);
-        if (actualPermits > delegate.permits()) {
-            owner.indebted(key, entry, actualPermits - delegate.permits());
+        super.settle(actualPermits);
+        if (actualPermits > permits()) {
+            owner.indebted(key, entry, actualPermits - permits());
         }
     }
 
@@ -90,10 +60,5 @@ final class KeyedPermit<K> implements Permit {
         if (ENDED.compareAndSet(this, false, true)) {
             owner.released(key, entry);
         }
-    }
-
-    @Override
-    public String toString() {
-        return delegate.toString();
     }
 }

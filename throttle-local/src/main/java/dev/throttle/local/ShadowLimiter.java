@@ -1,6 +1,6 @@
 package dev.throttle.local;
 
-import dev.throttle.LimitSpec;
+import dev.throttle.ForwardingLimiter;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import java.time.Duration;
@@ -18,15 +18,14 @@ import java.util.concurrent.atomic.LongAdder;
  * own; its eventual refusal is reported then, and its eventual permit is ended (or settled) as the caller ended the
  * permit already returned.
  */
-public final class ShadowLimiter implements Limiter {
+public final class ShadowLimiter extends ForwardingLimiter {
 
-    private final Limiter delegate;
     private final ShadowListener listener;
     private final LongAdder evaluated = new LongAdder();
     private final LongAdder wouldHaveRefused = new LongAdder();
 
     ShadowLimiter(Limiter delegate, ShadowListener listener) {
-        this.delegate = delegate;
+        super(delegate);
         this.listener = listener;
     }
 
@@ -35,8 +34,9 @@ public final class ShadowLimiter implements Limiter {
      *
      * @return the delegate
      */
+    @Override
     public Limiter delegate() {
-        return delegate;
+        return super.delegate();
     }
 
     /**
@@ -58,18 +58,8 @@ public final class ShadowLimiter implements Limiter {
     }
 
     @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public LimitSpec spec() {
-        return delegate.spec();
-    }
-
-    @Override
     public Permit tryAcquire(long permits) {
-        Permit decision = delegate.tryAcquire(permits);
+        Permit decision = delegate().tryAcquire(permits);
         evaluated.increment();
         return judged(decision);
     }
@@ -91,13 +81,13 @@ public final class ShadowLimiter implements Limiter {
      */
     @Override
     public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
-        CompletableFuture<Permit> pending = delegate.acquireAsync(permits, maxWait);
+        CompletableFuture<Permit> pending = delegate().acquireAsync(permits, maxWait);
         evaluated.increment();
         Permit decided = pending.getNow(null);
         if (decided != null) {
             return CompletableFuture.completedFuture(judged(decided));
         }
-        DeferredPermit deferred = new DeferredPermit(name(), permits, delegate.availablePermits(),
+        DeferredPermit deferred = new DeferredPermit(name(), permits, delegate().availablePermits(),
                 spec().capacity());
         pending.whenComplete((permit, failure) -> {
             if (permit != null) {
@@ -108,11 +98,6 @@ public final class ShadowLimiter implements Limiter {
             }
         });
         return CompletableFuture.completedFuture(deferred);
-    }
-
-    @Override
-    public long availablePermits() {
-        return delegate.availablePermits();
     }
 
     private Permit judged(Permit decision) {
@@ -134,7 +119,7 @@ public final class ShadowLimiter implements Limiter {
 
     @Override
     public String toString() {
-        return "Limiter[shadow of " + delegate + ": " + wouldHaveRefused() + " of " + evaluated()
+        return "Limiter[shadow of " + delegate() + ": " + wouldHaveRefused() + " of " + evaluated()
                 + " would have been refused]";
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.Concurrency;
+import dev.throttle.ForwardingLimiter;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
@@ -460,13 +461,14 @@ class LocalKeyedLimiterTest {
     }
 
     /** TEST DOUBLE: a rate limiter that runs {@code meanwhile} once, when armed, before deciding. */
-    private static final class StallingLimiter implements RateLimiter {
-        private final RateLimiter delegate;
+    private static final class StallingLimiter extends ForwardingLimiter implements RateLimiter {
+        private final RateLimiter rate;
         private final AtomicBoolean armed;
         private final Runnable meanwhile;
 
         StallingLimiter(RateLimiter delegate, AtomicBoolean armed, Runnable meanwhile) {
-            this.delegate = delegate;
+            super(delegate);
+            this.rate = delegate;
             this.armed = armed;
             this.meanwhile = meanwhile;
         }
@@ -480,38 +482,13 @@ class LocalKeyedLimiterTest {
         @Override
         public boolean allow(long permits) {
             stall();
-            return delegate.allow(permits);
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public LimitSpec spec() {
-            return delegate.spec();
+            return rate.allow(permits);
         }
 
         @Override
         public Permit tryAcquire(long permits) {
             stall();
-            return delegate.tryAcquire(permits);
-        }
-
-        @Override
-        public Permit acquire(long permits, Duration maxWait) {
-            return delegate.acquire(permits, maxWait);
-        }
-
-        @Override
-        public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
-            return delegate.acquireAsync(permits, maxWait);
-        }
-
-        @Override
-        public long availablePermits() {
-            return delegate.availablePermits();
+            return super.tryAcquire(permits);
         }
     }
 }

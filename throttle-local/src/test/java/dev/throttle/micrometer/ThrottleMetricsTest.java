@@ -180,10 +180,11 @@ class ThrottleMetricsTest {
 
     @Test
     void aWaiterAboveALoweredLimitIsCountedAsNever() {
-        Limiter bulkhead = ThrottleMetrics.meter(engine.limiter("lowered", Concurrency.of(3, 5)), registry);
+        Limiter lowered = engine.limiter("lowered", Concurrency.of(3, 5));
+        Limiter bulkhead = ThrottleMetrics.meter(lowered, registry);
         Permit held = bulkhead.tryAcquire(3);
         CompletableFuture<Permit> waiting = bulkhead.acquireAsync(2, Duration.ofSeconds(10));
-        LocalEngine.reconfigure(((MeteredLimiter) bulkhead).delegate, Concurrency.of(1, 5));
+        LocalEngine.reconfigure(lowered, Concurrency.of(1, 5));
         assertThat(waiting).isCompleted();
         assertThat(waiting.join().never()).isTrue();
         assertThat(permits("lowered", "refused", "never")).isEqualTo(2.0);

@@ -8,6 +8,7 @@ import dev.throttle.http.HttpLimit;
 import dev.throttle.http.HttpThrottlePolicy;
 import dev.throttle.local.LocalEngine;
 import dev.throttle.local.ManualClock;
+import dev.throttle.testing.RecordingLimiter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -60,7 +61,7 @@ class HttpThrottleHandlerEmbeddedTest {
         assertThat(handler.outstandingRequests()).isEqualTo(1);
         channel.writeOutbound(LastHttpContent.EMPTY_LAST_CONTENT);
         assertThat(bulkhead.availablePermits()).isEqualTo(1);
-        assertThat(bulkhead.closed).hasValue(1);
+        assertThat(bulkhead.closes).hasValue(1);
         assertThat(handler.outstandingRequests()).isZero();
     }
 
@@ -89,7 +90,7 @@ class HttpThrottleHandlerEmbeddedTest {
         channel.writeInbound(get("/x"));
         channel.writeOneOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
         channel.flushOutbound();
-        assertThat(bulkhead.dropped).hasValue(1);
+        assertThat(bulkhead.drops).hasValue(1);
         assertThat(bulkhead.availablePermits()).isEqualTo(1);
     }
 
@@ -97,7 +98,7 @@ class HttpThrottleHandlerEmbeddedTest {
     void removingTheHandlerEndsOutstandingRequestsAsSuccess() {
         channel.writeInbound(get("/x"));
         channel.pipeline().remove(handler);
-        assertThat(bulkhead.closed).hasValue(1);
+        assertThat(bulkhead.closes).hasValue(1);
         assertThat(bulkhead.availablePermits()).isEqualTo(1);
     }
 

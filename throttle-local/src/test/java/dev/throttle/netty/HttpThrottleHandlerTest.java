@@ -15,6 +15,7 @@ import dev.throttle.http.KeyResolver;
 import dev.throttle.http.RouteRule;
 import dev.throttle.local.LocalEngine;
 import dev.throttle.local.ManualClock;
+import dev.throttle.testing.RecordingLimiter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -232,8 +233,8 @@ class HttpThrottleHandlerTest {
             assertThat(bulkhead.availablePermits()).isZero();
         }
         await(() -> bulkhead.availablePermits() == 1, "permit released when the connection closes");
-        assertThat(bulkhead.dropped).hasValue(1);
-        assertThat(bulkhead.closed).hasValue(0);
+        assertThat(bulkhead.drops).hasValue(1);
+        assertThat(bulkhead.closes).hasValue(0);
     }
 
     @Test
@@ -255,12 +256,12 @@ class HttpThrottleHandlerTest {
         start(HttpThrottlePolicy.builder().global(HttpLimit.shared(bulkhead)).build());
 
         assertThat(get("/error").statusCode()).isEqualTo(500);
-        await(() -> bulkhead.dropped.get() == 1, "5xx reported as dropped");
+        await(() -> bulkhead.drops.get() == 1, "5xx reported as dropped");
         assertThat(get("/throw").statusCode()).isEqualTo(500);
-        await(() -> bulkhead.dropped.get() == 2, "an exception's 500 reported as dropped");
+        await(() -> bulkhead.drops.get() == 2, "an exception's 500 reported as dropped");
         assertThat(get("/ok").statusCode()).isEqualTo(200);
-        await(() -> bulkhead.closed.get() == 1, "2xx reported as success");
-        assertThat(bulkhead.dropped).hasValue(2);
+        await(() -> bulkhead.closes.get() == 1, "2xx reported as success");
+        assertThat(bulkhead.drops).hasValue(2);
         await(() -> bulkhead.availablePermits() == 4, "every permit released");
     }
 
@@ -339,7 +340,7 @@ class HttpThrottleHandlerTest {
             assertThat(second.headers().get("ratelimit")).startsWith("\"limited\";r=0");
         }
         await(() -> bulkhead.availablePermits() == 2, "both permits released");
-        assertThat(bulkhead.closed).hasValue(2);
+        assertThat(bulkhead.closes).hasValue(2);
         assertThat(seen).containsExactly("/slow/1", "/slow/2");
     }
 

@@ -8,6 +8,7 @@ import dev.throttle.http.HttpLimit;
 import dev.throttle.http.HttpThrottlePolicy;
 import dev.throttle.local.LocalEngine;
 import dev.throttle.local.ManualClock;
+import dev.throttle.testing.RecordingLimiter;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
