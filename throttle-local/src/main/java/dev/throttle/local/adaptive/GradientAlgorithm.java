@@ -1,7 +1,6 @@
 package dev.throttle.local.adaptive;
 
 import dev.throttle.Arguments;
-import dev.throttle.local.resilience.RandomSource;
 import java.time.Duration;
 import java.util.function.IntUnaryOperator;
 
@@ -57,8 +56,8 @@ public final class GradientAlgorithm implements LimitAlgorithm {
     private final NoLoadProbe probe;
 
     private GradientAlgorithm(Builder builder) {
-        AlgorithmChecks.requireOrdered(builder.minLimit, builder.initialLimit, builder.maxLimit);
-        Arguments.requireInRange("probeLimit", builder.probeLimit, 1, builder.maxLimit);
+        builder.checkLimits();
+        builder.checkProbeLimit();
         this.initialLimit = builder.initialLimit;
         this.minLimit = builder.minLimit;
         this.maxLimit = builder.maxLimit;
@@ -66,8 +65,7 @@ public final class GradientAlgorithm implements LimitAlgorithm {
         this.smoothing = builder.smoothing;
         this.longWindowNanos = builder.longWindowNanos;
         this.minWindowSamples = builder.minWindowSamples;
-        this.probe = new NoLoadProbe(builder.probeInterval, builder.probeJitter, builder.probeLimit,
-                builder.probeSamples, builder.random);
+        this.probe = builder.probe();
     }
 
     /**
@@ -226,56 +224,16 @@ public final class GradientAlgorithm implements LimitAlgorithm {
     }
 
     /** Builds a {@link GradientAlgorithm}; each setter checks its argument at once. */
-    public static final class Builder {
-        private int initialLimit = 20;
-        private int minLimit = 1;
-        private int maxLimit = 1000;
+    public static final class Builder extends ProbingAlgorithmBuilder<Builder> {
         private IntUnaryOperator queueSize = limit -> 4;
-        private double smoothing = 0.2;
         private long longWindowNanos = Duration.ofSeconds(60).toNanos();
-        private int minWindowSamples = 10;
-        private Duration probeInterval = Duration.ofSeconds(30);
-        private double probeJitter = 0.15;
-        private int probeLimit = 3;
-        private int probeSamples = 20;
-        private RandomSource random = RandomSource.threadLocal();
 
         private Builder() {
+            super(0.2);
         }
 
-        /**
-         * Sets the limit a limiter starts with, once the first no-load measurement is done (default 20).
-         *
-         * @param initialLimit from {@code minLimit} to {@code maxLimit}, checked by {@link #build()}
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder initialLimit(int initialLimit) {
-            this.initialLimit = AlgorithmChecks.requireLimit("initialLimit", initialLimit);
-            return this;
-        }
-
-        /**
-         * Sets the lowest limit (default 1).
-         *
-         * @param minLimit 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder minLimit(int minLimit) {
-            this.minLimit = AlgorithmChecks.requireLimit("minLimit", minLimit);
-            return this;
-        }
-
-        /**
-         * Sets the highest limit (default 1000).
-         *
-         * @param maxLimit at least {@code minLimit}, checked by {@link #build()}
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder maxLimit(int maxLimit) {
-            this.maxLimit = AlgorithmChecks.requireLimit("maxLimit", maxLimit);
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -306,18 +264,6 @@ public final class GradientAlgorithm implements LimitAlgorithm {
         }
 
         /**
-         * Sets the share of each computed change that is applied (default 0.2, Netflix's).
-         *
-         * @param smoothing in {@code (0, 1]}
-         * @return this builder
-         * @throws IllegalArgumentException if it is out of range or NaN
-         */
-        public Builder smoothing(double smoothing) {
-            this.smoothing = AlgorithmChecks.requireAboveUpTo("smoothing", smoothing, 0.0, 1.0);
-            return this;
-        }
-
-        /**
          * Sets the time constant of the long-term latency average (default 60 s).
          *
          * @param longWindow from 1 ns to {@link Arguments#MAX_DURATION}
@@ -326,50 +272,6 @@ public final class GradientAlgorithm implements LimitAlgorithm {
          */
         public Builder longWindow(Duration longWindow) {
             this.longWindowNanos = Arguments.periodNanos("longWindow", longWindow);
-            return this;
-        }
-
-        /**
-         * Sets the fewest samples a window needs before it judges the limit (default 10); it also waits for half
-         * the limit's worth.
-         *
-         * @param minWindowSamples 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder minWindowSamples(int minWindowSamples) {
-            this.minWindowSamples = AlgorithmChecks.requireLimit("minWindowSamples", minWindowSamples);
-            return this;
-        }
-
-        /**
-         * Sets how the no-load latency is re-measured (defaults: every 30 s, jitter 0.15, limit 3, 20 samples).
-         *
-         * @param interval the time between measurements, from 1 ns to {@link Arguments#MAX_DURATION}
-         * @param jitter the largest random extra delay, as a share of {@code interval}, in {@code [0, 1]}
-         * @param limit the limit while measuring, from 1 to {@code maxLimit}
-         * @param samples the permits at that limit whose average latency becomes the long-term one, 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if an argument is out of range
-         */
-        public Builder noLoadProbe(Duration interval, double jitter, int limit, int samples) {
-            new NoLoadProbe(interval, jitter, limit, samples, random); // checks them all before any is kept
-            this.probeInterval = interval;
-            this.probeJitter = jitter;
-            this.probeLimit = limit;
-            this.probeSamples = samples;
-            return this;
-        }
-
-        /**
-         * Sets the source of the probe's jitter (default: thread-local random); tests fix it.
-         *
-         * @param random the source
-         * @return this builder
-         * @throws IllegalArgumentException if it is null
-         */
-        public Builder random(RandomSource random) {
-            this.random = Arguments.requireNonNull("random", random);
             return this;
         }
 
