@@ -117,36 +117,28 @@ public final class GradientAlgorithm implements LimitAlgorithm {
     }
 
     /** The state: estimate, slow start, long latency, the current window, and the probe (null if none runs). */
-    static final class State implements LimitState {
+    static final class State extends ProbingState {
         private final GradientAlgorithm a;
-        private final double estimate;
-        private final boolean slowStart;
         private final double longRtt;
         private final long longAt;
-        private final RoundTripWindow window;
-        private final long nextProbeAt;
-        private final NoLoadProbe.Run probe;
 
         State(GradientAlgorithm a, double estimate, boolean slowStart, double longRtt, long longAt,
                 RoundTripWindow window, long nextProbeAt, NoLoadProbe.Run probe) {
+            super(a.probe, estimate, slowStart, window, nextProbeAt, probe);
             this.a = a;
-            this.estimate = estimate;
-            this.slowStart = slowStart;
             this.longRtt = longRtt;
             this.longAt = longAt;
-            this.window = window;
-            this.nextProbeAt = nextProbeAt;
-            this.probe = probe;
         }
 
         @Override
-        public int limit() {
-            return probe != null ? a.probe.limit : (int) estimate;
+        State with(RoundTripWindow window, NoLoadProbe.Run probe) {
+            return new State(a, estimate, slowStart, longRtt, longAt, window, nextProbeAt, probe);
         }
 
         @Override
-        public boolean measuringNoLoad() {
-            return probe != null;
+        State measured(NoLoadProbe.Run run, long nowNanos, long next) {
+            return new State(a, run.savedEstimate, slowStart, run.averageRtt(), nowNanos,
+                    RoundTripWindow.openAt(nowNanos), next, null);
         }
 
         /** The long-term latency average, in nanoseconds. */
@@ -155,14 +147,7 @@ public final class GradientAlgorithm implements LimitAlgorithm {
         }
 
         @Override
-        public LimitState onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
-            if (probe != null) {
-                return measure(nowNanos, startNanos, rttNanos, inFlight);
-            }
-            if (nowNanos >= nextProbeAt) {
-                return new State(a, estimate, slowStart, longRtt, longAt, window, nextProbeAt,
-                        a.probe.start(nowNanos, estimate));
-            }
+        LimitState judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
             if (!window.admits(startNanos)) {
                 return this;
             }
@@ -175,7 +160,7 @@ public final class GradientAlgorithm implements LimitAlgorithm {
             }
             RoundTripWindow filled = window.add(rttNanos, inFlight);
             if (!filled.full((int) estimate, a.minWindowSamples)) {
-                return new State(a, estimate, slowStart, longRtt, longAt, filled, nextProbeAt, null);
+                return with(filled, null);
             }
             double shortRtt = filled.averageRtt();
             double weight = Math.min(1.0, (double) (nowNanos - longAt) / a.longWindowNanos);
@@ -202,18 +187,6 @@ public final class GradientAlgorithm implements LimitAlgorithm {
         private State next(long nowNanos, double estimate, boolean slow, double longRtt, long longAt) {
             return new State(a, AlgorithmChecks.clamp(estimate, a.minLimit, a.maxLimit), slow, longRtt, longAt,
                     RoundTripWindow.openAt(nowNanos), nextProbeAt, null);
-        }
-
-        private State measure(long nowNanos, long startNanos, long rttNanos, long inFlight) {
-            if (!probe.admits(startNanos, inFlight, a.probe.limit)) {
-                return this;
-            }
-            NoLoadProbe.Run run = probe.add(rttNanos);
-            if (run.samples < a.probe.samples) {
-                return new State(a, estimate, slowStart, longRtt, longAt, window, nextProbeAt, run);
-            }
-            return new State(a, run.savedEstimate, slowStart, run.averageRtt(), nowNanos,
-                    RoundTripWindow.openAt(nowNanos), a.probe.nextAfter(nowNanos), null);
         }
 
         @Override

@@ -122,34 +122,26 @@ public final class VegasAlgorithm implements LimitAlgorithm {
     }
 
     /** The state: estimate, slow start, no-load latency, the current window, and the probe (null if none runs). */
-    static final class State implements LimitState {
+    static final class State extends ProbingState {
         private final VegasAlgorithm a;
-        private final double estimate;
-        private final boolean slowStart;
         private final long noLoadRtt;
-        private final RoundTripWindow window;
-        private final long nextProbeAt;
-        private final NoLoadProbe.Run probe;
 
         State(VegasAlgorithm a, double estimate, boolean slowStart, long noLoadRtt, RoundTripWindow window,
                 long nextProbeAt, NoLoadProbe.Run probe) {
+            super(a.probe, estimate, slowStart, window, nextProbeAt, probe);
             this.a = a;
-            this.estimate = estimate;
-            this.slowStart = slowStart;
             this.noLoadRtt = noLoadRtt;
-            this.window = window;
-            this.nextProbeAt = nextProbeAt;
-            this.probe = probe;
         }
 
         @Override
-        public int limit() {
-            return probe != null ? a.probe.limit : (int) estimate;
+        State with(RoundTripWindow window, NoLoadProbe.Run probe) {
+            return new State(a, estimate, slowStart, noLoadRtt, window, nextProbeAt, probe);
         }
 
         @Override
-        public boolean measuringNoLoad() {
-            return probe != null;
+        State measured(NoLoadProbe.Run run, long nowNanos, long next) {
+            return new State(a, run.savedEstimate, slowStart, run.minRtt, RoundTripWindow.openAt(nowNanos), next,
+                    null);
         }
 
         /** The no-load latency in use, 0 before the first measurement ends. */
@@ -158,14 +150,7 @@ public final class VegasAlgorithm implements LimitAlgorithm {
         }
 
         @Override
-        public LimitState onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
-            if (probe != null) {
-                return measure(nowNanos, startNanos, rttNanos, inFlight);
-            }
-            if (nowNanos >= nextProbeAt) {
-                return new State(a, estimate, slowStart, noLoadRtt, window, nextProbeAt,
-                        a.probe.start(nowNanos, estimate));
-            }
+        LimitState judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
             long noLoad = Math.min(noLoadRtt, rttNanos);
             if (!window.admits(startNanos)) {
                 return noLoad == noLoadRtt ? this
@@ -214,18 +199,6 @@ public final class VegasAlgorithm implements LimitAlgorithm {
         private State changed(long nowNanos, double next, boolean slow, long noLoad) {
             return new State(a, AlgorithmChecks.clamp(next, a.minLimit, a.maxLimit), slow, noLoad,
                     RoundTripWindow.openAt(nowNanos), nextProbeAt, null);
-        }
-
-        private State measure(long nowNanos, long startNanos, long rttNanos, long inFlight) {
-            if (!probe.admits(startNanos, inFlight, a.probe.limit)) {
-                return this;
-            }
-            NoLoadProbe.Run run = probe.add(rttNanos);
-            if (run.samples < a.probe.samples) {
-                return new State(a, estimate, slowStart, noLoadRtt, window, nextProbeAt, run);
-            }
-            return new State(a, run.savedEstimate, slowStart, run.minRtt, RoundTripWindow.openAt(nowNanos),
-                    a.probe.nextAfter(nowNanos), null);
         }
 
         @Override
