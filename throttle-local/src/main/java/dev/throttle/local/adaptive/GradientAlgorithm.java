@@ -37,7 +37,7 @@ import java.util.function.IntUnaryOperator;
  * and {@code L ← gradient × L + sqrt(L)}, is this rule with {@code queueSize = sqrt} (see
  * {@link Builder#queueSize(IntUnaryOperator)}).
  */
-public final class GradientAlgorithm implements LimitAlgorithm {
+public final class GradientAlgorithm extends ProbingAlgorithm {
 
     /** Above this ratio of long to short latency, the long one is cut (Netflix's value). */
     private static final double FASTER_RATIO = 2.0;
@@ -46,26 +46,19 @@ public final class GradientAlgorithm implements LimitAlgorithm {
     /** The lowest gradient: at most half the limit is taken away per update; also the gradient of a drop. */
     static final double MIN_GRADIENT = 0.5;
 
-    private final int initialLimit;
-    private final int minLimit;
-    private final int maxLimit;
     private final IntUnaryOperator queueSize;
-    private final double smoothing;
     private final long longWindowNanos;
-    private final int minWindowSamples;
-    private final NoLoadProbe probe;
 
     private GradientAlgorithm(Builder builder) {
+        super(checked(builder));
+        this.queueSize = builder.queueSize;
+        this.longWindowNanos = builder.longWindowNanos;
+    }
+
+    private static Builder checked(Builder builder) {
         builder.checkLimits();
         builder.checkProbeLimit();
-        this.initialLimit = builder.initialLimit;
-        this.minLimit = builder.minLimit;
-        this.maxLimit = builder.maxLimit;
-        this.queueSize = builder.queueSize;
-        this.smoothing = builder.smoothing;
-        this.longWindowNanos = builder.longWindowNanos;
-        this.minWindowSamples = builder.minWindowSamples;
-        this.probe = builder.probe();
+        return builder;
     }
 
     /**
@@ -84,21 +77,6 @@ public final class GradientAlgorithm implements LimitAlgorithm {
         // As Envoy, the baseline is measured before any estimate is made.
         return new State(this, initialLimit, true, 0.0, nowNanos, RoundTripWindow.openAt(nowNanos), nowNanos,
                 probe.start(nowNanos, initialLimit));
-    }
-
-    /**
-     * {@inheritDoc} It is the lower of {@code minLimit} and the probe's limit.
-     *
-     * @return one or more
-     */
-    @Override
-    public int minLimit() {
-        return Math.min(minLimit, probe.limit);
-    }
-
-    @Override
-    public int maxLimit() {
-        return maxLimit;
     }
 
     /** {@code max(0.5, min(1, longRtt / shortRtt))}. */

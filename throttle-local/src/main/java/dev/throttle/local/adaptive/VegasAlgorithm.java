@@ -34,34 +34,27 @@ import dev.throttle.Arguments;
  * minRTT (see {@link NoLoadProbe} for the rule and the citation), so a backend that became slower at every load is
  * learned without mistaking overload for it.
  */
-public final class VegasAlgorithm implements LimitAlgorithm {
+public final class VegasAlgorithm extends ProbingAlgorithm {
 
-    private final int initialLimit;
-    private final int minLimit;
-    private final int maxLimit;
     private final int alphaFactor;
     private final int betaFactor;
     private final int thresholdFactor;
     private final double backoffRatio;
-    private final double smoothing;
-    private final int minWindowSamples;
-    private final NoLoadProbe probe;
 
     private VegasAlgorithm(Builder builder) {
-        builder.checkLimits();
-        Arguments.requireInRange("betaFactor", builder.betaFactor, builder.alphaFactor, Integer.MAX_VALUE);
-        Arguments.requireInRange("thresholdFactor", builder.thresholdFactor, 1, builder.alphaFactor);
-        builder.checkProbeLimit();
-        this.initialLimit = builder.initialLimit;
-        this.minLimit = builder.minLimit;
-        this.maxLimit = builder.maxLimit;
+        super(checked(builder));
         this.alphaFactor = builder.alphaFactor;
         this.betaFactor = builder.betaFactor;
         this.thresholdFactor = builder.thresholdFactor;
         this.backoffRatio = builder.backoffRatio;
-        this.smoothing = builder.smoothing;
-        this.minWindowSamples = builder.minWindowSamples;
-        this.probe = builder.probe();
+    }
+
+    private static Builder checked(Builder builder) {
+        builder.checkLimits();
+        Arguments.requireInRange("betaFactor", builder.betaFactor, builder.alphaFactor, Integer.MAX_VALUE);
+        Arguments.requireInRange("thresholdFactor", builder.thresholdFactor, 1, builder.alphaFactor);
+        builder.checkProbeLimit();
+        return builder;
     }
 
     /**
@@ -80,21 +73,6 @@ public final class VegasAlgorithm implements LimitAlgorithm {
         // As Envoy, the first no-load measurement runs before any estimate is made.
         return new State(this, initialLimit, true, 0L, RoundTripWindow.openAt(nowNanos), nowNanos,
                 probe.start(nowNanos, initialLimit));
-    }
-
-    /**
-     * {@inheritDoc} It is the lower of {@code minLimit} and the probe's limit.
-     *
-     * @return one or more
-     */
-    @Override
-    public int minLimit() {
-        return Math.min(minLimit, probe.limit);
-    }
-
-    @Override
-    public int maxLimit() {
-        return maxLimit;
     }
 
     /**
