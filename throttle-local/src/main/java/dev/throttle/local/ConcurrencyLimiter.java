@@ -16,6 +16,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * A bulkhead: at most {@code limit} permits held at once, for the {@link Concurrency} spec. A permit is held from
@@ -29,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Everything is lock-free. The permits in use are one word, taken and given back by CAS. Waiters sit in a
  * lock-free ordered set; whoever frees permits, queues a waiter or withdraws one then serves the queue: it takes the
  * head's permits by CAS, then decides the head's fate by one CAS on the waiter's own state
- * ({@link ConcurrencyWaiter}), which the waiter's timeout and cancellation race for too. The loser of that race gives
+ * ({@link Waiter}), which the waiter's timeout and cancellation race for too. The loser of that race gives
  * back what it took, so a permit is never lost or counted twice. Futures are completed after the queue has been
  * served, so user callbacks never run in the middle of it; a future found cancelled after its grant gives its
  * permits back.
@@ -58,8 +59,10 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
 
     private final String name;
     private final Scheduler scheduler;
-    private final ConcurrentSkipListSet<ConcurrencyWaiter> queue;
+    private final ConcurrentSkipListSet<Waiter<ConcurrencyLimiter>> queue;
     private final AtomicLong arrivals = new AtomicLong();
+    /** Completes one decided waiter; kept in a field so that completing a pass allocates nothing. */
+    private final Consumer<Waiter<ConcurrencyLimiter>> completer = this::completeOne;
     private volatile Concurrency spec;
     /** Permits held by granted, unclosed permits (more than the limit only after the limit was lowered). */
     @SuppressWarnings("unused") // accessed through IN_USE
@@ -85,7 +88,7 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
         this.spec = Arguments.requireNonNull("spec", spec);
         Arguments.requireNonNull("ticker", ticker);
         this.scheduler = Arguments.requireNonNull("scheduler", scheduler);
-        this.queue = new ConcurrentSkipListSet<>(ConcurrencyWaiter.servingOrder(spec.order()));
+        this.queue = new ConcurrentSkipListSet<>(Waiter.servingOrder(spec.order()));
     }
 
     @Override
@@ -198,25 +201,25 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
         if (maxWaitNanos == 0L || !enterQueue(current.maxQueue())) {
             return CompletableFuture.completedFuture(refused(permits, RETRY_WHEN_RELEASED));
         }
-        ConcurrencyWaiter waiter = new ConcurrencyWaiter(permits, priority, arrivals.getAndIncrement());
+        Waiter<ConcurrencyLimiter> waiter = new Waiter<>(this, permits, priority, arrivals.getAndIncrement());
         // Any completion not made here (cancel, a user's complete or orTimeout) withdraws the waiter.
-        waiter.future.whenComplete((permit, failure) -> withdraw(waiter));
+        waiter.future().whenComplete((permit, failure) -> withdraw(waiter));
         try {
-            waiter.timeout = scheduler.schedule(() -> timeOut(waiter), maxWaitNanos);
+            waiter.timeout(scheduler.schedule(() -> timeOut(waiter), maxWaitNanos));
         } catch (RuntimeException | Error rejected) {
             // Not queued yet: only its slot in the count must be given back.
-            if (waiter.decide(ConcurrencyWaiter.CANCELLED)) {
+            if (waiter.decide(Waiter.CANCELLED)) {
                 QUEUED.getAndAdd(this, -1);
             }
             throw rejected;
         }
         queue.add(waiter);
-        if (waiter.state() != ConcurrencyWaiter.WAITING) {
+        if (waiter.state() != Waiter.WAITING) {
             queue.remove(waiter); // its timeout fired before it was queued
         }
         // Permits may have been released between the failed attempt and the queueing, with nobody yet to serve.
         serveWaiters();
-        return waiter.future;
+        return waiter.future();
     }
 
     /**
@@ -318,7 +321,7 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
     }
 
     /** Takes a decided waiter out of the count and the queue; only the thread that decided it calls this. */
-    private void leaveQueue(ConcurrencyWaiter waiter) {
+    private void leaveQueue(Waiter<ConcurrencyLimiter> waiter) {
         QUEUED.getAndAdd(this, -1);
         queue.remove(waiter);
     }
@@ -331,23 +334,23 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
      * so a concurrent call that stopped because of those permits loses nothing.
      */
     private void serveWaiters() {
-        ConcurrencyWaiter first = null;
-        ConcurrencyWaiter last = null;
+        Waiter<ConcurrencyLimiter> first = null;
+        Waiter<ConcurrencyLimiter> last = null;
         for (;;) {
-            ConcurrencyWaiter head = head();
+            Waiter<ConcurrencyLimiter> head = head();
             if (head == null) {
                 break;
             }
-            if (head.state() != ConcurrencyWaiter.WAITING) {
+            if (head.state() != Waiter.WAITING) {
                 queue.remove(head); // decided by another thread that has not removed it yet
                 continue;
             }
             long limit = spec.limit();
             int outcome;
-            if (head.permits > limit) {
-                outcome = ConcurrencyWaiter.REFUSED;
-            } else if (tryReserve(head.permits, limit)) {
-                outcome = ConcurrencyWaiter.GRANTED;
+            if (head.permits() > limit) {
+                outcome = Waiter.REFUSED;
+            } else if (tryReserve(head.permits(), limit)) {
+                outcome = Waiter.GRANTED;
             } else {
                 break; // the head blocks those behind it: no starvation of large requests
             }
@@ -356,46 +359,44 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
                 if (last == null) {
                     first = head;
                 } else {
-                    last.nextResolved = head;
+                    last.chain(head);
                 }
                 last = head;
-            } else if (outcome == ConcurrencyWaiter.GRANTED) {
-                IN_USE.getAndAdd(this, -head.permits); // it timed out or was cancelled meanwhile
+            } else if (outcome == Waiter.GRANTED) {
+                IN_USE.getAndAdd(this, -head.permits()); // it timed out or was cancelled meanwhile
             }
         }
         complete(first);
     }
 
     /** Completes the waiters one pass decided, outside of it, since completing runs the callers' callbacks. */
-    private void complete(ConcurrencyWaiter first) {
-        ConcurrencyWaiter waiter = first;
-        while (waiter != null) {
-            ConcurrencyWaiter next = waiter.nextResolved;
-            waiter.nextResolved = null;
-            waiter.cancelTimeout();
-            if (waiter.state() == ConcurrencyWaiter.GRANTED) {
-                if (!waiter.future.complete(granted(waiter.permits))) {
-                    release(waiter.permits); // cancelled between its grant and now: nobody will close it
-                }
-            } else {
-                waiter.future.complete(refused(waiter.permits, Permit.NEVER));
+    private void complete(Waiter<ConcurrencyLimiter> first) {
+        Waiter.forEachDecided(first, completer);
+    }
+
+    private void completeOne(Waiter<ConcurrencyLimiter> waiter) {
+        waiter.cancelTimeout();
+        if (waiter.state() == Waiter.GRANTED) {
+            if (!waiter.future().complete(granted(waiter.permits()))) {
+                release(waiter.permits()); // cancelled between its grant and now: nobody will close it
             }
-            waiter = next;
+        } else {
+            waiter.future().complete(refused(waiter.permits(), Permit.NEVER));
         }
     }
 
     /** The waiter's timeout task: refuses it unless it was decided already. */
-    private void timeOut(ConcurrencyWaiter waiter) {
-        if (waiter.decide(ConcurrencyWaiter.TIMED_OUT)) {
+    private void timeOut(Waiter<ConcurrencyLimiter> waiter) {
+        if (waiter.decide(Waiter.TIMED_OUT)) {
             leaveQueue(waiter);
             serveWaiters(); // a head that times out may have blocked smaller waiters behind it
-            waiter.future.complete(refused(waiter.permits, RETRY_WHEN_RELEASED));
+            waiter.future().complete(refused(waiter.permits(), RETRY_WHEN_RELEASED));
         }
     }
 
     /** Runs on any completion of a waiter's future: withdraws the waiter unless it was decided already. */
-    private void withdraw(ConcurrencyWaiter waiter) {
-        if (waiter.decide(ConcurrencyWaiter.CANCELLED)) {
+    private void withdraw(Waiter<ConcurrencyLimiter> waiter) {
+        if (waiter.decide(Waiter.CANCELLED)) {
             waiter.cancelTimeout();
             leaveQueue(waiter);
             serveWaiters();
@@ -403,7 +404,7 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
     }
 
     /** The first waiter in serving order, or null. */
-    private ConcurrencyWaiter head() {
+    private Waiter<ConcurrencyLimiter> head() {
         if (queue.isEmpty()) {
             return null;
         }

@@ -38,7 +38,7 @@ public final class AimdAlgorithm implements LimitAlgorithm {
     private final double smoothing;
 
     private AimdAlgorithm(Builder builder) {
-        AlgorithmChecks.requireOrdered(builder.minLimit, builder.initialLimit, builder.maxLimit);
+        builder.checkLimits();
         this.initialLimit = builder.initialLimit;
         this.minLimit = builder.minLimit;
         this.maxLimit = builder.maxLimit;
@@ -172,51 +172,17 @@ public final class AimdAlgorithm implements LimitAlgorithm {
     }
 
     /** Builds an {@link AimdAlgorithm}; each setter checks its argument at once. */
-    public static final class Builder {
-        private int initialLimit = 20;
-        private int minLimit = 1;
-        private int maxLimit = 1000;
+    public static final class Builder extends AlgorithmBuilder<Builder> {
         private double backoffRatio = 0.9;
         private double increase = 1.0;
         private long timeoutNanos = Duration.ofSeconds(5).toNanos();
-        private double smoothing = 1.0;
 
         private Builder() {
+            super(1.0);
         }
 
-        /**
-         * Sets the limit a limiter starts with (default 20).
-         *
-         * @param initialLimit from {@code minLimit} to {@code maxLimit}, checked by {@link #build()}
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder initialLimit(int initialLimit) {
-            this.initialLimit = AlgorithmChecks.requireLimit("initialLimit", initialLimit);
-            return this;
-        }
-
-        /**
-         * Sets the lowest limit (default 1).
-         *
-         * @param minLimit 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder minLimit(int minLimit) {
-            this.minLimit = AlgorithmChecks.requireLimit("minLimit", minLimit);
-            return this;
-        }
-
-        /**
-         * Sets the highest limit (default 1000).
-         *
-         * @param maxLimit at least {@code minLimit}, checked by {@link #build()}
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder maxLimit(int maxLimit) {
-            this.maxLimit = AlgorithmChecks.requireLimit("maxLimit", maxLimit);
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -253,18 +219,6 @@ public final class AimdAlgorithm implements LimitAlgorithm {
          */
         public Builder timeout(Duration timeout) {
             this.timeoutNanos = Arguments.periodNanos("timeout", timeout);
-            return this;
-        }
-
-        /**
-         * Sets the share of each computed change that is applied (default 1: all of it).
-         *
-         * @param smoothing in {@code (0, 1]}
-         * @return this builder
-         * @throws IllegalArgumentException if it is out of range or NaN
-         */
-        public Builder smoothing(double smoothing) {
-            this.smoothing = AlgorithmChecks.requireAboveUpTo("smoothing", smoothing, 0.0, 1.0);
             return this;
         }
 

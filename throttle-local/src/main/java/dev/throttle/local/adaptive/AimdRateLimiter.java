@@ -5,8 +5,6 @@ import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -56,7 +54,7 @@ public final class AimdRateLimiter extends SteeredRateLimiter {
     private final AtomicReference<State> state;
 
     private AimdRateLimiter(Builder b, TokenBucket initial, long evaluatedAt) {
-        super(b.name, b.engine, initial, b.burst, b.intervalNanos, b.listeners, b.outcomes);
+        super(b, initial, b.burst);
         this.minRate = b.minRate;
         this.maxRate = b.maxRate;
         this.increase = b.increase;
@@ -78,10 +76,6 @@ public final class AimdRateLimiter extends SteeredRateLimiter {
      * @throws IllegalArgumentException if the name is null or empty, or the engine is null
      */
     public static Builder builder(String name, LocalEngine engine) {
-        if (name == null || name.isEmpty()) {
-            throw new IllegalArgumentException("name must not be null or empty");
-        }
-        Arguments.requireNonNull("engine", engine);
         return new Builder(name, engine);
     }
 
@@ -186,26 +180,25 @@ public final class AimdRateLimiter extends SteeredRateLimiter {
     }
 
     /** Builds an {@link AimdRateLimiter}; every value is checked when set or at {@link #build()}. */
-    public static final class Builder {
-        private final String name;
-        private final LocalEngine engine;
-        private final List<RateSwitchListener> listeners = new ArrayList<>();
+    public static final class Builder extends SteeredRateLimiterBuilder<Builder> {
         private long minRate = 1;
         private long initialRate = 100;
         private long maxRate = 1000;
         private Duration period = Duration.ofSeconds(1);
         private long increase = 1;
         private double decreaseFactor = 0.9;
-        private long intervalNanos = 1_000_000_000L;
         private long cooldownNanos = -1; // one interval unless set
         private long burst = 1;
         private HealthSignal signal;
         private double unhealthyAt = Double.NaN;
-        private ErrorRatioSignal outcomes;
 
         private Builder(String name, LocalEngine engine) {
-            this.name = name;
-            this.engine = engine;
+            super(name, engine);
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         /**
@@ -267,18 +260,6 @@ public final class AimdRateLimiter extends SteeredRateLimiter {
         }
 
         /**
-         * How often the rate is evaluated at most (default one second): at most one increase per interval.
-         *
-         * @param interval from 1 ns to {@link Arguments#MAX_DURATION}
-         * @return this builder
-         * @throws IllegalArgumentException if it is null, not positive or too long
-         */
-        public Builder evaluationInterval(Duration interval) {
-            this.intervalNanos = Arguments.periodNanos("evaluationInterval", interval);
-            return this;
-        }
-
-        /**
          * The least time between two decreases (default: one evaluation interval).
          *
          * @param cooldown zero or more
@@ -314,31 +295,6 @@ public final class AimdRateLimiter extends SteeredRateLimiter {
             Arguments.requireNonNull("signal", signal);
             this.unhealthyAt = RateArguments.requireNumber("unhealthyAt", unhealthyAt);
             this.signal = signal;
-            return this;
-        }
-
-        /**
-         * Tells a listener of every change of rate.
-         *
-         * @param listener the listener
-         * @return this builder
-         * @throws IllegalArgumentException if it is null
-         */
-        public Builder listener(RateSwitchListener listener) {
-            listeners.add(Arguments.requireNonNull("listener", listener));
-            return this;
-        }
-
-        /**
-         * Also records the outcome of every granted permit into an error ratio: {@code close()} as a success,
-         * {@code dropped()} as a failure, once per permit.
-         *
-         * @param errors the signal to feed
-         * @return this builder
-         * @throws IllegalArgumentException if it is null
-         */
-        public Builder feedOutcomes(ErrorRatioSignal errors) {
-            this.outcomes = Arguments.requireNonNull("errors", errors);
             return this;
         }
 

@@ -1,7 +1,6 @@
 package dev.throttle.local.adaptive;
 
 import dev.throttle.Arguments;
-import dev.throttle.local.resilience.RandomSource;
 import java.time.Duration;
 import java.util.function.IntUnaryOperator;
 
@@ -38,7 +37,7 @@ import java.util.function.IntUnaryOperator;
  * and {@code L ← gradient × L + sqrt(L)}, is this rule with {@code queueSize = sqrt} (see
  * {@link Builder#queueSize(IntUnaryOperator)}).
  */
-public final class GradientAlgorithm implements LimitAlgorithm {
+public final class GradientAlgorithm extends ProbingAlgorithm {
 
     /** Above this ratio of long to short latency, the long one is cut (Netflix's value). */
     private static final double FASTER_RATIO = 2.0;
@@ -47,27 +46,19 @@ public final class GradientAlgorithm implements LimitAlgorithm {
     /** The lowest gradient: at most half the limit is taken away per update; also the gradient of a drop. */
     static final double MIN_GRADIENT = 0.5;
 
-    private final int initialLimit;
-    private final int minLimit;
-    private final int maxLimit;
     private final IntUnaryOperator queueSize;
-    private final double smoothing;
     private final long longWindowNanos;
-    private final int minWindowSamples;
-    private final NoLoadProbe probe;
 
     private GradientAlgorithm(Builder builder) {
-        AlgorithmChecks.requireOrdered(builder.minLimit, builder.initialLimit, builder.maxLimit);
-        Arguments.requireInRange("probeLimit", builder.probeLimit, 1, builder.maxLimit);
-        this.initialLimit = builder.initialLimit;
-        this.minLimit = builder.minLimit;
-        this.maxLimit = builder.maxLimit;
+        super(checked(builder));
         this.queueSize = builder.queueSize;
-        this.smoothing = builder.smoothing;
         this.longWindowNanos = builder.longWindowNanos;
-        this.minWindowSamples = builder.minWindowSamples;
-        this.probe = new NoLoadProbe(builder.probeInterval, builder.probeJitter, builder.probeLimit,
-                builder.probeSamples, builder.random);
+    }
+
+    private static Builder checked(Builder builder) {
+        builder.checkLimits();
+        builder.checkProbeLimit();
+        return builder;
     }
 
     /**
@@ -88,21 +79,6 @@ public final class GradientAlgorithm implements LimitAlgorithm {
                 probe.start(nowNanos, initialLimit));
     }
 
-    /**
-     * {@inheritDoc} It is the lower of {@code minLimit} and the probe's limit.
-     *
-     * @return one or more
-     */
-    @Override
-    public int minLimit() {
-        return Math.min(minLimit, probe.limit);
-    }
-
-    @Override
-    public int maxLimit() {
-        return maxLimit;
-    }
-
     /** {@code max(0.5, min(1, longRtt / shortRtt))}. */
     static double gradient(double longRtt, double shortRtt) {
         return Math.max(MIN_GRADIENT, Math.min(1.0, longRtt / shortRtt));
@@ -119,36 +95,28 @@ public final class GradientAlgorithm implements LimitAlgorithm {
     }
 
     /** The state: estimate, slow start, long latency, the current window, and the probe (null if none runs). */
-    static final class State implements LimitState {
+    static final class State extends ProbingState {
         private final GradientAlgorithm a;
-        private final double estimate;
-        private final boolean slowStart;
         private final double longRtt;
         private final long longAt;
-        private final RoundTripWindow window;
-        private final long nextProbeAt;
-        private final NoLoadProbe.Run probe;
 
         State(GradientAlgorithm a, double estimate, boolean slowStart, double longRtt, long longAt,
                 RoundTripWindow window, long nextProbeAt, NoLoadProbe.Run probe) {
+            super(a.probe, estimate, slowStart, window, nextProbeAt, probe);
             this.a = a;
-            this.estimate = estimate;
-            this.slowStart = slowStart;
             this.longRtt = longRtt;
             this.longAt = longAt;
-            this.window = window;
-            this.nextProbeAt = nextProbeAt;
-            this.probe = probe;
         }
 
         @Override
-        public int limit() {
-            return probe != null ? a.probe.limit : (int) estimate;
+        State with(RoundTripWindow window, NoLoadProbe.Run probe) {
+            return new State(a, estimate, slowStart, longRtt, longAt, window, nextProbeAt, probe);
         }
 
         @Override
-        public boolean measuringNoLoad() {
-            return probe != null;
+        State measured(NoLoadProbe.Run run, long nowNanos, long next) {
+            return new State(a, run.savedEstimate, slowStart, run.averageRtt(), nowNanos,
+                    RoundTripWindow.openAt(nowNanos), next, null);
         }
 
         /** The long-term latency average, in nanoseconds. */
@@ -157,14 +125,7 @@ public final class GradientAlgorithm implements LimitAlgorithm {
         }
 
         @Override
-        public LimitState onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
-            if (probe != null) {
-                return measure(nowNanos, startNanos, rttNanos, inFlight);
-            }
-            if (nowNanos >= nextProbeAt) {
-                return new State(a, estimate, slowStart, longRtt, longAt, window, nextProbeAt,
-                        a.probe.start(nowNanos, estimate));
-            }
+        LimitState judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
             if (!window.admits(startNanos)) {
                 return this;
             }
@@ -177,7 +138,7 @@ public final class GradientAlgorithm implements LimitAlgorithm {
             }
             RoundTripWindow filled = window.add(rttNanos, inFlight);
             if (!filled.full((int) estimate, a.minWindowSamples)) {
-                return new State(a, estimate, slowStart, longRtt, longAt, filled, nextProbeAt, null);
+                return with(filled, null);
             }
             double shortRtt = filled.averageRtt();
             double weight = Math.min(1.0, (double) (nowNanos - longAt) / a.longWindowNanos);
@@ -206,18 +167,6 @@ public final class GradientAlgorithm implements LimitAlgorithm {
                     RoundTripWindow.openAt(nowNanos), nextProbeAt, null);
         }
 
-        private State measure(long nowNanos, long startNanos, long rttNanos, long inFlight) {
-            if (!probe.admits(startNanos, inFlight, a.probe.limit)) {
-                return this;
-            }
-            NoLoadProbe.Run run = probe.add(rttNanos);
-            if (run.samples < a.probe.samples) {
-                return new State(a, estimate, slowStart, longRtt, longAt, window, nextProbeAt, run);
-            }
-            return new State(a, run.savedEstimate, slowStart, run.averageRtt(), nowNanos,
-                    RoundTripWindow.openAt(nowNanos), a.probe.nextAfter(nowNanos), null);
-        }
-
         @Override
         public String toString() {
             return "Gradient.State[limit " + limit() + ", estimate " + estimate + ", longRtt " + longRtt + "ns"
@@ -226,56 +175,16 @@ public final class GradientAlgorithm implements LimitAlgorithm {
     }
 
     /** Builds a {@link GradientAlgorithm}; each setter checks its argument at once. */
-    public static final class Builder {
-        private int initialLimit = 20;
-        private int minLimit = 1;
-        private int maxLimit = 1000;
+    public static final class Builder extends ProbingAlgorithmBuilder<Builder> {
         private IntUnaryOperator queueSize = limit -> 4;
-        private double smoothing = 0.2;
         private long longWindowNanos = Duration.ofSeconds(60).toNanos();
-        private int minWindowSamples = 10;
-        private Duration probeInterval = Duration.ofSeconds(30);
-        private double probeJitter = 0.15;
-        private int probeLimit = 3;
-        private int probeSamples = 20;
-        private RandomSource random = RandomSource.threadLocal();
 
         private Builder() {
+            super(0.2);
         }
 
-        /**
-         * Sets the limit a limiter starts with, once the first no-load measurement is done (default 20).
-         *
-         * @param initialLimit from {@code minLimit} to {@code maxLimit}, checked by {@link #build()}
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder initialLimit(int initialLimit) {
-            this.initialLimit = AlgorithmChecks.requireLimit("initialLimit", initialLimit);
-            return this;
-        }
-
-        /**
-         * Sets the lowest limit (default 1).
-         *
-         * @param minLimit 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder minLimit(int minLimit) {
-            this.minLimit = AlgorithmChecks.requireLimit("minLimit", minLimit);
-            return this;
-        }
-
-        /**
-         * Sets the highest limit (default 1000).
-         *
-         * @param maxLimit at least {@code minLimit}, checked by {@link #build()}
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder maxLimit(int maxLimit) {
-            this.maxLimit = AlgorithmChecks.requireLimit("maxLimit", maxLimit);
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -306,18 +215,6 @@ public final class GradientAlgorithm implements LimitAlgorithm {
         }
 
         /**
-         * Sets the share of each computed change that is applied (default 0.2, Netflix's).
-         *
-         * @param smoothing in {@code (0, 1]}
-         * @return this builder
-         * @throws IllegalArgumentException if it is out of range or NaN
-         */
-        public Builder smoothing(double smoothing) {
-            this.smoothing = AlgorithmChecks.requireAboveUpTo("smoothing", smoothing, 0.0, 1.0);
-            return this;
-        }
-
-        /**
          * Sets the time constant of the long-term latency average (default 60 s).
          *
          * @param longWindow from 1 ns to {@link Arguments#MAX_DURATION}
@@ -326,50 +223,6 @@ public final class GradientAlgorithm implements LimitAlgorithm {
          */
         public Builder longWindow(Duration longWindow) {
             this.longWindowNanos = Arguments.periodNanos("longWindow", longWindow);
-            return this;
-        }
-
-        /**
-         * Sets the fewest samples a window needs before it judges the limit (default 10); it also waits for half
-         * the limit's worth.
-         *
-         * @param minWindowSamples 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder minWindowSamples(int minWindowSamples) {
-            this.minWindowSamples = AlgorithmChecks.requireLimit("minWindowSamples", minWindowSamples);
-            return this;
-        }
-
-        /**
-         * Sets how the no-load latency is re-measured (defaults: every 30 s, jitter 0.15, limit 3, 20 samples).
-         *
-         * @param interval the time between measurements, from 1 ns to {@link Arguments#MAX_DURATION}
-         * @param jitter the largest random extra delay, as a share of {@code interval}, in {@code [0, 1]}
-         * @param limit the limit while measuring, from 1 to {@code maxLimit}
-         * @param samples the permits at that limit whose average latency becomes the long-term one, 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if an argument is out of range
-         */
-        public Builder noLoadProbe(Duration interval, double jitter, int limit, int samples) {
-            new NoLoadProbe(interval, jitter, limit, samples, random); // checks them all before any is kept
-            this.probeInterval = interval;
-            this.probeJitter = jitter;
-            this.probeLimit = limit;
-            this.probeSamples = samples;
-            return this;
-        }
-
-        /**
-         * Sets the source of the probe's jitter (default: thread-local random); tests fix it.
-         *
-         * @param random the source
-         * @return this builder
-         * @throws IllegalArgumentException if it is null
-         */
-        public Builder random(RandomSource random) {
-            this.random = Arguments.requireNonNull("random", random);
             return this;
         }
 

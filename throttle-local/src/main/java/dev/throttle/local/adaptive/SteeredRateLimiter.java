@@ -45,14 +45,13 @@ abstract class SteeredRateLimiter implements RateLimiter {
     @SuppressWarnings("unused") // through NEXT_EVALUATION
     private volatile long nextEvaluation;
 
-    SteeredRateLimiter(String name, LocalEngine engine, TokenBucket initial, long maxCapacity, long intervalNanos,
-            List<RateSwitchListener> listeners, ErrorRatioSignal outcomes) {
-        this.ticker = engine.ticker();
-        this.bucket = engine.rateLimiter(name, initial);
+    SteeredRateLimiter(SteeredRateLimiterBuilder<?> options, TokenBucket initial, long maxCapacity) {
+        this.ticker = options.engine.ticker();
+        this.bucket = options.engine.rateLimiter(options.name, initial);
         this.maxCapacity = maxCapacity;
-        this.intervalNanos = intervalNanos;
-        this.listeners = List.copyOf(listeners);
-        this.outcomes = outcomes;
+        this.intervalNanos = options.intervalNanos;
+        this.listeners = List.copyOf(options.listeners);
+        this.outcomes = options.outcomes;
         this.nextEvaluation = ticker.read() + intervalNanos;
     }
 

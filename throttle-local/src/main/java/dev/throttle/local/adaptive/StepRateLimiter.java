@@ -57,8 +57,7 @@ public final class StepRateLimiter extends SteeredRateLimiter {
     private final AtomicReference<State> state;
 
     private StepRateLimiter(Builder b, List<RateStep> steps, long maxCapacity) {
-        super(b.name, b.engine, steps.get(b.initialStep).bucket(), maxCapacity, b.intervalNanos, b.listeners,
-                b.outcomes);
+        super(b, steps.get(b.initialStep).bucket(), maxCapacity);
         this.steps = steps;
         this.signal = b.signal;
         this.downCooldownNanos = b.downCooldownNanos;
@@ -77,10 +76,6 @@ public final class StepRateLimiter extends SteeredRateLimiter {
      * @throws IllegalArgumentException if the name is null or empty, or the engine is null
      */
     public static Builder builder(String name, LocalEngine engine) {
-        if (name == null || name.isEmpty()) {
-            throw new IllegalArgumentException("name must not be null or empty");
-        }
-        Arguments.requireNonNull("engine", engine);
         return new Builder(name, engine);
     }
 
@@ -184,26 +179,25 @@ public final class StepRateLimiter extends SteeredRateLimiter {
     }
 
     /** Builds a {@link StepRateLimiter}; every value is checked when {@link #build()} is called or before. */
-    public static final class Builder {
-        private final String name;
-        private final LocalEngine engine;
+    public static final class Builder extends SteeredRateLimiterBuilder<Builder> {
         private final List<TokenBucket> buckets = new ArrayList<>();
         private final List<double[]> ownThresholds = new ArrayList<>();
-        private final List<RateSwitchListener> listeners = new ArrayList<>();
         private double defaultDegradeAt = Double.NaN;
         private double defaultRecoverBelow = Double.NaN;
         private HealthSignal signal;
         private int initialStep;
-        private long intervalNanos = 1_000_000_000L;
         private long downCooldownNanos = 1_000_000_000L;
         private long upCooldownNanos = 10_000_000_000L;
-        private ErrorRatioSignal outcomes;
         private RateLevelStore store;
         private String node;
 
         private Builder(String name, LocalEngine engine) {
-            this.name = name;
-            this.engine = engine;
+            super(name, engine);
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         /**
@@ -283,18 +277,6 @@ public final class StepRateLimiter extends SteeredRateLimiter {
         }
 
         /**
-         * How often the signal is read at most (default one second).
-         *
-         * @param interval from 1 ns to {@link Arguments#MAX_DURATION}
-         * @return this builder
-         * @throws IllegalArgumentException if it is null, not positive or too long
-         */
-        public Builder evaluationInterval(Duration interval) {
-            this.intervalNanos = Arguments.periodNanos("evaluationInterval", interval);
-            return this;
-        }
-
-        /**
          * The least time between a move and the next (defaults: one second down, ten seconds up): down fast to
          * protect the backend, up slowly to let it prove itself.
          *
@@ -308,32 +290,6 @@ public final class StepRateLimiter extends SteeredRateLimiter {
             long upNanos = Arguments.waitNanos("upCooldown", up);
             this.downCooldownNanos = downNanos;
             this.upCooldownNanos = upNanos;
-            return this;
-        }
-
-        /**
-         * Tells a listener of every switch.
-         *
-         * @param listener the listener
-         * @return this builder
-         * @throws IllegalArgumentException if it is null
-         */
-        public Builder listener(RateSwitchListener listener) {
-            listeners.add(Arguments.requireNonNull("listener", listener));
-            return this;
-        }
-
-        /**
-         * Records the outcome of every granted permit into an error ratio: {@code close()} as a success,
-         * {@code dropped()} as a failure, once per permit (a permit neither closed nor dropped records nothing).
-         * Usually the same signal that steers the steps.
-         *
-         * @param errors the signal to feed
-         * @return this builder
-         * @throws IllegalArgumentException if it is null
-         */
-        public Builder feedOutcomes(ErrorRatioSignal errors) {
-            this.outcomes = Arguments.requireNonNull("errors", errors);
             return this;
         }
 

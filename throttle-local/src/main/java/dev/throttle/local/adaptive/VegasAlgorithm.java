@@ -1,8 +1,6 @@
 package dev.throttle.local.adaptive;
 
 import dev.throttle.Arguments;
-import dev.throttle.local.resilience.RandomSource;
-import java.time.Duration;
 
 /**
  * Delay-based limit after TCP Vegas, with the update rule of Netflix concurrency-limits' {@code VegasLimit}
@@ -36,35 +34,27 @@ import java.time.Duration;
  * minRTT (see {@link NoLoadProbe} for the rule and the citation), so a backend that became slower at every load is
  * learned without mistaking overload for it.
  */
-public final class VegasAlgorithm implements LimitAlgorithm {
+public final class VegasAlgorithm extends ProbingAlgorithm {
 
-    private final int initialLimit;
-    private final int minLimit;
-    private final int maxLimit;
     private final int alphaFactor;
     private final int betaFactor;
     private final int thresholdFactor;
     private final double backoffRatio;
-    private final double smoothing;
-    private final int minWindowSamples;
-    private final NoLoadProbe probe;
 
     private VegasAlgorithm(Builder builder) {
-        AlgorithmChecks.requireOrdered(builder.minLimit, builder.initialLimit, builder.maxLimit);
-        Arguments.requireInRange("betaFactor", builder.betaFactor, builder.alphaFactor, Integer.MAX_VALUE);
-        Arguments.requireInRange("thresholdFactor", builder.thresholdFactor, 1, builder.alphaFactor);
-        Arguments.requireInRange("probeLimit", builder.probeLimit, 1, builder.maxLimit);
-        this.initialLimit = builder.initialLimit;
-        this.minLimit = builder.minLimit;
-        this.maxLimit = builder.maxLimit;
+        super(checked(builder));
         this.alphaFactor = builder.alphaFactor;
         this.betaFactor = builder.betaFactor;
         this.thresholdFactor = builder.thresholdFactor;
         this.backoffRatio = builder.backoffRatio;
-        this.smoothing = builder.smoothing;
-        this.minWindowSamples = builder.minWindowSamples;
-        this.probe = new NoLoadProbe(builder.probeInterval, builder.probeJitter, builder.probeLimit,
-                builder.probeSamples, builder.random);
+    }
+
+    private static Builder checked(Builder builder) {
+        builder.checkLimits();
+        Arguments.requireInRange("betaFactor", builder.betaFactor, builder.alphaFactor, Integer.MAX_VALUE);
+        Arguments.requireInRange("thresholdFactor", builder.thresholdFactor, 1, builder.alphaFactor);
+        builder.checkProbeLimit();
+        return builder;
     }
 
     /**
@@ -83,21 +73,6 @@ public final class VegasAlgorithm implements LimitAlgorithm {
         // As Envoy, the first no-load measurement runs before any estimate is made.
         return new State(this, initialLimit, true, 0L, RoundTripWindow.openAt(nowNanos), nowNanos,
                 probe.start(nowNanos, initialLimit));
-    }
-
-    /**
-     * {@inheritDoc} It is the lower of {@code minLimit} and the probe's limit.
-     *
-     * @return one or more
-     */
-    @Override
-    public int minLimit() {
-        return Math.min(minLimit, probe.limit);
-    }
-
-    @Override
-    public int maxLimit() {
-        return maxLimit;
     }
 
     /**
@@ -125,34 +100,26 @@ public final class VegasAlgorithm implements LimitAlgorithm {
     }
 
     /** The state: estimate, slow start, no-load latency, the current window, and the probe (null if none runs). */
-    static final class State implements LimitState {
+    static final class State extends ProbingState {
         private final VegasAlgorithm a;
-        private final double estimate;
-        private final boolean slowStart;
         private final long noLoadRtt;
-        private final RoundTripWindow window;
-        private final long nextProbeAt;
-        private final NoLoadProbe.Run probe;
 
         State(VegasAlgorithm a, double estimate, boolean slowStart, long noLoadRtt, RoundTripWindow window,
                 long nextProbeAt, NoLoadProbe.Run probe) {
+            super(a.probe, estimate, slowStart, window, nextProbeAt, probe);
             this.a = a;
-            this.estimate = estimate;
-            this.slowStart = slowStart;
             this.noLoadRtt = noLoadRtt;
-            this.window = window;
-            this.nextProbeAt = nextProbeAt;
-            this.probe = probe;
         }
 
         @Override
-        public int limit() {
-            return probe != null ? a.probe.limit : (int) estimate;
+        State with(RoundTripWindow window, NoLoadProbe.Run probe) {
+            return new State(a, estimate, slowStart, noLoadRtt, window, nextProbeAt, probe);
         }
 
         @Override
-        public boolean measuringNoLoad() {
-            return probe != null;
+        State measured(NoLoadProbe.Run run, long nowNanos, long next) {
+            return new State(a, run.savedEstimate, slowStart, run.minRtt, RoundTripWindow.openAt(nowNanos), next,
+                    null);
         }
 
         /** The no-load latency in use, 0 before the first measurement ends. */
@@ -161,14 +128,7 @@ public final class VegasAlgorithm implements LimitAlgorithm {
         }
 
         @Override
-        public LimitState onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
-            if (probe != null) {
-                return measure(nowNanos, startNanos, rttNanos, inFlight);
-            }
-            if (nowNanos >= nextProbeAt) {
-                return new State(a, estimate, slowStart, noLoadRtt, window, nextProbeAt,
-                        a.probe.start(nowNanos, estimate));
-            }
+        LimitState judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
             long noLoad = Math.min(noLoadRtt, rttNanos);
             if (!window.admits(startNanos)) {
                 return noLoad == noLoadRtt ? this
@@ -219,18 +179,6 @@ public final class VegasAlgorithm implements LimitAlgorithm {
                     RoundTripWindow.openAt(nowNanos), nextProbeAt, null);
         }
 
-        private State measure(long nowNanos, long startNanos, long rttNanos, long inFlight) {
-            if (!probe.admits(startNanos, inFlight, a.probe.limit)) {
-                return this;
-            }
-            NoLoadProbe.Run run = probe.add(rttNanos);
-            if (run.samples < a.probe.samples) {
-                return new State(a, estimate, slowStart, noLoadRtt, window, nextProbeAt, run);
-            }
-            return new State(a, run.savedEstimate, slowStart, run.minRtt, RoundTripWindow.openAt(nowNanos),
-                    a.probe.nextAfter(nowNanos), null);
-        }
-
         @Override
         public String toString() {
             return "Vegas.State[limit " + limit() + ", estimate " + estimate + ", rttNoLoad " + noLoadRtt + "ns"
@@ -239,58 +187,18 @@ public final class VegasAlgorithm implements LimitAlgorithm {
     }
 
     /** Builds a {@link VegasAlgorithm}; each setter checks its argument at once. */
-    public static final class Builder {
-        private int initialLimit = 20;
-        private int minLimit = 1;
-        private int maxLimit = 1000;
+    public static final class Builder extends ProbingAlgorithmBuilder<Builder> {
         private int alphaFactor = 3;
         private int betaFactor = 6;
         private int thresholdFactor = 1;
         private double backoffRatio = 0.9;
-        private double smoothing = 1.0;
-        private int minWindowSamples = 10;
-        private Duration probeInterval = Duration.ofSeconds(30);
-        private double probeJitter = 0.15;
-        private int probeLimit = 3;
-        private int probeSamples = 20;
-        private RandomSource random = RandomSource.threadLocal();
 
         private Builder() {
+            super(1.0);
         }
 
-        /**
-         * Sets the limit a limiter starts with, once the first no-load measurement is done (default 20).
-         *
-         * @param initialLimit from {@code minLimit} to {@code maxLimit}, checked by {@link #build()}
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder initialLimit(int initialLimit) {
-            this.initialLimit = AlgorithmChecks.requireLimit("initialLimit", initialLimit);
-            return this;
-        }
-
-        /**
-         * Sets the lowest limit (default 1).
-         *
-         * @param minLimit 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder minLimit(int minLimit) {
-            this.minLimit = AlgorithmChecks.requireLimit("minLimit", minLimit);
-            return this;
-        }
-
-        /**
-         * Sets the highest limit (default 1000).
-         *
-         * @param maxLimit at least {@code minLimit}, checked by {@link #build()}
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder maxLimit(int maxLimit) {
-            this.maxLimit = AlgorithmChecks.requireLimit("maxLimit", maxLimit);
+        @Override
+        Builder self() {
             return this;
         }
 
@@ -323,62 +231,6 @@ public final class VegasAlgorithm implements LimitAlgorithm {
          */
         public Builder backoffRatio(double backoffRatio) {
             this.backoffRatio = AlgorithmChecks.requireFromBelow("backoffRatio", backoffRatio, 0.5, 1.0);
-            return this;
-        }
-
-        /**
-         * Sets the share of each computed change that is applied (default 1: all of it).
-         *
-         * @param smoothing in {@code (0, 1]}
-         * @return this builder
-         * @throws IllegalArgumentException if it is out of range or NaN
-         */
-        public Builder smoothing(double smoothing) {
-            this.smoothing = AlgorithmChecks.requireAboveUpTo("smoothing", smoothing, 0.0, 1.0);
-            return this;
-        }
-
-        /**
-         * Sets the fewest samples a window needs before it judges the limit (default 10); it also waits for half
-         * the limit's worth.
-         *
-         * @param minWindowSamples 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if it is below 1
-         */
-        public Builder minWindowSamples(int minWindowSamples) {
-            this.minWindowSamples = AlgorithmChecks.requireLimit("minWindowSamples", minWindowSamples);
-            return this;
-        }
-
-        /**
-         * Sets how the no-load latency is re-measured (defaults: every 30 s, jitter 0.15, limit 3, 20 samples).
-         *
-         * @param interval the time between measurements, from 1 ns to {@link Arguments#MAX_DURATION}
-         * @param jitter the largest random extra delay, as a share of {@code interval}, in {@code [0, 1]}
-         * @param limit the limit while measuring, from 1 to {@code maxLimit}
-         * @param samples the permits at that limit whose latencies make the measurement, 1 or more
-         * @return this builder
-         * @throws IllegalArgumentException if an argument is out of range
-         */
-        public Builder noLoadProbe(Duration interval, double jitter, int limit, int samples) {
-            new NoLoadProbe(interval, jitter, limit, samples, random); // checks them all before any is kept
-            this.probeInterval = interval;
-            this.probeJitter = jitter;
-            this.probeLimit = limit;
-            this.probeSamples = samples;
-            return this;
-        }
-
-        /**
-         * Sets the source of the probe's jitter (default: thread-local random); tests fix it.
-         *
-         * @param random the source
-         * @return this builder
-         * @throws IllegalArgumentException if it is null
-         */
-        public Builder random(RandomSource random) {
-            this.random = Arguments.requireNonNull("random", random);
             return this;
         }
 

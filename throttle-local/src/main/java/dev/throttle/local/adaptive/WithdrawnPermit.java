@@ -1,34 +1,21 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.AbstractPermit;
+import dev.throttle.local.SlotPermit;
 
 /**
- * The refusal returned when a waiting acquisition is withdrawn because its thread was interrupted: retry "when a
- * permit is released" (1 ns), as the bulkhead's own refusals say. Holds nothing, so ending it does nothing.
+ * The refusal returned when a waiting acquisition is withdrawn because its thread was interrupted: a bulkhead's
+ * refusal, retry "when a permit is released" (1 ns), as the bulkhead's own refusals say. As every refused
+ * {@link SlotPermit} it holds nothing, so ending it does nothing.
  */
-final class WithdrawnPermit extends AbstractPermit {
+final class WithdrawnPermit extends SlotPermit {
 
     WithdrawnPermit(String limiter, long permits, long remaining, long limit) {
         super(limiter, false, permits, 1L, remaining, limit);
     }
 
+    /** Never called: a refusal starts ended, holding no slot. */
     @Override
-    public void close() {
+    protected void giveBack(long permits) {
         // nothing held
-    }
-
-    @Override
-    public void dropped() {
-        // nothing held
-    }
-
-    @Override
-    public void settle(long actualPermits) {
-        claimSettle(actualPermits); // checks the argument; a refusal ignores settling
-    }
-
-    @Override
-    protected String retryText() {
-        return "when a permit is released";
     }
 }

@@ -6,6 +6,7 @@ import dev.throttle.Concurrency;
 import dev.throttle.ConcurrencyStats;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.local.Waiter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -48,8 +49,8 @@ public final class Partition implements Limiter, ConcurrencyStats {
     private final String name;
     private final double share;
     private final int maxQueue;
-    private final ConcurrentSkipListSet<PartitionWaiter> queue =
-            new ConcurrentSkipListSet<>(PartitionWaiter.ARRIVAL);
+    private final ConcurrentSkipListSet<Waiter<Partition>> queue =
+            new ConcurrentSkipListSet<>(Waiter.servingOrder(Concurrency.QueueOrder.FIFO));
     /** Undecided waiters: counted before entering the queue, uncounted by whoever decides them. */
     @SuppressWarnings("unused") // accessed through QUEUED
     private volatile int queued;
@@ -231,30 +232,30 @@ public final class Partition implements Limiter, ConcurrencyStats {
         owner.countWaiter(-1);
     }
 
-    void add(PartitionWaiter waiter) {
+    void add(Waiter<Partition> waiter) {
         queue.add(waiter);
     }
 
-    void remove(PartitionWaiter waiter) {
+    void remove(Waiter<Partition> waiter) {
         queue.remove(waiter);
     }
 
     /** Takes a decided waiter out of the count and the queue; only the thread that decided it calls this. */
-    void leaveQueue(PartitionWaiter waiter) {
+    void leaveQueue(Waiter<Partition> waiter) {
         uncount();
         queue.remove(waiter);
     }
 
     /** The oldest undecided waiter, or null; decided heads not yet removed are removed on the way. */
-    PartitionWaiter head() {
+    Waiter<Partition> head() {
         for (;;) {
-            PartitionWaiter head;
+            Waiter<Partition> head;
             try {
                 head = queue.isEmpty() ? null : queue.first();
             } catch (NoSuchElementException emptiedMeanwhile) {
                 head = null;
             }
-            if (head == null || head.state() == PartitionWaiter.WAITING) {
+            if (head == null || head.state() == Waiter.WAITING) {
                 return head;
             }
             queue.remove(head);

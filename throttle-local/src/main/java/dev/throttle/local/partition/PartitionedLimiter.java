@@ -5,6 +5,7 @@ import dev.throttle.ConcurrencyStats;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.Scheduler;
+import dev.throttle.local.Waiter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * A concurrency limit of {@code L} permits held at once, split into named partitions with guaranteed shares, each
@@ -104,6 +106,8 @@ public final class PartitionedLimiter implements ConcurrencyStats {
     private final Partition[] partitions;
     private final Map<String, Partition> byName;
     private final AtomicLong arrivals = new AtomicLong();
+    /** Completes one decided waiter; kept in a field so that completing a pass allocates nothing. */
+    private final Consumer<Waiter<Partition>> completer = this::completeOne;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile PartitionState state;
     /** Undecided waiters of all partitions. */
@@ -267,8 +271,8 @@ public final class PartitionedLimiter implements ConcurrencyStats {
     private boolean anotherHeadWithinGuarantee(Partition partition, PartitionState current) {
         for (Partition other : partitions) {
             if (other != partition) {
-                PartitionWaiter head = other.head();
-                if (head != null && !current.borrows(other.index, head.permits)) {
+                Waiter<Partition> head = other.head();
+                if (head != null && !current.borrows(other.index, head.permits())) {
                     return true;
                 }
             }
@@ -290,24 +294,24 @@ public final class PartitionedLimiter implements ConcurrencyStats {
 
     /** Queues a waiter already counted in its partition's queue bound, and serves in case permits were freed. */
     CompletableFuture<Permit> enqueue(Partition partition, long permits, long maxWaitNanos) {
-        PartitionWaiter waiter = new PartitionWaiter(partition, permits, arrivals.getAndIncrement());
+        Waiter<Partition> waiter = new Waiter<>(partition, permits, 0, arrivals.getAndIncrement());
         // Any completion not made by this limiter (cancel, a user's complete or orTimeout) withdraws the waiter.
-        waiter.future.whenComplete((permit, failure) -> withdraw(waiter));
+        waiter.future().whenComplete((permit, failure) -> withdraw(waiter));
         try {
-            waiter.timeout = scheduler.schedule(() -> timeOut(waiter), maxWaitNanos);
+            waiter.timeout(scheduler.schedule(() -> timeOut(waiter), maxWaitNanos));
         } catch (RuntimeException | Error rejected) {
-            if (waiter.decide(PartitionWaiter.CANCELLED)) {
+            if (waiter.decide(Waiter.CANCELLED)) {
                 partition.uncount();
             }
             throw rejected;
         }
         partition.add(waiter);
-        if (waiter.state() != PartitionWaiter.WAITING) {
+        if (waiter.state() != Waiter.WAITING) {
             partition.remove(waiter); // its timeout fired before it was queued
         }
         // Permits may have been released between the refused attempt and the queueing, with nobody yet to serve.
         serveWaiters();
-        return waiter.future;
+        return waiter.future();
     }
 
     private void giveBack(Partition partition, long permits) {
@@ -327,25 +331,25 @@ public final class PartitionedLimiter implements ConcurrencyStats {
      * CASes; a call that takes permits for a head it then fails to decide gives them back and goes on.
      */
     private void serveWaiters() {
-        PartitionWaiter first = null;
-        PartitionWaiter last = null;
+        Waiter<Partition> first = null;
+        Waiter<Partition> last = null;
         for (;;) {
             PartitionState current = state;
-            PartitionWaiter chosen = null;
+            Waiter<Partition> chosen = null;
             boolean chosenWithin = false;
-            PartitionWaiter refused = null;
+            Waiter<Partition> refused = null;
             for (Partition partition : partitions) {
-                PartitionWaiter head = partition.head();
+                Waiter<Partition> head = partition.head();
                 if (head == null) {
                     continue;
                 }
-                if (head.permits > current.ceiling(partition.index)) {
+                if (head.permits() > current.ceiling(partition.index)) {
                     refused = head;
                     break;
                 }
-                boolean within = !current.borrows(partition.index, head.permits);
+                boolean within = !current.borrows(partition.index, head.permits());
                 if (chosen == null || (within && !chosenWithin)
-                        || (within == chosenWithin && head.sequence < chosen.sequence)) {
+                        || (within == chosenWithin && head.sequence() < chosen.sequence())) {
                     chosen = head;
                     chosenWithin = within;
                 }
@@ -353,60 +357,58 @@ public final class PartitionedLimiter implements ConcurrencyStats {
             int outcome;
             if (refused != null) {
                 chosen = refused;
-                outcome = PartitionWaiter.REFUSED;
+                outcome = Waiter.REFUSED;
             } else if (chosen == null) {
                 break;
-            } else if (tryReserve(chosen.partition, chosen.permits, false)) {
-                outcome = PartitionWaiter.GRANTED;
+            } else if (tryReserve(chosen.owner(), chosen.permits(), false)) {
+                outcome = Waiter.GRANTED;
             } else {
                 break;
             }
             if (chosen.decide(outcome)) {
-                chosen.partition.leaveQueue(chosen);
+                chosen.owner().leaveQueue(chosen);
                 if (last == null) {
                     first = chosen;
                 } else {
-                    last.nextDecided = chosen;
+                    last.chain(chosen);
                 }
                 last = chosen;
-            } else if (outcome == PartitionWaiter.GRANTED) {
-                giveBack(chosen.partition, chosen.permits); // it timed out or was cancelled meanwhile
+            } else if (outcome == Waiter.GRANTED) {
+                giveBack(chosen.owner(), chosen.permits()); // it timed out or was cancelled meanwhile
             }
         }
         complete(first);
     }
 
     /** Completes the waiters one pass decided, outside of it, since completing runs the callers' callbacks. */
-    private void complete(PartitionWaiter first) {
-        PartitionWaiter waiter = first;
-        while (waiter != null) {
-            PartitionWaiter next = waiter.nextDecided;
-            waiter.nextDecided = null;
-            waiter.cancelTimeout();
-            Partition partition = waiter.partition;
-            if (waiter.state() == PartitionWaiter.GRANTED) {
-                if (!waiter.future.complete(partition.granted(waiter.permits))) {
-                    release(partition, waiter.permits); // cancelled between its grant and now: nobody will close it
-                }
-            } else {
-                waiter.future.complete(partition.refused(waiter.permits, Permit.NEVER));
+    private void complete(Waiter<Partition> first) {
+        Waiter.forEachDecided(first, completer);
+    }
+
+    private void completeOne(Waiter<Partition> waiter) {
+        waiter.cancelTimeout();
+        Partition partition = waiter.owner();
+        if (waiter.state() == Waiter.GRANTED) {
+            if (!waiter.future().complete(partition.granted(waiter.permits()))) {
+                release(partition, waiter.permits()); // cancelled between its grant and now: nobody will close it
             }
-            waiter = next;
+        } else {
+            waiter.future().complete(partition.refused(waiter.permits(), Permit.NEVER));
         }
     }
 
-    private void timeOut(PartitionWaiter waiter) {
-        if (waiter.decide(PartitionWaiter.TIMED_OUT)) {
-            waiter.partition.leaveQueue(waiter);
+    private void timeOut(Waiter<Partition> waiter) {
+        if (waiter.decide(Waiter.TIMED_OUT)) {
+            waiter.owner().leaveQueue(waiter);
             serveWaiters(); // a head that times out may have blocked others
-            waiter.future.complete(waiter.partition.refused(waiter.permits, RETRY_WHEN_RELEASED));
+            waiter.future().complete(waiter.owner().refused(waiter.permits(), RETRY_WHEN_RELEASED));
         }
     }
 
-    private void withdraw(PartitionWaiter waiter) {
-        if (waiter.decide(PartitionWaiter.CANCELLED)) {
+    private void withdraw(Waiter<Partition> waiter) {
+        if (waiter.decide(Waiter.CANCELLED)) {
             waiter.cancelTimeout();
-            waiter.partition.leaveQueue(waiter);
+            waiter.owner().leaveQueue(waiter);
             serveWaiters();
         }
     }

@@ -10,10 +10,7 @@ import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,10 +50,7 @@ class IdleBorrowingStressTest {
                 .build();
         List<Partition> partitions = limiter.partitions();
 
-        AtomicLong inUse = new AtomicLong();
-        AtomicLong maxInUse = new AtomicLong();
-        AtomicLongArray partitionInUse = new AtomicLongArray(3);
-        AtomicLongArray partitionMax = new AtomicLongArray(3);
+        StressHarness.InUse inUse = new StressHarness.InUse(3);
         AtomicLong requests = new AtomicLong();
         AtomicLong grants = new AtomicLong();
         AtomicLong refusals = new AtomicLong();
@@ -82,31 +76,20 @@ class IdleBorrowingStressTest {
                                 grants.incrementAndGet();
                                 held.add(permit);
                                 heldBy.add(index);
-                                maxInUse.accumulateAndGet(inUse.addAndGet(permits), Math::max);
-                                partitionMax.accumulateAndGet(index, partitionInUse.addAndGet(index, permits),
-                                        Math::max);
+                                inUse.granted(index, permits);
                             } else {
                                 refusals.incrementAndGet();
                             }
                         } else if (!held.isEmpty()) {
                             int k = random.nextInt(held.size());
                             Permit permit = held.remove(k);
-                            int index = heldBy.remove(k);
-                            inUse.addAndGet(-permit.permits());
-                            partitionInUse.addAndGet(index, -permit.permits());
-                            if (random.nextBoolean()) {
-                                permit.close();
-                            } else {
-                                permit.dropped();
-                            }
+                            inUse.released(heldBy.remove(k), permit);
+                            StressHarness.end(permit, random);
                         }
-                        for (int spin = random.nextInt(20); spin > 0; spin--) {
-                            Thread.onSpinWait(); // a random hold
-                        }
+                        StressHarness.hold(random);
                     }
                     for (int k = 0; k < held.size(); k++) {
-                        inUse.addAndGet(-held.get(k).permits());
-                        partitionInUse.addAndGet(heldBy.get(k), -held.get(k).permits());
+                        inUse.released(heldBy.get(k), held.get(k));
                         held.get(k).close();
                     }
                 } catch (Throwable failure) {
@@ -116,54 +99,25 @@ class IdleBorrowingStressTest {
             workers[t].start();
         }
 
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong maxStateTotal = new AtomicLong();
-        AtomicLong badSnapshots = new AtomicLong();
-        Thread checker = new Thread(() -> {
-            while (running.get()) {
-                PartitionState state = limiter.state();
-                maxStateTotal.accumulateAndGet(state.total, Math::max);
-                long sum = 0;
-                boolean negative = false;
-                for (int p = 0; p < 3; p++) {
-                    sum += state.inUse(p);
-                    negative |= state.inUse(p) < 0;
-                }
-                if (negative || sum != state.total) {
-                    badSnapshots.incrementAndGet();
-                }
-            }
-        }, "idle-checker");
+        StressHarness.StateChecker checker = new StressHarness.StateChecker(limiter, "idle-checker", () -> { });
         checker.start();
-
-        start.countDown();
-        for (Thread worker : workers) {
-            worker.join(TimeUnit.SECONDS.toMillis(50));
-            assertThat(worker.isAlive()).as("%s finished", worker.getName()).isFalse();
-        }
-        running.set(false);
-        checker.join(TimeUnit.SECONDS.toMillis(5));
-        assertThat(checker.isAlive()).isFalse();
+        StressHarness.run(start, workers);
+        checker.stop();
 
         assertThat(failures).isEmpty();
         SoftAssertions softly = new SoftAssertions();
-        softly.assertThat(maxInUse.get()).as("independent total in use").isLessThanOrEqualTo(LIMIT);
+        softly.assertThat(inUse.maxTotal()).as("independent total in use").isLessThanOrEqualTo(LIMIT);
         for (int p = 0; p < 3; p++) {
-            softly.assertThat(partitionMax.get(p)).as("partition %d in use", p).isLessThanOrEqualTo(LIMIT);
+            softly.assertThat(inUse.maxOf(p)).as("partition %d in use", p).isLessThanOrEqualTo(LIMIT);
         }
-        softly.assertThat(maxStateTotal.get()).as("state total").isLessThanOrEqualTo(LIMIT);
-        softly.assertThat(badSnapshots.get()).isZero();
+        softly.assertThat(checker.maxTotal()).as("state total").isLessThanOrEqualTo(LIMIT);
+        softly.assertThat(checker.badSnapshots()).isZero();
         softly.assertThat(grants.get() + refusals.get()).isEqualTo(requests.get());
         softly.assertThat(grants.get()).as("the first request on an idle limiter is granted").isPositive();
         softly.assertAll();
 
-        assertThat(inUse.get()).isZero();
-        assertThat(limiter.inFlight()).isZero();
-        for (Partition partition : partitions) {
-            assertThat(partition.inFlight()).as(partition.name()).isZero();
-        }
-        assertThat(limiter.state().committed).isEqualTo(5 + 3 + 2);
-        assertThat(limiter.queueLength()).isZero();
+        assertThat(inUse.total()).isZero();
+        StressHarness.assertIdle(limiter, 5 + 3 + 2);
         // Nothing was lost: any one partition can take the whole limit again.
         Permit all = partitions.get(2).tryAcquire(LIMIT);
         assertThat(all.granted()).isTrue();

@@ -15,8 +15,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -52,8 +50,7 @@ class PartitionWaitingStressTest {
                 .scheduler(clock)
                 .build();
         List<Partition> partitions = limiter.partitions();
-        AtomicLong inUse = new AtomicLong();
-        AtomicLong maxInUse = new AtomicLong();
+        StressHarness.InUse inUse = new StressHarness.InUse(3);
         AtomicLong submitted = new AtomicLong();
         AtomicLong granted = new AtomicLong();
         AtomicLong grantedAfterWaiting = new AtomicLong();
@@ -63,11 +60,11 @@ class PartitionWaitingStressTest {
         Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
         Queue<CompletableFuture<Permit>> leftovers = new ConcurrentLinkedQueue<>();
         CountDownLatch start = new CountDownLatch(1);
-        AtomicBoolean running = new AtomicBoolean(true);
 
         Thread[] workers = new Thread[THREADS];
         for (int t = 0; t < THREADS; t++) {
-            Partition partition = partitions.get(t % 3);
+            int index = t % 3;
+            Partition partition = partitions.get(index);
             long seed = 7L * t + 1;
             workers[t] = new Thread(() -> {
                 SplittableRandom random = new SplittableRandom(seed);
@@ -94,7 +91,7 @@ class PartitionWaitingStressTest {
                             } // else it was decided first: polled below
                         } else if (action < 11 && !held.isEmpty()) {
                             Permit permit = held.remove(random.nextInt(held.size()));
-                            inUse.addAndGet(-permit.permits());
+                            inUse.released(index, permit);
                             permit.close();
                         }
                         for (int k = pending.size() - 1; k >= 0; k--) {
@@ -108,7 +105,7 @@ class PartitionWaitingStressTest {
                                     if (waited) {
                                         grantedAfterWaiting.incrementAndGet();
                                     }
-                                    maxInUse.accumulateAndGet(inUse.addAndGet(permit.permits()), Math::max);
+                                    inUse.granted(index, permit.permits());
                                     held.add(permit);
                                 } else {
                                     refused.incrementAndGet();
@@ -121,7 +118,7 @@ class PartitionWaitingStressTest {
                     }
                     leftovers.addAll(pending);
                     for (Permit permit : held) {
-                        inUse.addAndGet(-permit.permits());
+                        inUse.released(index, permit);
                         permit.close();
                     }
                 } catch (Throwable failure) {
@@ -130,27 +127,14 @@ class PartitionWaitingStressTest {
             }, "waiting-hammer-" + t);
             workers[t].start();
         }
-        AtomicLong maxCommitted = new AtomicLong();
-        AtomicLong maxStateTotal = new AtomicLong();
-        Thread timer = new Thread(() -> {
-            while (running.get()) {
-                clock.advance(1_000_000L);
-                PartitionState state = limiter.state();
-                maxCommitted.accumulateAndGet(state.committed, Math::max);
-                maxStateTotal.accumulateAndGet(state.total, Math::max);
-                Thread.yield();
-            }
-        }, "waiting-clock");
-        timer.start();
-
-        start.countDown();
-        for (Thread worker : workers) {
-            worker.join(TimeUnit.SECONDS.toMillis(50));
-            assertThat(worker.isAlive()).as("%s finished", worker.getName()).isFalse();
-        }
-        running.set(false);
-        timer.join(TimeUnit.SECONDS.toMillis(5));
-        assertThat(timer.isAlive()).isFalse();
+        // The checker moves the manual clock before each snapshot, so that waiters time out while others are served.
+        StressHarness.StateChecker checker = new StressHarness.StateChecker(limiter, "waiting-clock", () -> {
+            Thread.yield();
+            clock.advance(1_000_000L);
+        });
+        checker.start();
+        StressHarness.run(start, workers);
+        checker.stop();
         assertThat(failures).isEmpty();
 
         clock.advance(Duration.ofSeconds(1)); // every waiter left is due to time out by now
@@ -164,23 +148,17 @@ class PartitionWaitingStressTest {
                 refused.incrementAndGet();
             }
         }
-        assertThat(maxInUse.get()).isLessThanOrEqualTo(LIMIT);
-        assertThat(maxStateTotal.get()).isLessThanOrEqualTo(LIMIT);
+        assertThat(inUse.maxTotal()).isLessThanOrEqualTo(LIMIT);
+        assertThat(checker.maxTotal()).isLessThanOrEqualTo(LIMIT);
         if (borrowing == Borrowing.RESERVED) {
-            assertThat(maxCommitted.get()).as("Σ max(inUse, guarantee)").isLessThanOrEqualTo(LIMIT);
+            assertThat(checker.maxCommitted()).as("Σ max(inUse, guarantee)").isLessThanOrEqualTo(LIMIT);
         }
         // Every request decided exactly once, whatever the interleaving.
         assertThat(granted.get() + refused.get() + cancelled.get()).isEqualTo(submitted.get());
         assertThat(grantedAfterWaiting.get()).isLessThanOrEqualTo(granted.get());
         assertThat(timedOut.get()).isLessThanOrEqualTo(refused.get());
         assertThat(granted.get()).as("the first request on an idle limiter is granted").isPositive();
-        assertThat(limiter.inFlight()).isZero();
-        assertThat(limiter.queueLength()).isZero();
-        for (Partition partition : partitions) {
-            assertThat(partition.inFlight()).as(partition.name()).isZero();
-            assertThat(partition.queueLength()).as(partition.name()).isZero();
-        }
-        assertThat(limiter.state().committed).isEqualTo(6 + 3 + 1);
+        StressHarness.assertIdle(limiter, 6 + 3 + 1);
         assertThat(clock.pendingTasks()).as("timeouts left").isZero();
         // Nothing was lost: the whole limit is available again, and the three outcomes still work on it.
         List<Permit> all = new ArrayList<>();

@@ -52,10 +52,27 @@ class PartitionWaitingTest {
         return permit;
     }
 
-    @Test
-    void waitersOfAPartitionAreServedInArrivalOrderAndTheHeadBlocksThoseBehind() {
+    /** Fills the limit with premium 8 (3 borrowed), standard 2; returns premium's, to release one by one. */
+    private List<Permit> premiumHoldsEight() {
         List<Permit> premiumHeld = take(premium, 8);
         take(standard, 2);
+        return premiumHeld;
+    }
+
+    /** Starts a thread that blocks on premium, and waits (5 s at most) until it is queued there. */
+    private Thread blockedOnPremium(String name, Runnable acquiring) {
+        Thread waiter = new Thread(acquiring, name);
+        waiter.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (premium.queueLength() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        return waiter;
+    }
+
+    @Test
+    void waitersOfAPartitionAreServedInArrivalOrderAndTheHeadBlocksThoseBehind() {
+        List<Permit> premiumHeld = premiumHoldsEight();
         CompletableFuture<Permit> first = premium.acquireAsync(1, SECOND);
         CompletableFuture<Permit> large = premium.acquireAsync(2, SECOND);
         CompletableFuture<Permit> last = premium.acquireAsync(1, SECOND);
@@ -100,8 +117,7 @@ class PartitionWaitingTest {
 
     @Test
     void cancellingAWaiterWithdrawsItAndLosesNothing() {
-        List<Permit> held = take(premium, 8);
-        take(standard, 2);
+        List<Permit> held = premiumHoldsEight();
         CompletableFuture<Permit> first = premium.acquireAsync(1, SECOND);
         CompletableFuture<Permit> cancelled = premium.acquireAsync(1, SECOND);
         CompletableFuture<Permit> completedByUser = premium.acquireAsync(1, SECOND);
@@ -197,8 +213,7 @@ class PartitionWaitingTest {
 
     @Test
     void raisingTheLimitServesWaiters() {
-        take(premium, 8);
-        take(standard, 2);
+        premiumHoldsEight();
         CompletableFuture<Permit> waiter = premium.acquireAsync(2, SECOND);
         limiter.setLimit(12); // guarantees 6 and 2: 2 more unreserved
         grantedNow(waiter);
@@ -221,15 +236,9 @@ class PartitionWaitingTest {
 
     @Test
     void aBlockingAcquireIsGrantedWhenAPermitIsReleased() throws InterruptedException {
-        List<Permit> held = take(premium, 8);
-        take(standard, 2);
+        List<Permit> held = premiumHoldsEight();
         AtomicReference<Permit> result = new AtomicReference<>();
-        Thread waiter = new Thread(() -> result.set(premium.acquire(1, SECOND)), "blocking-waiter");
-        waiter.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (premium.queueLength() == 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        Thread waiter = blockedOnPremium("blocking-waiter", () -> result.set(premium.acquire(1, SECOND)));
         assertThat(premium.queueLength()).isEqualTo(1);
         held.get(0).close();
         waiter.join(TimeUnit.SECONDS.toMillis(5));
@@ -239,19 +248,13 @@ class PartitionWaitingTest {
 
     @Test
     void anInterruptedBlockingAcquireWithdrawsAndTakesNothing() throws InterruptedException {
-        List<Permit> held = take(premium, 8);
-        take(standard, 2);
+        List<Permit> held = premiumHoldsEight();
         AtomicReference<Permit> result = new AtomicReference<>();
         AtomicReference<Boolean> flag = new AtomicReference<>();
-        Thread waiter = new Thread(() -> {
+        Thread waiter = blockedOnPremium("interrupted-waiter", () -> {
             result.set(premium.acquire(1, SECOND));
             flag.set(Thread.currentThread().isInterrupted());
-        }, "interrupted-waiter");
-        waiter.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (premium.queueLength() == 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        });
         waiter.interrupt();
         waiter.join(TimeUnit.SECONDS.toMillis(5));
         assertThat(waiter.isAlive()).isFalse();

@@ -10,10 +10,7 @@ import java.util.Queue;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,10 +58,7 @@ class PartitionedLimiterStressTest {
         long[] ceilings = partitions.stream().mapToLong(Partition::limit).toArray();
         assertThat(ceilings).containsExactly(14, 10, 8);
 
-        AtomicLong inUse = new AtomicLong();
-        AtomicLong maxInUse = new AtomicLong();
-        AtomicLongArray partitionInUse = new AtomicLongArray(3);
-        AtomicLongArray partitionMax = new AtomicLongArray(3);
+        StressHarness.InUse inUse = new StressHarness.InUse(3);
         AtomicLong guardedRefusals = new AtomicLong();
         AtomicLong borrowerRefusals = new AtomicLong();
         AtomicLong grants = new AtomicLong();
@@ -92,10 +86,7 @@ class PartitionedLimiterStressTest {
                             if (permit.granted()) {
                                 grants.incrementAndGet();
                                 held.add(permit);
-                                long total = inUse.addAndGet(permits);
-                                maxInUse.accumulateAndGet(total, Math::max);
-                                long mine = partitionInUse.addAndGet(index, permits);
-                                partitionMax.accumulateAndGet(index, mine, Math::max);
+                                inUse.granted(index, permits);
                             } else if (guarded) {
                                 guardedRefusals.incrementAndGet();
                             } else {
@@ -103,21 +94,13 @@ class PartitionedLimiterStressTest {
                             }
                         } else if (!held.isEmpty()) {
                             Permit permit = held.remove(random.nextInt(held.size()));
-                            inUse.addAndGet(-permit.permits());
-                            partitionInUse.addAndGet(index, -permit.permits());
-                            if (random.nextBoolean()) {
-                                permit.close();
-                            } else {
-                                permit.dropped();
-                            }
+                            inUse.released(index, permit);
+                            StressHarness.end(permit, random);
                         }
-                        for (int spin = random.nextInt(20); spin > 0; spin--) {
-                            Thread.onSpinWait(); // a random hold
-                        }
+                        StressHarness.hold(random);
                     }
                     for (Permit permit : held) {
-                        inUse.addAndGet(-permit.permits());
-                        partitionInUse.addAndGet(index, -permit.permits());
+                        inUse.released(index, permit);
                         permit.close();
                     }
                 } catch (Throwable failure) {
@@ -127,64 +110,31 @@ class PartitionedLimiterStressTest {
             workers[t].start();
         }
 
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong maxCommitted = new AtomicLong();
-        AtomicLong maxStateTotal = new AtomicLong();
-        AtomicLong badSnapshots = new AtomicLong();
-        AtomicLong snapshots = new AtomicLong();
-        Thread checker = new Thread(() -> {
-            while (running.get()) {
-                PartitionState state = limiter.state();
-                snapshots.incrementAndGet();
-                maxCommitted.accumulateAndGet(state.committed, Math::max);
-                maxStateTotal.accumulateAndGet(state.total, Math::max);
-                long sum = 0;
-                boolean negative = false;
-                for (int p = 0; p < 3; p++) {
-                    sum += state.inUse(p);
-                    negative |= state.inUse(p) < 0;
-                }
-                if (negative || sum != state.total) {
-                    badSnapshots.incrementAndGet();
-                }
-            }
-        }, "partition-checker");
+        StressHarness.StateChecker checker = new StressHarness.StateChecker(limiter, "partition-checker", () -> { });
         checker.start();
-
-        start.countDown();
-        for (Thread worker : workers) {
-            worker.join(TimeUnit.SECONDS.toMillis(50));
-            assertThat(worker.isAlive()).as("%s finished", worker.getName()).isFalse();
-        }
-        running.set(false);
-        checker.join(TimeUnit.SECONDS.toMillis(5));
-        assertThat(checker.isAlive()).isFalse();
+        StressHarness.run(start, workers);
+        checker.stop();
 
         assertThat(failures).isEmpty();
         assertThat(operations.get()).isGreaterThanOrEqualTo(200_000);
         SoftAssertions softly = new SoftAssertions(); // a broken design shows every invariant it breaks at once
-        softly.assertThat(maxInUse.get()).as("independent total in use").isLessThanOrEqualTo(LIMIT);
+        softly.assertThat(inUse.maxTotal()).as("independent total in use").isLessThanOrEqualTo(LIMIT);
         for (int p = 0; p < 3; p++) {
-            softly.assertThat(partitionMax.get(p)).as("partition %d in use", p).isLessThanOrEqualTo(ceilings[p]);
+            softly.assertThat(inUse.maxOf(p)).as("partition %d in use", p).isLessThanOrEqualTo(ceilings[p]);
         }
         softly.assertThat(guardedRefusals.get()).as("refusals within the guarantee").isZero();
-        softly.assertThat(maxCommitted.get()).as("Σ max(inUse, guarantee)").isLessThanOrEqualTo(LIMIT);
-        softly.assertThat(maxStateTotal.get()).isLessThanOrEqualTo(LIMIT);
-        softly.assertThat(badSnapshots.get()).isZero();
+        softly.assertThat(checker.maxCommitted()).as("Σ max(inUse, guarantee)").isLessThanOrEqualTo(LIMIT);
+        softly.assertThat(checker.maxTotal()).isLessThanOrEqualTo(LIMIT);
+        softly.assertThat(checker.badSnapshots()).isZero();
         // The cap was really contested: borrowers (six threads wanting up to 54 of the 12 left to them) were refused.
         // Whether the checker's sampling caught Σ max(inUse, guarantee) at exactly L is luck (it once saw 19 of 20),
         // so that is not asserted.
         softly.assertThat(borrowerRefusals.get()).isPositive();
-        softly.assertThat(snapshots.get()).isPositive();
+        softly.assertThat(checker.snapshots()).isPositive();
         softly.assertThat(grants.get()).isPositive();
         softly.assertAll();
 
-        assertThat(inUse.get()).isZero();
-        assertThat(limiter.inFlight()).isZero();
-        for (Partition partition : partitions) {
-            assertThat(partition.inFlight()).as(partition.name()).isZero();
-        }
-        assertThat(limiter.state().committed).isEqualTo(8 + 4 + 2);
-        assertThat(limiter.queueLength()).isZero();
+        assertThat(inUse.total()).isZero();
+        StressHarness.assertIdle(limiter, 8 + 4 + 2);
     }
 }
