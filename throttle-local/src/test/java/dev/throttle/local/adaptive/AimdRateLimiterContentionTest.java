@@ -15,7 +15,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Eight threads drop every permit they get for twelve phases, then close them for ten. Whatever the interleaving,
- * the cooldown lets exactly one drop per phase halve the rate, and each healthy evaluation adds exactly once.
+ * the cooldown lets exactly one drop per phase halve the rate, and each healthy evaluation adds exactly once. The
+ * rate's period is one phase, so even the lowest rate (10 per period) refills permits in every phase: every dropping
+ * phase really has drops, however the grants interleave with the rate changes. (With a one-second period the lowest
+ * rate refilled one permit per phase, and a phase whose permit went to a grant made before a rate change saw no
+ * grant at all: a healthy interval, rightly increased.)
  */
 class AimdRateLimiterContentionTest {
 
@@ -32,7 +36,7 @@ class AimdRateLimiterContentionTest {
     void concurrentDropsHalveTheRateOncePerCooldownAndHealthyIntervalsAddOnce() throws Exception {
         AtomicInteger decreases = new AtomicInteger();
         AimdRateLimiter limiter = AimdRateLimiter.builder("aimd", engine)
-                .rates(10, 1000, 2000).increase(5).decreaseFactor(0.5).burst(100)
+                .rates(10, 1000, 2000).period(Duration.ofNanos(PHASE)).increase(5).decreaseFactor(0.5).burst(100)
                 .evaluationInterval(Duration.ofNanos(PHASE)).cooldown(Duration.ofNanos(PHASE))
                 .listener(change -> {
                     if (change.cause() == RateSwitch.Cause.DECREASE) {
