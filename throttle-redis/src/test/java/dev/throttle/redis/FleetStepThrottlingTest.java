@@ -9,7 +9,6 @@ import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
 import dev.throttle.local.adaptive.RateSwitch;
 import dev.throttle.local.adaptive.StepRateLimiter;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,23 +25,14 @@ class FleetStepThrottlingTest {
     private static final long MILLI = 1_000_000L;
     private static final TokenBucket FULL = TokenBucket.of(10, Rate.perSecond(100));
 
-    private final RedisServer server = RedisServer.get();
-    private final String prefix = RedisServer.uniquePrefix("fleet-step");
-    private final ManualTicker clock = new ManualTicker(1_000_000_000L);
-    private final StatefulRedisConnection<String, String> connectionB = server.newConnection();
-    private final RedisEngine nodeA = engine(server.connection());
-    private final RedisEngine nodeB = engine(connectionB);
-
-    private RedisEngine engine(StatefulRedisConnection<String, String> connection) {
-        return RedisEngine.builder(connection).keyPrefix(prefix).ticker(clock).minExpiry(Duration.ofMinutes(5))
-                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
-    }
+    private final TwoNodes nodes = new TwoNodes("fleet-step");
+    private final ManualTicker clock = nodes.clock;
+    private final RedisEngine nodeA = nodes.nodeA;
+    private final RedisEngine nodeB = nodes.nodeB;
 
     @AfterEach
     void close() {
-        nodeA.close();
-        nodeB.close();
-        connectionB.close();
+        nodes.close();
     }
 
     @Test

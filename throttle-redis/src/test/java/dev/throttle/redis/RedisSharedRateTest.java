@@ -10,7 +10,6 @@ import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.TokenBucket;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,24 +23,16 @@ class RedisSharedRateTest {
     private static final long MILLI = 1_000_000L;
     private static final Duration TTL = Duration.ofMinutes(5);
 
-    private final RedisServer server = RedisServer.get();
-    private final String prefix = RedisServer.uniquePrefix("shared-rate");
-    private final ManualTicker clock = new ManualTicker(1_000_000_000L);
-    private final StatefulRedisConnection<String, String> connectionB = server.newConnection();
-    private final RedisEngine nodeA = engine(server.connection());
-    private final RedisEngine nodeB = engine(connectionB);
-
-    private RedisEngine engine(StatefulRedisConnection<String, String> connection) {
-        // A long least expiry: the keys' real-time TTL must outlast the test whatever the manual clock says.
-        return RedisEngine.builder(connection).keyPrefix(prefix).ticker(clock).minExpiry(Duration.ofMinutes(5))
-                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
-    }
+    private final TwoNodes nodes = new TwoNodes("shared-rate");
+    private final RedisServer server = nodes.server;
+    private final String prefix = nodes.prefix;
+    private final ManualTicker clock = nodes.clock;
+    private final RedisEngine nodeA = nodes.nodeA;
+    private final RedisEngine nodeB = nodes.nodeB;
 
     @AfterEach
     void close() {
-        nodeA.close();
-        nodeB.close();
-        connectionB.close();
+        nodes.close();
     }
 
     @Test
