@@ -25,8 +25,8 @@ import dev.throttle.KeyedLimiter;
  *
  * <p>The policy applies to rate limiters, keyed limiters and concurrency limiters alike (a concurrency limiter's
  * fallback is a local concurrency limiter of its limit scaled by the share; a fail-open grant holds no lease). An
- * all-of composite ({@link RedisEngine#allOf}) fails open or closed as the policy says, but a fallback policy makes it
- * refuse, as failing closed does: it has no local fallback.
+ * all-of composite ({@link RedisEngine#allOf}) falls back to one limiter per part, each of the part's spec scaled by
+ * the share, asked in order and all or nothing: when a part refuses, what the earlier parts granted is given back.
  *
  * <p>A decision that timed out may still be applied by Redis later: its permits are then counted in Redis though the
  * caller got the policy's answer. That never loosens the shared limit.

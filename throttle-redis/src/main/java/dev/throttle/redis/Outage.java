@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -23,8 +24,9 @@ final class Outage {
     /**
      * Completes {@code result} with the policy's answer.
      *
-     * @param fallback the fallback limiter, made on first use; null when this limiter has none (a composite), in
-     *     which case a fallback policy refuses as {@link FailurePolicy#FAIL_CLOSED} does
+     * @param fallback the fallback limiter, made on first use; null when this limiter has none, in which case a
+     *     fallback policy refuses as {@link FailurePolicy#FAIL_CLOSED} does (a composite falls back through
+     *     {@link CompositeFallback} instead)
      * @param maxWait how long the caller still waits, for a fallback limiter
      */
     static void answer(RedisEngine engine, String name, long permits, long limit, long maxWait,
@@ -85,6 +87,15 @@ final class Outage {
      */
     static long available(RedisEngine engine, Supplier<CompletableFuture<long[]>> read, long capacity,
             Supplier<Limiter> fallback) {
+        return availableOr(engine, read, capacity, fallback == null ? null : () -> fallback.get().availablePermits());
+    }
+
+    /**
+     * {@link #available(RedisEngine, Supplier, long, Supplier)} with the fallback's estimate given directly (a
+     * composite's is the least of its parts').
+     */
+    static long availableOr(RedisEngine engine, Supplier<CompletableFuture<long[]>> read, long capacity,
+            LongSupplier fallbackEstimate) {
         RedisBreaker breaker = engine.breaker();
         if (breaker.allowCall()) {
             try {
@@ -104,7 +115,7 @@ final class Outage {
             case CLOSED:
                 return 0L;
             default:
-                return fallback == null ? 0L : fallback.get().availablePermits();
+                return fallbackEstimate == null ? 0L : fallbackEstimate.getAsLong();
         }
     }
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
@@ -29,13 +30,12 @@ import java.util.function.UnaryOperator;
  * (a concurrency part only shrinks, so with one, settling above the grant is refused).
  *
  * <p>When Redis cannot decide (it failed, did not answer within the decision timeout, or the breaker is open), a
- * request follows the engine's {@link FailurePolicy} as a rate limiter's does, with one exception: failing open grants
- * a permit that holds nothing in Redis; failing closed refuses; and a <b>fallback policy refuses too</b>, as failing
- * closed does (counted as a fail-closed refusal). A composite has no local all-of limiter to fall back to in this
- * module, and asking one local limiter per part would let the parts' local states drift from the all-or-nothing
- * rule; refusing never admits more than the limits. A grant that reaches this JVM after its decision timed out is
- * given back at once (one that comes after the command timeout is lost to Lettuce; its leases expire after the
- * lease TTL).
+ * request follows the engine's {@link FailurePolicy} as a rate limiter's does: failing open grants a permit that holds
+ * nothing in Redis; failing closed refuses; a fallback decides with one fallback limiter per part (the part's spec
+ * scaled by the share, made by the policy's engine on first use and kept by this composite), asked in order, all or
+ * nothing: a refusal gives back what the earlier parts granted and names the refusing part (see
+ * {@link CompositeFallback}). A grant that reaches this JVM after its decision timed out is given back at once (one
+ * that comes after the command timeout is lost to Lettuce; its leases expire after the lease TTL).
  */
 class RedisAllOfLimiter implements Limiter {
 
@@ -51,6 +51,8 @@ class RedisAllOfLimiter implements Limiter {
     private final String[] descriptors;
     private final boolean leases;
     private final RedisEngine engine;
+    /** The parts' fallback limiters; null unless the failure policy falls back. */
+    private final CompositeFallback fallback;
 
     RedisAllOfLimiter(String name, AllOfSpec spec, RedisEngine engine) {
         this.name = name;
@@ -87,6 +89,7 @@ class RedisAllOfLimiter implements Limiter {
         this.keys = keyList.toArray(new String[0]);
         this.descriptors = descriptorList.toArray(new String[0]);
         this.leases = anyLease;
+        this.fallback = CompositeFallback.of(engine, name, partNames, partSpecs);
     }
 
     @Override
@@ -127,20 +130,30 @@ class RedisAllOfLimiter implements Limiter {
         return start(permits, maxWaitNanos);
     }
 
-    /** Fails closed for a fallback policy: there is no fallback limiter (see the class comment). */
     private CompletableFuture<Permit> start(long permits, long maxWaitNanos) {
-        return Retrying.start(engine, () -> decide(permits),
-                (maxWait, result) -> Outage.answer(engine, name, permits, spec.capacity(), maxWait, null, result),
-                maxWaitNanos);
+        return Retrying.start(engine, () -> decide(permits), (maxWait, result) -> {
+            if (fallback == null) {
+                Outage.answer(engine, name, permits, spec.capacity(), maxWait, null, result);
+            } else {
+                engine.stats().fallbackDecision();
+                fallback.answer(permits, spec.capacity(), maxWait, result);
+            }
+        }, maxWaitNanos);
+    }
+
+    /** A part's fallback limiter (made now if it was not yet), for tests; empty unless the policy falls back. */
+    Optional<Limiter> fallbackPart(int part) {
+        return fallback == null ? Optional.empty() : Optional.of(fallback.part(part));
     }
 
     /**
      * The least of the parts' available permits (one read-only round trip unless the breaker is open); without
-     * Redis, the capacity when failing open, otherwise 0.
+     * Redis, the capacity when failing open, the least of the parts' fallback estimates, otherwise 0.
      */
     @Override
     public long availablePermits() {
-        return Outage.available(engine, () -> run(0L, "", "", ""), spec.capacity(), null);
+        return Outage.availableOr(engine, () -> run(0L, "", "", ""), spec.capacity(),
+                fallback == null ? null : fallback::availablePermits);
     }
 
     /**

@@ -230,7 +230,9 @@ public final class RedisEngine implements Engine, AutoCloseable {
      * is the name of the first refusing part (in the map's iteration order: use a {@link LinkedHashMap}), with its
      * retry time, remaining and limit. Every part's keys lie under this composite's hash tag, so one decision touches
      * one cluster slot; a part's state belongs to the composite (it is not shared with a standalone limiter of the
-     * part's name). Composites never reserve future slots: waiting acquisitions retry until their deadline.
+     * part's name). Composites never reserve future slots: waiting acquisitions retry until their deadline. While
+     * Redis is unavailable a composite follows the {@link FailurePolicy}; a fallback policy decides with one fallback
+     * limiter per part (of the part's spec scaled by the share), all or nothing.
      *
      * @param name the composite's name, the base (hash tag) of every part's keys
      * @param namedParts the parts by name, in the order they are asked: rate specs or concurrency specs
