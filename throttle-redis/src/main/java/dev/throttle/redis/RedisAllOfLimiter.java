@@ -29,6 +29,11 @@ import java.util.function.UnaryOperator;
  * concurrency part, ended by {@link Permit#close()}; settling applies the difference to every part in one round trip
  * (a concurrency part only shrinks, so with one, settling above the grant is refused).
  *
+ * <p>With the engine's refusal cache on, a rate part's refusal (retry time {@code R}) is remembered under that part's
+ * key, and a request of this composite for as many permits or more before {@code R} is over is refused in this JVM,
+ * naming the part, without a round trip; a concurrency part's refusal ("when released") is never cached, and a give
+ * back by this JVM (settling below the grant, a withdrawn grant) forgets the parts' entries.
+ *
  * <p>When Redis cannot decide (it failed, did not answer within the decision timeout, or the breaker is open), a
  * request follows the engine's {@link FailurePolicy} as a rate limiter's does: failing open grants a permit that holds
  * nothing in Redis; failing closed refuses; a fallback decides with one fallback limiter per part (the part's spec
@@ -131,7 +136,9 @@ class RedisAllOfLimiter implements Limiter {
     }
 
     private CompletableFuture<Permit> start(long permits, long maxWaitNanos) {
-        return Retrying.start(engine, () -> decide(permits), (maxWait, result) -> {
+        Retrying.Cached cached = engine.refusals() == null ? null : (now, maxWait) -> cachedRefusal(permits, now,
+                maxWait);
+        return Retrying.start(engine, () -> decide(permits), cached, (maxWait, result) -> {
             if (fallback == null) {
                 Outage.answer(engine, name, permits, spec.capacity(), maxWait, null, result);
             } else {
@@ -170,9 +177,43 @@ class RedisAllOfLimiter implements Limiter {
         return Acquisitions.join(engine.runner().run(plan.script(), plan.keys(), args))[2];
     }
 
-    /** One round trip: every part grants (each writes), or none writes and the first refusing part answers. */
+    /**
+     * A refusal the engine's refusal cache holds for one of the rate parts (a part refused as many permits or fewer
+     * with a retry time not yet over, and longer than the caller waits), or null. Each part has its own entry under
+     * its own first key, which no standalone limiter shares, so the refusal names the part that refused.
+     */
+    private Permit cachedRefusal(long permits, long now, long maxWait) {
+        RefusalCache refusals = engine.refusals();
+        for (int part = 0; part < partPlans.length; part++) {
+            if (partSpecs[part] instanceof Concurrency) {
+                continue; // never cached: its retry time is unknown ("when released")
+            }
+            long refusedFor = refusals.refusedFor(partPlans[part].keys()[0], partSpecs[part], permits, now);
+            if (refusedFor > maxWait) {
+                return new ShortcutPermit(partNames[part], false, permits, refusedFor, partSpecs[part].capacity());
+            }
+        }
+        return null;
+    }
+
+    /** Forgets the rate parts' cached refusals: this JVM gave permits back to them. */
+    private void forgetRefusals() {
+        RefusalCache refusals = engine.refusals();
+        if (refusals != null) {
+            for (int part = 0; part < partPlans.length; part++) {
+                refusals.forget(partPlans[part].keys()[0]);
+            }
+        }
+    }
+
+    /**
+     * One round trip: every part grants (each writes), or none writes and the first refusing part answers. A rate
+     * part's refusal is recorded in the engine's refusal cache, timed from before the round trip so that it ends no
+     * later than Redis's.
+     */
     private CompletableFuture<Retrying.Outcome> decide(long permits) {
         String lease = leases ? UUID.randomUUID().toString() : "";
+        long askedAt = engine.waitClock().read();
         return run(permits, "", "", lease).thenApply(answer -> {
             int part = (int) answer[4];
             if (answer[0] == 1L) {
@@ -182,6 +223,10 @@ class RedisAllOfLimiter implements Limiter {
             }
             long retry = engine.timebase().nanos(answer[1]);
             boolean concurrency = partSpecs[part] instanceof Concurrency;
+            RefusalCache refusals = engine.refusals();
+            if (!concurrency && refusals != null) {
+                refusals.record(partPlans[part].keys()[0], partSpecs[part], permits, retry, askedAt);
+            }
             Permit refused = new RefusedPermit(partNames[part], permits, concurrency ? 1L : retry, answer[2],
                     partSpecs[part].capacity());
             return new Retrying.Outcome(refused, concurrency ? Math.min(retry, POLL_NANOS) : retry, !concurrency);
@@ -203,6 +248,9 @@ class RedisAllOfLimiter implements Limiter {
      * @return completes when Redis has applied it
      */
     CompletableFuture<long[]> adjust(long delta, long grantedAt, String lease) {
+        if (delta < 0L) {
+            forgetRefusals(); // permits come back: a cached refusal may no longer hold
+        }
         return run(delta, "adjust", Long.toString(grantedAt), lease);
     }
 

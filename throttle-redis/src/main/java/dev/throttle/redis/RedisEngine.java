@@ -95,7 +95,8 @@ import java.util.function.Supplier;
  * <p><b>Refusal cache.</b> In server-time mode the engine remembers each limiter's latest refusal and refuses, in this
  * JVM and without a round trip, requests for as many permits or more before its retry time
  * ({@link Builder#refusalCache(boolean)}): conservative, as a refusal is then served for its whole retry time even if
- * capacity frees up early through a refund from another JVM.
+ * capacity frees up early through a refund from another JVM. A composite caches its rate parts' refusals the same way
+ * (never a concurrency part's, whose retry time is unknown).
  */
 public final class RedisEngine implements Engine, AutoCloseable {
 

@@ -47,17 +47,31 @@ final class Retrying {
         void answer(long maxWaitNanos, CompletableFuture<Permit> result);
     }
 
+    /** Refuses, in this JVM, a request the engine's refusal cache knows Redis would refuse. */
+    interface Cached {
+        /**
+         * The cached refusal of a request, if any.
+         *
+         * @param now the wait clock's reading
+         * @param maxWaitNanos how long the caller still waits (a refusal it could outwait goes to Redis)
+         * @return the refusal, or null when the request must go to Redis
+         */
+        Permit refusal(long now, long maxWaitNanos);
+    }
+
     private final RedisEngine engine;
     private final Supplier<CompletableFuture<Outcome>> decide;
+    private final Cached cached;
     private final Unavailable unavailable;
     private final long deadline;
     private final CompletableFuture<Permit> result = new CompletableFuture<>();
     private volatile Scheduler.Cancellable pending;
 
-    private Retrying(RedisEngine engine, Supplier<CompletableFuture<Outcome>> decide, Unavailable unavailable,
-            long deadline) {
+    private Retrying(RedisEngine engine, Supplier<CompletableFuture<Outcome>> decide, Cached cached,
+            Unavailable unavailable, long deadline) {
         this.engine = engine;
         this.decide = decide;
+        this.cached = cached;
         this.unavailable = unavailable;
         this.deadline = deadline;
     }
@@ -72,7 +86,17 @@ final class Retrying {
      */
     static CompletableFuture<Permit> start(RedisEngine engine, Supplier<CompletableFuture<Outcome>> decide,
             Unavailable unavailable, long maxWaitNanos) {
-        Retrying acquisition = new Retrying(engine, decide, unavailable, engine.waitClock().read() + maxWaitNanos);
+        return start(engine, decide, null, unavailable, maxWaitNanos);
+    }
+
+    /**
+     * {@link #start(RedisEngine, Supplier, Unavailable, long)} that first asks {@code cached} (null for none) at
+     * each attempt, before the breaker.
+     */
+    static CompletableFuture<Permit> start(RedisEngine engine, Supplier<CompletableFuture<Outcome>> decide,
+            Cached cached, Unavailable unavailable, long maxWaitNanos) {
+        Retrying acquisition = new Retrying(engine, decide, cached, unavailable,
+                engine.waitClock().read() + maxWaitNanos);
         acquisition.result.whenComplete((permit, failure) -> {
             if (acquisition.result.isCancelled()) {
                 acquisition.cancelPending();
@@ -89,6 +113,14 @@ final class Retrying {
         long askedAt = engine.waitClock().read();
         long maxWait = Math.max(0L, deadline - askedAt);
         engine.stats().decision();
+        if (cached != null) {
+            Permit refusal = cached.refusal(askedAt, maxWait);
+            if (refusal != null) {
+                engine.stats().refusalCacheHit();
+                result.complete(refusal);
+                return;
+            }
+        }
         if (!engine.breaker().allowCall()) {
             engine.stats().shortCircuit();
             unavailable.answer(maxWait, result);

@@ -127,7 +127,9 @@ class RedisAllOfTest {
         RedisServer server = RedisServer.get();
         try (StatefulRedisConnection<String, String> admin = server.newConnection()) {
             RedisEngine engine = RedisEngine.builder(server.connection())
-                    .keyPrefix(RedisServer.uniquePrefix("allof-roundtrip")).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
+                    .keyPrefix(RedisServer.uniquePrefix("allof-roundtrip")).decisionTimeout(RedisServer.DECISION_TIMEOUT)
+                    .refusalCache(false) // a cached refusal makes no round trip (RedisAllOfRefusalCacheTest)
+                    .build();
             Limiter all = engine.allOf("api", parts(
                     "global", FixedWindow.of(5, Duration.ofMinutes(1)),
                     "client", TokenBucket.of(3, Rate.perMinute(1)),

@@ -58,6 +58,7 @@ class RedisLeaseFaultTest {
         try (RedisProcess redis = RedisProcess.start()) {
             RedisClient client = RedisClient.create();
             try (RedisEngine engine = RedisEngine.builder(client, redis.uri())
+                    .refusalCache(false) // every decision goes to Redis or the policy (RedisAllOfRefusalCacheTest)
                     .failurePolicy(FailurePolicy.fallback(LocalEngine.builder().build(), 0.5))
                     .decisionTimeout(Duration.ofSeconds(5)) // the point is the healthy path, not a slow machine
                     .build()) {
@@ -94,6 +95,7 @@ class RedisLeaseFaultTest {
         try (RedisProcess redis = RedisProcess.start()) {
             RedisClient client = RedisClient.create();
             try (RedisEngine engine = RedisEngine.builder(client, redis.uri())
+                    .refusalCache(false) // every decision goes to Redis or the policy (RedisAllOfRefusalCacheTest)
                     .decisionTimeout(Duration.ofMillis(200))
                     .commandTimeout(Duration.ofSeconds(10)) // a late answer must outlive the pause to be seen
                     .breakerOpenDuration(Duration.ofMillis(100))
@@ -136,6 +138,7 @@ class RedisLeaseFaultTest {
         try (RedisProcess redis = RedisProcess.start()) {
             RedisClient client = RedisClient.create();
             try (RedisEngine engine = RedisEngine.builder(client, redis.uri())
+                    .refusalCache(false) // every decision goes to Redis or the policy (RedisAllOfRefusalCacheTest)
                     .failurePolicy(failurePolicy)
                     .decisionTimeout(TIMEOUT)
                     .breakerFailureThreshold(5)
