@@ -134,6 +134,24 @@ class RedisAllOfFallbackTest {
     }
 
     @Test
+    void aConcurrencyPartGrantedBeforeARefusalEndsItsLease() {
+        withKilledServer(1.0, engine -> {
+            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.allOf("combo", parts("slots", Concurrency.of(2),
+                    "window", FixedWindow.of(1, Duration.ofMinutes(10))));
+            Limiter slots = combo.fallbackPart(0).orElseThrow();
+            Permit held = combo.tryAcquire(1);
+            assertThat(held.granted()).isTrue();
+            for (int i = 0; i < 3; i++) {
+                Permit refused = combo.tryAcquire(1);
+                assertThat(refused.limiter()).isEqualTo("window");
+                assertThat(slots.availablePermits()).as("the refusal's lease ended").isEqualTo(1);
+            }
+            held.close();
+            assertThat(slots.availablePermits()).isEqualTo(2);
+        });
+    }
+
+    @Test
     void aWaitingAcquisitionRetriesLocallyUntilAPartFrees() throws Exception {
         withKilledServer(1.0, engine -> {
             Limiter combo = engine.allOf("combo", parts("window", FixedWindow.of(10, Duration.ofMinutes(10)),
