@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The local engine's token bucket beside in-process peers, in the same run: a granted {@code tryAcquire} of one
- * permit on a limiter that grants nearly everything, and a refused one on an exhausted limiter ({@link Exhausted}), on one thread, two ({@link TwoThreads}) and eight
- * ({@link EightThreads}, which oversubscribes a small machine on purpose: it shows how each peer degrades when
+ * permit on a limiter that grants nearly everything, and a refused one on an exhausted limiter ({@link Exhausted}),
+ * on one thread, two ({@link TwoThreads}) and eight ({@link EightThreads}, which oversubscribes a small machine on purpose: it shows how each peer degrades when
  * threads are descheduled inside the decision). {@link Outcomes} counts the grants, so a figure that timed refusals
  * is flagged.
  *
@@ -54,6 +54,50 @@ public class PeerRateLimiterBenchmark {
     public PeerRateLimiterBenchmark() {
     }
 
+    /**
+     * One implementation's boolean decision on a fresh limiter: granting (one permit per nanosecond where the peer
+     * allows it, faster than any thread asks) or exhausted (a single permit, which does not come back during a run).
+     *
+     * @param impl the implementation's name
+     * @param exhausted whether the limiter holds one permit only
+     * @return the decision
+     */
+    static BooleanSupplier decision(String impl, boolean exhausted) {
+        switch (impl) {
+            case "throttleTokenBucket": {
+                dev.throttle.RateLimiter limiter = LocalEngine.create().rateLimiter("peer",
+                        exhausted ? RateSpecs.exhaustible("tokenBucket") : RateSpecs.granting("tokenBucket"));
+                return limiter::allow;
+            }
+            case "bucket4j": {
+                Bandwidth limit = exhausted
+                        ? Bandwidth.builder().capacity(1).refillGreedy(1, Duration.ofDays(3650)).build()
+                        : Bandwidth.builder().capacity(PER_SECOND).refillGreedy(PER_SECOND, Duration.ofSeconds(1))
+                                .build();
+                Bucket bucket = Bucket.builder().addLimit(limit).build();
+                return () -> bucket.tryConsume(1);
+            }
+            case "resilience4j": {
+                RateLimiterConfig config = exhausted
+                        ? RateLimiterConfig.custom().limitForPeriod(1).limitRefreshPeriod(Duration.ofDays(1))
+                                .timeoutDuration(Duration.ZERO).build()
+                        : RateLimiterConfig.custom().limitForPeriod(1_000).limitRefreshPeriod(Duration.ofNanos(1_000))
+                                .timeoutDuration(Duration.ZERO).build();
+                io.github.resilience4j.ratelimiter.RateLimiter limiter =
+                        io.github.resilience4j.ratelimiter.RateLimiter.of("peer", config);
+                return limiter::acquirePermission;
+            }
+            case "guava": {
+                // Exhausted: one permit per ten years; Guava grants the first at once and then owes the interval.
+                double perSecond = exhausted ? 1.0 / Duration.ofDays(3650).toSeconds() : PER_SECOND;
+                RateLimiter limiter = RateLimiter.create(perSecond);
+                return limiter::tryAcquire;
+            }
+            default:
+                throw new IllegalArgumentException("impl = " + impl + " is unknown");
+        }
+    }
+
     /** The limiter under test, shared by every thread of the benchmark, behind one boolean decision. */
     @State(Scope.Benchmark)
     public static class Limiter {
@@ -71,41 +115,9 @@ public class PeerRateLimiterBenchmark {
         /** Builds the limiter and checks that it grants its first request. */
         @Setup(Level.Trial)
         public void build() {
-            decision = create(impl);
+            decision = decision(impl, false);
             if (!decision.getAsBoolean()) {
                 throw new IllegalStateException(impl + ": a new limiter refused its first permit");
-            }
-        }
-
-        private static BooleanSupplier create(String impl) {
-            switch (impl) {
-                case "throttleTokenBucket": {
-                    dev.throttle.RateLimiter limiter = LocalEngine.create()
-                            .rateLimiter("peer", RateSpecs.granting("tokenBucket"));
-                    return limiter::allow;
-                }
-                case "bucket4j": {
-                    Bucket bucket = Bucket.builder()
-                            .addLimit(Bandwidth.builder().capacity(PER_SECOND)
-                                    .refillGreedy(PER_SECOND, Duration.ofSeconds(1)).build())
-                            .build();
-                    return () -> bucket.tryConsume(1);
-                }
-                case "resilience4j": {
-                    io.github.resilience4j.ratelimiter.RateLimiter limiter =
-                            io.github.resilience4j.ratelimiter.RateLimiter.of("peer", RateLimiterConfig.custom()
-                                    .limitForPeriod(1_000)
-                                    .limitRefreshPeriod(Duration.ofNanos(1_000))
-                                    .timeoutDuration(Duration.ZERO)
-                                    .build());
-                    return limiter::acquirePermission;
-                }
-                case "guava": {
-                    RateLimiter limiter = RateLimiter.create(PER_SECOND);
-                    return limiter::tryAcquire;
-                }
-                default:
-                    throw new IllegalArgumentException("impl = " + impl + " is unknown");
             }
         }
     }
@@ -130,7 +142,7 @@ public class PeerRateLimiterBenchmark {
         /** Builds the limiter, takes its only permit and checks that the next request is refused. */
         @Setup(Level.Trial)
         public void build() {
-            decision = create(impl);
+            decision = decision(impl, true);
             if (!decision.getAsBoolean()) {
                 throw new IllegalStateException(impl + ": a new limiter refused its first permit");
             }
@@ -142,38 +154,6 @@ public class PeerRateLimiterBenchmark {
         public void checkExhausted() {
             if (decision.getAsBoolean()) {
                 throw new IllegalStateException(impl + ": the exhausted limiter granted a permit");
-            }
-        }
-
-        private static BooleanSupplier create(String impl) {
-            switch (impl) {
-                case "throttleTokenBucket": {
-                    dev.throttle.RateLimiter limiter = LocalEngine.create()
-                            .rateLimiter("peer-exhausted", RateSpecs.exhaustible("tokenBucket"));
-                    return limiter::allow;
-                }
-                case "bucket4j": {
-                    Bucket bucket = Bucket.builder()
-                            .addLimit(Bandwidth.builder().capacity(1).refillGreedy(1, Duration.ofDays(3650)).build())
-                            .build();
-                    return () -> bucket.tryConsume(1);
-                }
-                case "resilience4j": {
-                    io.github.resilience4j.ratelimiter.RateLimiter limiter =
-                            io.github.resilience4j.ratelimiter.RateLimiter.of("peer-exhausted",
-                                    RateLimiterConfig.custom().limitForPeriod(1)
-                                            .limitRefreshPeriod(Duration.ofDays(1))
-                                            .timeoutDuration(Duration.ZERO)
-                                            .build());
-                    return limiter::acquirePermission;
-                }
-                case "guava": {
-                    // One permit per ten years; Guava grants the first at once and then owes the interval.
-                    RateLimiter limiter = RateLimiter.create(1.0 / Duration.ofDays(3650).toSeconds());
-                    return limiter::tryAcquire;
-                }
-                default:
-                    throw new IllegalArgumentException("impl = " + impl + " is unknown");
             }
         }
     }
