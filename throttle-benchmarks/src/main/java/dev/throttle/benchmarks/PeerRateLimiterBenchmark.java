@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The local engine's token bucket beside in-process peers, in the same run: a granted {@code tryAcquire} of one
  * permit on a limiter that grants nearly everything, and a refused one on an exhausted limiter ({@link Exhausted}),
  * on one thread, two ({@link TwoThreads}) and eight ({@link EightThreads}, which oversubscribes a small machine on
- * purpose: it shows how each peer degrades when threads are descheduled inside the decision). {@link Outcomes} counts the grants, so a figure that timed refusals
- * is flagged.
+ * purpose: it shows how each peer degrades when threads are descheduled inside the decision). {@link Outcomes}
+ * counts the grants, so a granted-path figure that timed refusals is flagged.
  *
  * <p>Every limiter runs at one permit per nanosecond where the peer allows it, far faster than any thread asks:
  * this library's {@code TokenBucket.of(1e9, 1/ns)}; Bucket4j's greedy bandwidth of 1e9 per second, capacity 1e9;
