@@ -117,4 +117,24 @@ public interface Permit extends AutoCloseable {
      * @throws IllegalStateException if the permit was already settled
      */
     void settle(long actualPermits);
+
+    /**
+     * Gives an unused grant back whole, as if it had never been asked for: settles it at zero permits (a rate limiter
+     * takes its permits back) and closes it (a concurrency limiter frees its slots). For a grant that turns out not
+     * to be needed: a later limit of the same request refused, or the caller gave up. Settling is best effort (a
+     * permit already settled, or a store that cannot be reached, still gets closed); closing always happens. Does
+     * nothing on a refused permit.
+     */
+    default void giveBack() {
+        if (!granted()) {
+            return;
+        }
+        try {
+            settle(0L);
+        } catch (RuntimeException notSettled) {
+            // Closing below still ends the permit: a concurrency slot is freed whatever settling could do.
+        } finally {
+            close();
+        }
+    }
 }

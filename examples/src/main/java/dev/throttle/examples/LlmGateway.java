@@ -124,7 +124,7 @@ public final class LlmGateway {
 
     /**
      * Admits one request or names the limit that refused it. The step limiter is asked first, for one request: if
-     * the budget then refuses, the step's permit is given back whole ({@code settle(0)}), so a refusal costs no limit
+     * the budget then refuses, the step's permit is given back whole ({@code giveBack()}), so a refusal costs no limit
      * anything. The other way round could not be undone: a budget's permit gives back tokens, never its request.
      *
      * @param provider the provider's name
@@ -141,7 +141,7 @@ public final class LlmGateway {
         Limiter budget = tier == Tier.PREMIUM ? p.budget.tier(tier.id()) : p.budget;
         Permit permit = budget.tryAcquire(estimatedTokens);
         if (!permit.granted()) {
-            step.settle(0);
+            step.giveBack();
             return new Admission(null, reasonOf(provider, permit.limiter()));
         }
         return new Admission(permit, null);

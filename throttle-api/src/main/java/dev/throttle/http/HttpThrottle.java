@@ -104,12 +104,7 @@ public final class HttpThrottle {
     /** Undoes the permits of a request that is refused after all: unused, so nothing is counted against them. */
     private static void giveBack(List<Permit> held) {
         for (Permit permit : held) {
-            try {
-                permit.settle(0);
-            } catch (RuntimeException ignored) {
-                // A permit that cannot settle is still closed below; closing is what frees a slot.
-            }
-            permit.close();
+            permit.giveBack();
         }
     }
 }

@@ -122,12 +122,12 @@ final class LimiterMeters {
                 result.completeExceptionally(failure);
             } else if (result.isDone()) {
                 failed(new CancellationException(), requested, start);
-                giveBack(permit);
+                permit.giveBack();
             } else {
                 // Counted before the caller sees the permit, so a caller reading the meters on completion sees it.
                 Permit counted = completed(permit, maxWait, start);
                 if (!result.complete(counted)) {
-                    giveBack(permit); // the caller gave up in the meantime; counted as granted all the same
+                    permit.giveBack(); // the caller gave up in the meantime; counted as granted all the same
                 }
             }
         });
@@ -159,19 +159,6 @@ final class LimiterMeters {
             return Reason.INTERRUPTED;
         }
         return maxWait.isZero() ? Reason.LIMIT : Reason.TIMEOUT;
-    }
-
-    /** Returns a grant nobody will use: settling at zero gives a rate limiter its permits back. */
-    private static void giveBack(Permit permit) {
-        if (!permit.granted()) {
-            return;
-        }
-        try {
-            permit.settle(0);
-        } catch (RuntimeException ignored) {
-            // Settling is best effort here: closing below is what a concurrency permit needs.
-        }
-        permit.close();
     }
 
     private static Throwable unwrap(Throwable failure) {

@@ -168,7 +168,7 @@ final class AllOfLimiter implements Limiter {
     private static void giveBackAll(Permit[] granted) {
         for (int i = granted.length - 1; i >= 0; i--) {
             if (granted[i] != null) {
-                LocalKeyedLimiter.giveBack(granted[i]);
+                granted[i].giveBack();
             }
         }
     }
@@ -215,7 +215,7 @@ final class AllOfLimiter implements Limiter {
         private void step(int heldIndex, Permit held) {
             if (result.isDone()) {
                 if (held != null) {
-                    LocalKeyedLimiter.giveBack(held);
+                    held.giveBack();
                 }
                 return;
             }
@@ -229,7 +229,7 @@ final class AllOfLimiter implements Limiter {
             }
             if (decision.granted()) {
                 if (!result.complete(decision)) {
-                    LocalKeyedLimiter.giveBack(decision);
+                    decision.giveBack();
                 }
                 return;
             }

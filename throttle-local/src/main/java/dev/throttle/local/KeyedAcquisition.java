@@ -78,7 +78,7 @@ final class KeyedAcquisition<K> {
             attempt();
         } else if (!result.complete(confirmed) && confirmed.granted()) {
             // Cancelled while the grant was on its way: give it back.
-            LocalKeyedLimiter.giveBack(confirmed);
+            confirmed.giveBack();
         }
     }
 }

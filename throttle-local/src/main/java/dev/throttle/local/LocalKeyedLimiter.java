@@ -288,7 +288,7 @@ final class LocalKeyedLimiter<K> implements KeyedLimiter<K> {
         }
         // A refusal took nothing, but on a replaced limiter it may be wrong: it is asked again too.
         if (decision.granted()) {
-            giveBack(decision);
+            decision.giveBack();
         }
         return null;
     }
@@ -298,12 +298,6 @@ final class LocalKeyedLimiter<K> implements KeyedLimiter<K> {
         if (held) {
             released(key, entry);
         }
-    }
-
-    /** Gives a granted permit back whole: as if nothing had been asked. */
-    static void giveBack(Permit permit) {
-        permit.settle(0L);
-        permit.close();
     }
 
     /** A permit of {@code entry} ended; a concurrency key with no permit left starts its grace. */

@@ -68,7 +68,7 @@ final class TokenBudgetTier implements Limiter {
             if (failure != null) {
                 outer.completeExceptionally(failure);
             } else if (!outer.complete(wrap(permit, estimatedTokens)) && permit.granted()) {
-                LocalKeyedLimiter.giveBack(permit);
+                permit.giveBack();
             }
         });
         outer.whenComplete((permit, failure) -> {

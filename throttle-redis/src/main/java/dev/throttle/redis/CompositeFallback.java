@@ -101,7 +101,7 @@ final class CompositeFallback {
         for (int i = 0; i < parts.length; i++) {
             Permit permit = parts[i].get().tryAcquire(permits);
             if (!permit.granted()) {
-                giveBack(granted, i);
+                giveBackFirst(granted, i);
                 return new RefusedPermit(partNames[i], permits, permit.retryAfterNanos(), permit.remaining(),
                         permit.limit());
             }
@@ -117,15 +117,9 @@ final class CompositeFallback {
     }
 
     /** Refunds the first {@code count} grants exactly (a rate permit settled to 0), then ends them. */
-    private static void giveBack(Permit[] granted, int count) {
+    private static void giveBackFirst(Permit[] granted, int count) {
         for (int i = 0; i < count; i++) {
-            try {
-                granted[i].settle(0L);
-            } catch (RuntimeException alreadySettled) {
-                // Cannot happen for a fresh grant; closing below still ends a lease.
-            } finally {
-                granted[i].close();
-            }
+            granted[i].giveBack();
         }
     }
 
@@ -249,7 +243,7 @@ final class CompositeFallback {
 
         /** Gives back what every part granted (its acquisition was cancelled first). */
         void withdraw() {
-            giveBack(parts, parts.length);
+            giveBackFirst(parts, parts.length);
         }
 
         @Override

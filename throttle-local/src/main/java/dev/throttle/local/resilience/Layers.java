@@ -80,8 +80,7 @@ final class Layers<T> {
             return new Permit[] {rate, slot};
         } catch (RuntimeException refused) {
             if (rate != null) {
-                rate.settle(0);
-                rate.close();
+                rate.giveBack();
             }
             if (breaker != null) {
                 breaker.release(epoch);
