@@ -3,6 +3,7 @@ package dev.throttle.local;
 import dev.throttle.Arguments;
 import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
+import dev.throttle.Permit;
 import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import dev.throttle.TokenBucket;
@@ -25,7 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  * A request that may wait reserves its future slot in the same CAS, so waiting callers are served in slot order.
  */
-final class GcraLimiter extends AbstractRateLimiter implements Reconfigurable {
+final class GcraLimiter extends AbstractRateLimiter implements Reconfigurable, DecidesAt {
 
     private static final VarHandle TAT;
 
@@ -154,6 +155,18 @@ final class GcraLimiter extends AbstractRateLimiter implements Reconfigurable {
      */
     private static void backOff() {
         LockSupport.parkNanos(1L);
+    }
+
+    @Override
+    public boolean allowAt(long permits, long now) {
+        Arguments.requirePositive("permits", permits);
+        return reserve(permits, now, 0L) == 0L;
+    }
+
+    @Override
+    public Permit tryAcquireAt(long permits, long now) {
+        Arguments.requirePositive("permits", permits);
+        return permitFor(reserve(permits, now, 0L), permits, now);
     }
 
     /** A refusal means no slot within the caller's wait (or the queue's delay) exists: retrying cannot help. */

@@ -6,6 +6,7 @@ import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
 import dev.throttle.Ticker;
 import dev.throttle.TokenBucket;
+import dev.throttle.local.DecidesAt;
 import dev.throttle.local.LocalEngine;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -35,6 +36,8 @@ abstract class SteeredRateLimiter implements RateLimiter {
 
     final Ticker ticker;
     private final RateLimiter bucket;
+    /** The same bucket, deciding at this limiter's own clock reading. */
+    private final DecidesAt decider;
     private final long maxCapacity;
     private final long intervalNanos;
     private final List<RateSwitchListener> listeners;
@@ -48,6 +51,7 @@ abstract class SteeredRateLimiter implements RateLimiter {
     SteeredRateLimiter(SteeredRateLimiterBuilder<?> options, TokenBucket initial, long maxCapacity) {
         this.ticker = options.engine.ticker();
         this.bucket = options.engine.rateLimiter(options.name, initial);
+        this.decider = (DecidesAt) bucket; // the local engine's token bucket
         this.maxCapacity = maxCapacity;
         this.intervalNanos = options.intervalNanos;
         this.listeners = List.copyOf(options.listeners);
@@ -94,29 +98,18 @@ abstract class SteeredRateLimiter implements RateLimiter {
     @Override
     public final boolean allow(long permits) {
         Arguments.requirePermits(permits, maxCapacity);
-        maybeEvaluate(ticker.read());
-        if (permits > bucket.spec().capacity()) {
-            return false;
-        }
-        try {
-            return bucket.allow(permits);
-        } catch (IllegalArgumentException lowered) {
-            return false; // the capacity was lowered between the check above and the bucket's own
-        }
+        long now = ticker.read();
+        maybeEvaluate(now);
+        return decider.allowAt(permits, now);
     }
 
     @Override
     public final Permit tryAcquire(long permits) {
         Arguments.requirePermits(permits, maxCapacity);
-        maybeEvaluate(ticker.read());
-        if (permits > bucket.spec().capacity()) {
-            return SteeredPermit.beyondCapacity(this, permits);
-        }
-        try {
-            return watched(bucket.tryAcquire(permits));
-        } catch (IllegalArgumentException lowered) {
-            return SteeredPermit.beyondCapacity(this, permits);
-        }
+        long now = ticker.read();
+        maybeEvaluate(now);
+        Permit decision = decider.tryAcquireAt(permits, now);
+        return decision.never() ? SteeredPermit.beyondCapacity(this, permits) : watched(decision);
     }
 
     @Override
