@@ -1,5 +1,7 @@
 package dev.throttle;
 
+import dev.throttle.kernel.Arguments;
+
 /**
  * Concurrency limit (bulkhead): at most {@code limit} permits held at once; a permit is held from its grant until
  * {@link Permit#close()}. Requests that wait (with {@link Limiter#acquire}) queue, at most {@code maxQueue} of them,
@@ -64,5 +66,27 @@ public record Concurrency(long limit, int maxQueue, QueueOrder order) implements
     @Override
     public long restNanos() {
         return 0;
+    }
+
+    /**
+     * Permits are held until closed: not a rate.
+     *
+     * @return false
+     */
+    @Override
+    public boolean isRate() {
+        return false;
+    }
+
+    /**
+     * Calls the visitor's method for this kind of spec.
+     *
+     * @param visitor the visitor
+     * @param <R> what it answers
+     * @return its answer
+     */
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+        return visitor.concurrency(this);
     }
 }

@@ -1,5 +1,6 @@
 package dev.throttle;
 
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 
 /**
@@ -8,7 +9,7 @@ import java.time.Duration;
  * see up to {@code 2·limit} permits within one window's length.
  *
  * @param limit permits per window, 1 or more
- * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
+ * @param window the window's length, from 1 ns to {@link LimitSpec#MAX_DURATION}
  */
 public record FixedWindow(long limit, Duration window) implements LimitSpec {
 
@@ -16,7 +17,7 @@ public record FixedWindow(long limit, Duration window) implements LimitSpec {
      * Validates the spec.
      *
      * @param limit permits per window, 1 or more
-     * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
+     * @param window the window's length, from 1 ns to {@link LimitSpec#MAX_DURATION}
      * @throws IllegalArgumentException if {@code limit < 1} or the window is null, not positive or too long
      */
     public FixedWindow {
@@ -43,5 +44,17 @@ public record FixedWindow(long limit, Duration window) implements LimitSpec {
     @Override
     public long restNanos() {
         return window.toNanos();
+    }
+
+    /**
+     * Calls the visitor's method for this kind of spec.
+     *
+     * @param visitor the visitor
+     * @param <R> what it answers
+     * @return its answer
+     */
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+        return visitor.fixedWindow(this);
     }
 }

@@ -1,5 +1,6 @@
 package dev.throttle;
 
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 
 /**
@@ -74,7 +75,7 @@ public record LeakyBucket(long capacity, Rate outflow, Mode mode, Duration maxDe
      * {@code maxDelay}.
      *
      * @param outflow the constant output rate
-     * @param maxDelay the longest wait, zero up to {@link Arguments#MAX_DURATION}
+     * @param maxDelay the longest wait, zero up to {@link LimitSpec#MAX_DURATION}
      * @return the spec
      */
     public static LeakyBucket shaping(Rate outflow, Duration maxDelay) {
@@ -86,5 +87,17 @@ public record LeakyBucket(long capacity, Rate outflow, Mode mode, Duration maxDe
     @Override
     public long restNanos() {
         return capacity * outflow.intervalNanos();
+    }
+
+    /**
+     * Calls the visitor's method for this kind of spec.
+     *
+     * @param visitor the visitor
+     * @param <R> what it answers
+     * @return its answer
+     */
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+        return visitor.leakyBucket(this);
     }
 }

@@ -1,5 +1,6 @@
 package dev.throttle;
 
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -66,7 +67,7 @@ public interface Limiter {
      * @return the decision
      * @throws IllegalArgumentException if {@code permits} is not in {@code [1, capacity]} or {@code maxWait} is null,
      *     negative or longer than
-     *     {@link Arguments#MAX_DURATION}
+     *     {@link LimitSpec#MAX_DURATION}
      */
     Permit acquire(long permits, Duration maxWait);
 
@@ -80,7 +81,7 @@ public interface Limiter {
      * @return a future decision; it never completes exceptionally except when cancelled
      * @throws IllegalArgumentException if {@code permits} is not in {@code [1, capacity]} or {@code maxWait} is null,
      *     negative or longer than
-     *     {@link Arguments#MAX_DURATION}
+     *     {@link LimitSpec#MAX_DURATION}
      */
     CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait);
 

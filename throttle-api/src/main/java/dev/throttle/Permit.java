@@ -89,7 +89,7 @@ public interface Permit extends AutoCloseable {
      *
      * @return the limiter's name, never null
      */
-    String limiter();
+    String limiterName();
 
     /**
      * Ends the use of a granted permit, reporting success: gives concurrency permits back and feeds the

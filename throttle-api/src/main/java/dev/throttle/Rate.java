@@ -1,5 +1,6 @@
 package dev.throttle;
 
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 
 /**
@@ -7,7 +8,7 @@ import java.time.Duration;
  * divided by the permits, rounded up to a whole nanosecond, so a rate is never exceeded by rounding.
  *
  * @param permits permits per period, 1 or more
- * @param period the period, from 1 ns to {@link Arguments#MAX_DURATION}
+ * @param period the period, from 1 ns to {@link LimitSpec#MAX_DURATION}
  */
 public record Rate(long permits, Duration period) {
 
@@ -15,7 +16,7 @@ public record Rate(long permits, Duration period) {
      * Validates the rate.
      *
      * @param permits permits per period, 1 or more
-     * @param period the period, from 1 ns to {@link Arguments#MAX_DURATION}
+     * @param period the period, from 1 ns to {@link LimitSpec#MAX_DURATION}
      * @throws IllegalArgumentException if {@code permits < 1}, or the period is null, not positive, too long, or
      *     shorter than one nanosecond per permit
      */

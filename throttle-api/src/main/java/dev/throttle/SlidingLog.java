@@ -1,5 +1,6 @@
 package dev.throttle;
 
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 
 /**
@@ -8,7 +9,7 @@ import java.time.Duration;
  * is capped at {@link #MAX_LIMIT}).
  *
  * @param limit permits in any window, from 1 to {@link #MAX_LIMIT}
- * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
+ * @param window the window's length, from 1 ns to {@link LimitSpec#MAX_DURATION}
  */
 public record SlidingLog(long limit, Duration window) implements LimitSpec {
 
@@ -19,7 +20,7 @@ public record SlidingLog(long limit, Duration window) implements LimitSpec {
      * Validates the spec.
      *
      * @param limit permits in any window, from 1 to {@link #MAX_LIMIT}
-     * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
+     * @param window the window's length, from 1 ns to {@link LimitSpec#MAX_DURATION}
      * @throws IllegalArgumentException if the limit is outside {@code [1, MAX_LIMIT]} or the window is null, not
      *     positive or too long
      */
@@ -47,5 +48,17 @@ public record SlidingLog(long limit, Duration window) implements LimitSpec {
     @Override
     public long restNanos() {
         return window.toNanos();
+    }
+
+    /**
+     * Calls the visitor's method for this kind of spec.
+     *
+     * @param visitor the visitor
+     * @param <R> what it answers
+     * @return its answer
+     */
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+        return visitor.slidingLog(this);
     }
 }

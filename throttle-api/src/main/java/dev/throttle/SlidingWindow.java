@@ -1,5 +1,6 @@
 package dev.throttle;
 
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 
 /**
@@ -14,7 +15,7 @@ import java.time.Duration;
  * limiting capable of scaling to millions of domains", 2017.)
  *
  * @param limit permits per window, 1 or more
- * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
+ * @param window the window's length, from 1 ns to {@link LimitSpec#MAX_DURATION}
  */
 public record SlidingWindow(long limit, Duration window) implements LimitSpec {
 
@@ -22,7 +23,7 @@ public record SlidingWindow(long limit, Duration window) implements LimitSpec {
      * Validates the spec.
      *
      * @param limit permits per window, 1 or more
-     * @param window the window's length, from 1 ns to {@link Arguments#MAX_DURATION}
+     * @param window the window's length, from 1 ns to {@link LimitSpec#MAX_DURATION}
      * @throws IllegalArgumentException if {@code limit < 1} or the window is null, not positive or too long
      */
     public SlidingWindow {
@@ -50,5 +51,17 @@ public record SlidingWindow(long limit, Duration window) implements LimitSpec {
     @Override
     public long restNanos() {
         return 2 * window.toNanos();
+    }
+
+    /**
+     * Calls the visitor's method for this kind of spec.
+     *
+     * @param visitor the visitor
+     * @param <R> what it answers
+     * @return its answer
+     */
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+        return visitor.slidingWindow(this);
     }
 }

@@ -20,7 +20,7 @@ public class ThrottledException extends RuntimeException {
      * @param refused the refusal
      */
     public ThrottledException(Permit refused) {
-        this(refused.limiter(), refused.retryAfterNanos());
+        this(refused.limiterName(), refused.retryAfterNanos());
     }
 
     /**
@@ -40,7 +40,7 @@ public class ThrottledException extends RuntimeException {
      *
      * @return the name
      */
-    public String limiter() {
+    public String limiterName() {
         return limiter;
     }
 

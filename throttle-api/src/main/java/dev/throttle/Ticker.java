@@ -3,7 +3,7 @@ package dev.throttle;
 /**
  * The single source of time for a limiter: a monotonic reading in nanoseconds.
  *
- * <p>Every engine reads time only through its ticker, so tests drive time with a {@link ManualTicker}
+ * <p>Every engine reads time only through its ticker, so tests drive time with a {@link ManualClock}
  * instead of sleeping. Readings are only compared with each other; their origin is arbitrary.
  */
 @FunctionalInterface

@@ -1,5 +1,7 @@
 package dev.throttle;
 
+import dev.throttle.kernel.Arguments;
+
 /**
  * Token bucket: a bucket of {@code capacity} tokens (the burst), refilled at {@code refill}; a request takes its
  * permits from the bucket or is refused. Starts full. Burst and rate are independent: 100 per second with bursts of
@@ -19,7 +21,7 @@ public record TokenBucket(long capacity, Rate refill) implements LimitSpec {
      * @param capacity the bucket's size: the largest burst, 1 or more
      * @param refill the refill rate
      * @throws IllegalArgumentException if {@code capacity < 1}, {@code refill} is null, or refilling a whole
-     *     bucket takes longer than {@link Arguments#MAX_DURATION}
+     *     bucket takes longer than {@link LimitSpec#MAX_DURATION}
      */
     public TokenBucket {
         Arguments.requirePositive("capacity", capacity);
@@ -50,5 +52,17 @@ public record TokenBucket(long capacity, Rate refill) implements LimitSpec {
             throw new IllegalArgumentException(name + " = " + capacity + " at " + rate
                     + " takes longer than " + Arguments.MAX_DURATION + " to drain; allowed range is [1, " + max + "]");
         }
+    }
+
+    /**
+     * Calls the visitor's method for this kind of spec.
+     *
+     * @param visitor the visitor
+     * @param <R> what it answers
+     * @return its answer
+     */
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+        return visitor.tokenBucket(this);
     }
 }

@@ -40,7 +40,7 @@ class LimiterCallTest {
                 @Override public long retryAfterNanos() { return granted ? 0 : 42; }
                 @Override public long remaining() { return free.get(); }
                 @Override public long limit() { return 1; }
-                @Override public String limiter() { return "slots"; }
+                @Override public String limiterName() { return "slots"; }
                 @Override public void close() {
                     if (granted) {
                         closed.incrementAndGet();
@@ -106,11 +106,11 @@ class LimiterCallTest {
     }
 
     @Test
-    void manualTickerMovesOnlyForward() {
-        ManualTicker ticker = new ManualTicker(5);
+    void manualClockMovesOnlyForward() {
+        ManualClock ticker = new ManualClock(5);
         assertThat(ticker.advance(Duration.ofNanos(10))).isEqualTo(15);
         assertThatThrownBy(() -> ticker.advance(-1)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("nanosToAdd = -1 is out of range; allowed range is [0, 9223372036854775807]");
+                .hasMessage("nanos = -1 is out of range; allowed range is [0, 9223372036854775807]");
         assertThat(ticker.read()).isEqualTo(15);
     }
 }

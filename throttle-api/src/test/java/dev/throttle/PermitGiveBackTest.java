@@ -2,6 +2,7 @@ package dev.throttle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.testing.SimplePermit;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class PermitGiveBackTest {
 
     /** A permit that records what is done to it, and can be made to fail when settled. */
-    private static final class RecordingPermit extends AbstractPermit {
+    private static final class RecordingPermit extends SimplePermit {
         final List<String> calls = new ArrayList<>();
         private final RuntimeException settleFailure;
 

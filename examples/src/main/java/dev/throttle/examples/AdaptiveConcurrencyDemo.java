@@ -1,6 +1,6 @@
 package dev.throttle.examples;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.local.adaptive.AdaptiveConcurrencyLimiter;
 import dev.throttle.local.adaptive.AimdAlgorithm;
@@ -19,7 +19,7 @@ import java.util.PriorityQueue;
  * Twice as many requests arrive as it can serve. Each algorithm (AIMD, Vegas, Gradient) starts from a limit of 20
  * and learns from the latency of the requests it lets through; the capacity moves from 40 to 80 and back to 40.
  *
- * <p>Time is a {@link ManualTicker}: the 30 simulated seconds run in well under a second, the same on every run.
+ * <p>Time is a {@link ManualClock}: the 30 simulated seconds run in well under a second, the same on every run.
  * Run it with {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.AdaptiveConcurrencyDemo}
  * (after {@code ./mvnw -q -B install -DskipTests}).
  */
@@ -71,7 +71,7 @@ public final class AdaptiveConcurrencyDemo {
      * @return for each simulated second, {@code {capacity, limit at the end of the second}}
      */
     static List<int[]> simulate(LimitAlgorithm algorithm) {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         AdaptiveConcurrencyLimiter limiter = AdaptiveConcurrencyLimiter.builder("backend", algorithm).ticker(ticker)
                 .build();
         Backend backend = new Backend(ticker, limiter);
@@ -97,13 +97,13 @@ public final class AdaptiveConcurrencyDemo {
             }
         }
 
-        private final ManualTicker ticker;
+        private final ManualClock ticker;
         private final AdaptiveConcurrencyLimiter limiter;
         private final PriorityQueue<Request> inBackend = new PriorityQueue<>();
         private int capacity;
         private long sequence;
 
-        Backend(ManualTicker ticker, AdaptiveConcurrencyLimiter limiter) {
+        Backend(ManualClock ticker, AdaptiveConcurrencyLimiter limiter) {
             this.ticker = ticker;
             this.limiter = limiter;
         }

@@ -1,6 +1,6 @@
 package dev.throttle.examples;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.local.LocalEngine;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -15,7 +15,7 @@ import java.util.List;
  * Every algorithm of the local engine fed the same bursty timeline, side by side: which request each one grants,
  * which it refuses and when a retry could succeed, and how long the shaping queue makes each request wait.
  *
- * <p>Time is a {@link ManualTicker} moved from request to request, so the output is the same on every run and
+ * <p>Time is a {@link ManualClock} moved from request to request, so the output is the same on every run and
  * nothing sleeps. Run it with {@code ./mvnw -q -B -f examples exec:java}.
  */
 public final class AlgorithmsDemo {
@@ -87,7 +87,7 @@ public final class AlgorithmsDemo {
      * @return the decisions
      */
     static DecisionTable simulate(List<Algorithm> algorithms) {
-        ManualTicker ticker = new ManualTicker(ORIGIN_NANOS);
+        ManualClock ticker = new ManualClock(ORIGIN_NANOS);
         DemoScheduler scheduler = new DemoScheduler(ticker);
         LocalEngine engine = LocalEngine.builder().ticker(ticker).scheduler(scheduler).build();
         List<Lane> lanes = new ArrayList<>();

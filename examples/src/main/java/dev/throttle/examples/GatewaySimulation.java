@@ -1,6 +1,6 @@
 package dev.throttle.examples;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.local.LocalEngine;
 import dev.throttle.local.adaptive.RateSwitch;
@@ -90,7 +90,7 @@ final class GatewaySimulation {
             for (RateSwitch s : switches) {
                 long seconds = Duration.ofNanos(s.atNanos()).toSeconds();
                 out.printf("  %d:%02d  %s  %-7s  step %d -> %d (%d/min)  p95 %.2f s%n", seconds / 60, seconds % 60,
-                        s.limiter(), s.cause(), s.fromLevel(), s.toLevel(), perMinute(s.to().refill()),
+                        s.limiterName(), s.cause(), s.fromLevel(), s.toLevel(), perMinute(s.to().refill()),
                         s.reading() / 1e9);
             }
         }
@@ -119,7 +119,7 @@ final class GatewaySimulation {
      * @param ticker a ticker at zero; the run moves it
      * @return what each provider saw, and the switches
      */
-    static Report run(ManualTicker ticker) {
+    static Report run(ManualClock ticker) {
         LlmGateway gateway = new LlmGateway(LocalEngine.builder().ticker(ticker).build(), PROVIDERS);
         Random random = new Random(42); // the same prompts on every run
         PriorityQueue<InFlight> inFlight = new PriorityQueue<>();

@@ -1,6 +1,5 @@
 package dev.throttle.examples;
 
-import dev.throttle.Concurrency;
 import dev.throttle.LeakyBucket;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
@@ -37,7 +36,7 @@ final class Lane {
         this.limiter = engine.limiter(algorithm.name(), algorithm.spec());
         this.scheduler = scheduler;
         this.shaping = algorithm.spec() instanceof LeakyBucket bucket && bucket.mode() == LeakyBucket.Mode.SHAPING;
-        this.holdsPermits = algorithm.spec() instanceof Concurrency;
+        this.holdsPermits = !algorithm.spec().isRate();
     }
 
     /**

@@ -1,12 +1,12 @@
 package dev.throttle.examples;
 
 import dev.throttle.Limiter;
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
+import dev.throttle.local.LlmBudget;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.TokenBudget;
-import dev.throttle.local.adaptive.LatencyPercentileSignal;
+import dev.throttle.local.adaptive.HealthSignal;
 import dev.throttle.local.adaptive.RateSwitch;
 import dev.throttle.local.adaptive.StepRateLimiter;
 import java.time.Duration;
@@ -23,7 +23,7 @@ import java.util.Map;
  * watches the provider's p95 latency and lowers the request rate one step while the provider is slow, then restores
  * it once the latency has been back to normal for a while.
  *
- * <p>{@link GatewaySimulation} drives it with a seeded stream of prompts on a {@link ManualTicker}: six simulated
+ * <p>{@link GatewaySimulation} drives it with a seeded stream of prompts on a {@link ManualClock}: six simulated
  * minutes run in a moment, the same on every run. Run it with
  * {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.LlmGateway} (after
  * {@code ./mvnw -q -B install -DskipTests}).
@@ -79,21 +79,21 @@ public final class LlmGateway {
 
     /** One provider: its token budget, the latency it is watched on and the step limiter steered by it. */
     private static final class Provider {
-        final TokenBudget budget;
-        final LatencyPercentileSignal p95;
+        final LlmBudget budget;
+        final HealthSignal.LatencyPercentile p95;
         final StepRateLimiter steps;
 
         Provider(String name, LocalEngine engine, List<RateSwitch> switches) {
-            // One budget per provider (not TokenBudget.keyed): keyed budgets all share one tier-less spec, and these
+            // One budget per provider (not LlmBudget.keyed): keyed budgets all share one tier-less spec, and these
             // have a tier. Free requests use the budget's default tier, which draws from the unreserved share as
             // well as from the whole budget, so free traffic can never eat premium's reserve. (A tier could also
             // get a token limit of its own, tierTokensPerMinute; with two tiers it would only repeat the reserve.)
-            this.budget = TokenBudget.builder(name).engine(engine)
+            this.budget = LlmBudget.builder(name).engine(engine)
                     .requestsPerMinute(REQUESTS_PER_MINUTE).tokensPerMinute(TOKENS_PER_MINUTE)
                     .reserveTokensPerMinute(Tier.PREMIUM.id(), PREMIUM_RESERVE)
                     .build();
             // p95 over the last 30 s; fewer than 5 calls in the window is no evidence, and holds the step.
-            this.p95 = LatencyPercentileSignal.over(engine.ticker(), Duration.ofSeconds(30), 6, 95.0, 5);
+            this.p95 = HealthSignal.latencyPercentile(engine.ticker(), Duration.ofSeconds(30), 6, 95.0, 5);
             // Step 0 is faster than the RPM limit, so it never binds while the provider is healthy. Down after 15 s
             // at the earliest (protect the provider quickly), up after 45 s (let it prove itself first).
             this.steps = StepRateLimiter.builder(name + "/step", engine)
@@ -142,7 +142,7 @@ public final class LlmGateway {
         Permit permit = budget.tryAcquire(estimatedTokens);
         if (!permit.granted()) {
             step.giveBack();
-            return new Admission(null, reasonOf(provider, permit.limiter()));
+            return new Admission(null, reasonOf(provider, permit.limiterName()));
         }
         return new Admission(permit, null);
     }
@@ -208,7 +208,7 @@ public final class LlmGateway {
      * @param args ignored
      */
     public static void main(String[] args) {
-        GatewaySimulation.Report report = GatewaySimulation.run(new ManualTicker());
+        GatewaySimulation.Report report = GatewaySimulation.run(new ManualClock());
         report.print(System.out);
     }
 }

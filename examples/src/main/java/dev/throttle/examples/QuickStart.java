@@ -8,12 +8,9 @@ import dev.throttle.Ticker;
 import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
 import dev.throttle.local.resilience.CircuitBreaker;
-import dev.throttle.local.resilience.CircuitBreakerConfig;
 import dev.throttle.local.resilience.Decorators;
 import dev.throttle.local.resilience.Retry;
 import dev.throttle.local.resilience.RetryBudget;
-import dev.throttle.local.resilience.RetryConfig;
-import dev.throttle.local.resilience.Sleeper;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +22,8 @@ import java.util.concurrent.Callable;
  * chain (fallback, retry with a budget, circuit breaker, rate limiter, bulkhead, timeout).
  *
  * <p>Run it with {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.QuickStart} (after
- * {@code ./mvnw -q -B install -DskipTests}). Its steps take a {@link Ticker} and a {@link Sleeper}, so the test runs
- * them on a manual clock without sleeping.
+ * {@code ./mvnw -q -B install -DskipTests}). Its steps take a {@link Ticker} and a {@link Retry.Sleeper}, so the test
+ * runs them on a manual clock without sleeping.
  */
 public final class QuickStart {
 
@@ -42,12 +39,12 @@ public final class QuickStart {
         PrintStream out = System.out;
         Ticker ticker = Ticker.system();
         out.println("Step 1: a token bucket of 5, refilled at 5 per second, in front of a price service");
-        for (String line : bucketOnly(LocalEngine.builder().ticker(ticker).build(), Sleeper.parking())) {
+        for (String line : bucketOnly(LocalEngine.builder().ticker(ticker).build(), Retry.Sleeper.parking())) {
             out.println("  " + line);
         }
         out.println();
         out.println("Step 2: the full chain around a service that fails every third call, then goes down");
-        for (String line : fullChain(LocalEngine.builder().ticker(ticker).build(), Sleeper.parking())) {
+        for (String line : fullChain(LocalEngine.builder().ticker(ticker).build(), Retry.Sleeper.parking())) {
             out.println("  " + line);
         }
     }
@@ -59,7 +56,7 @@ public final class QuickStart {
      * @param sleeper how to pause between the bursts
      * @return one line per call
      */
-    static List<String> bucketOnly(LocalEngine engine, Sleeper sleeper) {
+    static List<String> bucketOnly(LocalEngine engine, Retry.Sleeper sleeper) {
         Limiter prices = engine.limiter("prices", TokenBucket.of(5, Rate.perSecond(5)));
         PriceService service = PriceService.healthy();
         List<String> lines = new ArrayList<>();
@@ -88,17 +85,17 @@ public final class QuickStart {
      * @param sleeper how retries wait
      * @return one line per call
      */
-    static List<String> fullChain(LocalEngine engine, Sleeper sleeper) {
+    static List<String> fullChain(LocalEngine engine, Retry.Sleeper sleeper) {
         Ticker ticker = engine.ticker();
         PriceService service = PriceService.failingEveryThirdCall();
         Limiter rate = engine.limiter("prices-rate", TokenBucket.of(20, Rate.perSecond(20)));
         Limiter bulkhead = engine.limiter("prices-bulkhead", Concurrency.of(4));
         CircuitBreaker breaker = CircuitBreaker.builder().name("prices").ticker(ticker)
-                .config(CircuitBreakerConfig.builder().countWindow(4).minimumNumberOfCalls(4)
+                .config(CircuitBreaker.Config.builder().countWindow(4).minimumNumberOfCalls(4)
                         .failureRateThreshold(0.75).waitDurationInOpenState(Duration.ofSeconds(30)).build())
                 .build();
         Retry retry = Retry.builder().name("prices")
-                .config(RetryConfig.builder().maxAttempts(3).baseDelay(Duration.ofMillis(20)).build())
+                .config(Retry.Config.builder().maxAttempts(3).baseDelay(Duration.ofMillis(20)).build())
                 .budget(RetryBudget.defaults(ticker)).sleeper(sleeper).build();
         Callable<String> guarded = Decorators.ofCallable(() -> service.price("book"))
                 .withFallback(failure -> "cached price 9.99 (" + failure.getClass().getSimpleName() + ")")
@@ -124,7 +121,7 @@ public final class QuickStart {
         return lines;
     }
 
-    private static void pause(Sleeper sleeper, Duration duration) {
+    private static void pause(Retry.Sleeper sleeper, Duration duration) {
         try {
             sleeper.sleep(duration.toNanos());
         } catch (InterruptedException e) {

@@ -1,6 +1,6 @@
 package dev.throttle.examples;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 
 /** The port a server example listens on, from its command line. */
 final class ServerPort {

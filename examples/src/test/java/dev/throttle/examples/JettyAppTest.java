@@ -3,7 +3,7 @@ package dev.throttle.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.local.LocalEngine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class JettyAppTest {
 
-    private final ManualTicker ticker = new ManualTicker();
+    private final ManualClock ticker = new ManualClock();
     private final LocalEngine engine = LocalEngine.builder().ticker(ticker).build();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     /** Orders being worked on now. */

@@ -2,7 +2,7 @@ package dev.throttle.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.examples.GatewaySimulation.Minute;
 import dev.throttle.examples.LlmGateway.Admission;
 import dev.throttle.examples.LlmGateway.Reason;
@@ -19,7 +19,7 @@ class LlmGatewayTest {
     private static final String A = "provider-a";
     private static final String B = "provider-b";
 
-    private final GatewaySimulation.Report report = GatewaySimulation.run(new ManualTicker());
+    private final GatewaySimulation.Report report = GatewaySimulation.run(new ManualClock());
 
     @Test
     void noProviderIsChargedMoreThanItsBudgetAllows() {
@@ -54,7 +54,7 @@ class LlmGatewayTest {
 
     @Test
     void settlingBelowTheEstimateMakesALaterRequestFit() {
-        LlmGateway gateway = new LlmGateway(LocalEngine.builder().ticker(new ManualTicker()).build(), A);
+        LlmGateway gateway = new LlmGateway(LocalEngine.builder().ticker(new ManualClock()).build(), A);
 
         Admission big = gateway.admit(A, Tier.PREMIUM, 30_000);
         Admission tooMuch = gateway.admit(A, Tier.PREMIUM, 20_000);
@@ -68,7 +68,7 @@ class LlmGatewayTest {
 
     @Test
     void premiumsReserveIsKeptFromFreeRequests() {
-        LlmGateway gateway = new LlmGateway(LocalEngine.builder().ticker(new ManualTicker()).build(), A);
+        LlmGateway gateway = new LlmGateway(LocalEngine.builder().ticker(new ManualClock()).build(), A);
 
         Admission free = gateway.admit(A, Tier.FREE, 25_000); // all the unreserved tokens
         Admission moreFree = gateway.admit(A, Tier.FREE, 1);
@@ -81,7 +81,7 @@ class LlmGatewayTest {
 
     @Test
     void aRequestTheBudgetRefusesCostsTheStepLimiterNothing() {
-        LlmGateway gateway = new LlmGateway(LocalEngine.builder().ticker(new ManualTicker()).build(), A);
+        LlmGateway gateway = new LlmGateway(LocalEngine.builder().ticker(new ManualClock()).build(), A);
         gateway.admit(A, Tier.FREE, 25_000);
 
         // The step limiter holds 120 requests at once: had each refusal kept its step permit, the last 80 of these
@@ -112,7 +112,7 @@ class LlmGatewayTest {
     void theStepLimiterSlowsTheSlowProviderDownAndRestoresItAfter() {
         List<RateSwitch> switches = report.switches();
 
-        assertThat(switches).extracting(RateSwitch::limiter).containsOnly(A + "/step");
+        assertThat(switches).extracting(RateSwitch::limiterName).containsOnly(A + "/step");
         assertThat(switches).extracting(RateSwitch::cause).containsExactly(RateSwitch.Cause.DEGRADE,
                 RateSwitch.Cause.DEGRADE, RateSwitch.Cause.RECOVER, RateSwitch.Cause.RECOVER);
         assertThat(switches).extracting(RateSwitch::toLevel).containsExactly(1L, 2L, 1L, 0L);
@@ -138,7 +138,7 @@ class LlmGatewayTest {
 
     @Test
     void everyRunIsTheSame() {
-        GatewaySimulation.Report again = GatewaySimulation.run(new ManualTicker());
+        GatewaySimulation.Report again = GatewaySimulation.run(new ManualClock());
 
         for (String provider : GatewaySimulation.PROVIDERS) {
             List<Minute> first = report.minutes().get(provider);

@@ -2,8 +2,8 @@ package dev.throttle.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.ManualClock;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;

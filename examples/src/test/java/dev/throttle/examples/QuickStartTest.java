@@ -2,17 +2,17 @@ package dev.throttle.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.resilience.Sleeper;
+import dev.throttle.local.resilience.Retry;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Runs the quick start on a manual clock: every line is known in advance. */
 class QuickStartTest {
 
-    private final ManualTicker ticker = new ManualTicker();
-    private final Sleeper advancing = ticker::advance;
+    private final ManualClock ticker = new ManualClock();
+    private final Retry.Sleeper advancing = ticker::advance;
     private final LocalEngine engine = LocalEngine.builder().ticker(ticker).build();
 
     @Test

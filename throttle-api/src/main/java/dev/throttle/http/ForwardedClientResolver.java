@@ -1,6 +1,6 @@
 package dev.throttle.http;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,8 +23,11 @@ import java.util.Optional;
  * </ol>
  * Keys are canonical address text ({@code 2001:db8::1}, IPv4-mapped IPv6 as IPv4), so one client has one key however
  * it is written. The key is always present (the peer's address at worst), so this resolver never skips a limit.
+ *
+ * <p>Package-private: users get it from {@link KeyResolver#forwardedFor(TrustedProxies)} or
+ * {@link KeyResolver#forwarded(TrustedProxies)}, which repeat the rule.
  */
-public final class ForwardedClientResolver implements KeyResolver {
+final class ForwardedClientResolver implements KeyResolver {
 
     private static final String X_FORWARDED_FOR = "X-Forwarded-For";
     private static final String FORWARDED = "Forwarded";
@@ -44,7 +47,7 @@ public final class ForwardedClientResolver implements KeyResolver {
      * @return the resolver
      * @throws IllegalArgumentException if {@code trusted} is null
      */
-    public static ForwardedClientResolver xForwardedFor(TrustedProxies trusted) {
+    static ForwardedClientResolver xForwardedFor(TrustedProxies trusted) {
         return new ForwardedClientResolver(trusted, false);
     }
 
@@ -55,7 +58,7 @@ public final class ForwardedClientResolver implements KeyResolver {
      * @return the resolver
      * @throws IllegalArgumentException if {@code trusted} is null
      */
-    public static ForwardedClientResolver forwarded(TrustedProxies trusted) {
+    static ForwardedClientResolver forwarded(TrustedProxies trusted) {
         return new ForwardedClientResolver(trusted, true);
     }
 

@@ -1,10 +1,10 @@
 package dev.throttle.http;
 
-import dev.throttle.Arguments;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.kernel.Arguments;
 import java.util.Optional;
 
 /**

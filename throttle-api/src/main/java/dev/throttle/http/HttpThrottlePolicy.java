@@ -1,6 +1,6 @@
 package dev.throttle.http;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.throttle.http;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import java.util.Optional;
 
 /**
@@ -40,7 +40,7 @@ public interface KeyResolver {
     /**
      * Keys by the direct peer's address (canonical text), ignoring every forwarding header. Right when clients
      * connect directly; behind a proxy every client would share the proxy's key: use
-     * {@link ForwardedClientResolver} there.
+     * {@link #forwardedFor(TrustedProxies)} or {@link #forwarded(TrustedProxies)} there.
      *
      * @return the resolver; empty only when the transport has no address
      */
@@ -52,8 +52,22 @@ public interface KeyResolver {
     }
 
     /**
-     * Keys by the client's address as reported by trusted proxies in {@code X-Forwarded-For}; a header from an
-     * untrusted peer is ignored. See {@link ForwardedClientResolver}.
+     * Keys by the client's address as reported by trusted proxies in {@code X-Forwarded-For}, by a rule a client
+     * cannot forge its way around:
+     * <ol>
+     *   <li>If the direct peer is not a trusted proxy, the header is ignored entirely and the peer's address is the
+     *   key: anyone can send the header, only trusted proxies' copies mean anything.</li>
+     *   <li>Otherwise the header's addresses (all header lines, in order) are walked from right to left, each one
+     *   added by the proxy to its right: trusted proxies are skipped and the first untrusted address is the
+     *   client.</li>
+     *   <li>An entry that is not an IP literal ({@code unknown}, an obfuscated {@code _name}, garbage) ends the walk:
+     *   the key is the last address that was believed, which is the trusted hop that reported the bad entry. A client
+     *   can only put garbage to the left of its own address, so garbage is never reached unless a trusted proxy wrote
+     *   it.</li>
+     *   <li>If every address is a trusted proxy, the leftmost one is the key.</li>
+     * </ol>
+     * Keys are canonical address text ({@code 2001:db8::1}, IPv4-mapped IPv6 as IPv4), so one client has one key
+     * however it is written. The key is always present (the peer's address at worst), so the limit is never skipped.
      *
      * @param trusted the proxies whose headers are believed
      * @return the resolver
@@ -61,6 +75,19 @@ public interface KeyResolver {
      */
     static KeyResolver forwardedFor(TrustedProxies trusted) {
         return ForwardedClientResolver.xForwardedFor(trusted);
+    }
+
+    /**
+     * Keys by the client's address as reported by trusted proxies in the {@code for=} parameters of
+     * {@code Forwarded} (RFC 7239), by the same rule as {@link #forwardedFor(TrustedProxies)}; quoted values
+     * ({@code for="[2001:db8::1]:443"}) are unquoted first.
+     *
+     * @param trusted the proxies whose headers are believed
+     * @return the resolver
+     * @throws IllegalArgumentException if {@code trusted} is null
+     */
+    static KeyResolver forwarded(TrustedProxies trusted) {
+        return ForwardedClientResolver.forwarded(trusted);
     }
 
     /**

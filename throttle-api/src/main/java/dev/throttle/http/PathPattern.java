@@ -1,6 +1,6 @@
 package dev.throttle.http;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import java.util.List;
 
 /**
@@ -15,8 +15,10 @@ import java.util.List;
  *   <li>{@code /**} matches every path.</li>
  * </ul>
  * A wildcard inside a segment ({@code /files/*.txt}) is not supported and is refused when the pattern is built.
+ *
+ * <p>Package-private: users write patterns as text in {@link RouteRule}, which documents this syntax.
  */
-public final class PathPattern {
+final class PathPattern {
 
     private static final String ONE = "*";
     private static final String ANY_DEPTH = "**";
@@ -39,7 +41,7 @@ public final class PathPattern {
      * @throws IllegalArgumentException if the pattern is null, does not start with {@code /}, has {@code **} other
      *     than as its last segment, or a wildcard inside a segment
      */
-    public static PathPattern of(String pattern) {
+    static PathPattern of(String pattern) {
         Arguments.requireNonNull("pattern", pattern);
         if (!pattern.startsWith("/")) {
             throw new IllegalArgumentException("pattern = " + pattern + " must start with /");
@@ -66,7 +68,7 @@ public final class PathPattern {
      * @param path the request path without query
      * @return true if it matches; false for null or a path not starting with {@code /}
      */
-    public boolean matches(String path) {
+    boolean matches(String path) {
         if (path == null || path.isEmpty() || path.charAt(0) != '/') {
             return false;
         }

@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Decides the response to a refused request: status, headers and body. Called on the request's thread; must not
- * block.
+ * Decides the response to a refused request: status, headers and body. Implement it to answer refusals in an API's
+ * own format (a JSON problem document, a redirect); {@link #standard()} is the default. Called on the request's
+ * thread, by whichever server adapter refused the request, so it must not block.
  */
 @FunctionalInterface
 public interface RejectionHandler {
@@ -28,10 +29,10 @@ public interface RejectionHandler {
      */
     static RejectionHandler standard() {
         return (request, refusal) -> {
-            List<HttpHeader> headers = new ArrayList<>(5);
+            List<HttpRejection.Header> headers = new ArrayList<>(5);
             refusal.retryAfterSeconds().ifPresent(
-                    seconds -> headers.add(new HttpHeader("Retry-After", Long.toString(seconds))));
-            headers.add(new HttpHeader("Cache-Control", "no-store"));
+                    seconds -> headers.add(new HttpRejection.Header("Retry-After", Long.toString(seconds))));
+            headers.add(new HttpRejection.Header("Cache-Control", "no-store"));
             headers.addAll(refusal.rateLimitHeaders());
             String body = refusal.retryAfterSeconds().isPresent()
                     ? "Too many requests; retry after " + refusal.retryAfterSeconds().getAsLong() + " s\n"

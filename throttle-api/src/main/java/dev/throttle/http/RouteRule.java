@@ -1,17 +1,30 @@
 package dev.throttle.http;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A route and the limits its requests are checked against: a method (or any) and a {@link PathPattern}. Immutable.
+ * A route and the limits its requests are checked against: a method (or any) and a path pattern. Immutable.
  *
  * <pre>{@code
  * RouteRule.of("POST", "/api/orders", HttpLimit.keyed(perUser, KeyResolver.principal()));
  * RouteRule.anyMethod("/api/**", HttpLimit.shared(apiLimiter));
  * }</pre>
+ *
+ * <h2>Path patterns</h2>
+ * A pattern is made of whole segments: literal segments match themselves, {@code *} matches exactly one non-empty
+ * segment, and {@code **}, allowed only as the last segment, matches any number of segments including none. Matching
+ * is case-sensitive, on the path without its query, and does not allocate.
+ * <ul>
+ *   <li>{@code /api/orders} matches only {@code /api/orders};</li>
+ *   <li>{@code /api/*} matches {@code /api/orders} but not {@code /api}, {@code /api/} or {@code /api/orders/42};</li>
+ *   <li>{@code /api/**} matches {@code /api}, {@code /api/} and {@code /api/orders/42};</li>
+ *   <li>{@code /**} matches every path.</li>
+ * </ul>
+ * A wildcard inside a segment ({@code /files/*.txt}) is not supported and is refused when the rule is built, rather
+ * than quietly matching nothing.
  */
 public final class RouteRule {
 
@@ -29,7 +42,7 @@ public final class RouteRule {
      * A rule for one method.
      *
      * @param method the method, compared case-insensitively, for example {@code GET}
-     * @param pattern the path pattern, see {@link PathPattern}
+     * @param pattern the path pattern, starting with {@code /} (see the class description)
      * @param limits the limits, checked in this order; at least one
      * @return the rule
      * @throws IllegalArgumentException if an argument is null, the method blank, the pattern invalid or no limit
@@ -46,7 +59,7 @@ public final class RouteRule {
     /**
      * A rule for every method.
      *
-     * @param pattern the path pattern, see {@link PathPattern}
+     * @param pattern the path pattern, starting with {@code /} (see the class description)
      * @param limits the limits, checked in this order; at least one
      * @return the rule
      * @throws IllegalArgumentException if an argument is null, the pattern invalid or no limit is given
@@ -86,12 +99,12 @@ public final class RouteRule {
     }
 
     /**
-     * The path pattern.
+     * The path pattern, as written when the rule was built.
      *
-     * @return the pattern
+     * @return the pattern's text
      */
-    public PathPattern pattern() {
-        return pattern;
+    public String pattern() {
+        return pattern.toString();
     }
 
     /**

@@ -8,7 +8,7 @@ final class MeteredConcurrencyLimiter extends MeteredLimiter implements Concurre
 
     private final ConcurrencyStats stats;
 
-    MeteredConcurrencyLimiter(Limiter delegate, LimiterMeters meters) {
+    MeteredConcurrencyLimiter(Limiter delegate, DecisionMeters meters) {
         super(delegate, meters);
         this.stats = (ConcurrencyStats) delegate;
     }

@@ -16,9 +16,9 @@ import java.util.concurrent.CompletableFuture;
 final class MeteredKeyedLimiter<K> implements KeyedLimiter<K> {
 
     final KeyedLimiter<K> delegate;
-    final LimiterMeters meters;
+    final DecisionMeters meters;
 
-    MeteredKeyedLimiter(KeyedLimiter<K> delegate, LimiterMeters meters) {
+    MeteredKeyedLimiter(KeyedLimiter<K> delegate, DecisionMeters meters) {
         this.delegate = delegate;
         this.meters = meters;
     }

@@ -1,10 +1,10 @@
 package dev.throttle.micrometer;
 
 import dev.throttle.ConcurrencyStats;
-import dev.throttle.ForwardingLimiter;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
+import dev.throttle.kernel.ForwardingLimiter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -15,15 +15,15 @@ import java.util.concurrent.CompletableFuture;
  */
 class MeteredLimiter extends ForwardingLimiter {
 
-    final LimiterMeters meters;
+    final DecisionMeters meters;
 
-    MeteredLimiter(Limiter delegate, LimiterMeters meters) {
+    MeteredLimiter(Limiter delegate, DecisionMeters meters) {
         super(delegate);
         this.meters = meters;
     }
 
     /** The decorator the delegate's type calls for: a rate limiter stays one, a bulkhead keeps its live state. */
-    static MeteredLimiter of(Limiter delegate, LimiterMeters meters) {
+    static MeteredLimiter of(Limiter delegate, DecisionMeters meters) {
         if (delegate instanceof RateLimiter) {
             return new MeteredRateLimiter((RateLimiter) delegate, meters);
         }

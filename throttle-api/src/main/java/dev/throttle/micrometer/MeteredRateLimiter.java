@@ -10,7 +10,7 @@ final class MeteredRateLimiter extends MeteredLimiter implements RateLimiter {
 
     private final RateLimiter rate;
 
-    MeteredRateLimiter(RateLimiter delegate, LimiterMeters meters) {
+    MeteredRateLimiter(RateLimiter delegate, DecisionMeters meters) {
         super(delegate, meters);
         this.rate = delegate;
     }

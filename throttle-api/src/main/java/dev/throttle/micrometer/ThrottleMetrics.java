@@ -1,16 +1,19 @@
 package dev.throttle.micrometer;
 
-import dev.throttle.Arguments;
+import dev.throttle.ConcurrencyStats;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
+import dev.throttle.kernel.Arguments;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
- * Meters limiters with Micrometer: {@code meter(limiter, registry)} returns a limiter that decides exactly as the given
- * one and counts, in the registry, what it decided, and registers the limiter's gauges.
+ * Meters limiters with Micrometer, the one entry point of this package: {@code meter(limiter, registry)} returns a
+ * limiter that decides exactly as the given one and counts, in the registry, what it decided, and registers the
+ * limiter's gauges; {@code gauges(limiter)} gives the gauges alone, for a limiter whose decisions need not be counted.
  *
  * <pre>{@code
  * RateLimiter api = ThrottleMetrics.meter(engine.rateLimiter("api", spec), registry);
@@ -27,7 +30,10 @@ import io.micrometer.core.instrument.Tags;
  *   <li>{@value #WAIT} (timer): time from an {@code acquire} or {@code acquireAsync} call to its decision, tagged
  *   {@code outcome}.</li>
  *   <li>{@value #PERMITS_DROPPED} (counter, permits): granted permits ended by {@code dropped()}.</li>
- *   <li>the gauges of {@link LimiterMetrics}, or for a keyed limiter those of {@link KeyedLimiterMetrics}.</li>
+ *   <li>{@value #PERMITS_AVAILABLE} (gauge, permits): the limiter's estimate of the permits a request could have
+ *   now; for a limiter that shows its {@link ConcurrencyStats} also {@value #LIMIT}, {@value #IN_FLIGHT} (permits)
+ *   and {@value #QUEUE_LENGTH} (requests); for a keyed limiter instead {@value #KEYS}, the keys it holds state for.
+ *   The gauges hold the limiter weakly, as Micrometer's do: a discarded limiter's gauges read NaN.</li>
  * </ul>
  * A keyed limiter's decisions, for every key, are counted under its one name: no tag ever holds a key.
  *
@@ -67,6 +73,7 @@ public final class ThrottleMetrics {
     /** The outcome of a refusal. */
     public static final String REFUSED = "refused";
 
+    /** The base unit of the permit counters and gauges. */
     static final String UNIT_PERMITS = "permits";
 
     private ThrottleMetrics() {
@@ -102,8 +109,9 @@ public final class ThrottleMetrics {
         if (limiter instanceof MeteredLimiter && ((MeteredLimiter) limiter).meters.registry == registry) {
             return limiter;
         }
-        LimiterMeters meters = new LimiterMeters(registry, limiter.name(), tags);
-        new LimiterMetrics(limiter, tags).bindTo(registry);
+        Tags limiterTags = limiterTags(limiter.name(), tags);
+        DecisionMeters meters = new DecisionMeters(registry, limiterTags);
+        LimiterGauges.of(limiter, limiterTags).bindTo(registry);
         return MeteredLimiter.of(limiter, meters);
     }
 
@@ -163,8 +171,72 @@ public final class ThrottleMetrics {
         if (limiter instanceof MeteredKeyedLimiter && ((MeteredKeyedLimiter<?>) limiter).meters.registry == registry) {
             return limiter;
         }
-        LimiterMeters meters = new LimiterMeters(registry, limiter.name(), tags);
-        new KeyedLimiterMetrics(limiter, tags).bindTo(registry);
+        Tags limiterTags = limiterTags(limiter.name(), tags);
+        DecisionMeters meters = new DecisionMeters(registry, limiterTags);
+        LimiterGauges.of(limiter, limiterTags).bindTo(registry);
         return new MeteredKeyedLimiter<>(limiter, meters);
+    }
+
+    /**
+     * The gauges of a limiter, without counting its decisions: {@value #PERMITS_AVAILABLE}, and for a limiter that
+     * shows its {@link ConcurrencyStats} {@value #LIMIT}, {@value #IN_FLIGHT} and {@value #QUEUE_LENGTH}, tagged
+     * {@code limiter} with its name. {@link #meter(Limiter, MeterRegistry) meter} binds these itself; bind them alone
+     * to watch a limiter whose decisions need not be counted. A name bound twice in one registry keeps its first
+     * gauges (the second binding does nothing).
+     *
+     * @param limiter the limiter
+     * @return the binder to register the gauges with
+     * @throws IllegalArgumentException if {@code limiter} is null
+     */
+    public static MeterBinder gauges(Limiter limiter) {
+        return gauges(limiter, Tags.empty());
+    }
+
+    /**
+     * The gauges of a limiter, with extra tags; see {@link #gauges(Limiter)}.
+     *
+     * @param limiter the limiter
+     * @param tags extra tags, of bounded cardinality
+     * @return the binder to register the gauges with
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static MeterBinder gauges(Limiter limiter, Iterable<Tag> tags) {
+        Arguments.requireNonNull("limiter", limiter);
+        return LimiterGauges.of(limiter, limiterTags(limiter.name(), tags));
+    }
+
+    /**
+     * The gauge of a keyed limiter, without counting its decisions: {@value #KEYS}, the keys it holds state for (an
+     * estimate), tagged {@code limiter} with its name; never a gauge per key.
+     * {@link #meter(KeyedLimiter, MeterRegistry) meter} binds it itself. A name bound twice in one registry keeps its
+     * first gauge.
+     *
+     * @param limiter the keyed limiter
+     * @return the binder to register the gauge with
+     * @throws IllegalArgumentException if {@code limiter} is null
+     */
+    public static MeterBinder gauges(KeyedLimiter<?> limiter) {
+        return gauges(limiter, Tags.empty());
+    }
+
+    /**
+     * The gauge of a keyed limiter, with extra tags; see {@link #gauges(KeyedLimiter)}.
+     *
+     * @param limiter the keyed limiter
+     * @param tags extra tags, of bounded cardinality
+     * @return the binder to register the gauge with
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static MeterBinder gauges(KeyedLimiter<?> limiter, Iterable<Tag> tags) {
+        Arguments.requireNonNull("limiter", limiter);
+        return LimiterGauges.of(limiter, limiterTags(limiter.name(), tags));
+    }
+
+    /**
+     * The tags of every meter of one limiter: its name, then the caller's extra tags. One place, so that the
+     * counters, timers and gauges of a name always carry the same tags and add up in the registry.
+     */
+    static Tags limiterTags(String limiter, Iterable<Tag> extra) {
+        return Tags.of(TAG_LIMITER, limiter).and(Arguments.requireNonNull("tags", extra));
     }
 }

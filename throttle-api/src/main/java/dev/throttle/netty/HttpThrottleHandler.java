@@ -1,9 +1,8 @@
 package dev.throttle.netty;
 
-import dev.throttle.http.Admission;
-import dev.throttle.http.HttpHeader;
 import dev.throttle.http.HttpRejection;
-import dev.throttle.http.HttpThrottle;
+import dev.throttle.http.admission.Admission;
+import dev.throttle.http.admission.HttpThrottle;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -63,9 +62,10 @@ import java.util.function.BiFunction;
  * answer to that request. If the handler is removed from the pipeline, the requests still outstanding end as a
  * success and refusals not yet written are forgotten.
  *
- * <p>One instance per channel, used only on its event loop. Made by {@link NettyHttpThrottle#newHandler()}.
+ * <p>One instance per channel, used only on its event loop. Made by {@link NettyHttpThrottle#newHandler()}, which
+ * returns it as a plain {@code ChannelHandler}: package-private, so that its state is not API.
  */
-public final class HttpThrottleHandler extends ChannelDuplexHandler {
+final class HttpThrottleHandler extends ChannelDuplexHandler {
 
     private final HttpThrottle throttle;
     private final BiFunction<? super Channel, ? super HttpRequest, Optional<String>> principal;
@@ -85,7 +85,7 @@ public final class HttpThrottleHandler extends ChannelDuplexHandler {
      *
      * @return zero or more
      */
-    public int outstandingRequests() {
+    int outstandingRequests() {
         return outstanding.size();
     }
 
@@ -165,7 +165,7 @@ public final class HttpThrottleHandler extends ChannelDuplexHandler {
             }
             head.responding = true;
             head.status = status;
-            for (HttpHeader header : head.admission.headers()) {
+            for (HttpRejection.Header header : head.admission.headers()) {
                 if (!response.headers().contains(header.name())) {
                     response.headers().add(header.name(), header.value());
                 }
@@ -229,7 +229,7 @@ public final class HttpThrottleHandler extends ChannelDuplexHandler {
         ByteBuf body = Unpooled.copiedBuffer(rejection.body(), StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(refused.version,
                 HttpResponseStatus.valueOf(rejection.status()), body);
-        for (HttpHeader header : rejection.headers()) {
+        for (HttpRejection.Header header : rejection.headers()) {
             response.headers().add(header.name(), header.value());
         }
         if (body.isReadable()) {

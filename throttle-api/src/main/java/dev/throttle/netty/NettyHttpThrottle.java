@@ -1,18 +1,19 @@
 package dev.throttle.netty;
 
-import dev.throttle.Arguments;
-import dev.throttle.http.HttpThrottle;
 import dev.throttle.http.HttpThrottlePolicy;
+import dev.throttle.http.admission.HttpThrottle;
+import dev.throttle.kernel.Arguments;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
 /**
  * The immutable configuration of HTTP/1.1 throttling for a Netty server: the {@link HttpThrottlePolicy} (keys, route
- * rules, refusal status and headers) and how to learn a request's authenticated user. It makes one
- * {@link HttpThrottleHandler} per channel, to be placed right after the HTTP codec, before any aggregator, so
- * that a refused request's body is thrown away as it arrives instead of being gathered first:
+ * rules, refusal status and headers) and how to learn a request's authenticated user. It makes one handler per
+ * channel ({@link #newHandler()}), to be placed right after the HTTP codec, before any aggregator, so that a refused
+ * request's body is thrown away as it arrives instead of being gathered first:
  * <pre>{@code
  * NettyHttpThrottle throttle = NettyHttpThrottle.of(policy);
  * ...
@@ -37,7 +38,9 @@ public final class NettyHttpThrottle {
     }
 
     /**
-     * Throttling by a policy; requests are anonymous (see {@link #withPrincipal(BiFunction)}).
+     * Throttling by a policy; requests are anonymous (see {@link #withPrincipal(BiFunction)}). To throttle a Netty
+     * server and a servlet container together, give both the same policy: its limiters hold the state, so the two
+     * count against the same limits.
      *
      * @param policy the policy
      * @return the configuration
@@ -45,17 +48,6 @@ public final class NettyHttpThrottle {
      */
     public static NettyHttpThrottle of(HttpThrottlePolicy policy) {
         return new NettyHttpThrottle(new HttpThrottle(Arguments.requireNonNull("policy", policy)), ANONYMOUS);
-    }
-
-    /**
-     * Throttling by an existing admission step, shared with other servers (a servlet filter) if wanted.
-     *
-     * @param throttle the admission step
-     * @return the configuration
-     * @throws IllegalArgumentException if {@code throttle} is null
-     */
-    public static NettyHttpThrottle of(HttpThrottle throttle) {
-        return new NettyHttpThrottle(Arguments.requireNonNull("throttle", throttle), ANONYMOUS);
     }
 
     /**
@@ -73,21 +65,27 @@ public final class NettyHttpThrottle {
     }
 
     /**
-     * The admission step.
+     * The policy enforced.
      *
-     * @return the throttle
+     * @return the policy given to {@link #of(HttpThrottlePolicy)}
      */
-    public HttpThrottle throttle() {
-        return throttle;
+    public HttpThrottlePolicy policy() {
+        return throttle.policy();
     }
 
     /**
      * A handler for one channel. Handlers keep per-connection state (the responses owed, in order): add a new one
-     * to each channel's pipeline.
+     * to each channel's pipeline. Its type is not API: only its place in the pipeline is.
      *
-     * @return the handler
+     * <p>The handler checks each request when its head arrives. An admitted request goes on to the application
+     * holding its permits until its response is fully written (ended as overload for a 5xx, a failed write or a
+     * connection closed first); a refused one is answered by the handler (429 with {@code Retry-After},
+     * {@code Cache-Control: no-store} and the RateLimit headers, unless the policy says otherwise), in the order
+     * HTTP/1.1 requires, and its body is thrown away so the connection stays usable.
+     *
+     * @return the handler, not {@link ChannelHandler.Sharable sharable}
      */
-    public HttpThrottleHandler newHandler() {
+    public ChannelHandler newHandler() {
         return new HttpThrottleHandler(throttle, principal);
     }
 }

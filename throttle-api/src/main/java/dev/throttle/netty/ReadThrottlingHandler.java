@@ -1,10 +1,10 @@
 package dev.throttle.netty;
 
-import dev.throttle.Arguments;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
 import dev.throttle.Scheduler;
+import dev.throttle.kernel.Arguments;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -45,9 +45,10 @@ import java.util.concurrent.TimeUnit;
  * handler gives auto-read back if it held it, and forgets the debt.
  *
  * <p>One instance per channel: it is not {@link io.netty.channel.ChannelHandler.Sharable sharable}. Made by
- * {@link ReadThrottle#newHandler()}.
+ * {@link ReadThrottle#newHandler()}, which returns it as a plain {@code ChannelHandler}: package-private, so that its
+ * state and hooks are not API.
  */
-public final class ReadThrottlingHandler extends ChannelDuplexHandler {
+final class ReadThrottlingHandler extends ChannelDuplexHandler {
 
     /** The shortest pause: a refusal with no retry time (a misbehaving limiter) must not spin the event loop. */
     static final long MIN_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
@@ -56,7 +57,7 @@ public final class ReadThrottlingHandler extends ChannelDuplexHandler {
     static final long NEVER_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ReadThrottle throttle;
-    private final ReadWeigher weigher;
+    private final ReadThrottle.Weigher weigher;
     private final Scheduler scheduler;
 
     private ChannelHandlerContext ctx;
@@ -86,7 +87,7 @@ public final class ReadThrottlingHandler extends ChannelDuplexHandler {
      *
      * @return true while paused
      */
-    public boolean throttled() {
+    boolean throttled() {
         return paused;
     }
 
@@ -95,7 +96,7 @@ public final class ReadThrottlingHandler extends ChannelDuplexHandler {
      *
      * @return zero or more
      */
-    public long owedPermits() {
+    long owedPermits() {
         return owed;
     }
 

@@ -1,11 +1,10 @@
 package dev.throttle.servlet;
 
-import dev.throttle.Arguments;
-import dev.throttle.http.Admission;
-import dev.throttle.http.HttpHeader;
 import dev.throttle.http.HttpRejection;
-import dev.throttle.http.HttpThrottle;
 import dev.throttle.http.HttpThrottlePolicy;
+import dev.throttle.http.admission.Admission;
+import dev.throttle.http.admission.HttpThrottle;
+import dev.throttle.kernel.Arguments;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -46,32 +45,23 @@ public final class ThrottleFilter implements Filter {
     private final HttpThrottle throttle;
 
     /**
-     * A filter enforcing a policy.
+     * A filter enforcing a policy. To throttle a servlet container and a Netty server together, give both the same
+     * policy: its limiters hold the state, so the two count against the same limits.
      *
      * @param policy the policy
      * @throws IllegalArgumentException if {@code policy} is null
      */
     public ThrottleFilter(HttpThrottlePolicy policy) {
-        this(new HttpThrottle(Arguments.requireNonNull("policy", policy)));
+        this.throttle = new HttpThrottle(Arguments.requireNonNull("policy", policy));
     }
 
     /**
-     * A filter using an admission step shared with other adapters.
+     * The policy this filter enforces.
      *
-     * @param throttle the admission step
-     * @throws IllegalArgumentException if {@code throttle} is null
+     * @return the policy given at construction
      */
-    public ThrottleFilter(HttpThrottle throttle) {
-        this.throttle = Arguments.requireNonNull("throttle", throttle);
-    }
-
-    /**
-     * The admission step this filter uses.
-     *
-     * @return the throttle
-     */
-    public HttpThrottle throttle() {
-        return throttle;
+    public HttpThrottlePolicy policy() {
+        return throttle.policy();
     }
 
     /**
@@ -98,7 +88,7 @@ public final class ThrottleFilter implements Filter {
             writeRejection(admission.rejection().orElseThrow(), httpResponse);
             return;
         }
-        for (HttpHeader header : admission.headers()) {
+        for (HttpRejection.Header header : admission.headers()) {
             httpResponse.setHeader(header.name(), header.value());
         }
         boolean async = false;
@@ -129,7 +119,7 @@ public final class ThrottleFilter implements Filter {
 
     private static void writeRejection(HttpRejection rejection, HttpServletResponse response) throws IOException {
         response.setStatus(rejection.status());
-        for (HttpHeader header : rejection.headers()) {
+        for (HttpRejection.Header header : rejection.headers()) {
             response.addHeader(header.name(), header.value());
         }
         byte[] body = rejection.body().getBytes(StandardCharsets.UTF_8);

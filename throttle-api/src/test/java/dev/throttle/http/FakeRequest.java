@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** A request view built by hand for the core's tests. */
-final class FakeRequest implements HttpRequestView {
+public final class FakeRequest implements HttpRequestView {
 
     private final String method;
     private final String path;
@@ -22,24 +22,24 @@ final class FakeRequest implements HttpRequestView {
         this.remoteAddress = remoteAddress;
     }
 
-    static FakeRequest get(String path) {
+    public static FakeRequest get(String path) {
         return new FakeRequest("GET", path, "203.0.113.9");
     }
 
-    static FakeRequest of(String method, String path, String remoteAddress) {
+    public static FakeRequest of(String method, String path, String remoteAddress) {
         return new FakeRequest(method, path, remoteAddress);
     }
 
-    static FakeRequest from(String remoteAddress) {
+    public static FakeRequest from(String remoteAddress) {
         return new FakeRequest("GET", "/", remoteAddress);
     }
 
-    FakeRequest header(String name, String value) {
+    public FakeRequest header(String name, String value) {
         headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(value);
         return this;
     }
 
-    FakeRequest principal(String name) {
+    public FakeRequest principal(String name) {
         this.principal = name;
         return this;
     }

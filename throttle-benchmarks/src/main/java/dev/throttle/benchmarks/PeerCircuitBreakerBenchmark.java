@@ -1,7 +1,6 @@
 package dev.throttle.benchmarks;
 
 import dev.throttle.local.resilience.CircuitBreaker;
-import dev.throttle.local.resilience.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +52,7 @@ public class PeerCircuitBreakerBenchmark {
         switch (impl) {
             case "throttle": {
                 CircuitBreaker breaker = CircuitBreaker.builder().name("peer")
-                        .config(CircuitBreakerConfig.builder().countWindow(WINDOW).build()).build();
+                        .config(CircuitBreaker.Config.builder().countWindow(WINDOW).build()).build();
                 guarded = () -> breaker.call(call);
                 break;
             }

@@ -3,12 +3,16 @@ package dev.throttle.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.throttle.AllOf;
 import dev.throttle.Concurrency;
 import dev.throttle.Limiter;
+import dev.throttle.Limiters;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.TokenBucket;
+import dev.throttle.local.limiters.FakeConcurrencyLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +44,7 @@ class AllOfLimiterTest {
         }
         Permit refused = composite.tryAcquire(1);
         assertThat(refused.granted()).isFalse();
-        assertThat(refused.limiter()).isEqualTo("client");
+        assertThat(refused.limiterName()).isEqualTo("client");
         assertThat(refused.retryAfterNanos()).isEqualTo(SECOND);
         // The global limit was given back what it had granted to the refused request.
         assertThat(global.availablePermits()).isEqualTo(7);
@@ -65,7 +69,7 @@ class AllOfLimiterTest {
             clock.advance(100_000_000L);
             Permit refused = composite.tryAcquire(2);
             assertThat(refused.granted()).isFalse();
-            assertThat(refused.limiter()).isEqualTo("route");
+            assertThat(refused.limiterName()).isEqualTo("route");
         }
         // Same state as the references that saw only the granted request: same decisions from now on.
         for (long permits = 1; permits <= 10; permits++) {
@@ -85,7 +89,7 @@ class AllOfLimiterTest {
         Limiter composite = allOf(tokens, pool);
         Permit permit = composite.tryAcquire(1);
         assertThat(permit.granted()).isTrue();
-        assertThat(permit.limiter()).isEqualTo("request");
+        assertThat(permit.limiterName()).isEqualTo("request");
         assertThat(permit.remaining()).isEqualTo(1);
         assertThat(permit.limit()).isEqualTo(2);
         assertThat(composite.availablePermits()).isEqualTo(1);
@@ -106,7 +110,7 @@ class AllOfLimiterTest {
         RateLimiter big = engine.rateLimiter("big", TokenBucket.of(10, Rate.perSecond(1)));
         RateLimiter small = engine.rateLimiter("small", TokenBucket.of(3, Rate.perSecond(1)));
         Limiter composite = allOf(big, small);
-        assertThat(composite.spec()).isEqualTo(new AllOf(List.of(big.spec(), small.spec())));
+        assertThat(composite.spec()).isEqualTo(AllOf.of(AllOf.shared("big", big.spec()), AllOf.shared("small", small.spec())));
         assertThat(composite.spec().capacity()).isEqualTo(3);
         assertThat(composite.spec().restNanos()).isEqualTo(10 * SECOND);
         assertThatThrownBy(() -> composite.tryAcquire(4)).isInstanceOf(IllegalArgumentException.class)
@@ -132,7 +136,7 @@ class AllOfLimiterTest {
         assertThat(composite.tryAcquire(1).granted()).isTrue();
         CompletableFuture<Permit> tooShort = composite.acquireAsync(1, Duration.ofMillis(999));
         assertThat(tooShort.join().granted()).isFalse();
-        assertThat(tooShort.join().limiter()).isEqualTo("client");
+        assertThat(tooShort.join().limiterName()).isEqualTo("client");
         CompletableFuture<Permit> waiting = composite.acquireAsync(1, Duration.ofSeconds(5));
         assertThat(waiting).isNotDone();
         assertThat(global.availablePermits()).as("nothing held while waiting").isEqualTo(9);

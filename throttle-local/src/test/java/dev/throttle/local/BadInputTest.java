@@ -7,6 +7,7 @@ import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
 import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;

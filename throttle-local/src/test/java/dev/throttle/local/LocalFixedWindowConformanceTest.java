@@ -1,7 +1,7 @@
 package dev.throttle.local;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.FixedWindowConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.FixedWindowConformance;
 
 /** The local engine runs the FixedWindow conformance kit. */
 class LocalFixedWindowConformanceTest extends FixedWindowConformance {

@@ -1,7 +1,7 @@
 package dev.throttle.local;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.LeakyBucketConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.LeakyBucketConformance;
 
 /** The local engine runs the LeakyBucket conformance kit. */
 class LocalLeakyBucketConformanceTest extends LeakyBucketConformance {

@@ -1,7 +1,7 @@
 package dev.throttle.local;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.SlidingLogConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.SlidingLogConformance;
 
 /** The local engine runs the SlidingLog conformance kit. */
 class LocalSlidingLogConformanceTest extends SlidingLogConformance {

@@ -1,7 +1,7 @@
 package dev.throttle.local;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.SlidingWindowConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.SlidingWindowConformance;
 
 /** The local engine runs the SlidingWindow conformance kit. */
 class LocalSlidingWindowConformanceTest extends SlidingWindowConformance {

@@ -1,7 +1,7 @@
 package dev.throttle.local;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.TokenBucketConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.TokenBucketConformance;
 
 /** The local engine runs the TokenBucket conformance kit. */
 class LocalTokenBucketConformanceTest extends TokenBucketConformance {

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.Concurrency;
+import dev.throttle.Limiters;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
+import dev.throttle.ShadowLimiter;
 import dev.throttle.TokenBucket;
+import dev.throttle.local.limiters.FakeConcurrencyLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +37,7 @@ class ShadowLimiterTest {
         assertThat(shadow.wouldHaveRefused()).isEqualTo(3);
         assertThat(reported).hasSize(3).allSatisfy(refusal -> {
             assertThat(refusal.granted()).isFalse();
-            assertThat(refusal.limiter()).isEqualTo("api");
+            assertThat(refusal.limiterName()).isEqualTo("api");
             assertThat(refusal.retryAfterNanos()).isEqualTo(SECOND);
         });
         // The limit's own state evolved as if it enforced: it is empty.

@@ -1,6 +1,6 @@
 package dev.throttle.micrometer;
 
-import dev.throttle.local.ManualClock;
+import dev.throttle.ManualClock;
 import io.micrometer.core.instrument.Clock;
 
 /** Micrometer's clock reading a {@link ManualClock}, so that timers measure manual time. */

@@ -1,11 +1,11 @@
 package dev.throttle.micrometer;
 
-import dev.throttle.AbstractPermit;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
+import dev.throttle.testing.SimplePermit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -25,7 +25,7 @@ final class ScriptedLimiter implements Limiter {
     }
 
     /** A granted permit recording what was done with it. */
-    static final class RecordingPermit extends AbstractPermit {
+    static final class RecordingPermit extends SimplePermit {
         volatile long settledAt = -1;
         volatile boolean closed;
 

@@ -8,13 +8,13 @@ import dev.throttle.ConcurrencyStats;
 import dev.throttle.FixedWindow;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.Limiter;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.ThrottledException;
 import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -264,8 +264,9 @@ class ThrottleMetricsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("registry");
         assertThatThrownBy(() -> ThrottleMetrics.meter(limiter, registry, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tags");
-        assertThatThrownBy(() -> new LimiterMetrics(null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new KeyedLimiterMetrics(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ThrottleMetrics.gauges((Limiter) null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ThrottleMetrics.gauges((KeyedLimiter<?>) null))
+                .isInstanceOf(IllegalArgumentException.class);
         RateLimiter metered = ThrottleMetrics.meter(limiter, registry);
         assertThatThrownBy(() -> metered.tryAcquire(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> metered.allow(6)).isInstanceOf(IllegalArgumentException.class);

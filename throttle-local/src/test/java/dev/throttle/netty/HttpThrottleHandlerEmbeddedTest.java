@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.Concurrency;
+import dev.throttle.ManualClock;
 import dev.throttle.http.HttpLimit;
 import dev.throttle.http.HttpThrottlePolicy;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import dev.throttle.testing.RecordingLimiter;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -38,7 +39,7 @@ class HttpThrottleHandlerEmbeddedTest {
     private final RecordingLimiter bulkhead = new RecordingLimiter(engine.limiter("bulkhead", Concurrency.of(1)));
     private final NettyHttpThrottle throttle =
             NettyHttpThrottle.of(HttpThrottlePolicy.builder().global(HttpLimit.shared(bulkhead)).build());
-    private final HttpThrottleHandler handler = throttle.newHandler();
+    private final HttpThrottleHandler handler = (HttpThrottleHandler) throttle.newHandler();
     private EmbeddedChannel channel = new EmbeddedChannel(handler);
 
     @AfterEach
@@ -104,7 +105,7 @@ class HttpThrottleHandlerEmbeddedTest {
 
     @Test
     void aFailingAdmissionClosesTheConnectionAndPassesTheExceptionOn() {
-        HttpThrottleHandler failing = NettyHttpThrottle.of(HttpThrottlePolicy.builder()
+        ChannelHandler failing = NettyHttpThrottle.of(HttpThrottlePolicy.builder()
                 .global(HttpLimit.keyed(engine.keyed("keyed", Concurrency.of(1)), request -> {
                     throw new IllegalStateException("resolver failed");
                 })).build()).newHandler();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.throttle.Concurrency;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.Limiter;
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.TokenBucket;
@@ -14,7 +15,6 @@ import dev.throttle.http.HttpThrottlePolicy;
 import dev.throttle.http.KeyResolver;
 import dev.throttle.http.RouteRule;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import dev.throttle.testing.RecordingLimiter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -348,8 +348,6 @@ class HttpThrottleHandlerTest {
     void badConfigurationIsRefused() {
         assertThatThrownBy(() -> NettyHttpThrottle.of((HttpThrottlePolicy) null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("policy");
-        assertThatThrownBy(() -> NettyHttpThrottle.of((dev.throttle.http.HttpThrottle) null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("throttle");
         NettyHttpThrottle throttle = NettyHttpThrottle.of(HttpThrottlePolicy.builder().build());
         assertThatThrownBy(() -> throttle.withPrincipal(null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("principal");

@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.Concurrency;
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -43,7 +44,7 @@ class ReadThrottlingHandlerTest {
     }
 
     private ReadThrottlingHandler open(ReadThrottle throttle) {
-        ReadThrottlingHandler handler = throttle.newHandler();
+        ReadThrottlingHandler handler = (ReadThrottlingHandler) throttle.newHandler();
         channel = EmbeddedChannel.builder().ticker(ticker).handlers(reads, handler).build();
         return handler;
     }
@@ -126,7 +127,8 @@ class ReadThrottlingHandlerTest {
     @Test
     void messageWeigherChargesOnePermitPerMessage() {
         RateLimiter messages = engine.rateLimiter("messages", TokenBucket.of(2, Rate.perSecond(10)));
-        ReadThrottlingHandler handler = open(ReadThrottle.shared(messages).withWeigher(ReadWeigher.messages()));
+        ReadThrottlingHandler handler =
+                open(ReadThrottle.shared(messages).withWeigher(ReadThrottle.Weigher.messages()));
         read(10_000);
         read(1);
         assertThat(handler.throttled()).isFalse();
@@ -140,12 +142,12 @@ class ReadThrottlingHandlerTest {
 
     @Test
     void byteWeigherCountsBuffersAndHoldersAndNothingElse() {
-        ReadWeigher bytes = ReadWeigher.bytes();
+        ReadThrottle.Weigher bytes = ReadThrottle.Weigher.bytes();
         ByteBuf buffer = Unpooled.wrappedBuffer(new byte[7]);
         assertThat(bytes.weigh(buffer)).isEqualTo(7);
         assertThat(bytes.weigh(new io.netty.buffer.DefaultByteBufHolder(buffer))).isEqualTo(7);
         assertThat(bytes.weigh("text")).isZero();
-        assertThat(ReadWeigher.messages().weigh("text")).isEqualTo(1);
+        assertThat(ReadThrottle.Weigher.messages().weigh("text")).isEqualTo(1);
     }
 
     @Test
@@ -194,7 +196,7 @@ class ReadThrottlingHandlerTest {
     void channelsSharingALimiterShareItsRate() {
         ReadThrottlingHandler first = open(ReadThrottle.shared(limiter));
         EmbeddedChannel firstChannel = channel;
-        ReadThrottlingHandler second = ReadThrottle.shared(limiter).newHandler();
+        ReadThrottlingHandler second = (ReadThrottlingHandler) ReadThrottle.shared(limiter).newHandler();
         EmbeddedChannel secondChannel = EmbeddedChannel.builder().ticker(ticker).handlers(second).build();
         try {
             firstChannel.writeInbound(Unpooled.wrappedBuffer(new byte[100]));
@@ -216,7 +218,7 @@ class ReadThrottlingHandlerTest {
         ReadThrottle throttle = ReadThrottle.perChannel(ch -> engine.rateLimiter("per-channel", BUCKET));
         ReadThrottlingHandler first = open(throttle);
         EmbeddedChannel firstChannel = channel;
-        ReadThrottlingHandler second = throttle.newHandler();
+        ReadThrottlingHandler second = (ReadThrottlingHandler) throttle.newHandler();
         EmbeddedChannel secondChannel = EmbeddedChannel.builder().ticker(ticker).handlers(second).build();
         try {
             firstChannel.writeInbound(Unpooled.wrappedBuffer(new byte[100]));
@@ -311,12 +313,12 @@ class ReadThrottlingHandlerTest {
         assertThatThrownBy(() -> throttle.withScheduler(null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scheduler");
         assertThat(throttle.scheduler()).isEmpty();
-        assertThat(throttle.weigher()).isSameAs(ReadWeigher.bytes());
+        assertThat(throttle.weigher()).isSameAs(ReadThrottle.Weigher.bytes());
     }
 
     @Test
     void aChannelFunctionGivingNoLimiterFailsTheHandlerAddition() {
-        ReadThrottlingHandler handler = ReadThrottle.perChannel(ch -> null).newHandler();
+        ChannelHandler handler = ReadThrottle.perChannel(ch -> null).newHandler();
         EmbeddedChannel bare = new EmbeddedChannel();
         try {
             assertThatThrownBy(() -> {

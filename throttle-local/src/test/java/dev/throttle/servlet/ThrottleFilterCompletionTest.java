@@ -4,10 +4,10 @@ import static dev.throttle.servlet.JettyFixture.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.throttle.Concurrency;
+import dev.throttle.ManualClock;
 import dev.throttle.http.HttpLimit;
 import dev.throttle.http.HttpThrottlePolicy;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import dev.throttle.testing.RecordingLimiter;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;

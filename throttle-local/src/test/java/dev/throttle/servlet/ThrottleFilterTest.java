@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.throttle.FixedWindow;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.Limiter;
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
 import dev.throttle.http.HttpLimit;
@@ -14,7 +15,6 @@ import dev.throttle.http.RateLimitHeaderStyle;
 import dev.throttle.http.RouteRule;
 import dev.throttle.http.TrustedProxies;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -38,10 +38,15 @@ class ThrottleFilterTest {
     private final LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();
     private JettyFixture jetty;
 
-    /** Answers 200 with the path, so a test sees the request reached the application. */
+    /**
+     * Answers 200 with the path, so a test sees the request reached the application. It reads the request's body, as
+     * an application does: a body left unread can make the server close the connection after the response, and the
+     * client's next POST on that pooled connection (POST is not retried) would fail with no bytes received.
+     */
     static final class Ok extends HttpServlet {
         @Override
         protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            request.getInputStream().readAllBytes();
             response.setContentType("text/plain");
             response.getWriter().write("ok " + request.getRequestURI());
         }

@@ -1,9 +1,8 @@
 package dev.throttle.testing;
 
-import dev.throttle.ForwardingLimiter;
-import dev.throttle.ForwardingPermit;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.kernel.ForwardingLimiter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,10 +1,10 @@
 package dev.throttle.redis;
 
-import dev.throttle.Arguments;
 import dev.throttle.Engine;
+import dev.throttle.KeyedLimiter;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
-import dev.throttle.KeyedLimiter;
+import dev.throttle.kernel.Arguments;
 
 /**
  * What a Redis limiter answers when Redis cannot: it failed, did not answer within the engine's decision timeout, or
@@ -25,11 +25,14 @@ import dev.throttle.KeyedLimiter;
  *
  * <p>The policy applies to rate limiters, keyed limiters and concurrency limiters alike (a concurrency limiter's
  * fallback is a local concurrency limiter of its limit scaled by the share; a fail-open grant holds no lease). An
- * all-of composite ({@link RedisEngine#allOf}) falls back to one limiter per part, each of the part's spec scaled by
- * the share, asked in order and all or nothing: when a part refuses, what the earlier parts granted is given back.
+ * all-of composite ({@link dev.throttle.AllOf}) falls back to one limiter per part, each of the part's spec scaled by
+ * the share, asked in order and all or nothing: when a part refuses, what the earlier parts granted is given back and
+ * the refusal names the part. A keyed limiter, composite or not, falls back to one keyed limiter of the policy's engine
+ * for the spec scaled by the share.
  *
- * <p>A decision that timed out may still be applied by Redis later: its permits are then counted in Redis though the
- * caller got the policy's answer. That never loosens the shared limit.
+ * <p>A decision that timed out may still be applied by Redis later: a grant that reaches this JVM after its decision
+ * timed out is given back at once, so it holds nothing for a caller that got the policy's answer; one that comes
+ * later still is lost, its permits counted in Redis (a lease until it expires). That never loosens the shared limit.
  */
 public final class FailurePolicy {
 
@@ -112,6 +115,11 @@ public final class FailurePolicy {
         return local.keyed(name, localSpec);
     }
 
+    /**
+     * The policy in one line, for logs.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
         switch (kind) {

@@ -1,5 +1,6 @@
 package dev.throttle.redis;
 
+import dev.throttle.ClientSideThrottling;
 import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
 import dev.throttle.LeakyBucket;
@@ -7,90 +8,118 @@ import dev.throttle.LimitSpec;
 import dev.throttle.SlidingLog;
 import dev.throttle.SlidingWindow;
 import dev.throttle.TokenBucket;
+import dev.throttle.kernel.SpecVisitor;
 import java.util.function.UnaryOperator;
 
 /**
- * How one limiter asks Redis: its script, its keys (all under one hash tag) and its parameters in clock units,
+ * How one limit asks Redis: its script, its keys (all under one hash tag) and its parameters in clock units,
  * computed once when the limiter is made.
  *
- * @param script the algorithm's script
+ * @param script the algorithm's script ({@link Script#BUCKET} for both buckets; its name names the algorithm inside
+ *     a composite)
  * @param keys the keys the script touches
- * @param params the algorithm's parameters ({@code ARGV[8...]})
+ * @param params the algorithm's parameters ({@code ARGV[8...]} of the shared layout, a composite part's descriptor)
  * @param reserves whether the algorithm reserves future slots (the buckets), so a refusal already means no slot
  *     within the caller's wait exists and is not retried
  */
 record Plan(Script script, String[] keys, String[] params, boolean reserves) {
 
-    /**
-     * The plan of a spec.
-     *
-     * @throws IllegalArgumentException if the spec is not a rate spec, or its numbers in clock units leave the range
-     *     the scripts compute exactly
-     */
-    static Plan of(String prefix, String name, LimitSpec spec, Timebase time) {
-        return of(suffix -> Keys.key(prefix, name, suffix), spec, time);
-    }
+    /** Why the Redis engine refuses {@link ClientSideThrottling}, in every place that meets it. */
+    static final String CLIENT_SIDE_ONLY = " decides in this JVM from its own calls and their outcomes, so only the"
+            + " local engine enforces it";
 
     /**
-     * The plan of a rate spec whose keys are named by {@code key} from their suffixes (a composite's parts live
-     * under the composite's hash tag).
+     * The plan of a rate spec or a concurrency spec whose keys are named by {@code key} from their suffixes (a
+     * limiter's own keys, or a composite part's under the composite's hash tag).
      *
-     * @throws IllegalArgumentException as {@link #of(String, String, LimitSpec, Timebase)}
+     * @throws IllegalArgumentException if the spec is neither, or its numbers in clock units leave the range the
+     *     scripts compute exactly
      */
-    static Plan of(UnaryOperator<String> key, LimitSpec spec, Timebase time) {
-        if (spec instanceof TokenBucket bucket) {
-            return gcra(key, spec, bucket.capacity(), bucket.refill().intervalNanos(), false, 0L, time);
+    static Plan of(UnaryOperator<String> key, LimitSpec spec, Timebase time, long leaseTtlNanos) {
+        return spec.accept(new Parameters(key, time, leaseTtlNanos));
+    }
+
+    /** Reads the parameters of the specs a script implements; any other spec is refused. */
+    private static final class Parameters extends SpecVisitor<Plan> {
+
+        private final UnaryOperator<String> key;
+        private final Timebase time;
+        private final long leaseTtlNanos;
+
+        Parameters(UnaryOperator<String> key, Timebase time, long leaseTtlNanos) {
+            super("a rate or concurrency spec");
+            this.key = key;
+            this.time = time;
+            this.leaseTtlNanos = leaseTtlNanos;
         }
-        if (spec instanceof LeakyBucket bucket) {
-            boolean shaping = bucket.mode() == LeakyBucket.Mode.SHAPING;
-            return gcra(key, spec, bucket.capacity(), bucket.outflow().intervalNanos(), shaping,
-                    bucket.maxDelay().toNanos(), time);
+
+        @Override
+        protected Plan unsupported(LimitSpec spec) {
+            throw new IllegalArgumentException("spec = " + spec + " is not supported by the Redis engine");
         }
-        if (spec instanceof FixedWindow fixed) {
-            long window = exact(spec, time.periodUnits(fixed.window().toNanos()), 1L);
+
+        @Override
+        public Plan tokenBucket(TokenBucket spec) {
+            return bucket(spec, spec.capacity(), spec.refill().intervalNanos(), false, 0L);
+        }
+
+        @Override
+        public Plan leakyBucket(LeakyBucket spec) {
+            return bucket(spec, spec.capacity(), spec.outflow().intervalNanos(),
+                    spec.mode() == LeakyBucket.Mode.SHAPING, spec.maxDelay().toNanos());
+        }
+
+        @Override
+        public Plan fixedWindow(FixedWindow spec) {
+            long window = exact(spec, time.periodUnits(spec.window().toNanos()), 1L);
             return new Plan(Script.FIXED_WINDOW, new String[] {key.apply(":fw")},
-                    new String[] {Long.toString(fixed.limit()), Long.toString(window)}, false);
+                    new String[] {Long.toString(spec.limit()), Long.toString(window)}, false);
         }
-        if (spec instanceof SlidingWindow sliding) {
+
+        @Override
+        public Plan slidingWindow(SlidingWindow spec) {
             // The script multiplies a count (at most the limit) by a span of at most one window.
-            long window = exact(spec, time.periodUnits(sliding.window().toNanos()), sliding.limit());
+            long window = exact(spec, time.periodUnits(spec.window().toNanos()), spec.limit());
             return new Plan(Script.SLIDING_WINDOW, new String[] {key.apply(":sw")},
-                    new String[] {Long.toString(sliding.limit()), Long.toString(window)}, false);
+                    new String[] {Long.toString(spec.limit()), Long.toString(window)}, false);
         }
-        if (spec instanceof SlidingLog log) {
-            long window = exact(spec, time.periodUnits(log.window().toNanos()), 1L);
-            return new Plan(Script.SLIDING_LOG,
-                    new String[] {key.apply(":sl"), key.apply(":sl:seq")},
-                    new String[] {Long.toString(log.limit()), Long.toString(window)}, false);
-        }
-        throw new IllegalArgumentException("spec = " + spec + " is not supported by the Redis engine");
-    }
 
-    /**
-     * The plan of a concurrency limit with leases: its parameters are the limit and the lease TTL in clock units;
-     * the lease id of each request follows them in ARGV.
-     *
-     * @throws IllegalArgumentException if the TTL in clock units leaves the scripts' exact range
-     */
-    static Plan concurrency(UnaryOperator<String> key, Concurrency spec, long leaseTtlNanos, Timebase time) {
-        long ttl = time.periodUnits(leaseTtlNanos);
-        if (ttl > Timebase.MAX_EXACT) {
-            throw new IllegalArgumentException("leaseTtl = " + leaseTtlNanos + "ns is out of range for the Redis"
-                    + " engine: allowed range is [1, " + Timebase.MAX_EXACT + "] clock units");
+        @Override
+        public Plan slidingLog(SlidingLog spec) {
+            long window = exact(spec, time.periodUnits(spec.window().toNanos()), 1L);
+            return new Plan(Script.SLIDING_LOG, new String[] {key.apply(":sl"), key.apply(":sl:seq")},
+                    new String[] {Long.toString(spec.limit()), Long.toString(window)}, false);
         }
-        return new Plan(Script.CONCURRENCY, new String[] {key.apply(":cc"), key.apply(":cc:n")},
-                new String[] {Long.toString(spec.limit()), Long.toString(ttl)}, false);
-    }
 
-    private static Plan gcra(UnaryOperator<String> key, LimitSpec spec, long capacity, long intervalNanos,
-            boolean shaping, long maxDelayNanos, Timebase time) {
-        long interval = time.periodUnits(intervalNanos);
-        long tolerance = exact(spec, interval, capacity) * capacity;
-        long queueDelay = time.waitUnits(maxDelayNanos);
-        return new Plan(Script.GCRA, new String[] {key.apply(":gcra")},
-                new String[] {Long.toString(interval), Long.toString(tolerance), shaping ? "1" : "0",
-                    Long.toString(queueDelay)},
-                true);
+        /**
+         * A concurrency limit with leases: its parameters are the limit and the lease TTL in clock units; the lease
+         * id of each request follows them in ARGV.
+         */
+        @Override
+        public Plan concurrency(Concurrency spec) {
+            long ttl = time.periodUnits(leaseTtlNanos);
+            if (ttl > Timebase.MAX_EXACT) {
+                throw new IllegalArgumentException("leaseTtl = " + leaseTtlNanos + "ns is out of range for the Redis"
+                        + " engine: allowed range is [1, " + Timebase.MAX_EXACT + "] clock units");
+            }
+            return new Plan(Script.CONCURRENCY, new String[] {key.apply(":cc"), key.apply(":cc:n")},
+                    new String[] {Long.toString(spec.limit()), Long.toString(ttl)}, false);
+        }
+
+        @Override
+        public Plan clientSideThrottling(ClientSideThrottling spec) {
+            throw new IllegalArgumentException("spec = " + spec + CLIENT_SIDE_ONLY);
+        }
+
+        private Plan bucket(LimitSpec spec, long capacity, long intervalNanos, boolean shaping, long maxDelayNanos) {
+            long interval = time.periodUnits(intervalNanos);
+            long tolerance = exact(spec, interval, capacity) * capacity;
+            long queueDelay = time.waitUnits(maxDelayNanos);
+            return new Plan(Script.BUCKET, new String[] {key.apply(":gcra")},
+                    new String[] {Long.toString(interval), Long.toString(tolerance), shaping ? "1" : "0",
+                        Long.toString(queueDelay)},
+                    true);
+        }
     }
 
     /** Checks that {@code units · factor} stays in the exact range of the scripts' doubles; returns {@code units}. */

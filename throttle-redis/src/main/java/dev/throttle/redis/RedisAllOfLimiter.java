@@ -1,53 +1,53 @@
 package dev.throttle.redis;
 
-import dev.throttle.Acquisitions;
-import dev.throttle.Arguments;
-import dev.throttle.Concurrency;
+import dev.throttle.AllOf;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.kernel.Acquisition;
+import dev.throttle.kernel.AllOfLimiter;
+import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.HeldPermit;
+import dev.throttle.kernel.RatePermit;
+import dev.throttle.kernel.RefusedPermit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.UnaryOperator;
+import java.util.function.Supplier;
 
 /**
- * An all-of composite in Redis: one script call decides over every part (rate limits and concurrency limits) at
- * once. The script asks every part without writing, and only if all would grant applies every part's writes, so a
- * refusal by one part spends nothing in the others; the refusal names the first refusing part (in order) and carries
- * its retry time. Every part's keys lie under the composite's hash tag ({@code prefix{name}#index:suffix}), so a
- * decision touches one cluster slot; a part's state belongs to the composite (it is not shared with a standalone
- * limiter of the part's name) and is found by the part's position.
+ * An all-of composite ({@link AllOf}) in Redis: one script call decides over every part (rate limits and concurrency
+ * limits) at once. The script asks every part without writing, and only if all would grant applies every part's
+ * writes, so a refusal by one part spends nothing in the others; the refusal names the first refusing part (in order)
+ * and carries its retry time. Every key of one decision lies under one hash tag, so a decision touches one cluster
+ * slot; a part's state belongs to the composite (it is not shared with a standalone limiter of the part's name) and is
+ * found by the part's position. The engine places the keys ({@link RedisEngine}): under the composite's name, and for
+ * a keyed composite each key's per-key parts next to the shared ones (or, with no shared part, under the key's own
+ * name).
  *
  * <p>A composite never reserves a future slot: a bucket part grants only what it can grant now, and a waiting
  * acquisition retries a refusal at its retry time (or, refused by a concurrency part, at the earliest lease expiry,
- * at most every {@value RedisConcurrencyLimiter#POLL_MILLIS} ms) until its deadline. A grant holds a lease in every
- * concurrency part, ended by {@link Permit#close()}; settling applies the difference to every part in one round trip
- * (a concurrency part only shrinks, so with one, settling above the grant is refused).
+ * at most every 10 ms) until its deadline. A grant of a composite of rate parts only is a kernel {@link RatePermit}
+ * with this composite as its account (settling adjusts every part in one round trip); a grant holding leases (a
+ * concurrency part) is a {@link HeldPermit}, the lease id its tag and this composite its holder: closing ends the
+ * leases (one round trip, not awaited; they expire anyway), settling adjusts every part in one round trip (a
+ * concurrency part only shrinks, so settling above the grant is refused).
  *
  * <p>With the engine's refusal cache on, a rate part's refusal (retry time {@code R}) is remembered under that part's
  * key, and a request of this composite for as many permits or more before {@code R} is over is refused in this JVM,
  * naming the part, without a round trip; a concurrency part's refusal ("when released") is never cached, and a give
  * back by this JVM (settling below the grant, a withdrawn grant) forgets the parts' entries.
  *
- * <p>When Redis cannot decide (it failed, did not answer within the decision timeout, or the breaker is open), a
- * request follows the engine's {@link FailurePolicy} as a rate limiter's does: failing open grants a permit that holds
- * nothing in Redis; failing closed refuses; a fallback decides with one fallback limiter per part (the part's spec
- * scaled by the share, made by the policy's engine on first use and kept by this composite), asked in order, all or
- * nothing: a refusal gives back what the earlier parts granted and names the refusing part (see
- * {@link CompositeFallback}). A grant that reaches this JVM after its decision timed out is given back at once (one
- * that comes after the command timeout is lost to Lettuce; its leases expire after the lease TTL).
+ * <p>When Redis cannot decide, a request follows the engine's {@link FailurePolicy} as every Redis limiter's does
+ * ({@link RedisAcquisition}); a fallback policy decides with the kernel's {@link AllOfLimiter} over one fallback
+ * limiter per part (the part's spec scaled by the share), all or nothing, which names the refusing part.
  */
-class RedisAllOfLimiter implements Limiter {
-
-    private static final long POLL_NANOS = RedisConcurrencyLimiter.POLL_MILLIS * 1_000_000L;
+class RedisAllOfLimiter implements Limiter, RatePermit.Account, HeldPermit.Holder {
 
     private final String name;
-    private final AllOfSpec spec;
+    private final AllOf spec;
     private final String[] partNames;
     private final LimitSpec[] partSpecs;
     private final Plan[] partPlans;
@@ -55,46 +55,50 @@ class RedisAllOfLimiter implements Limiter {
     /** The parts' descriptors, {@code ARGV[9...]} of the composite script. */
     private final String[] descriptors;
     private final boolean leases;
-    private final RedisEngine engine;
-    /** The parts' fallback limiters; null unless the failure policy falls back. */
-    private final CompositeFallback fallback;
+    private final RedisContext context;
+    /** The composite's fallback; null unless the failure policy falls back. */
+    private final Supplier<Limiter> fallback;
 
-    RedisAllOfLimiter(String name, AllOfSpec spec, RedisEngine engine) {
+    /**
+     * @param name the composite's name, for its grants
+     * @param spec the composite
+     * @param plans each part's plan, its keys placed
+     * @param fallback the fallback (its own, or a keyed composite's key's); null unless the policy falls back
+     */
+    RedisAllOfLimiter(String name, AllOf spec, Plan[] plans, RedisContext context, Supplier<Limiter> fallback) {
         this.name = name;
         this.spec = spec;
-        this.engine = engine;
+        this.context = context;
+        this.fallback = fallback;
         int count = spec.parts().size();
         this.partNames = new String[count];
         this.partSpecs = new LimitSpec[count];
-        this.partPlans = new Plan[count];
+        this.partPlans = plans;
         List<String> keyList = new ArrayList<>();
-        List<String> descriptorList = new ArrayList<>();
         boolean anyLease = false;
-        int index = 0;
-        for (Map.Entry<String, LimitSpec> part : spec.parts().entrySet()) {
-            partNames[index] = part.getKey();
-            partSpecs[index] = part.getValue();
-            String partTag = "#" + index;
-            UnaryOperator<String> key = suffix -> Keys.key(engine.prefix(), name, partTag + suffix);
-            Plan plan;
-            if (part.getValue() instanceof Concurrency concurrency) {
-                plan = Plan.concurrency(key, concurrency, engine.leaseTtlNanos(), engine.timebase());
-                anyLease = true;
-            } else {
-                plan = Plan.of(key, part.getValue(), engine.timebase());
-            }
-            partPlans[index] = plan;
-            keyList.addAll(List.of(plan.keys()));
-            descriptorList.add(plan.script().name);
-            descriptorList.add(Integer.toString(plan.keys().length));
-            descriptorList.add(Integer.toString(plan.params().length));
-            descriptorList.addAll(List.of(plan.params()));
-            index++;
+        for (int i = 0; i < count; i++) {
+            AllOf.Part part = spec.parts().get(i);
+            partNames[i] = part.name();
+            partSpecs[i] = part.spec();
+            anyLease |= !part.spec().isRate();
+            keyList.addAll(List.of(plans[i].keys()));
         }
         this.keys = keyList.toArray(new String[0]);
-        this.descriptors = descriptorList.toArray(new String[0]);
+        this.descriptors = descriptors(plans, 0, count);
         this.leases = anyLease;
-        this.fallback = CompositeFallback.of(engine, name, partNames, partSpecs);
+    }
+
+    /** The composite script's descriptors of parts {@code from} to {@code to} (exclusive). */
+    private static String[] descriptors(Plan[] plans, int from, int to) {
+        List<String> descriptors = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            Plan plan = plans[i];
+            descriptors.add(plan.script().name);
+            descriptors.add(Integer.toString(plan.keys().length));
+            descriptors.add(Integer.toString(plan.params().length));
+            descriptors.addAll(List.of(plan.params()));
+        }
+        return descriptors.toArray(new String[0]);
     }
 
     @Override
@@ -107,162 +111,247 @@ class RedisAllOfLimiter implements Limiter {
         return spec;
     }
 
-    /** The keys a decision touches, all under the composite's hash tag. */
+    /** The keys a decision touches, all under one hash tag. */
     String[] keys() {
         return keys.clone();
-    }
-
-    boolean holdsLeases() {
-        return leases;
     }
 
     @Override
     public Permit tryAcquire(long permits) {
         Arguments.requirePermits(permits, spec.capacity());
-        return Acquisitions.join(start(permits, 0L));
+        return Acquisition.join(new Waiting(permits, 0L).start());
     }
 
     @Override
     public Permit acquire(long permits, Duration maxWait) {
         CompletableFuture<Permit> pending = acquireAsync(permits, maxWait);
-        return Acquisitions.await(pending, () -> new RefusedPermit(name, permits, 0L, 0L, spec.capacity()));
+        return Acquisition.await(pending, () -> RefusedPermit.of(name, permits, 0L, 0L, spec.capacity()));
     }
 
     @Override
     public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
         long maxWaitNanos = Arguments.waitNanos("maxWait", maxWait);
         Arguments.requirePermits(permits, spec.capacity());
-        return start(permits, maxWaitNanos);
-    }
-
-    private CompletableFuture<Permit> start(long permits, long maxWaitNanos) {
-        Retrying.Cached cached = engine.refusals() == null ? null : (now, maxWait) -> cachedRefusal(permits, now,
-                maxWait);
-        return Retrying.start(engine, () -> decide(permits), cached, (maxWait, result) -> {
-            if (fallback == null) {
-                Outage.answer(engine, name, permits, spec.capacity(), maxWait, null, result);
-            } else {
-                engine.stats().fallbackDecision();
-                fallback.answer(permits, spec.capacity(), maxWait, result);
-            }
-        }, maxWaitNanos);
+        return new Waiting(permits, maxWaitNanos).start();
     }
 
     /** A part's fallback limiter (made now if it was not yet), for tests; empty unless the policy falls back. */
     Optional<Limiter> fallbackPart(int part) {
-        return fallback == null ? Optional.empty() : Optional.of(fallback.part(part));
+        return fallback == null ? Optional.empty() : Optional.of(((AllOfLimiter) fallback.get()).part(part));
     }
 
     /**
      * The least of the parts' available permits (one read-only round trip unless the breaker is open); without
-     * Redis, the capacity when failing open, the least of the parts' fallback estimates, otherwise 0.
+     * Redis, the capacity when failing open, the fallback's estimate (the least of its parts'), otherwise 0.
      */
     @Override
     public long availablePermits() {
-        return Outage.availableOr(engine, () -> run(0L, "", "", ""), spec.capacity(),
-                fallback == null ? null : fallback::availablePermits);
+        return context.available(() -> context.decide(Script.COMPOSITE, keys, args(0L, "", "", 0L, descriptors),
+                null), spec.capacity(), fallback);
     }
 
     /**
-     * The permits one part could grant now (a read-only round trip of the part's own script on its keys), for tests
-     * and gauges.
+     * The permits one part could grant now (a read-only round trip of the composite script over that part alone), for
+     * tests and gauges.
      */
     long availablePermits(int part) {
         Plan plan = partPlans[part];
-        String[] params = plan.params();
-        String[] tail = new String[params.length + 1];
-        System.arraycopy(params, 0, tail, 0, params.length);
-        tail[params.length] = ""; // the lease id a concurrency script expects; unused when reading
-        String[] args = Retrying.args(engine, 0L, "", "", tail);
-        return Acquisitions.join(engine.runner().run(plan.script(), plan.keys(), args))[2];
-    }
-
-    /**
-     * A refusal the engine's refusal cache holds for one of the rate parts (a part refused as many permits or fewer
-     * with a retry time not yet over, and longer than the caller waits), or null. Each part has its own entry under
-     * its own first key, which no standalone limiter shares, so the refusal names the part that refused.
-     */
-    private Permit cachedRefusal(long permits, long now, long maxWait) {
-        RefusalCache refusals = engine.refusals();
-        for (int part = 0; part < partPlans.length; part++) {
-            if (partSpecs[part] instanceof Concurrency) {
-                continue; // never cached: its retry time is unknown ("when released")
-            }
-            long refusedFor = refusals.refusedFor(partPlans[part].keys()[0], partSpecs[part], permits, now);
-            if (refusedFor > maxWait) {
-                return new ShortcutPermit(partNames[part], false, permits, refusedFor, partSpecs[part].capacity());
-            }
-        }
-        return null;
+        return Acquisition.join(context.runner().run(Script.COMPOSITE, plan.keys(),
+                args(0L, "", "", 0L, descriptors(partPlans, part, part + 1))))[2];
     }
 
     /** Forgets the rate parts' cached refusals: this JVM gave permits back to them. */
     private void forgetRefusals() {
-        RefusalCache refusals = engine.refusals();
+        RefusalCache refusals = context.refusals();
         if (refusals != null) {
-            for (int part = 0; part < partPlans.length; part++) {
-                refusals.forget(partPlans[part].keys()[0]);
+            for (Plan plan : partPlans) {
+                refusals.forget(plan.keys()[0]);
             }
         }
     }
 
     /**
-     * One round trip: every part grants (each writes), or none writes and the first refusing part answers. A rate
-     * part's refusal is recorded in the engine's refusal cache, timed from before the round trip so that it ends no
-     * later than Redis's.
-     */
-    private CompletableFuture<Retrying.Outcome> decide(long permits) {
-        String lease = leases ? UUID.randomUUID().toString() : "";
-        long askedAt = engine.waitClock().read();
-        return run(permits, "", "", lease).thenApply(answer -> {
-            int part = (int) answer[4];
-            if (answer[0] == 1L) {
-                Permit granted = new CompositePermit(this, permits, lease, answer[2], partSpecs[part].capacity(),
-                        answer[3]);
-                return new Retrying.Outcome(granted, 0L, true);
-            }
-            long retry = engine.timebase().nanos(answer[1]);
-            boolean concurrency = partSpecs[part] instanceof Concurrency;
-            RefusalCache refusals = engine.refusals();
-            if (!concurrency && refusals != null) {
-                refusals.record(partPlans[part].keys()[0], partSpecs[part], permits, retry, askedAt);
-            }
-            Permit refused = new RefusedPermit(partNames[part], permits, concurrency ? 1L : retry, answer[2],
-                    partSpecs[part].capacity());
-            return new Retrying.Outcome(refused, concurrency ? Math.min(retry, POLL_NANOS) : retry, !concurrency);
-        });
-    }
-
-    /** Ends a grant's leases without waiting; if Redis fails, they expire by themselves. */
-    void release(String lease) {
-        try {
-            run(0L, "release", "", lease).exceptionally(failure -> null);
-        } catch (RuntimeException failure) {
-            // A ticker reading out of range: the leases expire by themselves.
-        }
-    }
-
-    /**
-     * Settles a grant in every part (rate parts take or give back, concurrency parts shrink).
+     * Settles an all-rate grant in every part, in one round trip awaited here: the parts take the extra (debt
+     * allowed) or give back the rest with the local engine's semantics.
      *
-     * @return completes when Redis has applied it
+     * @throws RuntimeException the Redis failure, or a timeout, if Redis did not apply it
      */
-    CompletableFuture<long[]> adjust(long delta, long grantedAt, String lease) {
+    @Override
+    public void adjust(long delta, long grantedAt) {
+        Acquisition.join(adjust(delta, grantedAt, 0L));
+    }
+
+    /** Gives an all-rate grant back in every part, without waiting and without throwing. */
+    @Override
+    public void withdraw(long permits, long grantedAt) {
+        giveBack(permits, grantedAt, 0L);
+    }
+
+    /** A grant holding leases ended: its leases end, without waiting (if Redis fails, they expire by themselves). */
+    @Override
+    public void ended(HeldPermit permit, long held, boolean dropped) {
+        if (held > 0L) {
+            try {
+                run(0L, "release", "", permit.tag()).exceptionally(failure -> null);
+            } catch (RuntimeException failure) {
+                // A ticker reading out of range: the leases expire by themselves.
+            }
+        }
+    }
+
+    /**
+     * A grant holding leases was settled, once, to {@code after}: every part takes or gives back the difference with
+     * the grant in one round trip, awaited (rate parts with the local engine's semantics, concurrency parts shrink
+     * their lease). After the grant ended the rate parts still settle; the ended leases have nothing left to shrink.
+     */
+    @Override
+    public void settled(HeldPermit permit, long before, long after) {
+        long delta = after - permit.permits();
+        if (delta != 0L) {
+            Acquisition.join(adjust(delta, permit.grantedAt(), permit.tag()));
+        }
+    }
+
+    /** A grant holding leases its caller never held: every part gives it back, leases included, without waiting. */
+    @Override
+    public void withdrawn(HeldPermit permit, long held) {
+        giveBack(permit.permits(), permit.grantedAt(), permit.tag());
+    }
+
+    private void giveBack(long permits, long grantedAt, long lease) {
+        try {
+            adjust(-permits, grantedAt, lease).exceptionally(failure -> null);
+        } catch (RuntimeException failure) {
+            // A ticker reading out of range: the permits stay taken, which never over-admits.
+        }
+    }
+
+    /** Settles a grant in every part (rate parts take or give back, concurrency parts shrink). */
+    private CompletableFuture<long[]> adjust(long delta, long grantedAt, long lease) {
         if (delta < 0L) {
             forgetRefusals(); // permits come back: a cached refusal may no longer hold
         }
         return run(delta, "adjust", Long.toString(grantedAt), lease);
     }
 
-    private CompletableFuture<long[]> run(long permitsOrDelta, String op, String grantedAt, String lease) {
-        String[] tail = new String[1 + descriptors.length];
-        tail[0] = lease;
-        System.arraycopy(descriptors, 0, tail, 1, descriptors.length);
-        return engine.runner().run(Script.COMPOSITE, keys, Retrying.args(engine, permitsOrDelta, op, grantedAt, tail));
+    private CompletableFuture<long[]> run(long permitsOrDelta, String op, String grantedAt, long lease) {
+        return context.runner().run(Script.COMPOSITE, keys, args(permitsOrDelta, op, grantedAt, lease, descriptors));
+    }
+
+    /** The shared-layout arguments, then the lease id ('' without leases) and the parts' descriptors. */
+    private String[] args(long permitsOrDelta, String op, String grantedAt, long lease, String[] parts) {
+        String[] tail = new String[1 + parts.length];
+        tail[0] = leases ? RedisContext.leaseText(lease) : "";
+        System.arraycopy(parts, 0, tail, 1, parts.length);
+        return context.args(permitsOrDelta, op, grantedAt, tail);
     }
 
     @Override
     public String toString() {
         return "RedisAllOfLimiter[" + name + ", " + spec + "]";
+    }
+
+    /**
+     * One request: every part decided in one call (a new lease id per attempt when a part holds leases), then the
+     * grant, or a retry at the refusing part's retry time (exact for a rate part; a concurrency part's hint, at most
+     * the poll interval) while time is left.
+     */
+    private final class Waiting extends RedisAcquisition {
+
+        /** The lease id of the attempt in flight (unused without leases). */
+        private long lease;
+
+        Waiting(long permits, long maxWaitNanos) {
+            super(RedisAllOfLimiter.this.context, permits, maxWaitNanos);
+        }
+
+        /**
+         * A refusal the engine's refusal cache holds for one of the rate parts (a part refused as many permits or
+         * fewer with a retry time not yet over, and longer than the caller waits), or null. Each part has its own
+         * entry under its own first key, which no standalone limiter shares, so the refusal names the part.
+         */
+        @Override
+        Permit cachedRefusal(long now, long maxWait) {
+            RefusalCache refusals = context.refusals();
+            if (refusals == null) {
+                return null;
+            }
+            for (int part = 0; part < partPlans.length; part++) {
+                if (!partSpecs[part].isRate()) {
+                    continue; // never cached: its retry time is unknown ("when released")
+                }
+                long refusedFor = refusals.refusedFor(partPlans[part].keys()[0], partSpecs[part], permits, now);
+                if (refusedFor > maxWait) {
+                    return RefusedPermit.of(partNames[part], permits, refusedFor, 0L, partSpecs[part].capacity());
+                }
+            }
+            return null;
+        }
+
+        @Override
+        CompletableFuture<long[]> ask(long maxWait) {
+            lease = leases ? context.newLease() : 0L;
+            return context.decide(Script.COMPOSITE, keys, args(permits, "", "", lease, descriptors), this);
+        }
+
+        /**
+         * Every part granted (each wrote), or none wrote and the first refusing part answered. A rate part's refusal
+         * is recorded in the engine's refusal cache, timed from before the round trip so that it ends no later than
+         * Redis's.
+         */
+        @Override
+        void answered(long[] answer, long askedAt) {
+            if (answer[0] == 1L) {
+                grant(permitOf(answer));
+                return;
+            }
+            int part = (int) answer[4];
+            long retry = context.timebase().nanos(answer[1]);
+            if (partSpecs[part].isRate()) {
+                RefusalCache refusals = context.refusals();
+                if (refusals != null) {
+                    refusals.record(partPlans[part].keys()[0], partSpecs[part], permits, retry, askedAt);
+                }
+                retry(RefusedPermit.of(partNames[part], permits, retry, answer[2], partSpecs[part].capacity()),
+                        retry, askedAt, true);
+            } else {
+                retry(RefusedPermit.untilReleased(partNames[part], permits, answer[2], partSpecs[part].capacity()),
+                        Math.min(retry, RedisContext.POLL_NANOS), askedAt, false);
+            }
+        }
+
+        @Override
+        Permit granted(long[] answer) {
+            return answer[0] == 1L ? permitOf(answer) : null;
+        }
+
+        /** The grant: its remaining permits and limit are the tightest part's. */
+        private Permit permitOf(long[] answer) {
+            long limit = partSpecs[(int) answer[4]].capacity();
+            RedisAllOfLimiter composite = RedisAllOfLimiter.this;
+            return leases
+                    ? new HeldPermit(name, permits, answer[2], limit, composite, answer[3], lease)
+                    : new RatePermit(name, permits, answer[2], limit, composite, answer[3]);
+        }
+
+        @Override
+        String name() {
+            return name;
+        }
+
+        @Override
+        long limit() {
+            return spec.capacity();
+        }
+
+        @Override
+        boolean rate() {
+            return !leases;
+        }
+
+        @Override
+        Supplier<Limiter> fallback() {
+            return fallback;
+        }
     }
 }

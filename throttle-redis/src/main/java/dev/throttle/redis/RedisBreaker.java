@@ -38,10 +38,10 @@ final class RedisBreaker {
     private final int threshold;
     private final long openNanos;
     private final Ticker ticker;
-    private final RedisEngineStats stats;
+    private final RedisEngine.Stats stats;
     private final AtomicReference<State> state = new AtomicReference<>(CLOSED);
 
-    RedisBreaker(int threshold, long openNanos, Ticker ticker, RedisEngineStats stats) {
+    RedisBreaker(int threshold, long openNanos, Ticker ticker, RedisEngine.Stats stats) {
         this.threshold = threshold;
         this.openNanos = openNanos;
         this.ticker = ticker;

@@ -1,16 +1,21 @@
 package dev.throttle.redis;
 
-import dev.throttle.Arguments;
+import dev.throttle.AllOf;
+import dev.throttle.ClientSideThrottling;
 import dev.throttle.Concurrency;
 import dev.throttle.Engine;
+import dev.throttle.FixedWindow;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.RateLimiter;
 import dev.throttle.Scheduler;
+import dev.throttle.SlidingLog;
+import dev.throttle.SlidingWindow;
 import dev.throttle.Ticker;
 import dev.throttle.TokenBucket;
+import dev.throttle.kernel.Arguments;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -18,21 +23,20 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
- * The Redis engine: every rate spec enforced atomically in Redis by a Lua script, shared by every JVM that uses the
- * same server and key prefix.
+ * The Redis engine: every spec enforced atomically in Redis by Lua scripts (rate limits, concurrency limits with
+ * leases, all-of composites), shared by every JVM that uses the same server and key prefix.
  *
  * <pre>{@code
  * RedisClient client = RedisClient.create();
@@ -56,8 +60,10 @@ import java.util.function.Supplier;
  * in one cluster slot whatever the name. Names and values reach the scripts only as KEYS and ARGV. Every key written
  * expires when its state has returned to rest (at least after {@link Builder#minExpiry(Duration)}).
  *
- * <p><b>Settling.</b> {@link dev.throttle.Permit#settle(long)} is one more round trip (the same script in its adjust
- * mode), with the local engine's semantics; a cancelled waiter's reserved slot is given back the same way.
+ * <p><b>Permits.</b> The kernel's permits, as every engine's: a rate grant is spent when granted, and
+ * {@link dev.throttle.Permit#settle(long)} is one more round trip (the same script in its adjust mode), with the local
+ * engine's semantics; a cancelled waiter's reserved slot, or a grant that arrives after its decision timed out, is
+ * given back the same way without waiting. A concurrency grant holds a lease until it is closed.
  *
  * <p><b>Concurrency limits</b> ({@link Concurrency} specs, through {@link #limiter}) hold leases that expire one
  * {@link Builder#leaseTtl(Duration) lease TTL} after their grant, so a crashed client's permits come back by
@@ -65,7 +71,15 @@ import java.util.function.Supplier;
  * waiting acquisition polls (at the earliest lease expiry, at most every 10 ms) until its deadline, in no fair order;
  * a spec with {@code maxQueue} 0 does not wait, as in the local engine.
  *
- * <p><b>Composites.</b> {@link #allOf(String, Map)} decides over several limits in one script call, all or nothing.
+ * <p><b>Composites.</b> An {@link AllOf} spec decides over several limits in one script call, all or nothing; its
+ * refusal names the refusing part. Every key of one decision lies in one cluster slot: a composite's keys lie under
+ * its name's hash tag; in a {@link #keyed keyed} composite, each key's per-key parts lie under the composite's name too
+ * (next to the shared parts), or, when every part is per key, under {@code name + ":" + key} as any keyed limiter's.
+ *
+ * <p><b>Specs.</b> Each spec maps to its limiter in one place, a {@link LimitSpec.Visitor}: rate specs to a rate
+ * limiter running the algorithm's script, {@link Concurrency} to a limiter of leases, {@link AllOf} to a composite.
+ * {@link ClientSideThrottling} is refused: it decides in this JVM from its own calls, so only the local engine
+ * enforces it.
  *
  * <p>Standalone and Sentinel servers are reached through the {@link RedisURI}; a Redis Cluster through a
  * {@link RedisClusterClient} or its connection. On a Cluster a decision is still one EVALSHA, sent to the master of
@@ -80,7 +94,9 @@ import java.util.function.Supplier;
  * consecutive failures (default 5) a circuit breaker opens: for {@link Builder#breakerOpenDuration(Duration)} (default
  * 1 s) decisions follow the policy at once without asking Redis; then one decision probes Redis, and its success
  * closes the breaker. The engine recovers by itself when Redis returns: Lettuce reconnects the connection, scripts
- * lost in a restart are reloaded on NOSCRIPT. {@link #stats()} counts what happened.
+ * lost in a restart are reloaded on NOSCRIPT. {@link #stats()} counts what happened. Decisions never call back into
+ * the engine: every limiter is handed the engine's collaborators (the script runner, the breaker, the counters, the
+ * policy, the clocks) when it is made.
  *
  * <p><b>Lettuce while disconnected.</b> By default Lettuce queues commands issued while the connection is down
  * ({@code ClientOptions.disconnectedBehavior} DEFAULT, {@code requestQueueSize} unbounded) and sends them on
@@ -98,42 +114,32 @@ import java.util.function.Supplier;
  * capacity frees up early through a refund from another JVM. A composite caches its rate parts' refusals the same way
  * (never a concurrency part's, whose retry time is unknown).
  */
-public final class RedisEngine implements Engine, AutoCloseable {
+public final class RedisEngine implements Engine {
 
     private final StatefulConnection<String, String> connection;
     private final boolean ownsConnection;
-    private final String prefix;
-    private final Timebase timebase;
-    private final Ticker waitClock;
-    private final Scheduler scheduler;
-    private final long minExpiryMillis;
-    private final long leaseTtlNanos;
-    private final ScriptRunner runner;
-    private final FailurePolicy failurePolicy;
-    private final long decisionTimeoutNanos;
-    private final RedisEngineStats stats = new RedisEngineStats();
-    private final RedisBreaker breaker;
-    private final RefusalCache refusals;
     private final long commandTimeoutNanos;
+    private final Stats stats = new Stats();
+    private final RedisBreaker breaker;
+    /** What every limiter of this engine works with; limiters never call back into the engine. */
+    private final RedisContext context;
 
     private RedisEngine(Builder builder) {
         this.ownsConnection = builder.connection == null;
         this.connection = ownsConnection ? builder.connector.get() : builder.connection;
-        this.prefix = builder.prefix;
-        this.timebase = builder.ticker == null ? Timebase.server() : Timebase.client(builder.ticker);
-        this.waitClock = builder.ticker == null ? Ticker.system() : builder.ticker;
-        this.scheduler = builder.scheduler;
-        this.minExpiryMillis = builder.minExpiryMillis;
-        this.leaseTtlNanos = builder.leaseTtlNanos;
-        this.runner = new ScriptRunner(scripting(connection), builder.commandTimeout);
         this.commandTimeoutNanos = builder.commandTimeout.toNanos();
-        this.failurePolicy = builder.failurePolicy;
-        this.decisionTimeoutNanos = builder.decisionTimeout.toNanos();
         // Outages are measured in real time, whatever clock the decisions use.
         this.breaker = new RedisBreaker(builder.breakerFailureThreshold, builder.breakerOpenDuration.toNanos(),
                 Ticker.system(), stats);
         boolean cache = builder.refusalCache == null ? builder.ticker == null : builder.refusalCache;
-        this.refusals = cache ? new RefusalCache(RefusalCache.DEFAULT_MAX_ENTRIES) : null;
+        ScriptRunner runner = new ScriptRunner(scripting(connection), builder.commandTimeout);
+        this.context = new RedisContext(runner, breaker, stats,
+                cache ? new RefusalCache(RefusalCache.DEFAULT_MAX_ENTRIES) : null,
+                builder.failurePolicy,
+                builder.ticker == null ? Timebase.server() : Timebase.client(builder.ticker),
+                builder.ticker == null ? Ticker.system() : builder.ticker,
+                builder.scheduler, builder.prefix, builder.minExpiryMillis, builder.leaseTtlNanos,
+                builder.decisionTimeout.toNanos());
         runner.preload();
     }
 
@@ -205,93 +211,46 @@ public final class RedisEngine implements Engine, AutoCloseable {
     }
 
     /**
-     * Creates a limiter whose state lives in Redis: a rate limiter ({@link #rateLimiter}), or for a
-     * {@link Concurrency} spec a concurrency limiter with leases.
+     * Creates a limiter whose state lives in Redis under this engine's prefix and the name: a rate limiter for a rate
+     * spec (a {@link RateLimiter}), a concurrency limiter with leases for a {@link Concurrency} spec, an all-of
+     * composite for an {@link AllOf} of shared parts (a {@link RateLimiter} when every part is a rate spec). Limiters
+     * of the same name and spec share their state, in this JVM and every other.
      *
      * @param name the limiter's name, the base of its keys
-     * @param spec a rate spec, or a concurrency spec
+     * @param spec the limit
      * @return the limiter
-     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, not supported, or too large
-     *     for the scripts' exact arithmetic
+     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, {@link ClientSideThrottling}
+     *     (or holds it), an {@link AllOf} with a per-key part (use {@link #keyed}), or too large for the scripts'
+     *     exact arithmetic
      */
     @Override
     public Limiter limiter(String name, LimitSpec spec) {
-        if (spec instanceof Concurrency concurrency) {
-            requireName(name);
-            return new RedisConcurrencyLimiter(name, concurrency,
-                    Plan.concurrency(suffix -> Keys.key(prefix, name, suffix), concurrency, leaseTtlNanos, timebase),
-                    this);
-        }
-        return rateLimiter(name, spec);
-    }
-
-    /**
-     * An all-of composite over named parts, decided in one script call: each request is granted only if every part
-     * grants, and a refusal by one part spends nothing in the others. A refusal's {@link dev.throttle.Permit#limiter()}
-     * is the name of the first refusing part (in the map's iteration order: use a {@link LinkedHashMap}), with its
-     * retry time, remaining and limit. Every part's keys lie under this composite's hash tag, so one decision touches
-     * one cluster slot; a part's state belongs to the composite (it is not shared with a standalone limiter of the
-     * part's name). Composites never reserve future slots: waiting acquisitions retry until their deadline. While
-     * Redis is unavailable a composite follows the {@link FailurePolicy}; a fallback policy decides with one fallback
-     * limiter per part (of the part's spec scaled by the share), all or nothing.
-     *
-     * @param name the composite's name, the base (hash tag) of every part's keys
-     * @param namedParts the parts by name, in the order they are asked: rate specs or concurrency specs
-     * @return the composite; a {@link RateLimiter} when every part is a rate spec
-     * @throws IllegalArgumentException if the name is null or empty, the map is null or empty or holds a null or empty
-     *     name or a null spec, or a part's spec is not supported or too large for the scripts' exact arithmetic
-     */
-    public Limiter allOf(String name, Map<String, LimitSpec> namedParts) {
         requireName(name);
-        AllOfSpec spec = new AllOfSpec(namedParts);
-        boolean rates = spec.parts().values().stream().noneMatch(part -> part instanceof Concurrency);
-        return rates ? new RedisAllOfRateLimiter(name, spec, this) : new RedisAllOfLimiter(name, spec, this);
+        Arguments.requireNonNull("spec", spec);
+        return spec.accept(new RedisLimiters(name, null, null, null));
     }
 
     /**
-     * {@link #allOf(String, Map)} with parts named by their position: {@code name + "[" + index + "]"}.
-     *
-     * @param name the composite's name
-     * @param parts the parts, in the order they are asked
-     * @return the composite; a {@link RateLimiter} when every part is a rate spec
-     * @throws IllegalArgumentException as {@link #allOf(String, Map)}, or if the list is null
-     */
-    public Limiter allOf(String name, List<LimitSpec> parts) {
-        Arguments.requireNonNull("parts", parts);
-        Map<String, LimitSpec> named = new LinkedHashMap<>();
-        for (int i = 0; i < parts.size(); i++) {
-            named.put(name + "[" + i + "]", parts.get(i));
-        }
-        return allOf(name, named);
-    }
-
-    private static void requireName(String name) {
-        if (name == null || name.isEmpty()) {
-            throw new IllegalArgumentException("name must not be null or empty");
-        }
-    }
-
-    /**
-     * Creates a rate limiter whose state lives in Redis under this engine's prefix and the name. Limiters of the
-     * same name and algorithm share their state, in this JVM and every other.
+     * Creates a rate limiter whose state lives in Redis under this engine's prefix and the name: a rate spec, or an
+     * all-of composite of rate specs decided in one script call. Limiters of the same name and spec share their
+     * state, in this JVM and every other.
      *
      * @param name the limiter's name, the base of its keys
-     * @param spec a rate spec: fixed window, sliding log, sliding window, token bucket or leaky bucket
+     * @param spec a rate spec ({@link LimitSpec#isRate()}): fixed window, sliding log, sliding window, token bucket,
+     *     leaky bucket, or an {@link AllOf} of them without per-key parts
      * @return the limiter
-     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, not a rate spec, or too
-     *     large for the scripts' exact arithmetic
+     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, not a rate spec, has a
+     *     per-key part, or is too large for the scripts' exact arithmetic
      */
+    @Override
     public RateLimiter rateLimiter(String name, LimitSpec spec) {
-        return rateLimiter(name, spec, null);
-    }
-
-    /** A rate limiter whose fallback is the given one (a keyed limiter's key), or its own when null. */
-    RedisRateLimiter rateLimiter(String name, LimitSpec spec, Supplier<dev.throttle.Limiter> fallback) {
-        if (name == null || name.isEmpty()) {
-            throw new IllegalArgumentException("name must not be null or empty");
-        }
+        requireName(name);
         Arguments.requireNonNull("spec", spec);
-        return new RedisRateLimiter(name, spec, Plan.of(prefix, name, spec, timebase), this, fallback);
+        if (!spec.isRate()) {
+            throw new IllegalArgumentException("spec = " + spec + " is not supported by rateLimiter(): it is not a"
+                    + " rate spec, its permits are held until closed; use limiter()");
+        }
+        return (RateLimiter) spec.accept(new RedisLimiters(name, null, null, null));
     }
 
     /**
@@ -311,14 +270,14 @@ public final class RedisEngine implements Engine, AutoCloseable {
     public RateLimiter sharedRateLimiter(String name, LimitSpec spec) {
         requireName(name);
         Arguments.requireNonNull("spec", spec);
-        if (!(spec instanceof TokenBucket) && !(spec instanceof LeakyBucket)) {
+        Plan own = plan(name, spec);
+        if (own.script() != Script.BUCKET) {
             throw new IllegalArgumentException("spec = " + spec + " cannot follow a shared rate: only a TokenBucket"
                     + " or a LeakyBucket can");
         }
-        Plan own = Plan.of(prefix, name, spec, timebase);
-        Plan shared = new Plan(own.script(), new String[] {own.keys()[0], RedisSharedRate.key(prefix, name)},
-                own.params(), own.reserves());
-        return new RedisRateLimiter(name, spec, shared, this, null);
+        String factorKey = RedisSharedRate.key(context.prefix(), name);
+        Plan shared = new Plan(own.script(), new String[] {own.keys()[0], factorKey}, own.params(), own.reserves());
+        return new RedisRateLimiter(name, spec, shared, context, context.fallback(name, spec));
     }
 
     /**
@@ -337,8 +296,44 @@ public final class RedisEngine implements Engine, AutoCloseable {
         RedisClusterAsyncCommands<String, String> commands = connection instanceof StatefulRedisClusterConnection<?, ?>
                 ? ((StatefulRedisClusterConnection<String, String>) connection).async()
                 : ((StatefulRedisConnection<String, String>) connection).async();
-        return new RedisSharedRate(name, RedisSharedRate.key(prefix, name), commands, commands,
+        return new RedisSharedRate(name, RedisSharedRate.key(context.prefix(), name), commands, commands,
                 TimeUnit.NANOSECONDS.toMillis(ttlNanos), commandTimeoutNanos);
+    }
+
+    /**
+     * Creates a limiter per key. For a single spec, key {@code k}'s limiter is this engine's limiter named
+     * {@code name + ":" + String.valueOf(k)}, so the key rule applies to the whole name (it is the cluster hash tag,
+     * or its SHA-256 when longer than 200 characters or holding a brace: any key, 10 kB or braced, gives a bounded
+     * key). For an {@link AllOf}, every key's composite (named {@code name + ":" + k} in its permits) has its own
+     * state for the per-key parts and one state for the shared parts, all decided in one script call: with a shared
+     * part, every key lies under the composite's name (the per-key parts' keys add the key, or its SHA-256 when long
+     * or braced), so one decision touches one cluster slot; with every part per key, under the key's own name. No
+     * per-key state is kept in this JVM ({@link KeyedLimiter#estimatedSize()} is 0): each key's state lives in Redis
+     * and expires once it has returned to rest.
+     *
+     * @param name the name shared by every key's limiter
+     * @param spec the limit
+     * @param <K> the key type; keys with equal string forms share a limiter
+     * @return the keyed limiter; its calls throw {@link IllegalArgumentException} for a null key
+     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, {@link ClientSideThrottling}
+     *     (or holds it), or too large for the scripts' exact arithmetic
+     */
+    @Override
+    public <K> KeyedLimiter<K> keyed(String name, LimitSpec spec) {
+        requireName(name);
+        Arguments.requireNonNull("spec", spec);
+        spec.accept(new RedisLimiters(name + ":", name, "", null)); // checks the spec once, before any key is used
+        FailurePolicy policy = context.failurePolicy();
+        Supplier<KeyedLimiter<String>> local = null;
+        if (policy.kind() == FailurePolicy.Kind.FALLBACK) {
+            LimitSpec localSpec = policy.localSpec(spec); // checked now, not during an outage
+            // One keyed limiter of the policy's engine for every key, made on first use: its engine bounds its memory.
+            local = RedisContext.once(() -> policy.localKeyed(name, localSpec));
+        }
+        Supplier<KeyedLimiter<String>> fallbacks = local;
+        Function<String, Limiter> limiters = key -> spec.accept(new RedisLimiters(name + ":" + key, name, key,
+                fallbacks == null ? null : () -> fallbacks.get().forKey(key)));
+        return new RedisKeyedLimiter<>(name, spec, limiters);
     }
 
     /**
@@ -346,7 +341,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
      *
      * @return the live counters
      */
-    public RedisEngineStats stats() {
+    public Stats stats() {
         return stats;
     }
 
@@ -360,37 +355,48 @@ public final class RedisEngine implements Engine, AutoCloseable {
         return breaker.mode() != RedisBreaker.Mode.CLOSED;
     }
 
-    /**
-     * Creates a limiter per key: key {@code k}'s limiter is this engine's limiter named
-     * {@code name + ":" + String.valueOf(k)}, so the key rule applies to the whole name (it is the cluster hash tag,
-     * or its SHA-256 when longer than 200 characters or holding a brace: any key, 10 kB or braced, gives a bounded
-     * key). No per-key state is kept in this JVM ({@link KeyedLimiter#estimatedSize()} is 0): each key's state lives
-     * in Redis and expires once it has returned to rest.
-     *
-     * @param name the name shared by every key's limiter
-     * @param spec a rate spec
-     * @param <K> the key type; keys with equal string forms share a limiter
-     * @return the keyed limiter; its calls throw {@link IllegalArgumentException} for a null key
-     * @throws IllegalArgumentException if the name is null or empty, or the spec is null, not a rate spec, or too
-     *     large for the scripts' exact arithmetic
-     */
-    @Override
-    public <K> KeyedLimiter<K> keyed(String name, LimitSpec spec) {
-        if (name == null || name.isEmpty()) {
-            throw new IllegalArgumentException("name must not be null or empty");
-        }
-        Arguments.requireNonNull("spec", spec);
-        Plan.of(prefix, name, spec, timebase); // checks the spec once, before any key is used
-        failurePolicy.localSpec(spec); // and that a fallback can enforce it
-        return new RedisKeyedLimiter<>(name, spec, this);
+    /** The breaker, for tests. */
+    RedisBreaker breaker() {
+        return breaker;
     }
 
-    /** Closes the connection if the engine opened it; limiters must not be used afterwards. */
+    /** Closes the connection if the engine opened it; limiters must not be used afterwards. Never throws. */
     @Override
     public void close() {
         if (ownsConnection) {
-            connection.close();
+            try {
+                connection.close();
+            } catch (RuntimeException failure) {
+                // Closing is best effort: the connection is unusable either way.
+            }
         }
+    }
+
+    /**
+     * The engine in one line, for logs: its key prefix, its clock and its failure policy.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return "RedisEngine[prefix " + context.prefix() + ", "
+                + (context.timebase().clientTime() ? "client time" : "server time") + ", " + context.failurePolicy()
+                + "]";
+    }
+
+    private static void requireName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("name must not be null or empty");
+        }
+    }
+
+    /** The plan of a single limit of this name, its keys under the name's hash tag. */
+    private Plan plan(String name, LimitSpec spec) {
+        return plan(suffix -> Keys.key(context.prefix(), name, suffix), spec);
+    }
+
+    private Plan plan(UnaryOperator<String> key, LimitSpec spec) {
+        return Plan.of(key, spec, context.timebase(), context.leaseTtlNanos());
     }
 
     /** The scripting commands of a standalone or Cluster connection: all the engine sends. */
@@ -402,65 +408,256 @@ public final class RedisEngine implements Engine, AutoCloseable {
         return ((StatefulRedisConnection<String, String>) connection).async();
     }
 
-    Timebase timebase() {
-        return timebase;
-    }
+    /**
+     * The engine's one mapping of every spec to its limiter. A limiter of a keyed limiter's key is named
+     * {@code name + ":" + key}; it falls back to the key's limiter of the keyed fallback, and a composite's per-key
+     * parts are placed by the key.
+     */
+    private final class RedisLimiters implements LimitSpec.Visitor<Limiter> {
 
-    Ticker waitClock() {
-        return waitClock;
-    }
+        /** The limiter's name, for its permits (and its keys, but for a keyed composite with shared parts). */
+        private final String name;
+        /** The keyed limiter's name, or null for a limiter of its own. */
+        private final String keyedName;
+        /** The key, or null for a limiter of its own. */
+        private final String key;
+        /** A key's fallback, or null (for a limiter of its own, which makes its own if the policy has one). */
+        private final Supplier<Limiter> keyFallback;
 
-    Scheduler scheduler() {
-        return scheduler;
-    }
-
-    long minExpiryMillis() {
-        return minExpiryMillis;
-    }
-
-    long leaseTtlNanos() {
-        return leaseTtlNanos;
-    }
-
-    String prefix() {
-        return prefix;
-    }
-
-    ScriptRunner runner() {
-        return runner;
-    }
-
-    FailurePolicy failurePolicy() {
-        return failurePolicy;
-    }
-
-    long decisionTimeoutNanos() {
-        return decisionTimeoutNanos;
-    }
-
-    RedisBreaker breaker() {
-        return breaker;
-    }
-
-    /** The refusal cache, or null when it is off. */
-    RefusalCache refusals() {
-        return refusals;
-    }
-
-    /** Counts a failed or timed-out round trip, towards opening the breaker. */
-    void recordFailure(Throwable failure) {
-        if (ScriptRunner.unwrap(failure) instanceof TimeoutException) {
-            stats.timeout();
-        } else {
-            stats.redisFailure();
+        RedisLimiters(String name, String keyedName, String key, Supplier<Limiter> keyFallback) {
+            this.name = name;
+            this.keyedName = keyedName;
+            this.key = key;
+            this.keyFallback = keyFallback;
         }
-        breaker.onFailure();
+
+        @Override
+        public Limiter fixedWindow(FixedWindow spec) {
+            return rate(spec);
+        }
+
+        @Override
+        public Limiter slidingLog(SlidingLog spec) {
+            return rate(spec);
+        }
+
+        @Override
+        public Limiter slidingWindow(SlidingWindow spec) {
+            return rate(spec);
+        }
+
+        @Override
+        public Limiter tokenBucket(TokenBucket spec) {
+            return rate(spec);
+        }
+
+        @Override
+        public Limiter leakyBucket(LeakyBucket spec) {
+            return rate(spec);
+        }
+
+        @Override
+        public Limiter concurrency(Concurrency spec) {
+            return new RedisConcurrencyLimiter(name, spec, plan(name, spec), context, fallback(spec));
+        }
+
+        /**
+         * A composite: every part's plan, its keys placed so that one decision touches one slot. A keyed composite
+         * with a shared part keeps every key under its own name, each key's per-key parts told apart by the key; one
+         * of per-key parts only lies under the key's limiter's name, as a composite of its own would.
+         */
+        @Override
+        public Limiter allOf(AllOf spec) {
+            boolean shared = false;
+            for (AllOf.Part part : spec.parts()) {
+                if (part.perKey() && key == null) {
+                    throw new IllegalArgumentException("part " + part.name() + " of " + name + " is per key: make"
+                            + " the composite with keyed()");
+                }
+                shared |= !part.perKey();
+            }
+            boolean byKey = key != null && shared;
+            String prefix = context.prefix();
+            String tag = byKey ? keyedName : name;
+            String keyInfix = byKey ? ":" + Keys.tag(key) : "";
+            Plan[] plans = new Plan[spec.parts().size()];
+            for (int i = 0; i < plans.length; i++) {
+                AllOf.Part part = spec.parts().get(i);
+                String partTag = "#" + i + (part.perKey() ? keyInfix : "");
+                plans[i] = plan(suffix -> Keys.key(prefix, tag, partTag + suffix), part.spec());
+            }
+            Supplier<Limiter> fallback = key != null ? keyFallback : context.compositeFallback(name, spec);
+            return spec.isRate()
+                    ? new RedisAllOfRateLimiter(name, spec, plans, context, fallback)
+                    : new RedisAllOfLimiter(name, spec, plans, context, fallback);
+        }
+
+        @Override
+        public Limiter clientSideThrottling(ClientSideThrottling spec) {
+            throw new IllegalArgumentException("spec = " + spec + Plan.CLIENT_SIDE_ONLY);
+        }
+
+        private Limiter rate(LimitSpec spec) {
+            return new RedisRateLimiter(name, spec, plan(name, spec), context, fallback(spec));
+        }
+
+        /** A key's fallback, or this limiter's own, made on first use; null unless the policy falls back. */
+        private Supplier<Limiter> fallback(LimitSpec spec) {
+            return key != null ? keyFallback : context.fallback(name, spec);
+        }
     }
 
-    /** The retry time of a refusal for want of Redis: until the breaker may probe again, or one timeout. */
-    long unavailableRetryNanos() {
-        long open = breaker.remainingOpenNanos();
-        return open > 0L ? open : decisionTimeoutNanos;
+    /**
+     * Counters of one {@link RedisEngine}'s decisions and of how Redis failures were handled, for metrics and alerts.
+     * Every counter only grows, from the engine's creation; reading is cheap and never blocks a decision.
+     */
+    public static final class Stats {
+
+        private final LongAdder decisions = new LongAdder();
+        private final LongAdder redisFailures = new LongAdder();
+        private final LongAdder timeouts = new LongAdder();
+        private final LongAdder failOpenGrants = new LongAdder();
+        private final LongAdder failClosedRefusals = new LongAdder();
+        private final LongAdder fallbackDecisions = new LongAdder();
+        private final LongAdder breakerOpens = new LongAdder();
+        private final LongAdder shortCircuits = new LongAdder();
+        private final LongAdder refusalCacheHits = new LongAdder();
+
+        Stats() {
+        }
+
+        /**
+         * Decisions asked of the engine's limiters (each attempt of a waiting acquisition counts), however answered.
+         *
+         * @return the count
+         */
+        public long decisions() {
+            return decisions.sum();
+        }
+
+        /**
+         * Round trips that failed with an error (connection lost, commands rejected while disconnected, a server
+         * error).
+         *
+         * @return the count
+         */
+        public long redisFailures() {
+            return redisFailures.sum();
+        }
+
+        /**
+         * Round trips not answered within the decision timeout.
+         *
+         * @return the count
+         */
+        public long timeouts() {
+            return timeouts.sum();
+        }
+
+        /**
+         * Requests granted by {@link FailurePolicy#FAIL_OPEN} because Redis was unavailable.
+         *
+         * @return the count
+         */
+        public long failOpenGrants() {
+            return failOpenGrants.sum();
+        }
+
+        /**
+         * Requests refused by {@link FailurePolicy#FAIL_CLOSED} because Redis was unavailable.
+         *
+         * @return the count
+         */
+        public long failClosedRefusals() {
+            return failClosedRefusals.sum();
+        }
+
+        /**
+         * Requests decided by a {@link FailurePolicy#fallback(dev.throttle.Engine) fallback} limiter because Redis was
+         * unavailable.
+         *
+         * @return the count
+         */
+        public long fallbackDecisions() {
+            return fallbackDecisions.sum();
+        }
+
+        /**
+         * Times the circuit breaker opened (after consecutive failures, or a failed probe).
+         *
+         * @return the count
+         */
+        public long breakerOpens() {
+            return breakerOpens.sum();
+        }
+
+        /**
+         * Decisions that followed the failure policy without asking Redis, because the breaker was open.
+         *
+         * @return the count
+         */
+        public long shortCircuits() {
+            return shortCircuits.sum();
+        }
+
+        /**
+         * Requests refused from the refusal cache, without a round trip.
+         *
+         * @return the count
+         */
+        public long refusalCacheHits() {
+            return refusalCacheHits.sum();
+        }
+
+        void decision() {
+            decisions.increment();
+        }
+
+        void redisFailure() {
+            redisFailures.increment();
+        }
+
+        void timeout() {
+            timeouts.increment();
+        }
+
+        void failOpenGrant() {
+            failOpenGrants.increment();
+        }
+
+        void failClosedRefusal() {
+            failClosedRefusals.increment();
+        }
+
+        void fallbackDecision() {
+            fallbackDecisions.increment();
+        }
+
+        void breakerOpened() {
+            breakerOpens.increment();
+        }
+
+        void shortCircuit() {
+            shortCircuits.increment();
+        }
+
+        void refusalCacheHit() {
+            refusalCacheHits.increment();
+        }
+
+        /**
+         * Every counter in one line, for logs.
+         *
+         * @return the text
+         */
+        @Override
+        public String toString() {
+            return "RedisEngine.Stats[decisions " + decisions() + ", redis failures " + redisFailures() + ", timeouts "
+                    + timeouts() + ", fail-open grants " + failOpenGrants() + ", fail-closed refusals "
+                    + failClosedRefusals() + ", fallback decisions " + fallbackDecisions() + ", breaker opens "
+                    + breakerOpens() + ", short circuits " + shortCircuits() + ", refusal cache hits "
+                    + refusalCacheHits() + "]";
+        }
     }
 
     /** Builds a {@link RedisEngine}. */
@@ -518,7 +715,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
         /**
          * Sets how long a decision may take before it fails (default 1 s).
          *
-         * @param timeout from 1 ns to {@link Arguments#MAX_DURATION}
+         * @param timeout from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder
          * @throws IllegalArgumentException if the timeout is null or out of range
          */
@@ -557,7 +754,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
          * that runs slower than real time (a manual test clock) needs a floor so state outlives its gaps. Expiry
          * only collects state at rest, so a longer one never changes a decision.
          *
-         * @param expiry from 1 ms to {@link Arguments#MAX_DURATION}
+         * @param expiry from 1 ms to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder
          * @throws IllegalArgumentException if the expiry is null or out of range
          */
@@ -572,7 +769,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
          * is free again this long after its grant. Leases are not renewed, so it must exceed the longest use of a
          * permit: a permit held longer loses its slot to others.
          *
-         * @param ttl from 1 ms to {@link Arguments#MAX_DURATION}
+         * @param ttl from 1 ms to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder
          * @throws IllegalArgumentException if the TTL is null or out of range
          */
@@ -601,9 +798,10 @@ public final class RedisEngine implements Engine, AutoCloseable {
          * Sets how long a decision waits for Redis before it follows the failure policy (default 50 ms). It bounds
          * each round trip of a decision, including the one of a waiting acquisition; settling keeps the
          * {@link #commandTimeout(Duration) command timeout}. A decision that timed out may still be applied by Redis
-         * later, which only counts permits nobody uses.
+         * later: a grant whose answer still reaches this JVM is given back at once; otherwise it only counts permits
+         * nobody uses.
          *
-         * @param timeout from 1 ns to {@link Arguments#MAX_DURATION}
+         * @param timeout from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder
          * @throws IllegalArgumentException if the timeout is null or out of range
          */
@@ -630,7 +828,7 @@ public final class RedisEngine implements Engine, AutoCloseable {
          * Sets how long the open breaker answers by the failure policy without asking Redis, before one decision
          * probes it (default 1 s).
          *
-         * @param duration from 1 ns to {@link Arguments#MAX_DURATION}
+         * @param duration from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder
          * @throws IllegalArgumentException if the duration is null or out of range
          */

@@ -4,17 +4,17 @@ import dev.throttle.KeyedLimiter;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.RateLimiter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
- * A limiter per key, all enforcing one spec, with every key's state in Redis: the key {@code k}'s limiter is the
- * engine's limiter named {@code name + ":" + String.valueOf(k)}, so it follows the engine's key rule (the name is its
- * own cluster hash tag, or its SHA-256 when longer than 200 characters or holding a brace) and shares its state with
- * any JVM using the same name. Nothing per key is held in this JVM: a key's limiter is made afresh for each call
- * (cheap: a few strings), and a key's Redis state expires once it has returned to rest, which is what bounds memory.
+ * A limiter per key, all enforcing one spec, with every key's state in Redis: key {@code k}'s limiter is the one the
+ * engine makes for it, named {@code name + ":" + k} (see {@link RedisEngine#keyed(String, LimitSpec)} for where its
+ * keys lie), so it shares its state with any JVM using the same name. Nothing per key is held in this JVM: a key's
+ * limiter is made afresh for each call (cheap: a few strings), and a key's Redis state expires once it has returned to
+ * rest, which is what bounds memory.
  *
  * <p>Keys with equal {@code String.valueOf} share a limiter; key types should have distinct string forms.
  *
@@ -27,13 +27,13 @@ final class RedisKeyedLimiter<K> implements KeyedLimiter<K> {
 
     private final String name;
     private final LimitSpec spec;
-    private final RedisEngine engine;
-    private final AtomicReference<KeyedLimiter<String>> fallback = new AtomicReference<>();
+    /** Makes the limiter of a key's string form. */
+    private final Function<String, Limiter> limiters;
 
-    RedisKeyedLimiter(String name, LimitSpec spec, RedisEngine engine) {
+    RedisKeyedLimiter(String name, LimitSpec spec, Function<String, Limiter> limiters) {
         this.name = name;
         this.spec = spec;
-        this.engine = engine;
+        this.limiters = limiters;
     }
 
     @Override
@@ -61,9 +61,20 @@ final class RedisKeyedLimiter<K> implements KeyedLimiter<K> {
         return limiterOf(key).tryAcquire(permits);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws UnsupportedOperationException if the spec is not a rate spec (a held permit must be closed, which a
+     *     boolean cannot be: use {@link #tryAcquire(Object, long)})
+     */
     @Override
     public boolean allow(K key, long permits) {
-        return limiterOf(key).allow(permits);
+        Limiter limiter = limiterOf(key);
+        if (!(limiter instanceof RateLimiter rate)) {
+            throw new UnsupportedOperationException("allow needs a rate spec; " + spec
+                    + " hands out permits to close: use tryAcquire");
+        }
+        return rate.allow(permits);
     }
 
     @Override
@@ -86,27 +97,11 @@ final class RedisKeyedLimiter<K> implements KeyedLimiter<K> {
         return 0L;
     }
 
-    private RedisRateLimiter limiterOf(K key) {
+    private Limiter limiterOf(K key) {
         if (key == null) {
             throw new IllegalArgumentException("key must not be null");
         }
-        Supplier<Limiter> fallback = null;
-        if (engine.failurePolicy().kind() == FailurePolicy.Kind.FALLBACK) {
-            String local = String.valueOf(key);
-            fallback = () -> localKeyed().forKey(local);
-        }
-        return engine.rateLimiter(name + ":" + key, spec, fallback);
-    }
-
-    /** The failure policy's keyed fallback (its engine bounds its memory), made on first use. */
-    private KeyedLimiter<String> localKeyed() {
-        KeyedLimiter<String> local = fallback.get();
-        if (local == null) {
-            FailurePolicy policy = engine.failurePolicy();
-            fallback.compareAndSet(null, policy.localKeyed(name, policy.localSpec(spec)));
-            local = fallback.get();
-        }
-        return local;
+        return limiters.apply(String.valueOf(key));
     }
 
     @Override

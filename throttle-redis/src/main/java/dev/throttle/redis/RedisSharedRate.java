@@ -1,5 +1,6 @@
 package dev.throttle.redis;
 
+import dev.throttle.kernel.Acquisition;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
@@ -131,7 +132,7 @@ public final class RedisSharedRate {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while publishing the shared rate of " + name, interrupted);
         } catch (ExecutionException failure) {
-            Throwable cause = ScriptRunner.unwrap(failure);
+            Throwable cause = Acquisition.unwrap(failure);
             throw cause instanceof RuntimeException runtime ? runtime
                     : new IllegalStateException("the shared rate of " + name + " failed", cause);
         } catch (TimeoutException timeout) {
@@ -140,6 +141,11 @@ public final class RedisSharedRate {
         }
     }
 
+    /**
+     * The publisher in one line, for logs: its name and the time to live of what it publishes.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
         return "RedisSharedRate[" + name + ", ttl " + ttlMillis + " ms]";

@@ -11,30 +11,38 @@ import java.security.NoSuchAlgorithmException;
  * One Lua script of the engine: fixed text read from the classpath and its SHA-1, the name EVALSHA calls it by. No
  * value is ever part of the text. A single-algorithm script is the shared prologue {@code common.lua}, the algorithm's
  * file (which defines its function) and the entry {@code single.lua}; the composite script is the prologue, every
- * algorithm's file and the driver {@code composite.lua}, which runs the algorithms' functions over several limits.
- * The buckets of a limiter of their own run a standalone script instead, {@code bucket.lua}, the engine's hot path.
+ * algorithm's part and the driver {@code composite.lua}, which runs the algorithms' functions over several limits.
+ *
+ * <p>The buckets have one implementation, {@code bucket.lua}: a fragment of Lua that reads locals and returns its
+ * answer. A line {@code --#include bucket.lua} in a file is replaced by that text: {@code bucket_script.lua}
+ * includes it as the main chunk of the standalone script a bucket limiter of its own runs (the engine's hot path: no
+ * function, arguments read positionally, one integer for an immediate grant), after setting the locals from KEYS and
+ * ARGV; {@code bucket_part.lua} includes it as the body of a function, the composite's bucket part.
  */
 final class Script {
 
-    static final Script GCRA = load("gcra");
+    /** The line that includes another file's text in its place. */
+    private static final String INCLUDE = "--#include ";
+
     /**
-     * The token and leaky buckets of a rate limiter of its own: {@code bucket.lua}, standalone (no prologue), with
-     * its own arguments and short answers (see the script), because it is the hot path. {@link #GCRA} runs the same
-     * decisions inside a composite and for a composite's parts.
+     * The token and leaky buckets of a rate limiter of its own: {@code bucket_script.lua} with {@code bucket.lua},
+     * standalone (no prologue), with its own arguments and short answers (see the scripts), because it is the hot
+     * path. Inside a composite a bucket part runs the same {@code bucket.lua}; {@link #name} names it there.
      */
-    static final Script BUCKET = new Script("bucket", resource("bucket.lua"));
+    static final Script BUCKET = new Script("bucket", resource("bucket_script.lua"));
     static final Script FIXED_WINDOW = load("fixed_window");
     static final Script SLIDING_WINDOW = load("sliding_window");
     static final Script SLIDING_LOG = load("sliding_log");
     static final Script CONCURRENCY = load("concurrency");
 
     /** The all-of composite over any of the algorithms above. */
-    static final Script COMPOSITE = new Script("composite", resource("common.lua") + "\n" + resource("gcra.lua")
-            + "\n" + resource("fixed_window.lua") + "\n" + resource("sliding_window.lua") + "\n"
-            + resource("sliding_log.lua") + "\n" + resource("concurrency.lua") + "\n" + resource("composite.lua"));
+    static final Script COMPOSITE = new Script("composite", resource("common.lua") + "\n"
+            + resource("bucket_part.lua") + "\n" + resource("fixed_window.lua") + "\n"
+            + resource("sliding_window.lua") + "\n" + resource("sliding_log.lua") + "\n"
+            + resource("concurrency.lua") + "\n" + resource("composite.lua"));
 
     /** Every script, for loading them all when an engine starts. */
-    static final Script[] ALL = {BUCKET, GCRA, FIXED_WINDOW, SLIDING_WINDOW, SLIDING_LOG, CONCURRENCY, COMPOSITE};
+    static final Script[] ALL = {BUCKET, FIXED_WINDOW, SLIDING_WINDOW, SLIDING_LOG, CONCURRENCY, COMPOSITE};
 
     /** The algorithm's name: its file and Lua function, and how the composite script names it. */
     final String name;
@@ -52,15 +60,27 @@ final class Script {
                 + resource("single.lua"));
     }
 
+    /** A file's text, each of its include lines replaced by the included file's text. */
     private static String resource(String file) {
+        String text;
         try (InputStream in = Script.class.getResourceAsStream(file)) {
             if (in == null) {
                 throw new IllegalStateException("script " + file + " is missing from the classpath");
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read script " + file, e);
         }
+        StringBuilder included = new StringBuilder(text.length());
+        for (String line : text.split("\n", -1)) {
+            if (line.startsWith(INCLUDE)) {
+                included.append(resource(line.substring(INCLUDE.length()).trim()));
+            } else {
+                included.append(line);
+            }
+            included.append('\n');
+        }
+        return included.substring(0, included.length() - 1);
     }
 
     private static String sha1Hex(String text) {

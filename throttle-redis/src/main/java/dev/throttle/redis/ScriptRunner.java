@@ -1,5 +1,6 @@
 package dev.throttle.redis;
 
+import dev.throttle.kernel.Acquisition;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.BaseRedisAsyncCommands;
@@ -11,8 +12,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 
@@ -63,17 +62,29 @@ final class ScriptRunner {
      *     script adds the index of the part it names); fails with the Redis error, or a timeout
      */
     CompletableFuture<long[]> run(Script script, String[] keys, String[] args) {
-        return run(script, keys, args, timeoutNanos);
+        return run(script, keys, args, timeoutNanos, null);
+    }
+
+    /** Learns of a script's answer that came after its call had timed out. */
+    interface Late {
+        /**
+         * The answer of a call that had already failed with a timeout; runs on Lettuce's thread, must not block.
+         *
+         * @param answer the script's answer, in the common shape
+         */
+        void lateAnswer(long[] answer);
     }
 
     /**
      * Runs a script within the shorter of the command timeout and {@code boundNanos}: a decision's own bound, applied
      * here so a decision is timed once. No timer is set per call: the calls of one bound share one ({@link Deadlines}).
      *
+     * @param late told of an answer that arrives after the call timed out (null for nobody), so that a grant made by
+     *     a decision its caller no longer waits for can be given back
      * @return as {@link #run(Script, String[], String[])}
      */
-    CompletableFuture<long[]> run(Script script, String[] keys, String[] args, long boundNanos) {
-        Call call = new Call(script, keys, args);
+    CompletableFuture<long[]> run(Script script, String[] keys, String[] args, long boundNanos, Late late) {
+        Call call = new Call(script, keys, args, late);
         send(CommandType.EVALSHA, script.sha, keys, args).whenComplete(call);
         deadlines(Math.min(timeoutNanos, boundNanos)).track(call);
         return call;
@@ -102,20 +113,27 @@ final class ScriptRunner {
         private final Script script;
         private final String[] keys;
         private final String[] args;
+        /** Told of an answer that arrives after this call timed out; null for nobody. */
+        private final Late late;
         /** Whether this is the EVAL after a NOSCRIPT: its own NOSCRIPT (impossible) is not retried again. */
         private boolean evaluated;
 
-        Call(Script script, String[] keys, String[] args) {
+        Call(Script script, String[] keys, String[] args, Late late) {
             this.script = script;
             this.keys = keys;
             this.args = args;
+            this.late = late;
         }
 
         @Override
         public void accept(Object answer, Throwable failure) {
             if (failure == null) {
                 try {
-                    complete(decode(answer));
+                    long[] decoded = decode(answer);
+                    // Only the timeout completes a call before its answer: this answer came too late.
+                    if (!complete(decoded) && late != null) {
+                        late.lateAnswer(decoded);
+                    }
                 } catch (RuntimeException malformed) {
                     completeExceptionally(malformed);
                 }
@@ -131,7 +149,7 @@ final class ScriptRunner {
                     untrack();
                 }
             } else {
-                completeExceptionally(unwrap(failure));
+                completeExceptionally(Acquisition.unwrap(failure));
                 untrack();
             }
         }
@@ -193,17 +211,8 @@ final class ScriptRunner {
     }
 
     private static boolean isNoScript(Throwable failure) {
-        Throwable cause = unwrap(failure);
+        Throwable cause = Acquisition.unwrap(failure);
         return cause instanceof RedisNoScriptException
                 || (cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT"));
-    }
-
-    static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 }

@@ -1,27 +1,31 @@
--- Token bucket and leaky bucket (meter and shaping queue) as GCRA, for a rate limiter of its own: the same decisions
--- as gcra.lua's function (which the composite script runs), in a standalone script tuned for the hot path. Every
--- decision pays for this text, so it shares no prologue, defines no function (a `local function` makes a closure at
--- every call), builds no table but its reply, reads its arguments positionally, and answers an immediate grant, by far
--- the most common answer, with one integer. Fixed classpath text, never built from values.
+-- Token bucket and leaky bucket (meter and shaping queue) as GCRA: the engine's one implementation of the buckets.
+-- A fragment, not a script: it reads the locals below and returns the answer, and is included textually where they
+-- are set. bucket_script.lua includes it as the main chunk of the standalone script every bucket limiter of its own
+-- runs (the engine's hot path), setting the locals straight from KEYS and ARGV; bucket_part.lua includes it as the
+-- body of a function of those locals, a part of the composite script. So the hot path defines no function (a
+-- `local function` makes a closure at every call), builds no table but its reply, and answers an immediate grant, by
+-- far the most common answer, with one integer. Fixed classpath text, never built from values.
 --
--- KEYS[1] the theoretical arrival time (tat); absent, or not after now, is a bucket at rest (full, or an empty queue)
--- KEYS[2] only for a limiter that follows a shared rate (RedisSharedRate): the rate factor in millionths of the spec's
---         rate, an integer in [1, 1000000]; absent (or any other value) is the full rate. The interval per permit
---         becomes ceil(interval x 10^6 / factor), at most 2^52 / capacity (so every product stays exact), and the
---         tolerance is kept (a span of time, as a shaping queue's longest delay), but at least one interval: the
---         bucket holds floor(capacity x factor) permits, at least one, and its state (a time) needs no conversion: a
---         drained bucket stays drained and refills at the new rate.
--- ARGV[1] the clock reading in client-time mode (ticker nanoseconds), or '' for the server's clock (TIME, in
---         microseconds since 2026-01-01T00:00:00Z, so every reading stays far below 2^53 and exact in a double); the
---         mode also gives the clock units per millisecond for expiries (10^6 or 10^3)
--- ARGV[2] the permits asked for (0: only read the state, write nothing); when settling, the signed delta
--- ARGV[3] the longest wait the caller accepts for a reserved slot, in clock units
--- ARGV[4] the interval per permit, in clock units
--- ARGV[5] the tolerance (capacity x interval)
--- ARGV[6] the queue's longest delay for a shaping queue, '' for a meter
--- ARGV[7] the least expiry in milliseconds (1, or more when a client clock may run faster than real time)
--- ARGV[8] absent to decide; 'adjust' to settle a grant: take ARGV[2] more permits (positive, debt allowed) or give
---         -ARGV[2] back (negative), with the local engine's semantics
+-- bucket_key  the key of the theoretical arrival time (tat); absent, or not after now, is a bucket at rest (full, or
+--             an empty queue)
+-- rate_key    nil, or, for a limiter that follows a shared rate (RedisSharedRate), the key of the rate factor in
+--             millionths of the spec's rate, an integer in [1, 1000000]; absent (or any other value) is the full rate.
+--             The interval per permit becomes ceil(interval x 10^6 / factor), at most 2^52 / capacity (so every
+--             product stays exact), and the tolerance is kept (a span of time, as a shaping queue's longest delay),
+--             but at least one interval: the bucket holds floor(capacity x factor) permits, at least one, and its
+--             state (a time) needs no conversion: a drained bucket stays drained and refills at the new rate.
+-- now         the clock reading, in clock units (client ticker nanoseconds, or server microseconds since 2026-01-01)
+-- per_ms      clock units per millisecond, for expiries (10^6 or 10^3)
+-- permits     the permits asked for (0: only read the state, write nothing); when settling, the signed delta
+-- max_wait    the longest wait the caller accepts for a reserved slot, in clock units (a number, or its decimal text)
+-- interval    the interval per permit, in clock units
+-- tolerance   the tolerance (capacity x interval)
+-- shaping     true for a shaping queue, false for a meter
+-- queue_delay the queue's longest delay for a shaping queue, in clock units
+-- least_ms    the least expiry in milliseconds (a number, or its decimal text)
+-- op          nil to decide; 'adjust' to settle a grant: take `permits` more (positive, debt allowed) or give
+--             -`permits` back (negative), with the local engine's semantics
+-- dry         true to evaluate the request exactly as it would be, but write nothing (a composite's first pass)
 --
 -- Answer: an immediate grant (or a read) is the integer of the remaining permits; a reserved slot is {1, wait,
 -- remaining}, a refusal {0, retry time, remaining}; a settlement is 0.
@@ -30,28 +34,10 @@
 -- becomes a number by arithmetic coercion (`x + 0`, which reads it as tonumber does) rather than a call to tonumber:
 -- measurably cheaper per argument.
 
-local now = ARGV[1]
-local per_ms
-if now == '' then
-  local t = redis.call('TIME')
-  now = (t[1] - 1767225600) * 1000000 + t[2]
-  per_ms = 1000
-else
-  now = now + 0
-  per_ms = 1000000
-end
-local permits = ARGV[2] + 0
-local interval = ARGV[4] + 0
-local tolerance = ARGV[5] + 0
-local queue_delay = ARGV[6]
-local shaping = queue_delay ~= ''
-if shaping then
-  queue_delay = queue_delay + 0
-end
 local floor = math.floor
 
-if KEYS[2] then
-  local factor = tonumber(redis.call('GET', KEYS[2]))
+if rate_key then
+  local factor = tonumber(redis.call('GET', rate_key))
   if factor and factor >= 1 and factor < 1000000 and factor == floor(factor) then
     -- The tolerance is capacity x interval exactly, so this quotient is exact.
     local most = floor(4503599627370496 / (tolerance / interval))
@@ -83,7 +69,7 @@ if KEYS[2] then
   end
 end
 
-local tat = redis.call('GET', KEYS[1])
+local tat = redis.call('GET', bucket_key)
 if tat then
   tat = tat + 0
 else
@@ -95,7 +81,7 @@ local ahead
 local granted = 1
 local wait = 0
 
-if ARGV[8] then
+if op then
   -- Settling: tat moves by delta x interval, as in the local engine. A refund gives back at most the capacity and
   -- never moves the bucket past full (below min(tat, now)); debt is bounded (2^50 units past now) so tat stays exact.
   -- An absent key (expired at rest) counts as tat = now, which charges a debt in full: conservative.
@@ -134,11 +120,11 @@ if ARGV[8] then
   if ms * per_ms < ahead then
     ms = ms + 1
   end
-  local least_ms = ARGV[7] + 0
-  if ms < least_ms then
-    ms = least_ms
+  local least = least_ms + 0
+  if ms < least then
+    ms = least
   end
-  redis.call('SET', KEYS[1], next_tat, 'PX', ms)
+  redis.call('SET', bucket_key, next_tat, 'PX', ms)
   return 0
 end
 
@@ -154,7 +140,7 @@ if permits > 0 then
     wait = next_tat - tolerance - now
   end
   if wait > 0 then
-    local acceptable = ARGV[3] + 0
+    local acceptable = max_wait + 0
     if shaping and queue_delay < acceptable then
       acceptable = queue_delay
     end
@@ -166,18 +152,20 @@ if permits > 0 then
     wait = 0
   end
   if granted == 1 then
-    -- At rest again once time reaches the new tat: the expiry is that span in milliseconds, rounded up, at least
-    -- the configured floor.
     ahead = next_tat - now
-    local ms = floor(ahead / per_ms)
-    if ms * per_ms < ahead then
-      ms = ms + 1
+    if not dry then
+      -- At rest again once time reaches the new tat: the expiry is that span in milliseconds, rounded up, at least
+      -- the configured floor.
+      local ms = floor(ahead / per_ms)
+      if ms * per_ms < ahead then
+        ms = ms + 1
+      end
+      local least = least_ms + 0
+      if ms < least then
+        ms = least
+      end
+      redis.call('SET', bucket_key, next_tat, 'PX', ms)
     end
-    local least_ms = ARGV[7] + 0
-    if ms < least_ms then
-      ms = least_ms
-    end
-    redis.call('SET', KEYS[1], next_tat, 'PX', ms)
   end
 else
   ahead = tat - now

@@ -62,9 +62,6 @@ end
 -- Counts (window counts, debt) are kept at most this, so they stay exact in a double.
 local MAX_COUNT = 4503599627370496
 
--- The furthest a settled debt may push a bucket's tat past now, in clock units (2^50).
-local MAX_DEBT = 1125899906842624
-
 -- The request of this call, handed to the algorithm functions (each algorithm file defines one, taking
 -- (keys, params, at, request), its parameters being params[at + 1], params[at + 2]..., and answering as above):
 -- the clock reading, the permits (or the signed delta), the longest wait, the operation ('' decide, 'adjust',

@@ -1,6 +1,7 @@
--- All-of composite: one decision over several limits, all of whose keys share the composite's hash tag (one slot).
--- Follows common.lua and every algorithm file. ARGV[1..7] as in common.lua (ARGV[5] is 0: a composite never
--- reserves a future slot); ARGV[8] the lease id of the request ('' when no part is a concurrency limit);
+-- All-of composite: one decision over several limits, all of whose keys share one hash tag (one slot): the
+-- composite's name, or for a keyed composite of per-key parts only, its key's limiter's name. Follows common.lua and
+-- every algorithm's part (bucket_part.lua for the buckets). ARGV[1..7] as in common.lua (ARGV[5] is 0: a composite
+-- never reserves a future slot); ARGV[8] the lease id of the request ('' when no part is a concurrency limit);
 -- ARGV[9...] the parts in order, each as: algorithm name, number of keys, number of parameters, the parameters.
 -- KEYS holds the parts' keys in the same order. The lease id is appended to every part's parameters (only
 -- concurrency reads it).
@@ -13,7 +14,7 @@ local algorithms = {
   fixed_window = fixed_window,
   sliding_window = sliding_window,
   sliding_log = sliding_log,
-  gcra = gcra,
+  bucket = bucket,
   concurrency = concurrency
 }
 

@@ -2,7 +2,7 @@ package dev.throttle.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.TokenBucket;
@@ -26,7 +26,7 @@ class FleetStepThrottlingTest {
     private static final TokenBucket FULL = TokenBucket.of(10, Rate.perSecond(100));
 
     private final TwoNodes nodes = new TwoNodes("fleet-step");
-    private final ManualTicker clock = nodes.clock;
+    private final ManualClock clock = nodes.clock;
     private final RedisEngine nodeA = nodes.nodeA;
     private final RedisEngine nodeB = nodes.nodeB;
 

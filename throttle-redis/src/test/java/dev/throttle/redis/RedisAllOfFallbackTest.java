@@ -2,6 +2,7 @@ package dev.throttle.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.AllOf;
 import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
 import dev.throttle.LimitSpec;
@@ -9,11 +10,11 @@ import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
+import dev.throttle.kernel.AllOfPermit;
+import dev.throttle.kernel.RatePermit;
 import dev.throttle.local.LocalEngine;
 import io.lettuce.core.RedisClient;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -35,18 +36,18 @@ class RedisAllOfFallbackTest {
     @Test
     void aLaterPartRefusingRefundsTheEarlierOnesAndNamesItself() {
         withKilledServer(1.0, engine -> {
-            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.allOf("combo", parts("bucket", BUCKET, "window",
+            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.limiter("combo", parts("bucket", BUCKET, "window",
                     WINDOW));
             for (int i = 0; i < 3; i++) {
                 Permit permit = combo.tryAcquire(1);
                 assertThat(permit.granted()).isTrue();
-                assertThat(permit.limiter()).isEqualTo("combo");
-                assertThat(permit).isNotInstanceOf(CompositePermit.class).isNotInstanceOf(ShortcutPermit.class);
+                assertThat(permit.limiterName()).isEqualTo("combo");
+                assertThat(permit).as("granted by the parts' fallbacks").isInstanceOf(AllOfPermit.class);
             }
             for (int i = 0; i < 4; i++) {
                 Permit refused = combo.tryAcquire(1);
                 assertThat(refused.granted()).isFalse();
-                assertThat(refused.limiter()).as("the refusing part").isEqualTo("window");
+                assertThat(refused.limiterName()).as("the refusing part").isEqualTo("window");
                 assertThat(refused.retryAfterNanos()).isPositive()
                         .isLessThanOrEqualTo(Duration.ofMinutes(10).toNanos());
                 assertThat(refused.limit()).isEqualTo(3);
@@ -66,13 +67,13 @@ class RedisAllOfFallbackTest {
     @Test
     void aFirstPartRefusingSpendsNothingOfTheOthers() {
         withKilledServer(1.0, engine -> {
-            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.allOf("combo", parts("window", WINDOW, "bucket",
+            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.limiter("combo", parts("window", WINDOW, "bucket",
                     BUCKET));
             int granted = 0;
             for (int i = 0; i < 10; i++) {
                 Permit permit = combo.tryAcquire(1);
                 granted += permit.granted() ? 1 : 0;
-                assertThat(permit.limiter()).isEqualTo(i < 3 ? "combo" : "window");
+                assertThat(permit.limiterName()).isEqualTo(i < 3 ? "combo" : "window");
             }
             assertThat(granted).isEqualTo(3);
             assertThat(combo.fallbackPart(1).orElseThrow().availablePermits()).isEqualTo(2);
@@ -83,12 +84,12 @@ class RedisAllOfFallbackTest {
     @Test
     void everyPartIsScaledByTheShare() {
         withKilledServer(0.5, engine -> {
-            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.allOf("combo", parts("bucket", BUCKET, "window",
+            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.limiter("combo", parts("bucket", BUCKET, "window",
                     WINDOW));
             assertThat(combo.tryAcquire(1).granted()).isTrue();
             Permit refused = combo.tryAcquire(1);
             assertThat(refused.granted()).isFalse();
-            assertThat(refused.limiter()).isEqualTo("window");
+            assertThat(refused.limiterName()).isEqualTo("window");
             assertThat(refused.limit()).as("3 / 2, rounded down").isEqualTo(1);
             Limiter bucket = combo.fallbackPart(0).orElseThrow();
             assertThat(bucket.spec()).isEqualTo(TokenBucket.of(2, Rate.of(1, Duration.ofMinutes(20))));
@@ -105,7 +106,7 @@ class RedisAllOfFallbackTest {
     @Test
     void aGrantHoldsEveryPartsPermitAndSettlesAndClosesEach() {
         withKilledServer(1.0, engine -> {
-            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.allOf("combo", parts("bucket", TokenBucket.of(10, Rate.of(1, Duration.ofMinutes(10))), "slots",
+            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.limiter("combo", parts("bucket", TokenBucket.of(10, Rate.of(1, Duration.ofMinutes(10))), "slots",
                     Concurrency.of(4)));
             Limiter bucket = combo.fallbackPart(0).orElseThrow();
             Limiter slots = combo.fallbackPart(1).orElseThrow();
@@ -126,7 +127,7 @@ class RedisAllOfFallbackTest {
             assertThat(full.granted()).isTrue();
             Permit refused = combo.tryAcquire(1);
             assertThat(refused.granted()).isFalse();
-            assertThat(refused.limiter()).isEqualTo("slots");
+            assertThat(refused.limiterName()).isEqualTo("slots");
             assertThat(bucket.availablePermits()).as("10 - 1 - 4: the refusal's grant refunded").isEqualTo(5);
             full.dropped();
             assertThat(slots.availablePermits()).isEqualTo(4);
@@ -136,14 +137,14 @@ class RedisAllOfFallbackTest {
     @Test
     void aConcurrencyPartGrantedBeforeARefusalEndsItsLease() {
         withKilledServer(1.0, engine -> {
-            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.allOf("combo", parts("slots", Concurrency.of(2),
+            RedisAllOfLimiter combo = (RedisAllOfLimiter) engine.limiter("combo", parts("slots", Concurrency.of(2),
                     "window", FixedWindow.of(1, Duration.ofMinutes(10))));
             Limiter slots = combo.fallbackPart(0).orElseThrow();
             Permit held = combo.tryAcquire(1);
             assertThat(held.granted()).isTrue();
             for (int i = 0; i < 3; i++) {
                 Permit refused = combo.tryAcquire(1);
-                assertThat(refused.limiter()).isEqualTo("window");
+                assertThat(refused.limiterName()).isEqualTo("window");
                 assertThat(slots.availablePermits()).as("the refusal's lease ended").isEqualTo(1);
             }
             held.close();
@@ -154,7 +155,7 @@ class RedisAllOfFallbackTest {
     @Test
     void aWaitingAcquisitionRetriesLocallyUntilAPartFrees() throws Exception {
         withKilledServer(1.0, engine -> {
-            Limiter combo = engine.allOf("combo", parts("window", FixedWindow.of(10, Duration.ofMinutes(10)),
+            Limiter combo = engine.limiter("combo", parts("window", FixedWindow.of(10, Duration.ofMinutes(10)),
                     "slots", Concurrency.of(1, 8)));
             Permit held = combo.tryAcquire(1);
             assertThat(held.granted()).isTrue();
@@ -171,7 +172,7 @@ class RedisAllOfFallbackTest {
             long start = System.nanoTime();
             Permit refused = combo.acquire(1, Duration.ofSeconds(5));
             assertThat(refused.granted()).isFalse();
-            assertThat(refused.limiter()).isEqualTo("window");
+            assertThat(refused.limiterName()).isEqualTo("window");
             assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(2));
         });
     }
@@ -181,18 +182,21 @@ class RedisAllOfFallbackTest {
         try (RedisProcess redis = RedisProcess.start()) {
             RedisClient client = RedisClient.create();
             try (RedisEngine engine = engine(client, redis, 1.0)) {
-                Limiter combo = engine.allOf("combo", parts("bucket", BUCKET, "window", WINDOW));
-                assertThat(combo.tryAcquire(1)).isInstanceOf(CompositePermit.class);
+                Limiter combo = engine.limiter("combo", parts("bucket", BUCKET, "window", WINDOW));
+                Answered first = Answered.ask(engine, () -> combo.tryAcquire(1));
+                assertThat(first.byRedis()).isTrue();
+                assertThat(first.permit()).isInstanceOf(RatePermit.class).matches(Permit::granted);
                 redis.kill();
                 Permit local = combo.tryAcquire(1);
                 assertThat(local.granted()).as("the fallback's own window of 3").isTrue();
-                assertThat(local).isNotInstanceOf(CompositePermit.class);
+                assertThat(local).isInstanceOf(AllOfPermit.class);
                 assertThat(engine.stats().fallbackDecisions()).isEqualTo(1);
                 redis.restart();
-                Polling.until(() -> combo.tryAcquire(1) instanceof CompositePermit, RECOVERY_BOUND);
+                Polling.until(() -> Answered.byRedis(engine, () -> combo.tryAcquire(1)), RECOVERY_BOUND);
                 long fallbacks = engine.stats().fallbackDecisions();
-                Permit fromRedis = combo.tryAcquire(1);
-                assertThat(fromRedis).isInstanceOf(CompositePermit.class);
+                Answered fromRedis = Answered.ask(engine, () -> combo.tryAcquire(1));
+                assertThat(fromRedis.byRedis()).isTrue();
+                assertThat(fromRedis.permit()).isInstanceOf(RatePermit.class);
                 assertThat(engine.stats().fallbackDecisions()).isEqualTo(fallbacks);
             } finally {
                 client.shutdown();
@@ -221,11 +225,7 @@ class RedisAllOfFallbackTest {
         }
     }
 
-    private static Map<String, LimitSpec> parts(String first, LimitSpec firstSpec, String second,
-            LimitSpec secondSpec) {
-        Map<String, LimitSpec> parts = new LinkedHashMap<>();
-        parts.put(first, firstSpec);
-        parts.put(second, secondSpec);
-        return parts;
+    private static AllOf parts(String first, LimitSpec firstSpec, String second, LimitSpec secondSpec) {
+        return AllOf.of(AllOf.shared(first, firstSpec), AllOf.shared(second, secondSpec));
     }
 }

@@ -3,23 +3,25 @@ package dev.throttle.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.throttle.AllOf;
+import dev.throttle.ClientSideThrottling;
 import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.SlidingLog;
 import dev.throttle.SlidingWindow;
 import dev.throttle.TokenBucket;
-import dev.throttle.local.ManualClock;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,31 +46,32 @@ class RedisAllOfTest {
         return RedisEngine.builder(RedisServer.get().connection()).keyPrefix(RedisServer.uniquePrefix(what)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
     }
 
-    private static Map<String, LimitSpec> parts(Object... nameSpec) {
-        Map<String, LimitSpec> parts = new LinkedHashMap<>();
+    /** A composite of shared parts, given as name, spec, name, spec... */
+    private static AllOf parts(Object... nameSpec) {
+        List<AllOf.Part> parts = new ArrayList<>();
         for (int i = 0; i < nameSpec.length; i += 2) {
-            parts.put((String) nameSpec[i], (LimitSpec) nameSpec[i + 1]);
+            parts.add(AllOf.shared((String) nameSpec[i], (LimitSpec) nameSpec[i + 1]));
         }
-        return parts;
+        return new AllOf(parts);
     }
 
     @Test
     void aRefusalByOnePartSpendsNothingInTheOthers() {
-        RedisAllOfLimiter all = (RedisAllOfLimiter) engine("allof-atomic").allOf("api", parts(
+        RedisAllOfLimiter all = (RedisAllOfLimiter) engine("allof-atomic").limiter("api", parts(
                 "global", FixedWindow.of(10, Duration.ofMinutes(1)),
                 "client", TokenBucket.of(4, Rate.perMinute(1)),
                 "route", SlidingLog.of(6, Duration.ofMinutes(1)),
                 "smooth", SlidingWindow.of(8, Duration.ofMinutes(1))));
         Permit granted = all.tryAcquire(3);
         assertThat(granted.granted()).isTrue();
-        assertThat(granted.limiter()).isEqualTo("api");
+        assertThat(granted.limiterName()).isEqualTo("api");
         assertThat(granted.remaining()).as("the tightest part's").isEqualTo(1);
         assertThat(granted.limit()).isEqualTo(4);
         assertThat(available(all)).containsExactly(7L, 1L, 3L, 5L);
 
         Permit refused = all.tryAcquire(2); // the bucket has 1 left: it refuses, the others would grant
         assertThat(refused.granted()).isFalse();
-        assertThat(refused.limiter()).isEqualTo("client");
+        assertThat(refused.limiterName()).isEqualTo("client");
         assertThat(refused.remaining()).isEqualTo(1);
         assertThat(refused.limit()).isEqualTo(4);
         // Server time: the bucket's next permit is a minute after the first grant, a few milliseconds ago.
@@ -83,17 +86,18 @@ class RedisAllOfTest {
 
     @Test
     void theFirstRefusingPartInOrderIsNamed() {
-        Limiter all = engine("allof-first").allOf("api", parts(
+        Limiter all = engine("allof-first").limiter("api", parts(
                 "wide", FixedWindow.of(5, Duration.ofMinutes(1)),
                 "narrow", FixedWindow.of(2, Duration.ofMinutes(1)),
                 "narrower", FixedWindow.of(2, Duration.ofMinutes(1))));
         assertThat(all.tryAcquire(2).granted()).isTrue();
-        assertThat(all.tryAcquire(1).limiter()).isEqualTo("narrow");
+        assertThat(all.tryAcquire(1).limiterName()).isEqualTo("narrow");
         assertThat(all.tryAcquire(2).granted()).as("again nothing spent").isFalse();
-        Limiter positional = engine("allof-list").allOf("pos", List.of(
-                FixedWindow.of(1, Duration.ofMinutes(1)), FixedWindow.of(3, Duration.ofMinutes(1))));
-        assertThat(positional.tryAcquire(1).granted()).isTrue();
-        assertThat(positional.tryAcquire(1).limiter()).isEqualTo("pos[0]");
+        Limiter twoParts = engine("allof-list").limiter("pos", parts(
+                "pos[0]", FixedWindow.of(1, Duration.ofMinutes(1)),
+                "pos[1]", FixedWindow.of(3, Duration.ofMinutes(1))));
+        assertThat(twoParts.tryAcquire(1).granted()).isTrue();
+        assertThat(twoParts.tryAcquire(1).limiterName()).isEqualTo("pos[0]");
     }
 
     @Test
@@ -101,7 +105,7 @@ class RedisAllOfTest {
         RedisServer server = RedisServer.get();
         String prefix = RedisServer.uniquePrefix("allof-slot");
         RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
-        RedisAllOfLimiter all = (RedisAllOfLimiter) engine.allOf("tenant:42 {odd} name", parts(
+        RedisAllOfLimiter all = (RedisAllOfLimiter) engine.limiter("tenant:42 {odd} name", parts(
                 "a", FixedWindow.of(5, Duration.ofMinutes(1)),
                 "b", SlidingLog.of(5, Duration.ofMinutes(1)),
                 "c", TokenBucket.of(5, Rate.perMinute(5)),
@@ -130,7 +134,7 @@ class RedisAllOfTest {
                     .keyPrefix(RedisServer.uniquePrefix("allof-roundtrip")).decisionTimeout(RedisServer.DECISION_TIMEOUT)
                     .refusalCache(false) // a cached refusal makes no round trip (RedisAllOfRefusalCacheTest)
                     .build();
-            Limiter all = engine.allOf("api", parts(
+            Limiter all = engine.limiter("api", parts(
                     "global", FixedWindow.of(5, Duration.ofMinutes(1)),
                     "client", TokenBucket.of(3, Rate.perMinute(1)),
                     "route", SlidingLog.of(4, Duration.ofMinutes(1)),
@@ -163,14 +167,14 @@ class RedisAllOfTest {
 
     @Test
     void aConcurrencyPartHoldsALeaseUntilClose() {
-        Limiter all = engine("allof-lease").allOf("jobs", parts(
+        Limiter all = engine("allof-lease").limiter("jobs", parts(
                 "rate", FixedWindow.of(100, Duration.ofMinutes(1)),
                 "slots", Concurrency.of(2)));
         assertThat(all).isNotInstanceOf(RateLimiter.class);
         Permit first = all.tryAcquire(2);
         assertThat(first.granted()).isTrue();
         Permit refused = all.tryAcquire(1);
-        assertThat(refused.limiter()).isEqualTo("slots");
+        assertThat(refused.limiterName()).isEqualTo("slots");
         assertThatThrownBy(() -> first.settle(3)).isInstanceOf(IllegalArgumentException.class);
         first.settle(1); // gives one slot back, and one window permit
         Permit second = all.tryAcquire(1);
@@ -186,7 +190,7 @@ class RedisAllOfTest {
 
     @Test
     void rateCompositesAreRateLimitersAndSettleEveryPart() {
-        Limiter all = engine("allof-settle").allOf("llm", parts(
+        Limiter all = engine("allof-settle").limiter("llm", parts(
                 "minute", FixedWindow.of(100, Duration.ofMinutes(1)),
                 "bucket", TokenBucket.of(50, Rate.perMinute(50))));
         assertThat(all).isInstanceOf(RateLimiter.class);
@@ -209,7 +213,7 @@ class RedisAllOfTest {
         RedisEngine engine = RedisEngine.builder(RedisServer.get().connection())
                 .keyPrefix(RedisServer.uniquePrefix("allof-wait"))
                 .ticker(clock).scheduler(clock).minExpiry(Duration.ofMinutes(1)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
-        Limiter all = engine.allOf("api", parts(
+        Limiter all = engine.limiter("api", parts(
                 "window", FixedWindow.of(1, Duration.ofMillis(100)),
                 "bucket", TokenBucket.of(10, Rate.perSecond(10))));
         assertThat(all.tryAcquire(1).granted()).isTrue();
@@ -225,21 +229,27 @@ class RedisAllOfTest {
     @Test
     void badCompositesAreRefused() {
         RedisEngine engine = engine("allof-bad");
-        assertThatThrownBy(() -> engine.allOf("x", Map.of())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> engine.allOf("", List.of(Concurrency.of(1))))
+        assertThatThrownBy(() -> engine.limiter("", parts("a", Concurrency.of(1))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
-        Map<String, LimitSpec> withNull = new HashMap<>();
-        withNull.put("a", null);
-        assertThatThrownBy(() -> engine.allOf("x", withNull)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> engine.allOf("x", (Map<String, LimitSpec>) null))
-                .isInstanceOf(IllegalArgumentException.class);
-        Limiter all = engine.allOf("x", List.of(FixedWindow.of(5, Duration.ofMinutes(1)), Concurrency.of(2)));
+        assertThatThrownBy(() -> engine.limiter("x", AllOf.of(AllOf.shared("a", FixedWindow.of(5,
+                Duration.ofMinutes(1))), AllOf.perKey("client", Concurrency.of(2)))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("client")
+                .hasMessageContaining("keyed()");
+        assertThatThrownBy(() -> engine.limiter("x", parts("a", FixedWindow.of(5, Duration.ofMinutes(1)),
+                "b", ClientSideThrottling.defaults())))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only the local engine");
+        assertThatThrownBy(() -> engine.rateLimiter("x", parts("a", FixedWindow.of(5, Duration.ofMinutes(1)),
+                "b", Concurrency.of(2)))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a rate spec");
+        Limiter all = engine.limiter("x", parts("a", FixedWindow.of(5, Duration.ofMinutes(1)), "b",
+                Concurrency.of(2)));
         assertThatThrownBy(() -> all.tryAcquire(3)).as("above the smallest capacity")
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThat(RedisServer.get().connection().sync().keys("*allof-bad*")).as("nothing written").isEmpty();
     }
 
     private static long[] available(RedisAllOfLimiter all) {
-        int parts = ((AllOfSpec) all.spec()).parts().size();
+        int parts = ((AllOf) all.spec()).parts().size();
         long[] available = new long[parts];
         for (int i = 0; i < parts; i++) {
             available[i] = all.availablePermits(i);

@@ -3,14 +3,19 @@ package dev.throttle.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.throttle.Arguments;
+import dev.throttle.AllOf;
+import dev.throttle.ClientSideThrottling;
 import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
+import dev.throttle.LimitSpec;
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.TokenBucket;
+import dev.throttle.kernel.Arguments;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Bad input is an IllegalArgumentException naming the parameter, thrown before Redis is asked or state touched. */
@@ -55,6 +60,16 @@ class RedisBadInputTest {
             // Concurrency specs are limiters, not rate limiters.
             assertThatThrownBy(() -> engine.rateLimiter("x", Concurrency.of(3)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not supported");
+            // Client-side throttling decides from this JVM's own calls: only the local engine enforces it.
+            for (LimitSpec clientSide : List.of(ClientSideThrottling.defaults(),
+                    AllOf.of(AllOf.shared("rate", spec), AllOf.shared("client", ClientSideThrottling.defaults())))) {
+                assertThatThrownBy(() -> engine.limiter("x", clientSide)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("only the local engine");
+                assertThatThrownBy(() -> engine.keyed("x", clientSide)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("only the local engine");
+            }
+            assertThatThrownBy(() -> engine.rateLimiter("x", ClientSideThrottling.defaults()))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
         assertThatThrownBy(() -> RedisEngine.builder(server.connection()).keyPrefix("a{b}"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefix");
@@ -69,7 +84,7 @@ class RedisBadInputTest {
     @Test
     void specsBeyondTheScriptsExactRangeAreRefusedInClientTime() {
         RedisServer server = RedisServer.get();
-        try (RedisEngine engine = RedisEngine.builder(server.connection()).ticker(new dev.throttle.ManualTicker())
+        try (RedisEngine engine = RedisEngine.builder(server.connection()).ticker(new dev.throttle.ManualClock())
                 .keyPrefix(RedisServer.uniquePrefix("bad")).build()) {
             // 3650 days in nanoseconds is about 3.2e17, beyond 2^52.
             assertThatThrownBy(() -> engine.limiter("huge", FixedWindow.of(1, Arguments.MAX_DURATION)))

@@ -2,7 +2,7 @@ package dev.throttle.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,8 +15,8 @@ class RedisBreakerTest {
 
     private static final long OPEN = 1_000_000_000L;
 
-    private final ManualTicker clock = new ManualTicker(5L);
-    private final RedisEngineStats stats = new RedisEngineStats();
+    private final ManualClock clock = new ManualClock(5L);
+    private final RedisEngine.Stats stats = new RedisEngine.Stats();
     private final RedisBreaker breaker = new RedisBreaker(3, OPEN, clock, stats);
 
     @Test

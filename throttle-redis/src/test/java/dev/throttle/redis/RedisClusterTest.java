@@ -100,7 +100,8 @@ class RedisClusterTest {
             for (LimitSpec spec : specs) {
                 for (String base : names) {
                     String name = base + "/" + spec.getClass().getSimpleName() + specs.indexOf(spec);
-                    Plan plan = Plan.of(prefix, name, spec, Timebase.server());
+                    Plan plan = Plan.of(suffix -> Keys.key(prefix, name, suffix), spec, Timebase.server(),
+                            Duration.ofSeconds(30).toNanos());
                     Set<Integer> slots = new HashSet<>();
                     for (String key : plan.keys()) {
                         slots.add(cluster.slotOf(key));

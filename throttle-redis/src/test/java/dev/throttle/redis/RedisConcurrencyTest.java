@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.Concurrency;
 import dev.throttle.Limiter;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,7 +116,7 @@ class RedisConcurrencyTest {
         assertThat(first.granted()).isTrue();
         Permit refused = limiter.tryAcquire(1);
         assertThat(refused.granted()).isFalse();
-        assertThat(refused.limiter()).isEqualTo("pool");
+        assertThat(refused.limiterName()).isEqualTo("pool");
         assertThat(refused.retryAfterNanos()).isEqualTo(1L);
         refused.close(); // a refusal holds nothing
         first.close();

@@ -1,7 +1,11 @@
 package dev.throttle.redis;
 
+import dev.throttle.Engine;
+import dev.throttle.LimitSpec;
+import dev.throttle.ManualClock;
+import dev.throttle.RateLimiter;
 import dev.throttle.Scheduler;
-import dev.throttle.local.conformance.ConformanceTarget;
+import dev.throttle.conformance.ConformanceTarget;
 import java.time.Duration;
 
 /**
@@ -11,15 +15,25 @@ import java.time.Duration;
  */
 final class RedisConformanceTarget {
 
-    /** The binding. */
-    static final ConformanceTarget CLIENT_TIME = (name, spec, clock) -> {
-        RedisEngine engine = RedisEngine.builder(RedisServer.get().connection())
-                .keyPrefix(RedisServer.uniquePrefix("conformance"))
-                .ticker(clock)
-                .scheduler(clock)
-                .minExpiry(Duration.ofMinutes(1))
-                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
-        return new SteppedLimiter((RedisRateLimiter) engine.rateLimiter(name, spec));
+    /**
+     * The binding: each call of {@code engine} makes an engine with a fresh key prefix, so each limiter starts at rest;
+     * its rate limiters are wrapped as {@link FirstDecisionLimiter}s.
+     */
+    static final ConformanceTarget CLIENT_TIME = new ConformanceTarget() {
+        @Override
+        public Engine engine(ManualClock clock) {
+            return RedisEngine.builder(RedisServer.get().connection())
+                    .keyPrefix(RedisServer.uniquePrefix("conformance"))
+                    .ticker(clock)
+                    .scheduler(clock)
+                    .minExpiry(Duration.ofMinutes(1))
+                    .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
+        }
+
+        @Override
+        public RateLimiter create(String name, LimitSpec spec, ManualClock clock) {
+            return new FirstDecisionLimiter((RedisRateLimiter) engine(clock).rateLimiter(name, spec));
+        }
     };
 
     private RedisConformanceTarget() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.throttle.FixedWindow;
 import dev.throttle.LeakyBucket;
 import dev.throttle.LimitSpec;
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
 import dev.throttle.SlidingLog;
@@ -71,7 +72,7 @@ class RedisExpiryTest {
     void clientTimeKeysGetTheConfiguredLeastExpiry() {
         RedisServer server = RedisServer.get();
         String prefix = RedisServer.uniquePrefix("expiry-floor");
-        dev.throttle.ManualTicker ticker = new dev.throttle.ManualTicker(1_000_000_000L);
+        dev.throttle.ManualClock ticker = new dev.throttle.ManualClock(1_000_000_000L);
         try (RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).ticker(ticker)
                 .minExpiry(Duration.ofSeconds(30)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             engine.rateLimiter("floor", FixedWindow.of(2, Duration.ofNanos(1000))).tryAcquire(1);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.throttle.FixedWindow;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.LimitSpec;
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
 import dev.throttle.local.LocalEngine;
@@ -63,18 +63,19 @@ class RedisFaultTest {
                     .build()) {
                 RateLimiter roomy = engine.rateLimiter("roomy", FixedWindow.of(1_000_000, Duration.ofMinutes(10)));
                 // Healthy first: a loaded machine may need a few tries to answer within the short timeout.
-                awaitRedisAnswer(roomy);
+                awaitRedisAnswer(engine, roomy);
 
                 redis.pause(Duration.ofMillis(300));
                 long maxLatency = 0L;
                 for (int i = 0; i < 20; i++) {
                     long start = System.nanoTime();
-                    Permit permit = roomy.tryAcquire(1);
+                    Answered answered = Answered.ask(engine, () -> roomy.tryAcquire(1));
                     maxLatency = Math.max(maxLatency, System.nanoTime() - start);
-                    assertThat(permit.granted()).as("failing closed while paused: call %d", i).isFalse();
-                    assertThat(permit).isInstanceOf(ShortcutPermit.class);
+                    assertThat(answered.permit().granted()).as("failing closed while paused: call %d", i).isFalse();
+                    assertThat(answered.byRedis()).isFalse();
+                    assertThat(answered.permit().remaining()).as("unknown without Redis").isZero();
                 }
-                RedisEngineStats stats = engine.stats();
+                RedisEngine.Stats stats = engine.stats();
                 assertThat(maxLatency).isLessThan(LATENCY_BOUND_NANOS);
                 assertThat(stats.timeouts()).as("the threshold's worth, maybe a probe").isGreaterThanOrEqualTo(5);
                 assertThat(stats.breakerOpens()).isPositive();
@@ -108,7 +109,6 @@ class RedisFaultTest {
                         int granted = 0;
                         for (int i = 0; i < 200; i++) {
                             Permit permit = limiter.tryAcquire(1);
-                            assertThat(permit).isInstanceOf(RedisPermit.class);
                             granted += permit.granted() ? 1 : 0;
                         }
                         return granted;
@@ -122,10 +122,12 @@ class RedisFaultTest {
                 for (Future<Integer> worker : workers) {
                     granted += worker.get(30, TimeUnit.SECONDS);
                 }
-                RedisEngineStats stats = engine.stats();
+                RedisEngine.Stats stats = engine.stats();
                 assertThat(stats.redisFailures()).isZero();
                 assertThat(stats.timeouts()).isZero();
                 assertThat(stats.breakerOpens()).isZero();
+                assertThat(stats.failClosedRefusals()).as("every decision was made by Redis").isZero();
+                assertThat(stats.decisions()).isEqualTo(800);
                 assertThat(granted).as("exactly the limit, despite the flushes").isEqualTo(500);
             } finally {
                 pool.shutdownNow();
@@ -142,8 +144,10 @@ class RedisFaultTest {
                     RedisEngine uncached = RedisEngine.builder(client, redis.uri()).refusalCache(false).build()) {
                 RateLimiter limiter = cached.rateLimiter("cached", FixedWindow.of(2, Duration.ofMinutes(10)));
                 assertThat(limiter.tryAcquire(2).granted()).isTrue();
-                Permit first = limiter.tryAcquire(1);
-                assertThat(first).isInstanceOf(RedisPermit.class).matches(p -> !p.granted());
+                Answered refused = Answered.ask(cached, () -> limiter.tryAcquire(1));
+                assertThat(refused.byRedis()).as("refused by Redis").isTrue();
+                Permit first = refused.permit();
+                assertThat(first.granted()).isFalse();
 
                 long before = redis.calls("evalsha");
                 for (int i = 0; i < 50; i++) {
@@ -174,7 +178,10 @@ class RedisFaultTest {
     void refusalCacheForgetsALimiterThisJvmGaveBackTo() {
         try (RedisProcess redis = RedisProcess.start()) {
             RedisClient client = RedisClient.create();
-            try (RedisEngine engine = RedisEngine.builder(client, redis.uri()).build()) {
+            // A fresh server's first script call may take longer than the default decision timeout on a busy machine;
+            // this test is about the refusal cache, not about timeouts.
+            try (RedisEngine engine = RedisEngine.builder(client, redis.uri()).decisionTimeout(Duration.ofSeconds(5))
+                    .build()) {
                 RateLimiter limiter = engine.rateLimiter("refund", FixedWindow.of(2, Duration.ofMinutes(10)));
                 Permit estimate = limiter.tryAcquire(2);
                 assertThat(estimate.granted()).isTrue();
@@ -208,7 +215,7 @@ class RedisFaultTest {
      * waits for decisions to come from Redis again.
      */
     private static void killMidLoad(Policy policy) {
-        ManualTicker localTime = new ManualTicker();
+        ManualClock localTime = new ManualClock();
         LocalEngine local = LocalEngine.builder().ticker(localTime).build();
         FailurePolicy failurePolicy = policy == Policy.OPEN ? FailurePolicy.FAIL_OPEN
                 : policy == Policy.CLOSED ? FailurePolicy.FAIL_CLOSED
@@ -225,9 +232,9 @@ class RedisFaultTest {
                 RateLimiter limiter = engine.rateLimiter("load", THREE);
                 KeyedLimiter<String> keyed = engine.keyed("keyed", THREE);
                 for (int i = 0; i < 4; i++) {
-                    Permit permit = limiter.tryAcquire(1);
-                    assertThat(permit).as("from Redis before the kill").isInstanceOf(RedisPermit.class);
-                    assertThat(permit.granted()).isEqualTo(i < 3);
+                    Answered answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
+                    assertThat(answered.byRedis()).as("from Redis before the kill").isTrue();
+                    assertThat(answered.permit().granted()).isEqualTo(i < 3);
                 }
 
                 redis.kill();
@@ -237,10 +244,11 @@ class RedisFaultTest {
                 int granted = 0;
                 for (int i = 0; i < 200; i++) {
                     long start = System.nanoTime();
-                    Permit permit = limiter.tryAcquire(1);
+                    Answered answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
                     maxLatency = Math.max(maxLatency, System.nanoTime() - start);
+                    Permit permit = answered.permit();
                     granted += permit.granted() ? 1 : 0;
-                    assertThat(permit).isNotInstanceOf(RedisPermit.class);
+                    assertThat(answered.byRedis()).isFalse();
                     switch (policy) {
                         case OPEN:
                             assertThat(permit.granted()).isTrue();
@@ -262,7 +270,7 @@ class RedisFaultTest {
                     keyedGranted += keyed.allow("b", 1) ? 1 : 0;
                 }
 
-                RedisEngineStats stats = engine.stats();
+                RedisEngine.Stats stats = engine.stats();
                 assertThat(maxLatency).as("the slowest of 200 decisions").isLessThan(LATENCY_BOUND_NANOS);
                 assertThat(stats.breakerOpens()).isPositive();
                 assertThat(stats.shortCircuits()).isPositive();
@@ -289,7 +297,9 @@ class RedisFaultTest {
                 redis.restart();
                 awaitRecovery(engine, limiter);
                 // The restarted server is empty: its state starts afresh, decided by Redis again.
-                assertThat(keyed.tryAcquire("a", 1)).isInstanceOf(RedisPermit.class).matches(Permit::granted);
+                Answered fresh = Answered.ask(engine, () -> keyed.tryAcquire("a", 1));
+                assertThat(fresh.byRedis()).isTrue();
+                assertThat(fresh.permit().granted()).isTrue();
             } finally {
                 client.shutdown();
             }
@@ -298,8 +308,9 @@ class RedisFaultTest {
 
     /** Waits, bounded, until decisions come from Redis again, and checks the breaker closed. */
     private static void awaitRecovery(RedisEngine engine, RateLimiter limiter) {
-        Polling.until(() -> limiter.tryAcquire(1) instanceof RedisPermit, RECOVERY_BOUND);
-        assertThat(limiter.tryAcquire(1)).as("back to Redis within " + RECOVERY_BOUND).isInstanceOf(RedisPermit.class);
+        Polling.until(() -> Answered.byRedis(engine, () -> limiter.tryAcquire(1)), RECOVERY_BOUND);
+        assertThat(Answered.byRedis(engine, () -> limiter.tryAcquire(1))).as("back to Redis within " + RECOVERY_BOUND)
+                .isTrue();
         assertThat(engine.breaker().mode()).isEqualTo(RedisBreaker.Mode.CLOSED);
     }
 
@@ -315,12 +326,13 @@ class RedisFaultTest {
     }
 
     /** Asks until Redis itself answers with a grant (bounded), so a slow first round trip cannot fail the test. */
-    private static void awaitRedisAnswer(RateLimiter limiter) {
+    private static void awaitRedisAnswer(RedisEngine engine, RateLimiter limiter) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Permit permit = limiter.tryAcquire(1);
-        while (!(permit instanceof RedisPermit) && System.nanoTime() < deadline) {
-            permit = limiter.tryAcquire(1);
+        Answered answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
+        while (!answered.byRedis() && System.nanoTime() < deadline) {
+            answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
         }
-        assertThat(permit).isInstanceOf(RedisPermit.class).matches(Permit::granted);
+        assertThat(answered.byRedis()).isTrue();
+        assertThat(answered.permit().granted()).isTrue();
     }
 }

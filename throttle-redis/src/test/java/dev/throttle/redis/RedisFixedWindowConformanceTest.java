@@ -1,7 +1,7 @@
 package dev.throttle.redis;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.FixedWindowConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.FixedWindowConformance;
 
 /** The Redis engine (client-time mode) runs the FixedWindow conformance kit unchanged. */
 class RedisFixedWindowConformanceTest extends FixedWindowConformance {

@@ -3,10 +3,13 @@ package dev.throttle.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.throttle.AllOf;
+import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
+import dev.throttle.SlidingLog;
 import dev.throttle.TokenBucket;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
@@ -34,7 +37,7 @@ class RedisKeyedTest {
             assertThat(keyed.tryAcquire(key, 2).granted()).as("first of key of length %d", key.length()).isTrue();
             Permit refused = keyed.tryAcquire(key, 1);
             assertThat(refused.granted()).as("over the limit for key of length %d", key.length()).isFalse();
-            assertThat(refused.limiter()).isEqualTo("api:" + key);
+            assertThat(refused.limiterName()).isEqualTo("api:" + key);
         }
         RedisCommands<String, String> redis = RedisServer.get().connection().sync();
         List<String> keys = redis.keys(prefix + "*");
@@ -84,5 +87,67 @@ class RedisKeyedTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> engine.keyed("x", null)).isInstanceOf(IllegalArgumentException.class);
         assertThat(RedisServer.get().connection().sync().keys(prefix + "*")).as("nothing written").isEmpty();
+    }
+
+    @Test
+    void aKeyedConcurrencyLimitHoldsLeasesPerKey() {
+        KeyedLimiter<String> jobs = engine.keyed("jobs", Concurrency.of(1));
+        Permit a = jobs.tryAcquire("a", 1);
+        assertThat(a.granted()).isTrue();
+        Permit refused = jobs.tryAcquire("a", 1);
+        assertThat(refused.granted()).isFalse();
+        assertThat(refused.limiterName()).isEqualTo("jobs:a");
+        assertThat(refused.retryAfterNanos()).as("when a permit is released").isEqualTo(1L);
+        assertThat(jobs.tryAcquire("b", 1).granted()).as("another key's own slot").isTrue();
+        assertThatThrownBy(() -> jobs.allow("a", 1)).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("tryAcquire");
+        a.close();
+        assertThat(jobs.forKey("a").availablePermits()).isEqualTo(1);
+        assertThat(jobs.tryAcquire("a", 1).granted()).isTrue();
+    }
+
+    @Test
+    void aKeyedCompositeHasOneStateForItsSharedPartsAndOnePerKeyForTheOthers() {
+        KeyedLimiter<String> checkout = engine.keyed("checkout", AllOf.of(
+                AllOf.shared("global", FixedWindow.of(5, Duration.ofMinutes(10))),
+                AllOf.perKey("client", FixedWindow.of(2, Duration.ofMinutes(10)))));
+        Permit first = checkout.tryAcquire("alice", 2);
+        assertThat(first.granted()).isTrue();
+        assertThat(first.limiterName()).isEqualTo("checkout:alice");
+        assertThat(checkout.tryAcquire("alice", 1).limiterName()).as("alice's own window is spent").isEqualTo("client");
+        assertThat(checkout.tryAcquire("bob", 2).granted()).as("bob's window is his own").isTrue();
+        Permit global = checkout.tryAcquire("carol", 2);
+        assertThat(global.granted()).isFalse();
+        assertThat(global.limiterName()).as("the shared window counts every key's").isEqualTo("global");
+        assertThat(checkout.tryAcquire("carol", 1).granted()).isTrue();
+        assertThat(checkout.estimatedSize()).isZero();
+    }
+
+    @Test
+    void everyKeyOfAKeyedCompositesDecisionLiesInOneSlot() {
+        KeyedLimiter<String> withShared = engine.keyed("route", AllOf.of(
+                AllOf.shared("global", FixedWindow.of(100, Duration.ofMinutes(1))),
+                AllOf.perKey("client", SlidingLog.of(5, Duration.ofMinutes(1))),
+                AllOf.shared("db", Concurrency.of(5))));
+        KeyedLimiter<String> perKeyOnly = engine.keyed("tenant", AllOf.of(
+                AllOf.perKey("minute", FixedWindow.of(5, Duration.ofMinutes(1))),
+                AllOf.perKey("slots", Concurrency.of(2))));
+        for (String key : ODD_KEYS) {
+            String[] shared = ((RedisAllOfLimiter) withShared.forKey(key)).keys();
+            assertThat(shared).hasSize(5).allSatisfy(redisKey -> {
+                assertThat(SlotHash.getSlot(redisKey)).as("under the composite's name")
+                        .isEqualTo(SlotHash.getSlot(Keys.key(prefix, "route", "")));
+                assertThat(redisKey.length()).isLessThan(prefix.length() + 300);
+            });
+            String[] own = ((RedisAllOfLimiter) perKeyOnly.forKey(key)).keys();
+            assertThat(own).hasSize(3).allSatisfy(redisKey -> assertThat(SlotHash.getSlot(redisKey))
+                    .as("under the key's own name").isEqualTo(SlotHash.getSlot(Keys.key(prefix, "tenant:" + key, ""))));
+            try (Permit permit = withShared.tryAcquire(key, 1); Permit other = perKeyOnly.tryAcquire(key, 1)) {
+                assertThat(permit.granted()).as("key of length %d", key.length()).isTrue();
+                assertThat(other.granted()).isTrue();
+            }
+        }
+        RedisCommands<String, String> redis = RedisServer.get().connection().sync();
+        assertThat(redis.keys(prefix + "*")).allSatisfy(key -> assertThat(redis.pttl(key)).isPositive());
     }
 }

@@ -1,7 +1,7 @@
 package dev.throttle.redis;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.LeakyBucketConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.LeakyBucketConformance;
 
 /** The Redis engine (client-time mode) runs the LeakyBucket conformance kit unchanged. */
 class RedisLeakyBucketConformanceTest extends LeakyBucketConformance {

@@ -2,18 +2,19 @@ package dev.throttle.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.AllOf;
 import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
-import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.kernel.AllOfPermit;
+import dev.throttle.kernel.HeldPermit;
+import dev.throttle.kernel.RefusedPermit;
 import dev.throttle.local.LocalEngine;
 import io.lettuce.core.RedisClient;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,23 +64,29 @@ class RedisLeaseFaultTest {
                     .decisionTimeout(Duration.ofSeconds(5)) // the point is the healthy path, not a slow machine
                     .build()) {
                 Limiter bulk = engine.limiter("bulk", FOUR);
-                Limiter combo = engine.allOf("combo", parts());
+                Limiter combo = engine.limiter("combo", parts());
                 List<Permit> held = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
-                    Permit permit = bulk.tryAcquire(1);
+                    Answered lease = Answered.ask(engine, () -> bulk.tryAcquire(1));
+                    assertThat(lease.byRedis()).isTrue();
+                    Permit permit = lease.permit();
                     assertThat(permit.granted()).isEqualTo(i < 4);
-                    assertThat(permit).isInstanceOf(i < 4 ? LeasePermit.class : RefusedPermit.class);
+                    assertThat(permit).isInstanceOf(i < 4 ? HeldPermit.class : RefusedPermit.class);
                     held.add(permit);
-                    Permit composite = combo.tryAcquire(1);
-                    assertThat(composite.granted()).isEqualTo(i < 3);
-                    assertThat(composite).isInstanceOf(i < 3 ? CompositePermit.class : RefusedPermit.class);
-                    held.add(composite);
+                    Answered composite = Answered.ask(engine, () -> combo.tryAcquire(1));
+                    assertThat(composite.byRedis()).isTrue();
+                    assertThat(composite.permit().granted()).isEqualTo(i < 3);
+                    assertThat(composite.permit()).isInstanceOf(i < 3 ? HeldPermit.class : RefusedPermit.class);
+                    if (i >= 3) {
+                        assertThat(composite.permit().limiterName()).as("the refusing part").isEqualTo("rate");
+                    }
+                    held.add(composite.permit());
                 }
                 assertThat(bulk.availablePermits()).isZero();
                 held.forEach(Permit::close);
                 Polling.until(() -> bulk.availablePermits() == 4, Duration.ofSeconds(5));
                 assertThat(bulk.availablePermits()).isEqualTo(4);
-                RedisEngineStats stats = engine.stats();
+                RedisEngine.Stats stats = engine.stats();
                 assertThat(stats.decisions()).isEqualTo(10);
                 assertThat(stats.redisFailures() + stats.timeouts() + stats.shortCircuits()).isZero();
                 assertThat(stats.fallbackDecisions() + stats.failClosedRefusals() + stats.failOpenGrants()).isZero();
@@ -105,9 +112,10 @@ class RedisLeaseFaultTest {
                 redis.pause(Duration.ofMillis(1500)); // outlasts the 3 timeouts below
                 for (int i = 0; i < 3; i++) {
                     long start = System.nanoTime();
-                    Permit permit = bulk.tryAcquire(1);
+                    Answered answered = Answered.ask(engine, () -> bulk.tryAcquire(1));
                     assertThat(System.nanoTime() - start).isLessThan(LATENCY_BOUND_NANOS);
-                    assertThat(permit).isInstanceOf(ShortcutPermit.class).matches(p -> !p.granted());
+                    assertThat(answered.byRedis()).isFalse();
+                    assertThat(answered.permit().granted()).isFalse();
                 }
                 assertThat(engine.stats().timeouts()).isEqualTo(3);
                 // The server runs the queued decisions when the pause ends; their late leases are released.
@@ -119,11 +127,8 @@ class RedisLeaseFaultTest {
         }
     }
 
-    private static Map<String, LimitSpec> parts() {
-        Map<String, LimitSpec> parts = new LinkedHashMap<>();
-        parts.put("rate", FixedWindow.of(3, Duration.ofMinutes(10)));
-        parts.put("slots", FOUR);
-        return parts;
+    private static AllOf parts() {
+        return AllOf.of(AllOf.shared("rate", FixedWindow.of(3, Duration.ofMinutes(10))), AllOf.shared("slots", FOUR));
     }
 
     /**
@@ -145,7 +150,7 @@ class RedisLeaseFaultTest {
                     .breakerOpenDuration(OPEN)
                     .build()) {
                 Limiter bulk = engine.limiter("bulk", FOUR);
-                Limiter combo = engine.allOf("combo", parts());
+                Limiter combo = engine.limiter("combo", parts());
                 for (int i = 0; i < 5; i++) {
                     assertThat(bulk.tryAcquire(1).granted()).as("from Redis before the kill").isEqualTo(i < 4);
                     assertThat(combo.tryAcquire(1).granted()).isEqualTo(i < 3);
@@ -158,21 +163,25 @@ class RedisLeaseFaultTest {
                 List<Permit> held = new ArrayList<>();
                 for (int i = 0; i < 100; i++) {
                     long start = System.nanoTime();
-                    Permit lease = bulk.tryAcquire(1);
-                    Permit composite = combo.tryAcquire(1);
+                    Answered leaseAnswer = Answered.ask(engine, () -> bulk.tryAcquire(1));
+                    Answered compositeAnswer = Answered.ask(engine, () -> combo.tryAcquire(1));
                     maxLatency = Math.max(maxLatency, System.nanoTime() - start);
+                    Permit lease = leaseAnswer.permit();
+                    Permit composite = compositeAnswer.permit();
                     held.add(lease);
                     bulkGranted += lease.granted() ? 1 : 0;
                     comboGranted += composite.granted() ? 1 : 0;
-                    assertThat(lease).isNotInstanceOf(LeasePermit.class);
+                    assertThat(leaseAnswer.byRedis()).isFalse();
+                    assertThat(compositeAnswer.byRedis()).isFalse();
                     if (policy == Policy.FALLBACK) {
-                        assertThat(composite).isNotInstanceOf(CompositePermit.class)
-                                .isNotInstanceOf(ShortcutPermit.class);
-                        if (!composite.granted()) {
-                            assertThat(composite.limiter()).as("the refusing part").isEqualTo("rate");
+                        if (composite.granted()) {
+                            assertThat(composite).as("granted by the parts' fallbacks").isInstanceOf(AllOfPermit.class);
+                        } else {
+                            assertThat(composite.limiterName()).as("the refusing part").isEqualTo("rate");
                         }
                     } else {
-                        assertThat(composite).isInstanceOf(ShortcutPermit.class);
+                        assertThat(composite.limiterName()).isEqualTo("combo");
+                        assertThat(composite.remaining()).as("unknown without Redis").isZero();
                     }
                     if (policy == Policy.CLOSED) {
                         assertThat(lease.retryAfterNanos()).isPositive()
@@ -186,7 +195,7 @@ class RedisLeaseFaultTest {
                 maxLatency = Math.max(maxLatency, System.nanoTime() - start);
                 assertThat(waited.granted()).isEqualTo(policy == Policy.OPEN);
 
-                RedisEngineStats stats = engine.stats();
+                RedisEngine.Stats stats = engine.stats();
                 assertThat(maxLatency).as("the slowest decision without Redis").isLessThan(LATENCY_BOUND_NANOS);
                 assertThat(stats.breakerOpens()).isPositive();
                 assertThat(stats.shortCircuits()).isPositive();
@@ -222,8 +231,9 @@ class RedisLeaseFaultTest {
                 held.forEach(Permit::close);
 
                 redis.restart();
-                Polling.until(() -> acquiredFromRedis(bulk, combo), RECOVERY_BOUND);
-                assertThat(acquiredFromRedis(bulk, combo)).as("back to Redis within " + RECOVERY_BOUND).isTrue();
+                Polling.until(() -> acquiredFromRedis(engine, bulk, combo), RECOVERY_BOUND);
+                assertThat(acquiredFromRedis(engine, bulk, combo)).as("back to Redis within " + RECOVERY_BOUND)
+                        .isTrue();
                 assertThat(engine.breaker().mode()).isEqualTo(RedisBreaker.Mode.CLOSED);
             } finally {
                 client.shutdown();
@@ -232,10 +242,12 @@ class RedisLeaseFaultTest {
     }
 
     /** One grant from Redis for each limiter (their permits closed at once). */
-    private static boolean acquiredFromRedis(Limiter bulk, Limiter combo) {
-        try (Permit lease = bulk.tryAcquire(1); Permit composite = combo.tryAcquire(1)) {
-            return lease instanceof LeasePermit && composite instanceof CompositePermit;
-        }
+    private static boolean acquiredFromRedis(RedisEngine engine, Limiter bulk, Limiter combo) {
+        Answered lease = Answered.ask(engine, () -> bulk.tryAcquire(1));
+        Answered composite = Answered.ask(engine, () -> combo.tryAcquire(1));
+        lease.permit().close();
+        composite.permit().close();
+        return lease.byRedis() && lease.permit().granted() && composite.byRedis() && composite.permit().granted();
     }
 
     /** Polls a real process's condition until it holds or the bound passes (then the caller's assertion fails). */

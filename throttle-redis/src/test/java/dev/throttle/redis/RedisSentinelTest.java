@@ -70,8 +70,9 @@ class RedisSentinelTest {
             RateLimiter serial = engine.rateLimiter("serial", FIFTY);
             int granted = 0;
             for (int i = 0; i < 80; i++) {
-                Permit permit = serial.tryAcquire(1);
-                assertThat(permit).as("decided by Redis").isInstanceOf(RedisPermit.class);
+                Answered answered = Answered.ask(engine, () -> serial.tryAcquire(1));
+                assertThat(answered.byRedis()).as("decided by Redis").isTrue();
+                Permit permit = answered.permit();
                 assertThat(permit.granted()).as("call %d", i).isEqualTo(i < 50);
                 granted += permit.granted() ? 1 : 0;
             }
@@ -109,9 +110,9 @@ class RedisSentinelTest {
             RateLimiter limiter = engine.rateLimiter("failover", FIFTY);
             int granted = 0;
             for (int i = 0; i < 80; i++) {
-                Permit permit = limiter.tryAcquire(1);
-                assertThat(permit).isInstanceOf(RedisPermit.class);
-                granted += permit.granted() ? 1 : 0;
+                Answered answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
+                assertThat(answered.byRedis()).isTrue();
+                granted += answered.permit().granted() ? 1 : 0;
             }
             assertThat(granted).as("exactly the limit of 80 attempts").isEqualTo(50);
             int oldMaster = sentinels.reportedMasterPort();
@@ -124,9 +125,10 @@ class RedisSentinelTest {
             long maxLatency = 0L;
             for (int i = 0; i < 20; i++) {
                 long start = System.nanoTime();
-                Permit permit = limiter.tryAcquire(1);
+                Answered answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
                 maxLatency = Math.max(maxLatency, System.nanoTime() - start);
-                assertThat(permit).as("call %d with the master down", i).isNotInstanceOf(RedisPermit.class);
+                assertThat(answered.byRedis()).as("call %d with the master down", i).isFalse();
+                Permit permit = answered.permit();
                 assertThat(permit.granted()).as("failing closed: call %d", i).isFalse();
                 assertThat(permit.retryAfterNanos()).isPositive();
             }
@@ -142,14 +144,14 @@ class RedisSentinelTest {
             // The engine reconnects by itself, through the sentinels, to the new master.
             int grantedMeanwhile = 0;
             long deadline = System.nanoTime() + RECOVERY_BOUND.toNanos();
-            Permit permit = limiter.tryAcquire(1);
-            while (!(permit instanceof RedisPermit) && System.nanoTime() < deadline) {
-                assertThat(permit.granted()).as("failing closed until Redis answers").isFalse();
+            Answered answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
+            while (!answered.byRedis() && System.nanoTime() < deadline) {
+                assertThat(answered.permit().granted()).as("failing closed until Redis answers").isFalse();
                 pause();
-                permit = limiter.tryAcquire(1);
+                answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
             }
-            assertThat(permit).as("back to Redis within " + RECOVERY_BOUND).isInstanceOf(RedisPermit.class);
-            grantedMeanwhile += permit.granted() ? 1 : 0;
+            assertThat(answered.byRedis()).as("back to Redis within " + RECOVERY_BOUND).isTrue();
+            grantedMeanwhile += answered.permit().granted() ? 1 : 0;
 
             // What the new master holds bounds what it grants: never past the limit.
             Map<String, String> counts = sentinels.hashField(sentinels.replicaPort(), prefix, "n");
@@ -158,9 +160,9 @@ class RedisSentinelTest {
             assertThat(held).as("the replicated count, never past the limit").isEqualTo(50);
             int grantedAfter = 0;
             for (int i = 0; i < 80; i++) {
-                Permit after = limiter.tryAcquire(1);
-                assertThat(after).as("call %d after the failover", i).isInstanceOf(RedisPermit.class);
-                grantedAfter += after.granted() ? 1 : 0;
+                Answered after = Answered.ask(engine, () -> limiter.tryAcquire(1));
+                assertThat(after.byRedis()).as("call %d after the failover", i).isTrue();
+                grantedAfter += after.permit().granted() ? 1 : 0;
             }
             assertThat(grantedAfter).as("what the new master had left of the limit").isEqualTo(50 - held);
             assertThat(grantedMeanwhile).as("the first decision back found the replicated count").isZero();
@@ -171,9 +173,9 @@ class RedisSentinelTest {
             RateLimiter fresh = engine.rateLimiter("after-failover", FIFTY);
             int freshGranted = 0;
             for (int i = 0; i < 80; i++) {
-                Permit after = fresh.tryAcquire(1);
-                assertThat(after).isInstanceOf(RedisPermit.class);
-                freshGranted += after.granted() ? 1 : 0;
+                Answered after = Answered.ask(engine, () -> fresh.tryAcquire(1));
+                assertThat(after.byRedis()).isTrue();
+                freshGranted += after.permit().granted() ? 1 : 0;
             }
             assertThat(freshGranted).isEqualTo(50);
         }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.FixedWindow;
 import dev.throttle.LeakyBucket;
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.RateLimiter;
@@ -26,7 +26,7 @@ class RedisSharedRateTest {
     private final TwoNodes nodes = new TwoNodes("shared-rate");
     private final RedisServer server = nodes.server;
     private final String prefix = nodes.prefix;
-    private final ManualTicker clock = nodes.clock;
+    private final ManualClock clock = nodes.clock;
     private final RedisEngine nodeA = nodes.nodeA;
     private final RedisEngine nodeB = nodes.nodeB;
 

@@ -1,7 +1,7 @@
 package dev.throttle.redis;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.SlidingLogConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.SlidingLogConformance;
 
 /** The Redis engine (client-time mode) runs the SlidingLog conformance kit unchanged. */
 class RedisSlidingLogConformanceTest extends SlidingLogConformance {

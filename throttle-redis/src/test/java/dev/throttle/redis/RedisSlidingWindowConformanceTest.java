@@ -1,7 +1,7 @@
 package dev.throttle.redis;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.SlidingWindowConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.SlidingWindowConformance;
 
 /** The Redis engine (client-time mode) runs the SlidingWindow conformance kit unchanged. */
 class RedisSlidingWindowConformanceTest extends SlidingWindowConformance {

@@ -1,7 +1,7 @@
 package dev.throttle.redis;
 
-import dev.throttle.local.conformance.ConformanceTarget;
-import dev.throttle.local.conformance.TokenBucketConformance;
+import dev.throttle.conformance.ConformanceTarget;
+import dev.throttle.conformance.TokenBucketConformance;
 
 /** The Redis engine (client-time mode) runs the TokenBucket conformance kit unchanged. */
 class RedisTokenBucketConformanceTest extends TokenBucketConformance {

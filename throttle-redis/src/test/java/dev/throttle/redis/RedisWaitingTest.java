@@ -3,9 +3,9 @@ package dev.throttle.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.throttle.FixedWindow;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

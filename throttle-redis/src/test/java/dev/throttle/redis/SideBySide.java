@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.throttle.KeyedLimiter;
 import dev.throttle.LimitSpec;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 
 /**
  * The local engine and the Redis engine (client-time mode) on one {@link ManualClock}: every call goes to both and
  * their answers must be identical (granted, retry time, remaining), so the local engine is the reference the Redis
- * scripts are checked against. Redis limiters are {@link SteppedLimiter}s, so an asynchronous acquisition's first
+ * scripts are checked against. Redis limiters are {@link FirstDecisionLimiter}s, so an asynchronous acquisition's first
  * decision is back before the call returns, as it is locally.
  */
 final class SideBySide {
@@ -35,7 +35,7 @@ final class SideBySide {
     /** One limiter on both engines. */
     Twin twin(String name, LimitSpec spec) {
         return new Twin(local.rateLimiter(name, spec),
-                new SteppedLimiter((RedisRateLimiter) redis.rateLimiter(name, spec)));
+                new FirstDecisionLimiter((RedisRateLimiter) redis.rateLimiter(name, spec)));
     }
 
     /** One keyed limiter on both engines. */

@@ -1,6 +1,6 @@
 package dev.throttle.redis;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 
@@ -10,7 +10,7 @@ import java.time.Duration;
  */
 final class TwoNodes implements AutoCloseable {
 
-    final ManualTicker clock = new ManualTicker(1_000_000_000L);
+    final ManualClock clock = new ManualClock(1_000_000_000L);
     final RedisServer server = RedisServer.get();
     final String prefix;
     final RedisEngine nodeA;

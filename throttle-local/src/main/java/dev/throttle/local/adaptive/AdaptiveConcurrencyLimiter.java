@@ -1,15 +1,15 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Acquisitions;
-import dev.throttle.Arguments;
 import dev.throttle.Concurrency;
 import dev.throttle.ConcurrencyStats;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
-import dev.throttle.local.ConcurrencyLimiter;
-import dev.throttle.local.LocalEngine;
+import dev.throttle.kernel.Acquisition;
+import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.RefusedPermit;
+import dev.throttle.local.limiters.ConcurrencyLimiter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -45,7 +45,7 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
     private final ConcurrencyLimiter bulkhead;
     private final int maxQueue;
     private final Concurrency.QueueOrder order;
-    private final AtomicReference<LimitState> state;
+    private final AtomicReference<LimitAlgorithm.State> state;
 
     private AdaptiveConcurrencyLimiter(Builder builder) {
         this.name = builder.name;
@@ -53,10 +53,10 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
         this.algorithm = builder.algorithm;
         this.maxQueue = builder.maxQueue;
         this.order = builder.order;
-        LimitState first = algorithm.start(ticker.read());
+        LimitAlgorithm.State first = algorithm.start(ticker.read());
         this.state = new AtomicReference<>(first);
-        LocalEngine engine = LocalEngine.builder().ticker(builder.ticker).scheduler(builder.scheduler).build();
-        this.bulkhead = (ConcurrencyLimiter) engine.limiter(name, spec(first.limit()));
+        // The bulkhead's permits are this limiter's: each one's end is a sample, with no second object per grant.
+        this.bulkhead = new ConcurrencyLimiter(name, spec(first.limit()), ticker, builder.scheduler, this::record);
     }
 
     /**
@@ -97,7 +97,7 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
     @Override
     public Permit tryAcquire(long permits) {
         Arguments.requirePermits(permits, algorithm.minLimit());
-        return adapt(bulkhead.tryAcquire(permits));
+        return bulkhead.tryAcquire(permits);
     }
 
     @Override
@@ -115,11 +115,11 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
      * @param priority the waiter's priority, higher served first; only the {@code PRIORITY} order uses it
      * @return the decision
      * @throws IllegalArgumentException if {@code permits} is out of range, or {@code maxWait} null, negative or longer
-     *     than {@link Arguments#MAX_DURATION}
+     *     than {@link dev.throttle.LimitSpec#MAX_DURATION}
      */
     public Permit acquire(long permits, Duration maxWait, int priority) {
-        return Acquisitions.await(acquireAsync(permits, maxWait, priority),
-                () -> new WithdrawnPermit(name, permits, bulkhead.availablePermits(), bulkhead.limit()));
+        return Acquisition.await(acquireAsync(permits, maxWait, priority),
+                () -> RefusedPermit.untilReleased(name, permits, bulkhead.availablePermits(), bulkhead.limit()));
     }
 
     @Override
@@ -137,30 +137,11 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
      * @param priority the waiter's priority, higher served first; only the {@code PRIORITY} order uses it
      * @return a future decision; it never completes exceptionally except when cancelled
      * @throws IllegalArgumentException if {@code permits} is out of range, or {@code maxWait} null, negative or longer
-     *     than {@link Arguments#MAX_DURATION}
+     *     than {@link dev.throttle.LimitSpec#MAX_DURATION}
      */
     public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait, int priority) {
         Arguments.requirePermits(permits, algorithm.minLimit());
-        CompletableFuture<Permit> pending = bulkhead.acquireAsync(permits, maxWait, priority);
-        if (pending.isDone() && !pending.isCancelled()) {
-            return CompletableFuture.completedFuture(adapt(pending.join()));
-        }
-        CompletableFuture<Permit> result = new CompletableFuture<>();
-        pending.whenComplete((slot, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(failure);
-            } else if (slot.granted()) {
-                Permit permit = adapt(slot);
-                if (!result.complete(permit)) {
-                    slot.close(); // the caller gave up meanwhile: give the slot back, learn nothing from it
-                }
-            } else {
-                result.complete(slot);
-            }
-        });
-        // Cancelling (or completing) the caller's future withdraws the waiter; a no-op once it was served.
-        result.whenComplete((permit, failure) -> pending.cancel(false));
-        return result;
+        return bulkhead.acquireAsync(permits, maxWait, priority);
     }
 
     @Override
@@ -193,7 +174,7 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
      *
      * @return the state; its limit is the one published to the bulkhead, or about to be
      */
-    public LimitState limitState() {
+    public LimitAlgorithm.State limitState() {
         return state.get();
     }
 
@@ -206,13 +187,13 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
         return algorithm;
     }
 
-    /** Applies one permit's outcome; called once per granted permit, by the permit. */
-    void record(long startNanos, long inFlight, boolean dropped) {
+    /** Applies one permit's outcome; called once per granted permit that ended (not one withdrawn). */
+    private void record(long startNanos, long inFlight, boolean dropped) {
         long now = ticker.read();
         long rtt = Math.max(1L, now - startNanos);
         for (;;) {
-            LimitState current = state.get();
-            LimitState next = current.onSample(now, startNanos, rtt, inFlight, dropped);
+            LimitAlgorithm.State current = state.get();
+            LimitAlgorithm.State next = current.onSample(now, startNanos, rtt, inFlight, dropped);
             if (next == current) {
                 return;
             }
@@ -232,7 +213,7 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
      */
     private void publish() {
         for (;;) {
-            LimitState current = state.get();
+            LimitAlgorithm.State current = state.get();
             int limit = current.limit();
             if (bulkhead.limit() != limit) {
                 bulkhead.reconfigure(spec(limit));
@@ -245,13 +226,6 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
 
     private Concurrency spec(int limit) {
         return new Concurrency(limit, maxQueue, order);
-    }
-
-    private Permit adapt(Permit slot) {
-        if (!slot.granted()) {
-            return slot;
-        }
-        return new AdaptivePermit(this, slot, ticker.read(), bulkhead.inFlight());
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 
 /**
@@ -59,7 +59,7 @@ public final class AimdAlgorithm implements LimitAlgorithm {
     }
 
     @Override
-    public LimitState start(long nowNanos) {
+    public LimitAlgorithm.State start(long nowNanos) {
         return new State(this, initialLimit, true, Long.MIN_VALUE);
     }
 
@@ -126,7 +126,7 @@ public final class AimdAlgorithm implements LimitAlgorithm {
     }
 
     /** The state: the estimate, whether slow start goes on, and when the limit last decreased. */
-    private static final class State implements LimitState {
+    private static final class State implements LimitAlgorithm.State {
         private final AimdAlgorithm algorithm;
         private final double estimate;
         private final boolean slowStart;
@@ -145,7 +145,7 @@ public final class AimdAlgorithm implements LimitAlgorithm {
         }
 
         @Override
-        public LimitState onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
+        public LimitAlgorithm.State onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
             if (startNanos < decreasedAt) {
                 return this; // in flight when the limit last fell: that decrease already answered it
             }
@@ -213,7 +213,7 @@ public final class AimdAlgorithm implements LimitAlgorithm {
         /**
          * Sets the latency above which a permit counts as overloaded (default 5 s).
          *
-         * @param timeout from 1 ns to {@link Arguments#MAX_DURATION}
+         * @param timeout from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder
          * @throws IllegalArgumentException if it is null or out of range
          */

@@ -1,8 +1,8 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
+import dev.throttle.kernel.Arguments;
 import dev.throttle.local.LocalEngine;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>The burst (the bucket's capacity) is fixed; the rate alone moves, by reconfiguring the local engine's token
  * bucket, whose owed permits carry over.
  */
-public final class AimdRateLimiter extends SteeredRateLimiter {
+public final class AimdRateLimiter extends AdaptiveRateLimiter {
 
     private static final long NEVER = Long.MIN_VALUE;
 
@@ -180,7 +180,7 @@ public final class AimdRateLimiter extends SteeredRateLimiter {
     }
 
     /** Builds an {@link AimdRateLimiter}; every value is checked when set or at {@link #build()}. */
-    public static final class Builder extends SteeredRateLimiterBuilder<Builder> {
+    public static final class Builder extends AdaptiveRateLimiterBuilder<Builder> {
         private long minRate = 1;
         private long initialRate = 100;
         private long maxRate = 1000;
@@ -224,7 +224,7 @@ public final class AimdRateLimiter extends SteeredRateLimiter {
         /**
          * The period the rates are counted in (default one second).
          *
-         * @param period from 1 ns to {@link Arguments#MAX_DURATION}
+         * @param period from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder
          * @throws IllegalArgumentException if it is null, not positive or too long
          */
@@ -303,7 +303,7 @@ public final class AimdRateLimiter extends SteeredRateLimiter {
          *
          * @return the limiter
          * @throws IllegalArgumentException if the largest rate is faster than one permit per nanosecond, or the burst
-         *     takes longer than {@link Arguments#MAX_DURATION} to refill at the smallest rate
+         *     takes longer than {@link dev.throttle.LimitSpec#MAX_DURATION} to refill at the smallest rate
          */
         public AimdRateLimiter build() {
             Rate.of(maxRate, period); // the fastest rate must be representable

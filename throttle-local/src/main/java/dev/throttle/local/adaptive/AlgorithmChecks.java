@@ -1,6 +1,6 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 
 /**
  * Checks of the algorithms' settings that {@link Arguments} does not cover: fractions and factors given as

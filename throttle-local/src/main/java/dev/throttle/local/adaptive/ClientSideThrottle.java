@@ -1,14 +1,19 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Acquisitions;
-import dev.throttle.Arguments;
+import dev.throttle.ClientSideThrottling;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
-import dev.throttle.local.resilience.RandomSource;
+import dev.throttle.kernel.Acquisition;
+import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.Durations;
+import dev.throttle.kernel.HeldPermit;
+import dev.throttle.kernel.RefusedPermit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Client-side adaptive throttling, as described in Google's SRE book, chapter "Handling Overload", section
@@ -16,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * more and more of its requests starts refusing requests itself, before they reach the network, so that an
  * overloaded backend does not spend its capacity rejecting them.
  *
- * <p>Over a sliding window ({@link SreThrottling}: two minutes by default, in time buckets) the throttle counts
+ * <p>Over a sliding window ({@link ClientSideThrottling}: two minutes by default, in time buckets) the throttle counts
  * <ul>
  *   <li>{@code requests}: every attempt of the application, including those this throttle refused locally. The book
  *   counts them on purpose: as the application keeps trying while the backend accepts less, the refusal probability
@@ -57,11 +62,11 @@ public final class ClientSideThrottle implements Limiter {
     private static final double UNIT = 0x1.0p-53;
 
     private final String name;
-    private final SreThrottling spec;
+    private final ClientSideThrottling spec;
     private final double k;
     private final Ticker ticker;
     private final Scheduler scheduler;
-    private final RandomSource random;
+    private final RandomGenerator random;
     private final SreWindow window;
 
     private ClientSideThrottle(Builder builder) {
@@ -75,7 +80,7 @@ public final class ClientSideThrottle implements Limiter {
     }
 
     /**
-     * A builder with the book's defaults ({@link SreThrottling#defaults()}), the system clock, the shared scheduler
+     * A builder with the book's defaults ({@link ClientSideThrottling#defaults()}), the system clock, the shared scheduler
      * and thread-local randomness.
      *
      * @param name the throttle's name, for permits and exceptions
@@ -95,14 +100,14 @@ public final class ClientSideThrottle implements Limiter {
     }
 
     @Override
-    public SreThrottling spec() {
+    public ClientSideThrottling spec() {
         return spec;
     }
 
     /**
      * Decides now: grants with probability {@code 1 − p}; a refusal counts {@code permits} requests.
      *
-     * @param permits the requests this acquisition stands for, from 1 to {@link SreThrottling#capacity()}
+     * @param permits the requests this acquisition stands for, from 1 to {@link ClientSideThrottling#capacity()}
      * @return the decision; a grant must be closed or dropped to be counted
      * @throws IllegalArgumentException if {@code permits} is out of range
      */
@@ -122,7 +127,7 @@ public final class ClientSideThrottle implements Limiter {
     /**
      * Decides, drawing again at each bucket boundary until {@code maxWait} runs out; see {@link Limiter}.
      *
-     * @param permits the requests this acquisition stands for, from 1 to {@link SreThrottling#capacity()}
+     * @param permits the requests this acquisition stands for, from 1 to {@link ClientSideThrottling#capacity()}
      * @param maxWait how long to wait at most
      * @return the decision
      * @throws IllegalArgumentException if an argument is out of range
@@ -135,16 +140,16 @@ public final class ClientSideThrottle implements Limiter {
             return tryAcquire(permits);
         }
         // A withdrawn wait is not an attempt that reached a decision: it counts nothing.
-        return Acquisitions.await(acquireAsync(permits, maxWaitNanos), () -> {
+        return Acquisition.await(acquireAsync(permits, maxWaitNanos), () -> {
             long now = ticker.read();
-            return new SrePermit(this, false, permits, retryAfterNanos(now), 0L, 0L);
+            return RefusedPermit.of(name, permits, retryAfterNanos(now), 0L, 0L);
         });
     }
 
     /**
      * Decides without parking a thread, drawing again at each bucket boundary until {@code maxWait} runs out.
      *
-     * @param permits the requests this acquisition stands for, from 1 to {@link SreThrottling#capacity()}
+     * @param permits the requests this acquisition stands for, from 1 to {@link ClientSideThrottling#capacity()}
      * @param maxWait how long to wait at most
      * @return the future decision
      * @throws IllegalArgumentException if an argument is out of range
@@ -157,9 +162,7 @@ public final class ClientSideThrottle implements Limiter {
     }
 
     private CompletableFuture<Permit> acquireAsync(long permits, long maxWaitNanos) {
-        Waiter waiter = new Waiter(permits, ticker.read() + maxWaitNanos);
-        waiter.attempt();
-        return waiter.future;
+        return new Waiting(permits, maxWaitNanos).start();
     }
 
     /**
@@ -225,12 +228,37 @@ public final class ClientSideThrottle implements Limiter {
         return window.totals(ticker.read())[1];
     }
 
-    /** Counts the end of a granted permit. */
-    void ended(long requests, boolean accepted) {
-        if (requests > 0L) {
-            window.record(ticker.read(), requests, accepted ? requests : 0L);
+    /** Counts a grant when it ends; kept private so that the throttle's own API stays a limiter's. */
+    private final HeldPermit.Holder counter = new HeldPermit.Holder() {
+        /**
+         * Counts a grant when it ends: its requests as requests and, closed, as accepts (the backend accepted);
+         * dropped, as requests only (the backend rejected them for overload).
+         */
+        @Override
+        public void ended(HeldPermit permit, long requests, boolean dropped) {
+            if (requests > 0L) {
+                window.record(ticker.read(), requests, dropped ? 0L : requests);
+            }
         }
-    }
+
+        /** Settling sets how many requests the grant stands for when it ends; after its end it changes nothing. */
+        @Override
+        public void settled(HeldPermit permit, long before, long after) {
+            // The held count is the requests the grant stands for: it is counted when the grant ends.
+        }
+
+        /** A batch may have sent more calls than it asked for: any count, 0 or more. */
+        @Override
+        public long maxSettle(HeldPermit permit) {
+            return Long.MAX_VALUE;
+        }
+
+        /** A grant its caller never held counts nothing. */
+        @Override
+        public void withdrawn(HeldPermit permit, long held) {
+            // Grants are counted when they end; this one never began.
+        }
+    };
 
     private boolean admits(double probability) {
         return probability == 0.0 || random.nextLong(1L << 53) * UNIT >= probability;
@@ -252,74 +280,58 @@ public final class ClientSideThrottle implements Limiter {
     }
 
     private Permit granted(long permits, long[] totals) {
-        return new SrePermit(this, true, permits, 0L, headroom(totals), cutoff(totals));
+        return new HeldPermit(name, permits, headroom(totals), cutoff(totals), counter, 0L, 0L);
     }
 
     private Permit refused(long permits, long now, long[] totals) {
-        return new SrePermit(this, false, permits, retryAfterNanos(now), headroom(totals), cutoff(totals));
+        return RefusedPermit.of(name, permits, retryAfterNanos(now), headroom(totals), cutoff(totals));
     }
 
     @Override
     public String toString() {
-        return "ClientSideThrottle[" + name + ": " + spec + "]";
+        return "Limiter[" + name + ": client-side throttle, k = " + k + " over " + Durations.text(restNanosOf(spec))
+                + "; rejecting " + Math.round(rejectionProbability() * 100.0) + "%]";
+    }
+
+    private static long restNanosOf(ClientSideThrottling spec) {
+        return spec.restNanos();
     }
 
     /** One acquisition that may wait: draws now, then again at each bucket boundary before its deadline. */
-    private final class Waiter {
-        final CompletableFuture<Permit> future = new CompletableFuture<>();
-        private final long permits;
-        private final long deadline;
-        private volatile Scheduler.Cancellable task;
+    private final class Waiting extends Acquisition {
 
-        Waiter(long permits, long deadline) {
-            this.permits = permits;
-            this.deadline = deadline;
-            future.whenComplete((permit, failure) -> {
-                if (future.isCancelled()) {
-                    cancelTask();
-                }
-            });
+        Waiting(long permits, long maxWaitNanos) {
+            super(permits, deadlineAfter(ticker, maxWaitNanos), ticker, scheduler);
         }
 
-        private void cancelTask() {
-            Scheduler.Cancellable pending = task;
-            if (pending != null) {
-                pending.cancel();
-            }
-        }
-
-        void attempt() {
-            if (future.isDone()) {
-                return;
-            }
+        @Override
+        protected void attempt() {
             long now = ticker.read();
             long[] totals = window.totals(now);
             if (admits(SreWindow.probability(totals[0], totals[1], k))) {
                 // A grant that loses to a cancel counts nothing: grants are counted when they end.
-                future.complete(granted(permits, totals));
+                grant(granted(permits, totals));
                 return;
             }
             long retryAfter = retryAfterNanos(now);
-            if (retryAfter <= deadline - now) {
-                task = scheduler.schedule(this::attempt, retryAfter);
-                if (future.isCancelled()) {
-                    cancelTask(); // the cancel hook may have run before the task was visible to it
-                }
+            if (canRetry(retryAfter, now, true)) {
+                retryIn(retryAfter);
                 return;
             }
+            // The acquisition gives up: its requests count once, not once per draw.
             window.record(now, permits, 0L);
             totals[0] += permits;
-            future.complete(refused(permits, now, totals));
+            refuse(refused(permits, now, totals));
         }
     }
 
     /** Builds a {@link ClientSideThrottle}. */
     public static final class Builder {
         private final String name;
-        private SreThrottling spec = SreThrottling.defaults();
+        private ClientSideThrottling spec = ClientSideThrottling.defaults();
         private Ticker ticker = Ticker.system();
         private Scheduler scheduler = Scheduler.shared();
-        private RandomSource random = RandomSource.threadLocal();
+        private RandomGenerator random = ThreadLocalDraws.INSTANCE;
 
         private Builder(String name) {
             this.name = name;
@@ -332,7 +344,7 @@ public final class ClientSideThrottle implements Limiter {
          * @return this builder
          * @throws IllegalArgumentException if the spec is null
          */
-        public Builder spec(SreThrottling spec) {
+        public Builder spec(ClientSideThrottling spec) {
             this.spec = Arguments.requireNonNull("spec", spec);
             return this;
         }
@@ -340,7 +352,7 @@ public final class ClientSideThrottle implements Limiter {
         /**
          * Sets the accepts multiplier (default 2).
          *
-         * @param k from {@value SreThrottling#MIN_K} to {@value SreThrottling#MAX_K}
+         * @param k from {@value ClientSideThrottling#MIN_K} to {@value ClientSideThrottling#MAX_K}
          * @return this builder
          * @throws IllegalArgumentException if {@code k} is out of range
          */
@@ -387,14 +399,14 @@ public final class ClientSideThrottle implements Limiter {
         }
 
         /**
-         * Sets the source of the random draws (default {@link RandomSource#threadLocal()}); it must be thread-safe
+         * Sets the source of the random draws (default {@link ThreadLocalRandom#current()}); it must be thread-safe
          * if the throttle is used by several threads. Inject a seeded one for reproducible tests.
          *
          * @param random the source
          * @return this builder
          * @throws IllegalArgumentException if the source is null
          */
-        public Builder random(RandomSource random) {
+        public Builder random(RandomGenerator random) {
             this.random = Arguments.requireNonNull("random", random);
             return this;
         }

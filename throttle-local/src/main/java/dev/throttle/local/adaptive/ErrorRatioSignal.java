@@ -1,7 +1,7 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
 import dev.throttle.Ticker;
+import dev.throttle.kernel.Arguments;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Feed it from your own calls ({@link #recordSuccess()}, {@link #recordFailure()}), or let a limiter feed it from
  * its permits' {@code close()} and {@code dropped()}.
  */
-public final class ErrorRatioSignal implements HealthSignal {
+final class ErrorRatioSignal implements HealthSignal.ErrorRatio {
 
     /** One bucket of time's counts; replaced whole when its slot is reused. */
     private static final class Bucket {
@@ -79,7 +79,7 @@ public final class ErrorRatioSignal implements HealthSignal {
      * @return the signal
      * @throws IllegalArgumentException if an argument is null or out of range
      */
-    public static ErrorRatioSignal over(Ticker ticker, Duration window, int buckets, long minimumCalls) {
+    static ErrorRatioSignal over(Ticker ticker, Duration window, int buckets, long minimumCalls) {
         Arguments.requireNonNull("ticker", ticker);
         TimeBuckets cut = new TimeBuckets(window, buckets);
         Arguments.requirePositive("minimumCalls", minimumCalls);
@@ -87,11 +87,13 @@ public final class ErrorRatioSignal implements HealthSignal {
     }
 
     /** Records a call that succeeded. */
+    @Override
     public void recordSuccess() {
         record(false);
     }
 
     /** Records a call that failed (an error, a timeout, an overload answer). */
+    @Override
     public void recordFailure() {
         record(true);
     }
@@ -101,6 +103,7 @@ public final class ErrorRatioSignal implements HealthSignal {
      *
      * @param failed true if the call failed
      */
+    @Override
     public void record(boolean failed) {
         long index = buckets.index(ticker.read());
         int slot = buckets.slot(index);
@@ -123,6 +126,7 @@ public final class ErrorRatioSignal implements HealthSignal {
      * @param nowNanos a ticker reading
      * @return zero or more
      */
+    @Override
     public long calls(long nowNanos) {
         return sum(nowNanos, false);
     }
@@ -133,6 +137,7 @@ public final class ErrorRatioSignal implements HealthSignal {
      * @param nowNanos a ticker reading
      * @return zero up to the calls
      */
+    @Override
     public long failures(long nowNanos) {
         return sum(nowNanos, true);
     }

@@ -1,6 +1,6 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 import java.util.function.IntUnaryOperator;
 
@@ -73,7 +73,7 @@ public final class GradientAlgorithm extends ProbingAlgorithm {
     }
 
     @Override
-    public LimitState start(long nowNanos) {
+    public LimitAlgorithm.State start(long nowNanos) {
         // As Envoy, the baseline is measured before any estimate is made.
         return new State(this, initialLimit, true, 0.0, nowNanos, RoundTripWindow.openAt(nowNanos), nowNanos,
                 probe.start(nowNanos, initialLimit));
@@ -125,7 +125,7 @@ public final class GradientAlgorithm extends ProbingAlgorithm {
         }
 
         @Override
-        LimitState judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
+        LimitAlgorithm.State judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
             if (!window.admits(startNanos)) {
                 return this;
             }
@@ -217,7 +217,7 @@ public final class GradientAlgorithm extends ProbingAlgorithm {
         /**
          * Sets the time constant of the long-term latency average (default 60 s).
          *
-         * @param longWindow from 1 ns to {@link Arguments#MAX_DURATION}
+         * @param longWindow from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder
          * @throws IllegalArgumentException if it is null or out of range
          */

@@ -1,7 +1,7 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
 import dev.throttle.Ticker;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * simulated fleet). Votes live in an immutable map swapped by CAS: no lock, and a write costs a copy of the map,
  * which is small (one entry per node) and written once per evaluation interval per node.
  */
-public final class InProcessRateLevelStore implements RateLevelStore {
+final class InProcessRateLevelStore implements RateLevelStore {
 
     private record Vote(int level, long at) {
     }
@@ -29,7 +29,7 @@ public final class InProcessRateLevelStore implements RateLevelStore {
      * @param ttl how long a vote lives unless refreshed; longer than the voters' evaluation interval
      * @throws IllegalArgumentException if an argument is null, or {@code ttl} is not positive or too long
      */
-    public InProcessRateLevelStore(Ticker ticker, Duration ttl) {
+    InProcessRateLevelStore(Ticker ticker, Duration ttl) {
         this.ticker = Arguments.requireNonNull("ticker", ticker);
         this.ttlNanos = Arguments.periodNanos("ttl", ttl);
     }

@@ -1,7 +1,7 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
 import dev.throttle.Ticker;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * reading sums the histograms of the window (592 × buckets additions), which a limiter does at most once per
  * evaluation interval.
  */
-public final class LatencyPercentileSignal implements HealthSignal {
+final class LatencyPercentileSignal implements HealthSignal.LatencyPercentile {
 
     /** One bucket of time's histogram; replaced whole when its slot is reused. */
     private static final class Histogram {
@@ -56,7 +56,7 @@ public final class LatencyPercentileSignal implements HealthSignal {
      * @return the signal
      * @throws IllegalArgumentException if an argument is null or out of range
      */
-    public static LatencyPercentileSignal over(Ticker ticker, Duration window, int buckets, double percentile,
+    static LatencyPercentileSignal over(Ticker ticker, Duration window, int buckets, double percentile,
             long minimumSamples) {
         Arguments.requireNonNull("ticker", ticker);
         TimeBuckets cut = new TimeBuckets(window, buckets);
@@ -71,6 +71,7 @@ public final class LatencyPercentileSignal implements HealthSignal {
      * @param latency the latency
      * @throws IllegalArgumentException if {@code latency} is null or negative
      */
+    @Override
     public void record(Duration latency) {
         record(Arguments.toNanos("latency", latency, 0L, Long.MAX_VALUE));
     }
@@ -81,6 +82,7 @@ public final class LatencyPercentileSignal implements HealthSignal {
      * @param latencyNanos the latency in nanoseconds, zero or more
      * @throws IllegalArgumentException if {@code latencyNanos} is negative
      */
+    @Override
     public void record(long latencyNanos) {
         Arguments.requireNonNegative("latencyNanos", latencyNanos);
         int counter = LogLinearScale.index(latencyNanos);

@@ -1,8 +1,8 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
-import dev.throttle.local.resilience.RandomSource;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
+import java.util.random.RandomGenerator;
 
 /**
  * When and how an algorithm re-measures the no-load latency, after Envoy's adaptive concurrency filter
@@ -19,10 +19,10 @@ final class NoLoadProbe {
     final double jitter;
     final int limit;
     final int samples;
-    final RandomSource random;
+    final RandomGenerator random;
     private final long jitterNanos;
 
-    NoLoadProbe(Duration interval, double jitter, int limit, int samples, RandomSource random) {
+    NoLoadProbe(Duration interval, double jitter, int limit, int samples, RandomGenerator random) {
         this.intervalNanos = Arguments.periodNanos("probeInterval", interval);
         this.jitter = AlgorithmChecks.requireInRange("probeJitter", jitter, 0.0, 1.0);
         this.limit = AlgorithmChecks.requireLimit("probeLimit", limit);

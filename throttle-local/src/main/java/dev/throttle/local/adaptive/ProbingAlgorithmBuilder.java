@@ -1,8 +1,8 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
-import dev.throttle.local.resilience.RandomSource;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
+import java.util.random.RandomGenerator;
 
 /**
  * The settings shared by the builders of algorithms that judge windows of latencies against a re-measured no-load
@@ -17,7 +17,7 @@ abstract class ProbingAlgorithmBuilder<B extends ProbingAlgorithmBuilder<B>> ext
     private double probeJitter = 0.15;
     private int probeLimit = 3;
     private int probeSamples = 20;
-    private RandomSource random = RandomSource.threadLocal();
+    private RandomGenerator random = ThreadLocalDraws.INSTANCE;
 
     /**
      * @param smoothing the algorithm's default share of each change applied
@@ -42,7 +42,7 @@ abstract class ProbingAlgorithmBuilder<B extends ProbingAlgorithmBuilder<B>> ext
     /**
      * Sets how the no-load latency is re-measured (defaults: every 30 s, jitter 0.15, limit 3, 20 samples).
      *
-     * @param interval the time between measurements, from 1 ns to {@link Arguments#MAX_DURATION}
+     * @param interval the time between measurements, from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
      * @param jitter the largest random extra delay, as a share of {@code interval}, in {@code [0, 1]}
      * @param limit the limit while measuring, from 1 to {@code maxLimit}
      * @param samples the permits at that limit whose latencies make the measurement, 1 or more
@@ -65,7 +65,7 @@ abstract class ProbingAlgorithmBuilder<B extends ProbingAlgorithmBuilder<B>> ext
      * @return this builder
      * @throws IllegalArgumentException if it is null
      */
-    public B random(RandomSource random) {
+    public B random(RandomGenerator random) {
         this.random = Arguments.requireNonNull("random", random);
         return self();
     }

@@ -3,9 +3,9 @@ package dev.throttle.local.adaptive;
 /**
  * The part of a latency algorithm's state (gradient, Vegas) that runs the {@link NoLoadProbe}: while a measurement
  * runs the limit is the probe's and the samples feed the measurement; when one is due it starts; otherwise the
- * algorithm judges the sample. Immutable, as every {@link LimitState}.
+ * algorithm judges the sample. Immutable, as every {@link LimitAlgorithm.State}.
  */
-abstract class ProbingState implements LimitState {
+abstract class ProbingState implements LimitAlgorithm.State {
 
     private final NoLoadProbe probes;
     final double estimate;
@@ -29,10 +29,10 @@ abstract class ProbingState implements LimitState {
     abstract ProbingState with(RoundTripWindow window, NoLoadProbe.Run probe);
 
     /** The state after a measurement {@code run} completed at {@code nowNanos}; the next is due at {@code next}. */
-    abstract LimitState measured(NoLoadProbe.Run run, long nowNanos, long next);
+    abstract LimitAlgorithm.State measured(NoLoadProbe.Run run, long nowNanos, long next);
 
     /** Judges a sample taken while no measurement runs nor is due. */
-    abstract LimitState judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped);
+    abstract LimitAlgorithm.State judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped);
 
     @Override
     public final int limit() {
@@ -45,7 +45,7 @@ abstract class ProbingState implements LimitState {
     }
 
     @Override
-    public final LimitState onSample(long nowNanos, long startNanos, long rttNanos, long inFlight,
+    public final LimitAlgorithm.State onSample(long nowNanos, long startNanos, long rttNanos, long inFlight,
             boolean dropped) {
         if (probe != null) {
             return measure(nowNanos, startNanos, rttNanos, inFlight);
@@ -56,7 +56,7 @@ abstract class ProbingState implements LimitState {
         return judge(nowNanos, startNanos, rttNanos, inFlight, dropped);
     }
 
-    private LimitState measure(long nowNanos, long startNanos, long rttNanos, long inFlight) {
+    private LimitAlgorithm.State measure(long nowNanos, long startNanos, long rttNanos, long inFlight) {
         if (!probe.admits(startNanos, inFlight, probes.limit)) {
             return this;
         }

@@ -1,5 +1,7 @@
 package dev.throttle.local.adaptive;
 
+import dev.throttle.Ticker;
+import java.time.Duration;
 import java.util.OptionalInt;
 
 /**
@@ -41,4 +43,18 @@ public interface RateLevelStore {
      * @return the level, or empty when no vote is live or the store cannot be read
      */
     OptionalInt fleetLevel();
+
+    /**
+     * A store shared by the limiters of this JVM (for tests, and for several limiters of one process that must
+     * throttle as one): a node's vote lasts {@code ttl} after its last publication, so a node that stops publishing
+     * stops counting.
+     *
+     * @param ticker the clock the votes age on
+     * @param ttl how long a vote lasts, from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
+     * @return the store
+     * @throws IllegalArgumentException if an argument is null or out of range
+     */
+    static RateLevelStore inProcess(Ticker ticker, Duration ttl) {
+        return new InProcessRateLevelStore(ticker, ttl);
+    }
 }

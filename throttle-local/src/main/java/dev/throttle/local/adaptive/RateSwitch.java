@@ -3,9 +3,9 @@ package dev.throttle.local.adaptive;
 import dev.throttle.TokenBucket;
 
 /**
- * One change of an adaptive limiter's rate, as told to its {@link RateSwitchListener}s.
+ * One change of an adaptive limiter's rate, as told to the listeners given to its builder.
  *
- * @param limiter the limiter's name
+ * @param limiterName the limiter's name
  * @param cause why it moved
  * @param fromLevel the level before: a step index for a {@link StepRateLimiter}, permits per period for an
  *     {@link AimdRateLimiter}
@@ -15,7 +15,7 @@ import dev.throttle.TokenBucket;
  * @param reading the signal's reading that decided it; NaN when no reading did (a drop, a fleet level)
  * @param atNanos the ticker reading of the switch
  */
-public record RateSwitch(String limiter, Cause cause, long fromLevel, long toLevel, TokenBucket from, TokenBucket to,
+public record RateSwitch(String limiterName, Cause cause, long fromLevel, long toLevel, TokenBucket from, TokenBucket to,
         double reading, long atNanos) {
 
     /** Why a rate moved. */

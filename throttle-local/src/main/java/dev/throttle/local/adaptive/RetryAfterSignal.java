@@ -1,7 +1,7 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
 import dev.throttle.Ticker;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>With a step limiter, thresholds such as {@code degradeAt = 1.0, recoverBelow = 0.5} step down while the backend
  * says so and recover, one step per up-cooldown, once T has passed.
  */
-public final class RetryAfterSignal implements HealthSignal {
+final class RetryAfterSignal implements HealthSignal.RetryAfter {
 
     private static final long NOT_THROTTLED = Long.MIN_VALUE;
 
@@ -30,16 +30,17 @@ public final class RetryAfterSignal implements HealthSignal {
      * @param ticker the limiter's clock
      * @throws IllegalArgumentException if {@code ticker} is null
      */
-    public RetryAfterSignal(Ticker ticker) {
+    RetryAfterSignal(Ticker ticker) {
         this.ticker = Arguments.requireNonNull("ticker", ticker);
     }
 
     /**
      * The backend asked to wait this long from now.
      *
-     * @param wait the backend's Retry-After, zero up to {@link Arguments#MAX_DURATION}
+     * @param wait the backend's Retry-After, zero up to {@link dev.throttle.LimitSpec#MAX_DURATION}
      * @throws IllegalArgumentException if {@code wait} is null, negative or too long
      */
+    @Override
     public void throttledFor(Duration wait) {
         long nanos = Arguments.waitNanos("wait", wait);
         throttledUntil(ticker.read() + nanos);
@@ -50,6 +51,7 @@ public final class RetryAfterSignal implements HealthSignal {
      *
      * @param tickerNanos the end of the wait, on this signal's ticker
      */
+    @Override
     public void throttledUntil(long tickerNanos) {
         until.accumulateAndGet(tickerNanos, (current, next) -> current == NOT_THROTTLED ? next : Math.max(current, next));
     }
@@ -64,6 +66,7 @@ public final class RetryAfterSignal implements HealthSignal {
      * @return true if the header was understood and recorded
      * @throws IllegalArgumentException if {@code header} or {@code wallNow} is null
      */
+    @Override
     public boolean onRetryAfter(String header, Instant wallNow) {
         Arguments.requireNonNull("header", header);
         Arguments.requireNonNull("wallNow", wallNow);
@@ -87,6 +90,7 @@ public final class RetryAfterSignal implements HealthSignal {
     }
 
     /** Forgets the wait, for example after a successful call proved the backend well. */
+    @Override
     public void clear() {
         until.set(NOT_THROTTLED);
     }

@@ -1,8 +1,8 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
+import dev.throttle.kernel.Arguments;
 import dev.throttle.local.LocalEngine;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link HealthSignal}, with hysteresis and cooldowns so that it does not flap.
  *
  * <pre>{@code
- * ErrorRatioSignal errors = ErrorRatioSignal.over(engine.ticker(), Duration.ofSeconds(10), 10, 20);
+ * HealthSignal.ErrorRatio errors = HealthSignal.errorRatio(engine.ticker(), Duration.ofSeconds(10), 10, 20);
  * StepRateLimiter api = StepRateLimiter.builder("backend", engine)
  *         .signal(errors).thresholds(0.10, 0.02)
  *         .step(Rate.perSecond(1000)).step(Rate.perSecond(500)).step(Rate.perSecond(100)).step(Rate.perSecond(10))
@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * }</pre>
  *
  * <p><b>Moves.</b> At most once per evaluation interval (default one second) the signal is read, and the limiter
- * moves <em>one</em> step at a time: down when the reading reaches the current step's {@link RateStep#degradeAt()},
- * up when it falls below the previous step's {@link RateStep#recoverBelow()}. One step at a time (rather than jumping
+ * moves <em>one</em> step at a time: down when the reading reaches the current step's {@link Step#degradeAt()},
+ * up when it falls below the previous step's {@link Step#recoverBelow()}. One step at a time (rather than jumping
  * to the step whose band holds the reading) keeps each move small and observable; a signal that stays bad walks it
  * down one step per down-cooldown, which should therefore be short, and back up one step per up-cooldown, which
  * should be long. No move happens sooner than the cooldown after the previous move. A reading of NaN (no evidence),
@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p><b>Fleet.</b> With a {@link RateLevelStore}, each evaluation publishes this node's own step and enforces the
  * slower of it and the fleet's level; see the store's contract.
  */
-public final class StepRateLimiter extends SteeredRateLimiter {
+public final class StepRateLimiter extends AdaptiveRateLimiter {
 
     private static final long NEVER_MOVED = Long.MIN_VALUE;
 
@@ -48,7 +48,7 @@ public final class StepRateLimiter extends SteeredRateLimiter {
     private record State(int local, int effective, long movedAt) {
     }
 
-    private final List<RateStep> steps;
+    private final List<Step> steps;
     private final HealthSignal signal;
     private final long downCooldownNanos;
     private final long upCooldownNanos;
@@ -56,7 +56,7 @@ public final class StepRateLimiter extends SteeredRateLimiter {
     private final String node;
     private final AtomicReference<State> state;
 
-    private StepRateLimiter(Builder b, List<RateStep> steps, long maxCapacity) {
+    private StepRateLimiter(Builder b, List<Step> steps, long maxCapacity) {
         super(b, steps.get(b.initialStep).bucket(), maxCapacity);
         this.steps = steps;
         this.signal = b.signal;
@@ -112,7 +112,7 @@ public final class StepRateLimiter extends SteeredRateLimiter {
      *
      * @return an immutable list
      */
-    public List<RateStep> steps() {
+    public List<Step> steps() {
         return steps;
     }
 
@@ -178,8 +178,66 @@ public final class StepRateLimiter extends SteeredRateLimiter {
                 + currentBucket() + "]";
     }
 
+    /**
+     * One step of a step rate limiter: the bucket enforced while it is active, and the two thresholds of the
+     * boundary to the next, slower step. While this step is active, a reading at or above {@code degradeAt} moves the
+     * limiter down to the next step; while the next step is active, a reading below {@code recoverBelow} moves it back
+     * up to this one. Readings in {@code [recoverBelow, degradeAt)} hold: that is the hysteresis band. The thresholds of
+     * the last (slowest) step are never used.
+     *
+     * @param bucket the rate and burst of this step
+     * @param degradeAt leave for the next step when the reading is at or above it; {@code +Infinity} never
+     * @param recoverBelow come back from the next step when the reading is below it; {@code -Infinity} never
+     */
+    public record Step(TokenBucket bucket, double degradeAt, double recoverBelow) {
+
+        /**
+         * Validates the step.
+         *
+         * @param bucket the rate and burst of this step
+         * @param degradeAt the degrade threshold, not NaN
+         * @param recoverBelow the recover threshold, not NaN, below {@code degradeAt}
+         * @throws IllegalArgumentException if the bucket is null, a threshold is NaN, or {@code recoverBelow >=
+         *     degradeAt}
+         */
+        public Step {
+            Arguments.requireNonNull("bucket", bucket);
+            RateArguments.requireBand("", degradeAt, recoverBelow);
+        }
+
+        /**
+         * A step of a rate whose burst is one period's permits (1000/s may burst 1000): the usual meaning of "so many
+         * per period".
+         *
+         * @param rate the rate
+         * @param degradeAt the degrade threshold
+         * @param recoverBelow the recover threshold, below {@code degradeAt}
+         * @return the step
+         * @throws IllegalArgumentException as {@link TokenBucket} and the canonical constructor do
+         */
+        public static Step of(Rate rate, double degradeAt, double recoverBelow) {
+            return new Step(bucketOf(rate), degradeAt, recoverBelow);
+        }
+
+        /**
+         * The slowest step, whose thresholds are never used.
+         *
+         * @param bucket the rate and burst of the step
+         * @return the step
+         * @throws IllegalArgumentException if the bucket is null
+         */
+        public static Step last(TokenBucket bucket) {
+            return new Step(bucket, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
+        }
+
+        static TokenBucket bucketOf(Rate rate) {
+            Arguments.requireNonNull("rate", rate);
+            return TokenBucket.of(rate.permits(), rate);
+        }
+    }
+
     /** Builds a {@link StepRateLimiter}; every value is checked when {@link #build()} is called or before. */
-    public static final class Builder extends SteeredRateLimiterBuilder<Builder> {
+    public static final class Builder extends AdaptiveRateLimiterBuilder<Builder> {
         private final List<TokenBucket> buckets = new ArrayList<>();
         private final List<double[]> ownThresholds = new ArrayList<>();
         private double defaultDegradeAt = Double.NaN;
@@ -248,7 +306,7 @@ public final class StepRateLimiter extends SteeredRateLimiter {
          * @throws IllegalArgumentException if it is null
          */
         public Builder step(Rate rate) {
-            return step(RateStep.bucketOf(rate));
+            return step(Step.bucketOf(rate));
         }
 
         /**
@@ -258,7 +316,7 @@ public final class StepRateLimiter extends SteeredRateLimiter {
          * @return this builder
          * @throws IllegalArgumentException if it is null
          */
-        public Builder step(RateStep step) {
+        public Builder step(Step step) {
             Arguments.requireNonNull("step", step);
             buckets.add(step.bucket());
             ownThresholds.add(new double[] {step.degradeAt(), step.recoverBelow()});
@@ -325,7 +383,7 @@ public final class StepRateLimiter extends SteeredRateLimiter {
             }
             Arguments.requireNonNull("signal", signal);
             Arguments.requireInRange("initialStep", initialStep, 0, buckets.size() - 1);
-            List<RateStep> resolved = new ArrayList<>();
+            List<Step> resolved = new ArrayList<>();
             long maxCapacity = 0;
             for (int i = 0; i < buckets.size(); i++) {
                 TokenBucket bucket = buckets.get(i);
@@ -354,19 +412,19 @@ public final class StepRateLimiter extends SteeredRateLimiter {
             return new StepRateLimiter(this, List.copyOf(resolved), maxCapacity);
         }
 
-        private RateStep resolve(int i, TokenBucket bucket) {
+        private Step resolve(int i, TokenBucket bucket) {
             double[] own = ownThresholds.get(i);
             if (i == buckets.size() - 1) {
-                return own != null ? new RateStep(bucket, own[0], own[1]) : RateStep.last(bucket);
+                return own != null ? new Step(bucket, own[0], own[1]) : Step.last(bucket);
             }
             if (own != null) {
-                return new RateStep(bucket, own[0], own[1]);
+                return new Step(bucket, own[0], own[1]);
             }
             if (Double.isNaN(defaultDegradeAt)) {
                 throw new IllegalArgumentException("steps[" + i + "].degradeAt = NaN is out of range; give the step"
                         + " its thresholds or set thresholds(degradeAt, recoverBelow)");
             }
-            return new RateStep(bucket, defaultDegradeAt, defaultRecoverBelow);
+            return new Step(bucket, defaultDegradeAt, defaultRecoverBelow);
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 
 /**

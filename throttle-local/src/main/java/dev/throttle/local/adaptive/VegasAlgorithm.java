@@ -1,6 +1,6 @@
 package dev.throttle.local.adaptive;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 
 /**
  * Delay-based limit after TCP Vegas, with the update rule of Netflix concurrency-limits' {@code VegasLimit}
@@ -69,7 +69,7 @@ public final class VegasAlgorithm extends ProbingAlgorithm {
     }
 
     @Override
-    public LimitState start(long nowNanos) {
+    public LimitAlgorithm.State start(long nowNanos) {
         // As Envoy, the first no-load measurement runs before any estimate is made.
         return new State(this, initialLimit, true, 0L, RoundTripWindow.openAt(nowNanos), nowNanos,
                 probe.start(nowNanos, initialLimit));
@@ -128,7 +128,7 @@ public final class VegasAlgorithm extends ProbingAlgorithm {
         }
 
         @Override
-        LimitState judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
+        LimitAlgorithm.State judge(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
             long noLoad = Math.min(noLoadRtt, rttNanos);
             if (!window.admits(startNanos)) {
                 return noLoad == noLoadRtt ? this

@@ -1,9 +1,7 @@
 package dev.throttle.local.micrometer;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import dev.throttle.local.resilience.CircuitBreaker;
-import dev.throttle.local.resilience.CircuitBreakerEvent;
-import dev.throttle.local.resilience.CircuitBreakerListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,6 +9,7 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * Binds a {@link CircuitBreaker}'s meters, all tagged {@code breaker} with its name:
@@ -89,12 +88,12 @@ public final class CircuitBreakerMetrics implements MeterBinder {
     }
 
     /** Turns events into counts: every counter is looked up once, so an event costs an array index and an add. */
-    private static final class Listener implements CircuitBreakerListener {
+    private static final class Listener implements Consumer<CircuitBreaker.Event> {
 
         private final MeterRegistry registry;
         private final Tags tags;
         private final Counter[][] transitions = new Counter[STATES.length][STATES.length];
-        private final Counter[] calls = new Counter[CircuitBreakerEvent.Kind.values().length * 2];
+        private final Counter[] calls = new Counter[CircuitBreaker.Event.Kind.values().length * 2];
 
         Listener(MeterRegistry registry, Tags tags) {
             this.registry = registry;
@@ -104,13 +103,13 @@ public final class CircuitBreakerMetrics implements MeterBinder {
             transition(CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN);
             transition(CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.CLOSED);
             transition(CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.OPEN);
-            callCounter(registry, tags, CircuitBreakerEvent.Kind.SUCCESS, "success", false);
-            callCounter(registry, tags, CircuitBreakerEvent.Kind.SUCCESS, "success", true);
-            callCounter(registry, tags, CircuitBreakerEvent.Kind.FAILURE, "failure", false);
-            callCounter(registry, tags, CircuitBreakerEvent.Kind.FAILURE, "failure", true);
-            callCounter(registry, tags, CircuitBreakerEvent.Kind.IGNORED_FAILURE, "ignored", false);
-            callCounter(registry, tags, CircuitBreakerEvent.Kind.IGNORED_FAILURE, "ignored", true);
-            callCounter(registry, tags, CircuitBreakerEvent.Kind.NOT_PERMITTED, "not_permitted", false);
+            callCounter(registry, tags, CircuitBreaker.Event.Kind.SUCCESS, "success", false);
+            callCounter(registry, tags, CircuitBreaker.Event.Kind.SUCCESS, "success", true);
+            callCounter(registry, tags, CircuitBreaker.Event.Kind.FAILURE, "failure", false);
+            callCounter(registry, tags, CircuitBreaker.Event.Kind.FAILURE, "failure", true);
+            callCounter(registry, tags, CircuitBreaker.Event.Kind.IGNORED_FAILURE, "ignored", false);
+            callCounter(registry, tags, CircuitBreaker.Event.Kind.IGNORED_FAILURE, "ignored", true);
+            callCounter(registry, tags, CircuitBreaker.Event.Kind.NOT_PERMITTED, "not_permitted", false);
         }
 
         /** The counter of a transition, registered on first use; a race registers it twice, harmlessly. */
@@ -126,7 +125,7 @@ public final class CircuitBreakerMetrics implements MeterBinder {
             return counter;
         }
 
-        private void callCounter(MeterRegistry registry, Tags tags, CircuitBreakerEvent.Kind kind, String outcome,
+        private void callCounter(MeterRegistry registry, Tags tags, CircuitBreaker.Event.Kind kind, String outcome,
                 boolean slow) {
             calls[index(kind, slow)] = Counter.builder(CALLS)
                     .description("Calls seen by the breaker, by outcome")
@@ -134,13 +133,13 @@ public final class CircuitBreakerMetrics implements MeterBinder {
                     .register(registry);
         }
 
-        private static int index(CircuitBreakerEvent.Kind kind, boolean slow) {
+        private static int index(CircuitBreaker.Event.Kind kind, boolean slow) {
             return kind.ordinal() * 2 + (slow ? 1 : 0);
         }
 
         @Override
-        public void onEvent(CircuitBreakerEvent event) {
-            if (event.kind() == CircuitBreakerEvent.Kind.STATE_TRANSITION) {
+        public void accept(CircuitBreaker.Event event) {
+            if (event.kind() == CircuitBreaker.Event.Kind.STATE_TRANSITION) {
                 transition(event.state(), event.newState()).increment();
                 return;
             }

@@ -1,12 +1,14 @@
 package dev.throttle.local.partition;
 
-import dev.throttle.Acquisitions;
-import dev.throttle.Arguments;
 import dev.throttle.Concurrency;
 import dev.throttle.ConcurrencyStats;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
-import dev.throttle.local.Waiter;
+import dev.throttle.kernel.Acquisition;
+import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.HeldPermit;
+import dev.throttle.kernel.QueuedAcquisition;
+import dev.throttle.kernel.RefusedPermit;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -31,7 +33,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
  * own guarantee (that waiter came first). A refusal's retry time is 1 ns ("when a permit is released"), or
  * {@link Permit#NEVER} for a waiter whose request the limit was lowered below.
  */
-public final class Partition implements Limiter, ConcurrencyStats {
+final class Partition implements Limiter, ConcurrencyStats, HeldPermit.Holder {
 
     private static final VarHandle QUEUED;
 
@@ -49,8 +51,8 @@ public final class Partition implements Limiter, ConcurrencyStats {
     private final String name;
     private final double share;
     private final int maxQueue;
-    private final ConcurrentSkipListSet<Waiter<Partition>> queue =
-            new ConcurrentSkipListSet<>(Waiter.servingOrder(Concurrency.QueueOrder.FIFO));
+    private final ConcurrentSkipListSet<QueuedAcquisition<Partition>> queue =
+            new ConcurrentSkipListSet<>(QueuedAcquisition.servingOrder(Concurrency.QueueOrder.FIFO));
     /** Undecided waiters: counted before entering the queue, uncounted by whoever decides them. */
     @SuppressWarnings("unused") // accessed through QUEUED
     private volatile int queued;
@@ -132,7 +134,7 @@ public final class Partition implements Limiter, ConcurrencyStats {
 
     @Override
     public Permit acquire(long permits, Duration maxWait) {
-        return Acquisitions.await(acquireAsync(permits, maxWait),
+        return Acquisition.await(acquireAsync(permits, maxWait),
                 () -> refused(permits, PartitionedLimiter.RETRY_WHEN_RELEASED));
     }
 
@@ -146,7 +148,7 @@ public final class Partition implements Limiter, ConcurrencyStats {
      * @param maxWait how long to wait at most; zero means do not wait
      * @return a future decision; it never completes exceptionally except when cancelled
      * @throws IllegalArgumentException if {@code permits} is not in {@code [1, ceiling]} or {@code maxWait} is null,
-     *     negative or longer than {@link Arguments#MAX_DURATION}
+     *     negative or longer than {@link dev.throttle.LimitSpec#MAX_DURATION}
      */
     @Override
     public CompletableFuture<Permit> acquireAsync(long permits, Duration maxWait) {
@@ -232,30 +234,30 @@ public final class Partition implements Limiter, ConcurrencyStats {
         owner.countWaiter(-1);
     }
 
-    void add(Waiter<Partition> waiter) {
+    void add(QueuedAcquisition<Partition> waiter) {
         queue.add(waiter);
     }
 
-    void remove(Waiter<Partition> waiter) {
+    void remove(QueuedAcquisition<Partition> waiter) {
         queue.remove(waiter);
     }
 
     /** Takes a decided waiter out of the count and the queue; only the thread that decided it calls this. */
-    void leaveQueue(Waiter<Partition> waiter) {
+    void leaveQueue(QueuedAcquisition<Partition> waiter) {
         uncount();
         queue.remove(waiter);
     }
 
     /** The oldest undecided waiter, or null; decided heads not yet removed are removed on the way. */
-    Waiter<Partition> head() {
+    QueuedAcquisition<Partition> head() {
         for (;;) {
-            Waiter<Partition> head;
+            QueuedAcquisition<Partition> head;
             try {
                 head = queue.isEmpty() ? null : queue.first();
             } catch (NoSuchElementException emptiedMeanwhile) {
                 head = null;
             }
-            if (head == null || head.state() == Waiter.WAITING) {
+            if (head == null || head.fate() == QueuedAcquisition.WAITING) {
                 return head;
             }
             queue.remove(head);
@@ -264,13 +266,28 @@ public final class Partition implements Limiter, ConcurrencyStats {
 
     Permit granted(long permits) {
         PartitionState current = owner.state();
-        return new PartitionPermit(this, true, permits, 0L, current.available(index), current.ceiling(index));
+        return new HeldPermit(name, permits, current.available(index), current.ceiling(index), this, 0L, 0L);
     }
 
     Permit refused(long permits, long retryAfterNanos) {
         PartitionState current = owner.state();
-        return new PartitionPermit(this, false, permits, retryAfterNanos, current.available(index),
-                current.ceiling(index));
+        return retryAfterNanos == PartitionedLimiter.RETRY_WHEN_RELEASED
+                ? RefusedPermit.untilReleased(name, permits, current.available(index), current.ceiling(index))
+                : RefusedPermit.of(name, permits, retryAfterNanos, current.available(index), current.ceiling(index));
+    }
+
+    /** A permit of this partition ended: its permits go back into the shared state. */
+    @Override
+    public void ended(HeldPermit permit, long held, boolean dropped) {
+        if (held > 0L) {
+            release(held);
+        }
+    }
+
+    /** A permit settled below its grant gives the difference back now. */
+    @Override
+    public void shrunk(HeldPermit permit, long released) {
+        release(released);
     }
 
     @Override

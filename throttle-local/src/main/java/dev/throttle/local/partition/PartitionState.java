@@ -37,9 +37,9 @@ final class PartitionState {
     }
 
     /** The state of a new limiter: nothing held. */
-    static PartitionState idle(long limit, Borrowing borrowing, long[] guarantees) {
-        return new PartitionState(limit, borrowing == Borrowing.RESERVED, guarantees, sum(guarantees), new long[guarantees.length], 0L,
-                sum(guarantees));
+    static PartitionState idle(long limit, PartitionedLimiter.Borrowing borrowing, long[] guarantees) {
+        return new PartitionState(limit, borrowing == PartitionedLimiter.Borrowing.RESERVED, guarantees,
+                sum(guarantees), new long[guarantees.length], 0L, sum(guarantees));
     }
 
     long inUse(int partition) {

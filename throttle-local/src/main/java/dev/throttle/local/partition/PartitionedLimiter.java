@@ -1,11 +1,12 @@
 package dev.throttle.local.partition;
 
-import dev.throttle.Arguments;
 import dev.throttle.ConcurrencyStats;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.Scheduler;
-import dev.throttle.local.Waiter;
+import dev.throttle.Ticker;
+import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.QueuedAcquisition;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
@@ -107,7 +108,7 @@ public final class PartitionedLimiter implements ConcurrencyStats {
     private final Map<String, Partition> byName;
     private final AtomicLong arrivals = new AtomicLong();
     /** Completes one decided waiter; kept in a field so that completing a pass allocates nothing. */
-    private final Consumer<Waiter<Partition>> completer = this::completeOne;
+    private final Consumer<QueuedAcquisition<Partition>> completer = this::completeOne;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile PartitionState state;
     /** Undecided waiters of all partitions. */
@@ -164,13 +165,19 @@ public final class PartitionedLimiter implements ConcurrencyStats {
     }
 
     /**
-     * The partition of a given name, a {@link Limiter} sharing this limiter's state.
+     * The partition of a given name: a {@link Limiter} sharing this limiter's state, and a {@link ConcurrencyStats}
+     * of the partition (its ceiling, what it holds, its waiters) for gauges.
      *
      * @param partitionName a name given to the builder
      * @return the partition, the same object at every call
      * @throws IllegalArgumentException if no partition has that name
      */
-    public Partition partition(String partitionName) {
+    public Limiter partition(String partitionName) {
+        return part(partitionName);
+    }
+
+    /** The partition of a given name, with its share and guarantee. */
+    Partition part(String partitionName) {
         Arguments.requireNonNull("partitionName", partitionName);
         Partition partition = byName.get(partitionName);
         if (partition == null) {
@@ -181,11 +188,16 @@ public final class PartitionedLimiter implements ConcurrencyStats {
     }
 
     /**
-     * The partitions, in the order they were built.
+     * The partitions, in the order they were built; each is a {@link Limiter} and a {@link ConcurrencyStats}.
      *
      * @return an unmodifiable list
      */
-    public List<Partition> partitions() {
+    public List<Limiter> partitions() {
+        return List.of(partitions);
+    }
+
+    /** The partitions, with their shares and guarantees. */
+    List<Partition> parts() {
         return List.of(partitions);
     }
 
@@ -271,7 +283,7 @@ public final class PartitionedLimiter implements ConcurrencyStats {
     private boolean anotherHeadWithinGuarantee(Partition partition, PartitionState current) {
         for (Partition other : partitions) {
             if (other != partition) {
-                Waiter<Partition> head = other.head();
+                QueuedAcquisition<Partition> head = other.head();
                 if (head != null && !current.borrows(other.index, head.permits())) {
                     return true;
                 }
@@ -294,24 +306,23 @@ public final class PartitionedLimiter implements ConcurrencyStats {
 
     /** Queues a waiter already counted in its partition's queue bound, and serves in case permits were freed. */
     CompletableFuture<Permit> enqueue(Partition partition, long permits, long maxWaitNanos) {
-        Waiter<Partition> waiter = new Waiter<>(partition, permits, 0, arrivals.getAndIncrement());
-        // Any completion not made by this limiter (cancel, a user's complete or orTimeout) withdraws the waiter.
-        waiter.future().whenComplete((permit, failure) -> withdraw(waiter));
+        QueuedAcquisition<Partition> waiter = new QueuedAcquisition<>(queue, partition, permits, 0,
+                arrivals.getAndIncrement(), Ticker.system(), scheduler);
         try {
-            waiter.timeout(scheduler.schedule(() -> timeOut(waiter), maxWaitNanos));
+            waiter.armTimeout(maxWaitNanos);
         } catch (RuntimeException | Error rejected) {
-            if (waiter.decide(Waiter.CANCELLED)) {
+            if (waiter.decide(QueuedAcquisition.CANCELLED)) {
                 partition.uncount();
             }
             throw rejected;
         }
         partition.add(waiter);
-        if (waiter.state() != Waiter.WAITING) {
-            partition.remove(waiter); // its timeout fired before it was queued
+        if (waiter.fate() != QueuedAcquisition.WAITING) {
+            partition.remove(waiter); // decided (timed out, withdrawn) before it was queued
         }
         // Permits may have been released between the refused attempt and the queueing, with nobody yet to serve.
         serveWaiters();
-        return waiter.future();
+        return waiter;
     }
 
     private void giveBack(Partition partition, long permits) {
@@ -331,15 +342,15 @@ public final class PartitionedLimiter implements ConcurrencyStats {
      * CASes; a call that takes permits for a head it then fails to decide gives them back and goes on.
      */
     private void serveWaiters() {
-        Waiter<Partition> first = null;
-        Waiter<Partition> last = null;
+        QueuedAcquisition<Partition> first = null;
+        QueuedAcquisition<Partition> last = null;
         for (;;) {
             PartitionState current = state;
-            Waiter<Partition> chosen = null;
+            QueuedAcquisition<Partition> chosen = null;
             boolean chosenWithin = false;
-            Waiter<Partition> refused = null;
+            QueuedAcquisition<Partition> refused = null;
             for (Partition partition : partitions) {
-                Waiter<Partition> head = partition.head();
+                QueuedAcquisition<Partition> head = partition.head();
                 if (head == null) {
                     continue;
                 }
@@ -357,11 +368,11 @@ public final class PartitionedLimiter implements ConcurrencyStats {
             int outcome;
             if (refused != null) {
                 chosen = refused;
-                outcome = Waiter.REFUSED;
+                outcome = QueuedAcquisition.REFUSED;
             } else if (chosen == null) {
                 break;
             } else if (tryReserve(chosen.owner(), chosen.permits(), false)) {
-                outcome = Waiter.GRANTED;
+                outcome = QueuedAcquisition.GRANTED;
             } else {
                 break;
             }
@@ -373,7 +384,7 @@ public final class PartitionedLimiter implements ConcurrencyStats {
                     last.chain(chosen);
                 }
                 last = chosen;
-            } else if (outcome == Waiter.GRANTED) {
+            } else if (outcome == QueuedAcquisition.GRANTED) {
                 giveBack(chosen.owner(), chosen.permits()); // it timed out or was cancelled meanwhile
             }
         }
@@ -381,41 +392,76 @@ public final class PartitionedLimiter implements ConcurrencyStats {
     }
 
     /** Completes the waiters one pass decided, outside of it, since completing runs the callers' callbacks. */
-    private void complete(Waiter<Partition> first) {
-        Waiter.forEachDecided(first, completer);
+    private void complete(QueuedAcquisition<Partition> first) {
+        QueuedAcquisition.forEachDecided(first, completer);
     }
 
-    private void completeOne(Waiter<Partition> waiter) {
-        waiter.cancelTimeout();
+    private void completeOne(QueuedAcquisition<Partition> waiter) {
+        waiter.cancelTask();
         Partition partition = waiter.owner();
-        if (waiter.state() == Waiter.GRANTED) {
-            if (!waiter.future().complete(partition.granted(waiter.permits()))) {
-                release(partition, waiter.permits()); // cancelled between its grant and now: nobody will close it
-            }
+        if (waiter.fate() == QueuedAcquisition.GRANTED) {
+            waiter.grant(partition.granted(waiter.permits())); // a waiter cancelled meanwhile withdraws it
         } else {
-            waiter.future().complete(partition.refused(waiter.permits(), Permit.NEVER));
+            waiter.refuse(partition.refused(waiter.permits(), Permit.NEVER));
         }
     }
 
-    private void timeOut(Waiter<Partition> waiter) {
-        if (waiter.decide(Waiter.TIMED_OUT)) {
-            waiter.owner().leaveQueue(waiter);
-            serveWaiters(); // a head that times out may have blocked others
-            waiter.future().complete(waiter.owner().refused(waiter.permits(), RETRY_WHEN_RELEASED));
+    /** Times out and withdraws the waiters of every partition. */
+    private final QueuedAcquisition.Queue<Partition> queue = new QueuedAcquisition.Queue<>() {
+        @Override
+        public void timedOut(QueuedAcquisition<Partition> waiter) {
+            if (waiter.decide(QueuedAcquisition.TIMED_OUT)) {
+                waiter.owner().leaveQueue(waiter);
+                serveWaiters(); // a head that times out may have blocked others
+                waiter.refuse(waiter.owner().refused(waiter.permits(), RETRY_WHEN_RELEASED));
+            }
         }
-    }
 
-    private void withdraw(Waiter<Partition> waiter) {
-        if (waiter.decide(Waiter.CANCELLED)) {
-            waiter.cancelTimeout();
-            waiter.owner().leaveQueue(waiter);
-            serveWaiters();
+        @Override
+        public void withdrawn(QueuedAcquisition<Partition> waiter) {
+            if (waiter.decide(QueuedAcquisition.CANCELLED)) {
+                waiter.owner().leaveQueue(waiter);
+                serveWaiters();
+            }
         }
-    }
+    };
 
     @Override
     public String toString() {
         return "PartitionedLimiter[" + name + ": " + state + ", " + waiting + " waiting]";
+    }
+
+    /**
+     * How the partitions of a {@link PartitionedLimiter} may use capacity beyond their guarantees. In both policies the
+     * total limit {@code L} is never exceeded and nothing held is ever taken back; they differ in what a guarantee
+     * promises. With {@code g_p} a partition's guarantee and {@code inUse_p} what it holds:
+     */
+    public enum Borrowing {
+
+        /**
+         * Idle capacity is lent to whoever asks (the default). A request is granted iff {@code Σ inUse + n ≤ L}, so
+         * shares summing to 1 (premium 70 %, standard 30 %) still let standard take all of {@code L} while premium is
+         * idle. A partition's guarantee is then a <em>priority</em>, not a reservation: while it holds less than
+         * {@code g_p}, its waiters are served the next released permits before any request that borrows, and requests
+         * that would borrow are refused while it waits; so its guarantee becomes available within the time the borrowers
+         * take to release their permits, never by exceeding {@code L} and never by revoking a permit. The price: a
+         * partition below its guarantee that finds {@code L} held by borrowers is refused by
+         * the partition's {@code tryAcquire} (retry when a permit is released) and waits if it asked to, at the head of
+         * the line. A partition's ceiling, the most one request may ask, is {@code L}.
+         *
+         * <p>Netflix concurrency-limits' partitioned limiter instead admits a partition under its share even when the
+         * global limit is reached, so its total in flight can exceed the limit. Here it cannot.
+         */
+        IDLE,
+
+        /**
+         * Unused guarantees are reserved: a partition may go beyond {@code g_p} only so that afterwards
+         * {@code Σ_q max(inUse_q, g_q) ≤ L}, borrowing only capacity no guarantee reserves. A request within the
+         * partition's unused guarantee is then always granted at once (unless its own queue is not empty, or a lowered
+         * limit is still draining); the price is capacity left idle: shares summing to 1 make isolated bulkheads that
+         * never borrow. A partition's ceiling is {@code L} less the others' guarantees.
+         */
+        RESERVED
     }
 
     /**

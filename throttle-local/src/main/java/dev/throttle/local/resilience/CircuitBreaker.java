@@ -1,15 +1,18 @@
 package dev.throttle.local.resilience;
 
-import dev.throttle.Arguments;
 import dev.throttle.Ticker;
+import dev.throttle.kernel.Arguments;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -17,13 +20,13 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li>CLOSED: calls go through; their outcomes fill a window (the last N calls, or the last D of time). Once the
- *   window holds {@link CircuitBreakerConfig#minimumNumberOfCalls()} calls, a failure ratio or slow-call ratio at
- *   or above its threshold opens the breaker.</li>
- *   <li>OPEN: calls are refused with {@link CallNotPermittedException} for
- *   {@link CircuitBreakerConfig#waitDurationInOpenState()}; the first request after it moves to half-open.</li>
- *   <li>HALF_OPEN: {@link CircuitBreakerConfig#permittedCallsInHalfOpenState()} probe calls go through, others are
- *   refused. When every probe has finished, their ratios decide: at or above a threshold, open again; below both,
- *   closed with an empty window.</li>
+ *   window holds {@link Config#minimumNumberOfCalls()} calls, a failure ratio or slow-call ratio at or above its
+ *   threshold opens the breaker.</li>
+ *   <li>OPEN: calls are refused with {@link CallNotPermittedException} for {@link Config#waitDurationInOpenState()};
+ *   the first request after it moves to half-open.</li>
+ *   <li>HALF_OPEN: {@link Config#permittedCallsInHalfOpenState()} probe calls go through, others are refused. When
+ *   every probe has finished, their ratios decide: at or above a threshold, open again; below both, closed with an
+ *   empty window.</li>
  * </ul>
  *
  * <p>Two ways to use it: wrap calls ({@link #call}, {@link #run}, {@link #callAsync}), which measure the duration with
@@ -38,6 +41,16 @@ import java.util.function.Supplier;
  * snapshot of the counts per outcome, with a tagged ring of outcomes; {@code TimeWindow}: a CAS per bucket). The
  * breaker reads time only through its ticker. An open breaker moves to half-open on the next permission request,
  * not by itself: {@link #state()} may report OPEN after the wait has passed.
+ *
+ * <p>Its policy is a {@link Config}; what it does can be followed through its {@link Event}s
+ * ({@link Builder#listener}, {@link #addListener}).
+ *
+ * <pre>{@code
+ * CircuitBreaker breaker = CircuitBreaker.builder().name("billing")
+ *         .config(CircuitBreaker.Config.builder().countWindow(50).failureRateThreshold(0.5).build())
+ *         .build();
+ * Invoice invoice = breaker.call(() -> billing.fetch(id));
+ * }</pre>
  */
 public final class CircuitBreaker {
 
@@ -62,6 +75,38 @@ public final class CircuitBreaker {
     public record Metrics(State state, long calls, long failures, long slowCalls) {
     }
 
+    /**
+     * Something a breaker did: a call outcome it recorded, a call it refused, or a change of state. Listeners
+     * ({@link Builder#listener}, {@link #addListener}) receive events on the thread that caused them, so events of
+     * different threads may arrive in any order.
+     *
+     * @param breaker the breaker's name
+     * @param kind what happened
+     * @param state the state the event happened in; for a transition, the state left
+     * @param newState for a transition, the state entered; otherwise the same as {@code state}
+     * @param durationNanos for an outcome, the call's duration; otherwise 0
+     * @param slow for an outcome, whether the call was slow
+     * @param failure for {@link Kind#FAILURE} and {@link Kind#IGNORED_FAILURE}, what the call threw; otherwise null
+     * @param atNanos the breaker's ticker reading when the event happened
+     */
+    public record Event(String breaker, Kind kind, State state, State newState, long durationNanos, boolean slow,
+            Throwable failure, long atNanos) {
+
+        /** What happened. */
+        public enum Kind {
+            /** A call succeeded. */
+            SUCCESS,
+            /** A call failed with a failure that counts against the service. */
+            FAILURE,
+            /** A call failed with a failure the breaker's predicate does not count: recorded as a success. */
+            IGNORED_FAILURE,
+            /** A call was refused: the breaker is open, or half-open with every probe taken. */
+            NOT_PERMITTED,
+            /** The breaker changed state. */
+            STATE_TRANSITION
+        }
+    }
+
     /** Returned by {@link #acquire()} for a refused call. */
     static final long DENIED = -1L;
     /** Passed to {@link #record} and {@link #release} by the manual API: whatever the current epoch is. */
@@ -73,18 +118,19 @@ public final class CircuitBreaker {
     static {
         try {
             CURRENT = MethodHandles.lookup().findVarHandle(CircuitBreaker.class, "current", BreakerState.class);
-            LISTENERS = MethodHandles.lookup().findVarHandle(CircuitBreaker.class, "listeners",
-                    CircuitBreakerListener[].class);
+            LISTENERS = MethodHandles.lookup().findVarHandle(CircuitBreaker.class, "listeners", Consumer[].class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private final String name;
-    private final CircuitBreakerConfig config;
+    private final Config config;
+    /** The config's values, read directly on every decision. */
+    private final BreakerSettings settings;
     private final Ticker ticker;
     /** Copy-on-write: replaced whole by {@link #addListener}, so emitting reads one array without a lock. */
-    private volatile CircuitBreakerListener[] listeners;
+    private volatile Consumer<Event>[] listeners;
     @SuppressWarnings("unused") // accessed through CURRENT
     private volatile BreakerState current;
 
@@ -92,8 +138,9 @@ public final class CircuitBreaker {
         this.name = builder.name;
         this.config = builder.config;
         this.ticker = builder.ticker;
-        this.listeners = builder.listeners.toArray(new CircuitBreakerListener[0]);
-        this.current = BreakerState.closed(0L, newWindow());
+        this.settings = config.settings;
+        this.listeners = listenerArray(builder.listeners);
+        this.current = BreakerState.closed(0L, settings.newWindow());
     }
 
     /**
@@ -110,19 +157,29 @@ public final class CircuitBreaker {
      * the events that happen after it is added; an event under way while it is added may or may not reach it.
      * Lock-free: the listeners are a copy-on-write array, so adding is rare and costly, and emitting stays cheap.
      *
-     * @param listener the listener
+     * <p>A listener is called on the thread that caused the event, before the breaker's method returns: it must be
+     * quick, and must not call back into the breaker's state changes. A {@link RuntimeException} it throws is
+     * ignored, so that a faulty listener cannot change the breaker's decisions nor the caller's outcome.
+     *
+     * @param listener receives each event
      * @throws IllegalArgumentException if null
      */
-    public void addListener(CircuitBreakerListener listener) {
+    public void addListener(Consumer<Event> listener) {
         Arguments.requireNonNull("listener", listener);
         for (;;) {
-            CircuitBreakerListener[] old = listeners;
-            CircuitBreakerListener[] grown = Arrays.copyOf(old, old.length + 1);
+            Consumer<Event>[] old = listeners;
+            Consumer<Event>[] grown = Arrays.copyOf(old, old.length + 1);
             grown[old.length] = listener;
             if (LISTENERS.compareAndSet(this, old, grown)) {
                 return;
             }
         }
+    }
+
+    /** The listeners as an array: one cannot be created with a generic element type, so it is made unchecked. */
+    @SuppressWarnings("unchecked") // holds nothing but the Consumer<Event>s of the list
+    private static Consumer<Event>[] listenerArray(List<Consumer<Event>> listeners) {
+        return (Consumer<Event>[]) listeners.toArray(new Consumer<?>[0]);
     }
 
     /**
@@ -139,7 +196,7 @@ public final class CircuitBreaker {
      *
      * @return the policy
      */
-    public CircuitBreakerConfig config() {
+    public Config config() {
         return config;
     }
 
@@ -182,7 +239,7 @@ public final class CircuitBreaker {
         if (s.state != State.OPEN) {
             return 0L;
         }
-        return Math.max(0L, config.waitDurationInOpenStateNanos() - (ticker.read() - s.openedAt));
+        return Math.max(0L, settings.waitDurationInOpenStateNanos - (ticker.read() - s.openedAt));
     }
 
     /**
@@ -215,7 +272,7 @@ public final class CircuitBreaker {
     }
 
     /**
-     * Reports a failed call; whether it counts as a failure is up to {@link CircuitBreakerConfig#recordFailure()}.
+     * Reports a failed call; whether it counts as a failure is up to {@link Config#recordFailure()}.
      *
      * @param durationNanos how long it took, 0 or more
      * @param failure what it threw
@@ -340,7 +397,7 @@ public final class CircuitBreaker {
                     return s.epoch;
                 case OPEN: {
                     long now = ticker.read();
-                    if (now - s.openedAt < config.waitDurationInOpenStateNanos()) {
+                    if (now - s.openedAt < settings.waitDurationInOpenStateNanos) {
                         notPermittedEvent(s, now);
                         return DENIED;
                     }
@@ -352,7 +409,7 @@ public final class CircuitBreaker {
                     break;
                 }
                 default: // HALF_OPEN
-                    if (s.permitted >= config.permittedCallsInHalfOpenState()) {
+                    if (s.permitted >= settings.permittedCallsInHalfOpenState) {
                         notPermittedEvent(s, ticker.read());
                         return DENIED;
                     }
@@ -389,15 +446,14 @@ public final class CircuitBreaker {
      * @param failure what it threw, or null for a success
      */
     void record(long epoch, long durationNanos, Throwable failure) {
-        boolean counted = failure != null && config.recordFailure().test(failure);
-        boolean slow = durationNanos >= config.slowCallDurationNanos();
+        boolean counted = failure != null && settings.recordFailure.test(failure);
+        boolean slow = durationNanos >= settings.slowCallDurationNanos;
         int outcome = Outcomes.of(counted, slow);
         BreakerState observed = current;
         if (listeners.length > 0) {
-            CircuitBreakerEvent.Kind kind = failure == null ? CircuitBreakerEvent.Kind.SUCCESS
-                    : counted ? CircuitBreakerEvent.Kind.FAILURE : CircuitBreakerEvent.Kind.IGNORED_FAILURE;
-            emit(new CircuitBreakerEvent(name, kind, observed.state, observed.state, durationNanos, slow, failure,
-                    ticker.read()));
+            Event.Kind kind = failure == null ? Event.Kind.SUCCESS
+                    : counted ? Event.Kind.FAILURE : Event.Kind.IGNORED_FAILURE;
+            emit(new Event(name, kind, observed.state, observed.state, durationNanos, slow, failure, ticker.read()));
         }
         for (;;) {
             BreakerState s = current;
@@ -410,8 +466,8 @@ public final class CircuitBreaker {
                     // judge; a lost CAS means another thread already moved the breaker on.
                     long now = ticker.read();
                     Tally tally = s.window.record(outcome, now);
-                    if (config.trips(tally.calls(), tally.failures(), tally.slowCalls(),
-                            config.effectiveMinimumCalls())) {
+                    if (settings.trips(tally.calls(), tally.failures(), tally.slowCalls(),
+                            settings.effectiveMinimumCalls())) {
                         BreakerState opened = BreakerState.open(s.epoch + 1, now);
                         if (CURRENT.compareAndSet(this, s, opened)) {
                             transitionEvent(s, opened, now);
@@ -427,11 +483,11 @@ public final class CircuitBreaker {
                     }
                     BreakerState next = s.withProbeOutcome(outcome);
                     long now = ticker.read();
-                    int probes = config.permittedCallsInHalfOpenState();
+                    int probes = settings.permittedCallsInHalfOpenState;
                     if (next.finished >= probes) {
-                        next = config.trips(next.finished, next.failures, next.slowCalls, probes)
+                        next = settings.trips(next.finished, next.failures, next.slowCalls, probes)
                                 ? BreakerState.open(s.epoch + 1, now)
-                                : BreakerState.closed(s.epoch + 1, newWindow());
+                                : BreakerState.closed(s.epoch + 1, settings.newWindow());
                     }
                     if (CURRENT.compareAndSet(this, s, next)) {
                         if (next.state != State.HALF_OPEN) {
@@ -445,30 +501,22 @@ public final class CircuitBreaker {
         }
     }
 
-    private OutcomeWindow newWindow() {
-        return config.windowType() == CircuitBreakerConfig.WindowType.COUNT_BASED
-                ? new CountWindow(config.windowSize())
-                : new TimeWindow(config.windowNanos(), config.bucketNanos());
-    }
-
     private void transitionEvent(BreakerState from, BreakerState to, long now) {
         if (listeners.length > 0) {
-            emit(new CircuitBreakerEvent(name, CircuitBreakerEvent.Kind.STATE_TRANSITION, from.state, to.state, 0L,
-                    false, null, now));
+            emit(new Event(name, Event.Kind.STATE_TRANSITION, from.state, to.state, 0L, false, null, now));
         }
     }
 
     private void notPermittedEvent(BreakerState s, long now) {
         if (listeners.length > 0) {
-            emit(new CircuitBreakerEvent(name, CircuitBreakerEvent.Kind.NOT_PERMITTED, s.state, s.state, 0L, false,
-                    null, now));
+            emit(new Event(name, Event.Kind.NOT_PERMITTED, s.state, s.state, 0L, false, null, now));
         }
     }
 
-    private void emit(CircuitBreakerEvent event) {
-        for (CircuitBreakerListener listener : listeners) { // one read of the array: a concurrent add is not seen
+    private void emit(Event event) {
+        for (Consumer<Event> listener : listeners) { // one read of the array: a concurrent add is not seen
             try {
-                listener.onEvent(event);
+                listener.accept(event);
             } catch (RuntimeException ignored) {
                 // A failing listener must not change the breaker's decisions nor the caller's outcome.
             }
@@ -479,9 +527,9 @@ public final class CircuitBreaker {
     public static final class Builder {
 
         private String name = "circuit-breaker";
-        private CircuitBreakerConfig config = CircuitBreakerConfig.defaults();
+        private Config config = Config.defaults();
         private Ticker ticker = Ticker.system();
-        private final List<CircuitBreakerListener> listeners = new ArrayList<>();
+        private final List<Consumer<Event>> listeners = new ArrayList<>();
 
         private Builder() {
         }
@@ -509,7 +557,7 @@ public final class CircuitBreaker {
          * @return this builder
          * @throws IllegalArgumentException if null
          */
-        public Builder config(CircuitBreakerConfig config) {
+        public Builder config(Config config) {
             this.config = Arguments.requireNonNull("config", config);
             return this;
         }
@@ -527,13 +575,13 @@ public final class CircuitBreaker {
         }
 
         /**
-         * Adds a listener of the breaker's events.
+         * Adds a listener of the breaker's events; the same rules as {@link CircuitBreaker#addListener} apply.
          *
-         * @param listener the listener
+         * @param listener receives each event
          * @return this builder
          * @throws IllegalArgumentException if null
          */
-        public Builder listener(CircuitBreakerListener listener) {
+        public Builder listener(Consumer<Event> listener) {
             listeners.add(Arguments.requireNonNull("listener", listener));
             return this;
         }
@@ -545,6 +593,317 @@ public final class CircuitBreaker {
          */
         public CircuitBreaker build() {
             return new CircuitBreaker(this);
+        }
+    }
+
+    /**
+     * The immutable policy of a breaker: how outcomes are windowed, when the breaker trips, how long it stays open
+     * and how it probes its way back. One policy can be shared by many breakers.
+     *
+     * <p>Defaults: a count window of the last 100 calls, judged from 100 calls on; trips at a failure ratio of 0.5 or
+     * a slow-call ratio of 1.0 (slow: 60 s or more); stays open 60 s; lets 10 probe calls through when half-open;
+     * every throwable counts as a failure.
+     */
+    public static final class Config {
+
+        /** How the closed breaker's window of recent outcomes is delimited. */
+        public enum WindowType {
+            /** The last {@link Config#windowSize()} calls. */
+            COUNT_BASED,
+            /** The calls of the last {@link Config#window()} of time, counted in buckets. */
+            TIME_BASED
+        }
+
+        /** The most calls a count window holds. */
+        public static final int MAX_WINDOW_SIZE = 1 << 20;
+
+        /** The most buckets a time window holds: each judgement sums them, so they must stay few. */
+        public static final int MAX_BUCKETS = 1024;
+
+        private static final Config DEFAULTS = new Config(BreakerSettings.DEFAULTS);
+
+        /** The checked values and the rules applied with them; see {@code BreakerSettings}. */
+        final BreakerSettings settings;
+
+        private Config(BreakerSettings settings) {
+            this.settings = settings;
+        }
+
+        /**
+         * The default policy.
+         *
+         * @return the defaults
+         */
+        public static Config defaults() {
+            return DEFAULTS;
+        }
+
+        /**
+         * A builder starting from the defaults.
+         *
+         * @return the builder
+         */
+        public static Builder builder() {
+            return new Builder(BreakerSettings.DEFAULTS);
+        }
+
+        /**
+         * A builder starting from this policy, to derive another.
+         *
+         * @return the builder
+         */
+        public Builder toBuilder() {
+            return new Builder(settings);
+        }
+
+        /**
+         * How the window is delimited.
+         *
+         * @return the window type
+         */
+        public WindowType windowType() {
+            return settings.windowType;
+        }
+
+        /**
+         * The calls a count window holds (meaningful for {@link WindowType#COUNT_BASED}).
+         *
+         * @return the size
+         */
+        public int windowSize() {
+            return settings.windowSize;
+        }
+
+        /**
+         * The time a time window spans (meaningful for {@link WindowType#TIME_BASED}).
+         *
+         * @return the window
+         */
+        public Duration window() {
+            return Duration.ofNanos(settings.windowNanos);
+        }
+
+        /**
+         * The granularity of a time window: outcomes leave the window a bucket at a time.
+         *
+         * @return the bucket
+         */
+        public Duration bucket() {
+            return Duration.ofNanos(settings.bucketNanos);
+        }
+
+        /**
+         * The failure ratio, over the window, at or above which the breaker opens.
+         *
+         * @return a ratio in (0, 1]
+         */
+        public double failureRateThreshold() {
+            return settings.failureRateThreshold;
+        }
+
+        /**
+         * The slow-call ratio, over the window, at or above which the breaker opens.
+         *
+         * @return a ratio in (0, 1]
+         */
+        public double slowCallRateThreshold() {
+            return settings.slowCallRateThreshold;
+        }
+
+        /**
+         * The duration from which a call is slow.
+         *
+         * @return the duration
+         */
+        public Duration slowCallDuration() {
+            return Duration.ofNanos(settings.slowCallDurationNanos);
+        }
+
+        /**
+         * The calls the window must hold before ratios are judged; for a count window, at most its size counts.
+         *
+         * @return 1 or more
+         */
+        public int minimumNumberOfCalls() {
+            return settings.minimumNumberOfCalls;
+        }
+
+        /**
+         * How long the breaker stays open before letting probe calls through.
+         *
+         * @return the wait
+         */
+        public Duration waitDurationInOpenState() {
+            return Duration.ofNanos(settings.waitDurationInOpenStateNanos);
+        }
+
+        /**
+         * The probe calls let through when half-open; all must finish, and their ratios decide.
+         *
+         * @return 1 or more
+         */
+        public int permittedCallsInHalfOpenState() {
+            return settings.permittedCallsInHalfOpenState;
+        }
+
+        /**
+         * Which failures count against the service; the others count as successes.
+         *
+         * @return the predicate
+         */
+        public Predicate<Throwable> recordFailure() {
+            return settings.recordFailure;
+        }
+
+        @Override
+        public String toString() {
+            return settings.toString();
+        }
+
+        /**
+         * Builds a {@link Config}; each setter checks its argument at once, and one that throws leaves the builder
+         * unchanged.
+         */
+        public static final class Builder {
+
+            private BreakerSettings settings;
+
+            private Builder(BreakerSettings settings) {
+                this.settings = settings;
+            }
+
+            /**
+             * Judges the last {@code size} calls.
+             *
+             * @param size the calls in the window, from 1 to {@link #MAX_WINDOW_SIZE}
+             * @return this builder
+             * @throws IllegalArgumentException if {@code size} is out of range
+             */
+            public Builder countWindow(int size) {
+                settings = settings.countWindow(size);
+                return this;
+            }
+
+            /**
+             * Judges the calls of the last {@code window} of time, in buckets of one second.
+             *
+             * @param window the time spanned, a whole number of seconds, from 1 s to {@link #MAX_BUCKETS} s
+             * @return this builder
+             * @throws IllegalArgumentException if the window is null, not a whole number of seconds or out of range
+             */
+            public Builder timeWindow(Duration window) {
+                return timeWindow(window, Duration.ofSeconds(1));
+            }
+
+            /**
+             * Judges the calls of the last {@code window} of time, counted in buckets of {@code bucket}: the window
+             * holds the current bucket and the {@code window / bucket - 1} before it, so an outcome leaves it between
+             * {@code window - bucket} and {@code window} after it was recorded.
+             *
+             * @param window the time spanned, a whole number of buckets
+             * @param bucket the granularity, from 1 ns; at most {@link #MAX_BUCKETS} buckets per window
+             * @return this builder
+             * @throws IllegalArgumentException if a duration is null or out of range, or the window is not a whole
+             *     number of buckets
+             */
+            public Builder timeWindow(Duration window, Duration bucket) {
+                settings = settings.timeWindow(window, bucket);
+                return this;
+            }
+
+            /**
+             * The failure ratio at or above which the breaker opens.
+             *
+             * @param threshold a ratio in (0, 1]
+             * @return this builder
+             * @throws IllegalArgumentException if out of range
+             */
+            public Builder failureRateThreshold(double threshold) {
+                settings = settings.failureRateThreshold(threshold);
+                return this;
+            }
+
+            /**
+             * The slow-call ratio at or above which the breaker opens.
+             *
+             * @param threshold a ratio in (0, 1]
+             * @return this builder
+             * @throws IllegalArgumentException if out of range
+             */
+            public Builder slowCallRateThreshold(double threshold) {
+                settings = settings.slowCallRateThreshold(threshold);
+                return this;
+            }
+
+            /**
+             * The duration from which a call is slow (a call lasting exactly this long is slow).
+             *
+             * @param duration from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
+             * @return this builder
+             * @throws IllegalArgumentException if null or out of range
+             */
+            public Builder slowCallDuration(Duration duration) {
+                settings = settings.slowCallDuration(duration);
+                return this;
+            }
+
+            /**
+             * The calls the window must hold before it is judged.
+             *
+             * @param calls 1 or more
+             * @return this builder
+             * @throws IllegalArgumentException if below one
+             */
+            public Builder minimumNumberOfCalls(int calls) {
+                settings = settings.minimumNumberOfCalls(calls);
+                return this;
+            }
+
+            /**
+             * How long the breaker stays open before letting probe calls through.
+             *
+             * @param wait from 0 to {@link dev.throttle.LimitSpec#MAX_DURATION}
+             * @return this builder
+             * @throws IllegalArgumentException if null or out of range
+             */
+            public Builder waitDurationInOpenState(Duration wait) {
+                settings = settings.waitDurationInOpenState(wait);
+                return this;
+            }
+
+            /**
+             * The probe calls let through when half-open.
+             *
+             * @param calls 1 or more
+             * @return this builder
+             * @throws IllegalArgumentException if below one
+             */
+            public Builder permittedCallsInHalfOpenState(int calls) {
+                settings = settings.permittedCallsInHalfOpenState(calls);
+                return this;
+            }
+
+            /**
+             * Which failures count against the service (a timeout, a connection refused); the others (a validation
+             * error of the caller's own making) count as successes.
+             *
+             * @param predicate true for a failure that counts
+             * @return this builder
+             * @throws IllegalArgumentException if null
+             */
+            public Builder recordFailure(Predicate<Throwable> predicate) {
+                settings = settings.recordFailure(predicate);
+                return this;
+            }
+
+            /**
+             * Builds the policy.
+             *
+             * @return the immutable policy
+             */
+            public Config build() {
+                return new Config(settings);
+            }
         }
     }
 }

@@ -1,10 +1,10 @@
 package dev.throttle.local.resilience;
 
-import dev.throttle.Arguments;
 import dev.throttle.Limiter;
 import dev.throttle.Scheduler;
 import dev.throttle.ThrottledException;
 import dev.throttle.Ticker;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -178,7 +178,7 @@ public final class Decorators {
         /**
          * Bounds each attempt's duration: see the class comment for what a timeout does to a synchronous call.
          *
-         * @param timeout from 1 ns to {@link Arguments#MAX_DURATION}
+         * @param timeout from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder
          * @throws IllegalArgumentException if null or out of range
          */

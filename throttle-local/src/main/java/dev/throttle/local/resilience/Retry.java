@@ -1,18 +1,23 @@
 package dev.throttle.local.resilience;
 
-import dev.throttle.Arguments;
 import dev.throttle.Permit;
 import dev.throttle.Scheduler;
 import dev.throttle.ThrottledException;
+import dev.throttle.kernel.Arguments;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Calls again, after a backoff, a call that failed with a retryable exception or returned a retryable result.
  *
- * <p>Before retry {@code n} it waits the jittered exponential backoff of its {@link RetryConfig}; for a
+ * <p>Before retry {@code n} it waits the jittered exponential backoff of its {@link Config}; for a
  * {@link ThrottledException} it waits at least the exception's retry-after (a retry sooner is bound to be refused),
  * and gives up at once when the retry-after is {@link Permit#NEVER} or longer than the max delay. With a
  * {@link RetryBudget}, every call deposits into it and every retry must withdraw from it: when the budget is spent,
@@ -22,6 +27,14 @@ import java.util.function.Supplier;
  * during the wait stops the retries: the last failure is thrown (or the last result returned) with the thread's
  * interrupt flag set. {@link #callAsync} waits on its {@link Scheduler} and parks no thread. Thread-safe: a Retry holds
  * no per-call state and can be shared.
+ *
+ * <pre>{@code
+ * Retry retry = Retry.builder().name("billing")
+ *         .config(Retry.Config.builder().maxAttempts(3).baseDelay(Duration.ofMillis(50)).build())
+ *         .budget(RetryBudget.defaults(Ticker.system()))
+ *         .build();
+ * Invoice invoice = retry.call(() -> billing.fetch(id));
+ * }</pre>
  */
 public final class Retry {
 
@@ -29,15 +42,19 @@ public final class Retry {
     static final long GIVE_UP = -1L;
 
     private final String name;
-    private final RetryConfig config;
+    private final Config config;
+    /** The config's values, read directly on every attempt. */
+    private final RetrySettings settings;
     private final RetryBudget budget;
-    private final RandomSource random;
+    /** The jitter's source; null for the drawing thread's own {@link ThreadLocalRandom}. */
+    private final RandomGenerator random;
     private final Sleeper sleeper;
     private final Scheduler scheduler;
 
     private Retry(Builder builder) {
         this.name = builder.name;
         this.config = builder.config;
+        this.settings = config.settings;
         this.budget = builder.budget;
         this.random = builder.random;
         this.sleeper = builder.sleeper;
@@ -68,7 +85,7 @@ public final class Retry {
      *
      * @return the policy
      */
-    public RetryConfig config() {
+    public Config config() {
         return config;
     }
 
@@ -153,13 +170,13 @@ public final class Retry {
      * @return nanoseconds, or {@link #GIVE_UP}
      */
     long delayAfterFailure(int attempt, Throwable failure) {
-        if (attempt >= config.maxAttempts() || !(failure instanceof Exception) || !config.retryOn().test(failure)) {
+        if (attempt >= settings.maxAttempts || !(failure instanceof Exception) || !settings.retryOn.test(failure)) {
             return GIVE_UP;
         }
         long atLeast = 0L;
         if (failure instanceof ThrottledException) {
             long retryAfter = ((ThrottledException) failure).retryAfterNanos();
-            if (retryAfter == Permit.NEVER || retryAfter > config.maxDelayNanos()) {
+            if (retryAfter == Permit.NEVER || retryAfter > settings.maxDelayNanos) {
                 return GIVE_UP;
             }
             atLeast = retryAfter;
@@ -175,7 +192,7 @@ public final class Retry {
      * @return nanoseconds, or {@link #GIVE_UP}
      */
     long delayAfterResult(int attempt, Object result) {
-        if (attempt >= config.maxAttempts() || !config.retryOnResult().test(result)) {
+        if (attempt >= settings.maxAttempts || !settings.retryOnResult.test(result)) {
             return GIVE_UP;
         }
         return withdraw(backoff(attempt));
@@ -183,8 +200,15 @@ public final class Retry {
 
     /** The full-jitter backoff before the retry following {@code attempt}: uniform in {@code [0, cap]}. */
     private long backoff(int attempt) {
-        long cap = config.backoffCapNanos(attempt);
-        return cap == 0 ? 0L : random.nextLong(cap + 1);
+        long cap = settings.backoffCapNanos(attempt);
+        if (cap == 0) {
+            return 0L;
+        }
+        // ThreadLocalRandom.current() is looked up on the drawing thread at each draw, never captured: on a thread
+        // that never called current() itself, a captured instance draws from an unseeded state that is the same in
+        // every JVM, so the clients of a fleet would retry in step, the very waves full jitter exists to break.
+        RandomGenerator source = random != null ? random : ThreadLocalRandom.current();
+        return source.nextLong(cap + 1);
     }
 
     /** Takes the retry from the budget last, so a retry the policy refuses anyway costs nothing. */
@@ -210,9 +234,10 @@ public final class Retry {
     public static final class Builder {
 
         private String name = "retry";
-        private RetryConfig config = RetryConfig.defaults();
+        private Config config = Config.defaults();
         private RetryBudget budget;
-        private RandomSource random = RandomSource.threadLocal();
+        /** Null: the drawing thread's own ThreadLocalRandom, looked up at each draw (see backoff). */
+        private RandomGenerator random;
         private Sleeper sleeper = Sleeper.parking();
         private Scheduler scheduler = Scheduler.shared();
 
@@ -242,7 +267,7 @@ public final class Retry {
          * @return this builder
          * @throws IllegalArgumentException if null
          */
-        public Builder config(RetryConfig config) {
+        public Builder config(Config config) {
             this.config = Arguments.requireNonNull("config", config);
             return this;
         }
@@ -260,13 +285,15 @@ public final class Retry {
         }
 
         /**
-         * The source of the jitter.
+         * The source of the jitter; by default, the {@link ThreadLocalRandom} of the thread drawing. A source set
+         * here is shared by every thread using the retry, so it must be thread-safe; inject a scripted one to test
+         * exact delays.
          *
          * @param random the source
          * @return this builder
          * @throws IllegalArgumentException if null
          */
-        public Builder random(RandomSource random) {
+        public Builder random(RandomGenerator random) {
             this.random = Arguments.requireNonNull("random", random);
             return this;
         }
@@ -302,6 +329,231 @@ public final class Retry {
          */
         public Retry build() {
             return new Retry(this);
+        }
+    }
+
+    /**
+     * How a synchronous {@link Retry} waits between attempts. The default parks the calling thread; tests inject one
+     * that advances a manual clock instead, so they never sleep.
+     */
+    @FunctionalInterface
+    public interface Sleeper {
+
+        /**
+         * Waits.
+         *
+         * @param nanos how long, 0 or more
+         * @throws InterruptedException if the waiting thread is interrupted
+         */
+        void sleep(long nanos) throws InterruptedException;
+
+        /**
+         * Parks the calling thread with {@link LockSupport#parkNanos(long)} until the delay has passed on
+         * {@link System#nanoTime()}, or throws {@link InterruptedException} (clearing the flag) when interrupted.
+         *
+         * @return the default sleeper
+         */
+        static Sleeper parking() {
+            return nanos -> {
+                long deadline = System.nanoTime() + nanos;
+                // parkNanos may return early (spuriously, or on unpark): loop until the deadline has really passed.
+                for (;;) {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException("interrupted while waiting to retry");
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    LockSupport.parkNanos(left);
+                }
+            };
+        }
+    }
+
+    /**
+     * The immutable policy of a retry: how many attempts, how long to wait between them, and which outcomes are
+     * worth another attempt. One policy can be shared by many retries.
+     *
+     * <p>The wait before retry {@code n} (the first retry is {@code n = 1}) is exponential backoff with full jitter,
+     * as in the AWS Architecture Blog's "Exponential Backoff And Jitter" (Marc Brooker, 2015):
+     * {@code delay_n = random(0, min(maxDelay, baseDelay · 2^(n−1)))}, bounds included. Spreading the retries of
+     * many clients uniformly over the whole backoff interval is what keeps them from retrying in synchronized waves.
+     *
+     * <p>Defaults: 3 attempts, base delay 100 ms, max delay 10 s, every exception retried except
+     * {@link CallNotPermittedException} (an open breaker says the service is down: retrying it only adds load), no
+     * result retried.
+     */
+    public static final class Config {
+
+        private static final Config DEFAULTS = new Config(RetrySettings.DEFAULTS);
+
+        /** The checked values and the backoff arithmetic; see {@code RetrySettings}. */
+        final RetrySettings settings;
+
+        private Config(RetrySettings settings) {
+            this.settings = settings;
+        }
+
+        /**
+         * The default policy.
+         *
+         * @return the defaults
+         */
+        public static Config defaults() {
+            return DEFAULTS;
+        }
+
+        /**
+         * A builder starting from the defaults.
+         *
+         * @return the builder
+         */
+        public static Builder builder() {
+            return new Builder(RetrySettings.DEFAULTS);
+        }
+
+        /**
+         * A builder starting from this policy.
+         *
+         * @return the builder
+         */
+        public Builder toBuilder() {
+            return new Builder(settings);
+        }
+
+        /**
+         * The most attempts per call, the first one included.
+         *
+         * @return 1 or more
+         */
+        public int maxAttempts() {
+            return settings.maxAttempts;
+        }
+
+        /**
+         * The backoff of the first retry, doubled for each retry after.
+         *
+         * @return the base delay
+         */
+        public Duration baseDelay() {
+            return Duration.ofNanos(settings.baseDelayNanos);
+        }
+
+        /**
+         * The cap of the backoff; also the longest {@link ThrottledException#retryAfter()} worth waiting for.
+         *
+         * @return the max delay
+         */
+        public Duration maxDelay() {
+            return Duration.ofNanos(settings.maxDelayNanos);
+        }
+
+        /**
+         * Which exceptions are retried.
+         *
+         * @return the predicate
+         */
+        public Predicate<Throwable> retryOn() {
+            return settings.retryOn;
+        }
+
+        /**
+         * Which results are retried (for example an HTTP 503 returned rather than thrown).
+         *
+         * @return the predicate
+         */
+        public Predicate<Object> retryOnResult() {
+            return settings.retryOnResult;
+        }
+
+        @Override
+        public String toString() {
+            return settings.toString();
+        }
+
+        /**
+         * Builds a {@link Config}; each setter checks its argument at once, and one that throws leaves the builder
+         * unchanged.
+         */
+        public static final class Builder {
+
+            private RetrySettings settings;
+
+            private Builder(RetrySettings settings) {
+                this.settings = settings;
+            }
+
+            /**
+             * The most attempts per call, the first one included; 1 means no retry.
+             *
+             * @param attempts from 1 to 1000
+             * @return this builder
+             * @throws IllegalArgumentException if out of range
+             */
+            public Builder maxAttempts(int attempts) {
+                settings = settings.maxAttempts(attempts);
+                return this;
+            }
+
+            /**
+             * The backoff of the first retry (zero: retry at once), doubled for each retry after, up to the max delay.
+             *
+             * @param delay from 0 to {@link dev.throttle.LimitSpec#MAX_DURATION}
+             * @return this builder
+             * @throws IllegalArgumentException if null or out of range
+             */
+            public Builder baseDelay(Duration delay) {
+                settings = settings.baseDelay(delay);
+                return this;
+            }
+
+            /**
+             * The cap of the backoff. A {@link ThrottledException} whose retry-after exceeds it is not retried: no
+             * attempt within the policy's patience could succeed.
+             *
+             * @param delay from 0 to {@link dev.throttle.LimitSpec#MAX_DURATION}
+             * @return this builder
+             * @throws IllegalArgumentException if null or out of range
+             */
+            public Builder maxDelay(Duration delay) {
+                settings = settings.maxDelay(delay);
+                return this;
+            }
+
+            /**
+             * Which exceptions are retried. {@link Error}s never are.
+             *
+             * @param predicate true to retry
+             * @return this builder
+             * @throws IllegalArgumentException if null
+             */
+            public Builder retryOn(Predicate<Throwable> predicate) {
+                settings = settings.retryOn(predicate);
+                return this;
+            }
+
+            /**
+             * Which results are retried; when attempts run out, the last result is returned.
+             *
+             * @param predicate true to retry
+             * @return this builder
+             * @throws IllegalArgumentException if null
+             */
+            public Builder retryOnResult(Predicate<Object> predicate) {
+                settings = settings.retryOnResult(predicate);
+                return this;
+            }
+
+            /**
+             * Builds the policy.
+             *
+             * @return the policy
+             * @throws IllegalArgumentException if the base delay exceeds the max delay
+             */
+            public Config build() {
+                return new Config(settings.requireConsistent());
+            }
         }
     }
 }

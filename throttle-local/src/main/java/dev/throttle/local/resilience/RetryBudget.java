@@ -1,7 +1,7 @@
 package dev.throttle.local.resilience;
 
-import dev.throttle.Arguments;
 import dev.throttle.Ticker;
+import dev.throttle.kernel.Arguments;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -77,7 +77,7 @@ public final class RetryBudget {
      *
      * @param ratio the retries allowed per call, from 0 to 1000
      * @param minRetriesPerSecond the retries allowed per second of window whatever the calls, 0 or more
-     * @param window the sliding window, from 10 ns to {@link Arguments#MAX_DURATION}
+     * @param window the sliding window, from 10 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
      * @param ticker the source of time
      * @return the budget
      * @throws IllegalArgumentException if a parameter is null or out of range

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.Concurrency;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.Timeout;
 
 /** The limiter around the algorithm: enforcement, samples, the wait queue, and exact accounting under threads. */
 @Timeout(value = 20, threadMode = ThreadMode.SEPARATE_THREAD)
@@ -43,7 +43,7 @@ class AdaptiveConcurrencyLimiterTest {
         clock.advance(3 * MS);
         Permit second = limiter.tryAcquire();
         assertThat(first.granted()).isTrue();
-        assertThat(first.limiter()).isEqualTo("adaptive");
+        assertThat(first.limiterName()).isEqualTo("adaptive");
         assertThat(first.limit()).isEqualTo(2);
         assertThat(first.remaining()).isEqualTo(1);
         assertThat(second.granted()).isTrue();

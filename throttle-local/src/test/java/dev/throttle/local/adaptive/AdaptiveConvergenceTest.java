@@ -2,7 +2,7 @@ package dev.throttle.local.adaptive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.throttle.local.ManualClock;
+import dev.throttle.ManualClock;
 import java.time.Duration;
 import java.util.function.Supplier;
 import java.util.stream.Stream;

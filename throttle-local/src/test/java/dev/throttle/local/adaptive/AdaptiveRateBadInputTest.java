@@ -3,10 +3,10 @@ package dev.throttle.local.adaptive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -35,9 +35,9 @@ class AdaptiveRateBadInputTest {
         refused(() -> steps().thresholds(0.1, 0.5), "recoverBelow = 0.5", "below degradeAt");
         refused(() -> steps().thresholds(0.5, 0.5), "recoverBelow = 0.5", "allowed range");
         refused(() -> steps().thresholds(Double.NaN, 0.1), "degradeAt = NaN", "allowed range");
-        refused(() -> new RateStep(TokenBucket.of(1, Rate.perSecond(1)), 0.2, 0.3), "recoverBelow = 0.3");
-        refused(() -> steps().step(RateStep.of(Rate.perSecond(100), 0.5, 0.4))
-                .step(RateStep.of(Rate.perSecond(10), 0.3, 0.1)).step(Rate.perSecond(1)).build(),
+        refused(() -> new StepRateLimiter.Step(TokenBucket.of(1, Rate.perSecond(1)), 0.2, 0.3), "recoverBelow = 0.3");
+        refused(() -> steps().step(StepRateLimiter.Step.of(Rate.perSecond(100), 0.5, 0.4))
+                .step(StepRateLimiter.Step.of(Rate.perSecond(10), 0.3, 0.1)).step(Rate.perSecond(1)).build(),
                 "steps[1].degradeAt = 0.3", "[0.4, Infinity]");
         refused(() -> StepRateLimiter.builder("api", engine).signal(now -> 0.0)
                 .step(Rate.perSecond(100)).step(Rate.perSecond(10)).build(), "steps[0].degradeAt");
@@ -50,7 +50,7 @@ class AdaptiveRateBadInputTest {
         refused(() -> StepRateLimiter.builder("", engine), "name");
         refused(() -> StepRateLimiter.builder("api", null), "engine");
         refused(() -> steps().step((Rate) null), "rate");
-        refused(() -> steps().shareThrough(new InProcessRateLevelStore(clock, Duration.ofSeconds(1)), ""), "node");
+        refused(() -> steps().shareThrough(RateLevelStore.inProcess(clock, Duration.ofSeconds(1)), ""), "node");
     }
 
     @Test
@@ -81,24 +81,24 @@ class AdaptiveRateBadInputTest {
 
     @Test
     void signalsRefuseBadWindowsAndValues() {
-        refused(() -> ErrorRatioSignal.over(clock, Duration.ofSeconds(10), 0, 1), "buckets = 0", "[1, 3600]");
-        refused(() -> ErrorRatioSignal.over(clock, Duration.ofNanos(10), 3, 1), "window", "multiple of buckets");
-        refused(() -> ErrorRatioSignal.over(clock, Duration.ZERO, 1, 1), "window");
-        refused(() -> ErrorRatioSignal.over(clock, Duration.ofSeconds(1), 1, 0), "minimumCalls = 0");
-        refused(() -> ErrorRatioSignal.over(null, Duration.ofSeconds(1), 1, 1), "ticker");
-        refused(() -> LatencyPercentileSignal.over(clock, Duration.ofSeconds(1), 1, 0.0, 1), "percentile = 0.0",
+        refused(() -> HealthSignal.errorRatio(clock, Duration.ofSeconds(10), 0, 1), "buckets = 0", "[1, 3600]");
+        refused(() -> HealthSignal.errorRatio(clock, Duration.ofNanos(10), 3, 1), "window", "multiple of buckets");
+        refused(() -> HealthSignal.errorRatio(clock, Duration.ZERO, 1, 1), "window");
+        refused(() -> HealthSignal.errorRatio(clock, Duration.ofSeconds(1), 1, 0), "minimumCalls = 0");
+        refused(() -> HealthSignal.errorRatio(null, Duration.ofSeconds(1), 1, 1), "ticker");
+        refused(() -> HealthSignal.latencyPercentile(clock, Duration.ofSeconds(1), 1, 0.0, 1), "percentile = 0.0",
                 "(0.0, 100.0]");
-        refused(() -> LatencyPercentileSignal.over(clock, Duration.ofSeconds(1), 1, 100.5, 1), "percentile");
-        LatencyPercentileSignal latency = LatencyPercentileSignal.over(clock, Duration.ofSeconds(1), 1, 99, 1);
+        refused(() -> HealthSignal.latencyPercentile(clock, Duration.ofSeconds(1), 1, 100.5, 1), "percentile");
+        HealthSignal.LatencyPercentile latency = HealthSignal.latencyPercentile(clock, Duration.ofSeconds(1), 1, 99, 1);
         refused(() -> latency.record(-1), "latencyNanos = -1");
         refused(() -> latency.record(Duration.ofMillis(-1)), "latency");
         assertThat(latency.read(clock.read())).isNaN(); // nothing was recorded
-        RetryAfterSignal retry = new RetryAfterSignal(clock);
+        HealthSignal.RetryAfter retry = HealthSignal.retryAfter(clock);
         refused(() -> retry.throttledFor(Duration.ofSeconds(-1)), "wait");
         refused(() -> retry.onRetryAfter(null, Instant.EPOCH), "header");
         refused(() -> HealthSignal.gauge(null), "gauge");
         refused(() -> HealthSignal.inFlight(null), "stats");
-        refused(() -> new InProcessRateLevelStore(clock, Duration.ZERO), "ttl");
-        refused(() -> new InProcessRateLevelStore(clock, Duration.ofSeconds(1)).publish("a", -1), "level = -1");
+        refused(() -> RateLevelStore.inProcess(clock, Duration.ZERO), "ttl");
+        refused(() -> RateLevelStore.inProcess(clock, Duration.ofSeconds(1)).publish("a", -1), "level = -1");
     }
 }

@@ -11,29 +11,29 @@ class AimdAlgorithmTest {
 
     private static final long MS = 1_000_000L;
 
-    private static LimitState sample(LimitState state, long now, long start, long inFlight, boolean dropped) {
+    private static LimitAlgorithm.State sample(LimitAlgorithm.State state, long now, long start, long inFlight, boolean dropped) {
         return state.onSample(now, start, now - start, inFlight, dropped);
     }
 
     @Test
     void slowStartAddsOnePerSampleWhileTheLimitIsInUse() {
-        LimitState state = AimdAlgorithm.builder().initialLimit(20).build().start(0);
+        LimitAlgorithm.State state = AimdAlgorithm.builder().initialLimit(20).build().start(0);
         assertThat(state.limit()).isEqualTo(20);
 
         state = sample(state, 10 * MS, 0, 10, false); // 2 × 10 >= 20: in use
         assertThat(state.limit()).isEqualTo(21);
-        LimitState idle = sample(state, 11 * MS, 1 * MS, 10, false); // 2 × 10 < 21: not in use
+        LimitAlgorithm.State idle = sample(state, 11 * MS, 1 * MS, 10, false); // 2 × 10 < 21: not in use
         assertThat(idle).isSameAs(state);
     }
 
     @Test
     void overloadMultipliesByTheBackoffRatioThenGrowsByOnePerRoundTrip() {
-        LimitState state = AimdAlgorithm.builder().initialLimit(20).build().start(0);
+        LimitAlgorithm.State state = AimdAlgorithm.builder().initialLimit(20).build().start(0);
         state = sample(state, 10 * MS, 0, 20, true); // min(20 - 1, 20 × 0.9) = 18
         assertThat(state.limit()).isEqualTo(18);
 
         // After slow start: + 1 / L per sample. 18 + 1/18 = 18.0556; eighteen samples make about one more.
-        LimitState grown = state;
+        LimitAlgorithm.State grown = state;
         for (int i = 0; i < 18; i++) {
             grown = sample(grown, 20 * MS, 11 * MS, 18, false);
         }
@@ -44,16 +44,16 @@ class AimdAlgorithmTest {
 
     @Test
     void aLatencyAboveTheTimeoutIsOverload() {
-        LimitState state = AimdAlgorithm.builder().initialLimit(100).timeout(Duration.ofMillis(50)).build().start(0);
-        LimitState fine = sample(state, 50 * MS, 0, 100, false); // exactly the timeout: not above it
+        LimitAlgorithm.State state = AimdAlgorithm.builder().initialLimit(100).timeout(Duration.ofMillis(50)).build().start(0);
+        LimitAlgorithm.State fine = sample(state, 50 * MS, 0, 100, false); // exactly the timeout: not above it
         assertThat(fine.limit()).isEqualTo(101);
-        LimitState slow = sample(fine, 52 * MS, 1 * MS, 100, false); // 51 ms: 101 × 0.9 = 90.9
+        LimitAlgorithm.State slow = sample(fine, 52 * MS, 1 * MS, 100, false); // 51 ms: 101 × 0.9 = 90.9
         assertThat(slow.limit()).isEqualTo(90);
     }
 
     @Test
     void oneDecreasePerRoundTripForPermitsCaughtInTheSameOverload() {
-        LimitState state = AimdAlgorithm.builder().initialLimit(100).build().start(0);
+        LimitAlgorithm.State state = AimdAlgorithm.builder().initialLimit(100).build().start(0);
         state = sample(state, 10 * MS, 1 * MS, 100, true); // 90, decreased at 10 ms
         assertThat(state.limit()).isEqualTo(90);
         // Granted at 5 ms, before the decrease: already answered, ignored, even if dropped.
@@ -65,13 +65,13 @@ class AimdAlgorithmTest {
     @Test
     void decreaseIsAtLeastOneAndStaysWithinTheLimits() {
         AimdAlgorithm algorithm = AimdAlgorithm.builder().initialLimit(5).minLimit(4).maxLimit(6).build();
-        LimitState state = algorithm.start(0);
+        LimitAlgorithm.State state = algorithm.start(0);
         state = sample(state, 1, 0, 5, true); // min(5 - 1, 4.5) = 4
         assertThat(state.limit()).isEqualTo(4);
         state = sample(state, 3, 2, 5, true); // min(3, 3.6) = 3, clamped to 4
         assertThat(state.limit()).isEqualTo(4);
 
-        LimitState top = AimdAlgorithm.builder().initialLimit(5).maxLimit(6).build().start(0);
+        LimitAlgorithm.State top = AimdAlgorithm.builder().initialLimit(5).maxLimit(6).build().start(0);
         for (int i = 0; i < 5; i++) {
             top = sample(top, 10, 0, 6, false);
         }
@@ -80,7 +80,7 @@ class AimdAlgorithmTest {
 
     @Test
     void smoothingAppliesPartOfEachChange() {
-        LimitState state = AimdAlgorithm.builder().initialLimit(20).smoothing(0.5).build().start(0);
+        LimitAlgorithm.State state = AimdAlgorithm.builder().initialLimit(20).smoothing(0.5).build().start(0);
         // target min(19, 18) = 18; 20 + 0.5 × (18 − 20) = 19
         assertThat(sample(state, 10, 0, 20, true).limit()).isEqualTo(19);
     }

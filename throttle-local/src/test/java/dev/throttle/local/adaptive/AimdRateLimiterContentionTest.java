@@ -2,9 +2,9 @@ package dev.throttle.local.adaptive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;

@@ -3,10 +3,11 @@ package dev.throttle.local.adaptive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.throttle.ClientSideThrottling;
 import dev.throttle.Limiter;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
-import dev.throttle.local.resilience.RandomSource;
+import dev.throttle.testing.Draws;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -19,6 +20,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 class ClientSideThrottleTest {
@@ -30,26 +32,26 @@ class ClientSideThrottleTest {
 
     private final ManualClock clock = new ManualClock(1_000 * SECOND);
 
-    private ClientSideThrottle throttle(RandomSource random) {
+    private ClientSideThrottle throttle(RandomGenerator random) {
         return ClientSideThrottle.builder("backend").ticker(clock).scheduler(clock).random(random)
                 .window(Duration.ofSeconds(10), 10).build();
     }
 
     /** Draws the given values in turn, then fails: a test knows exactly how many draws it causes. */
-    private static RandomSource scripted(long... draws) {
+    private static RandomGenerator scripted(long... draws) {
         Deque<Long> queue = new ArrayDeque<>();
         for (long draw : draws) {
             queue.add(draw);
         }
-        return bound -> {
+        return Draws.of(bound -> {
             assertThat(bound).isEqualTo(1L << 53);
             Long next = queue.poll();
             assertThat(next).as("an unexpected draw").isNotNull();
             return next;
-        };
+        });
     }
 
-    private static RandomSource noDraws() {
+    private static RandomGenerator noDraws() {
         return scripted();
     }
 
@@ -109,7 +111,7 @@ class ClientSideThrottleTest {
         clock.advance(250_000_000L);
         Permit refused = throttle.tryAcquire(1);
         assertThat(refused.granted()).isFalse();
-        assertThat(refused.limiter()).isEqualTo("backend");
+        assertThat(refused.limiterName()).isEqualTo("backend");
         // Buckets of one second: the window next changes by itself in 750 ms.
         assertThat(refused.retryAfterNanos()).isEqualTo(750_000_000L);
         assertThat(throttle.requests()).isEqualTo(11);
@@ -137,7 +139,7 @@ class ClientSideThrottleTest {
 
     @Test
     void settleChangesWhatAGrantCountsOnceAndNotAfterItEnded() {
-        ClientSideThrottle throttle = throttle(bound -> HIGHEST);
+        ClientSideThrottle throttle = throttle(Draws.of(bound -> HIGHEST));
         Permit batch = throttle.tryAcquire(10);
         batch.settle(4);
         assertThatThrownBy(() -> batch.settle(3)).isInstanceOf(IllegalStateException.class)
@@ -166,7 +168,7 @@ class ClientSideThrottleTest {
     @Test
     void seededDrawsRefuseTheExactBinomialCount() {
         long seed = 20261127L;
-        RandomSource shared = new Random(seed)::nextLong;
+        RandomGenerator shared = new Random(seed);
         int trials = 10_000;
         double p = (100 - 2.0 * 30) / 101;
         int refusals = 0;
@@ -274,8 +276,8 @@ class ClientSideThrottleTest {
         assertThatThrownBy(() -> throttle.acquire(1, Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxWait");
         assertThat(throttle.requests()).isZero();
-        assertThat(SreThrottling.defaults()).isEqualTo(new SreThrottling(2.0, Duration.ofMinutes(2), 24));
-        assertThat(SreThrottling.defaults().restNanos()).isEqualTo(120 * SECOND);
+        assertThat(ClientSideThrottling.defaults()).isEqualTo(new ClientSideThrottling(2.0, Duration.ofMinutes(2), 24));
+        assertThat(ClientSideThrottling.defaults().restNanos()).isEqualTo(120 * SECOND);
     }
 
     @Test
@@ -300,7 +302,7 @@ class ClientSideThrottleTest {
         int phases = 25;
         int attempts = 2_000;
         ClientSideThrottle throttle = ClientSideThrottle.builder("hammer").ticker(clock).scheduler(clock)
-                .random(new Random(7)::nextLong).window(Duration.ofSeconds(10), 10).build();
+                .random(new Random(7)).window(Duration.ofSeconds(10), 10).build();
         AtomicLongArray requests = new AtomicLongArray(phases);
         AtomicLongArray accepts = new AtomicLongArray(phases);
         AtomicLongArray refusals = new AtomicLongArray(phases);

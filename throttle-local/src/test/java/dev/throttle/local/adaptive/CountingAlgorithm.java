@@ -21,7 +21,7 @@ final class CountingAlgorithm implements LimitAlgorithm {
     }
 
     @Override
-    public LimitState start(long nowNanos) {
+    public LimitAlgorithm.State start(long nowNanos) {
         return new Counts(low, span, 0, 0, 0L, 0L);
     }
 
@@ -36,14 +36,14 @@ final class CountingAlgorithm implements LimitAlgorithm {
     }
 
     /** The counts: samples, drops, the sum of their latencies, the last latency. */
-    record Counts(int low, int span, long samples, long drops, long rttSum, long lastRtt) implements LimitState {
+    record Counts(int low, int span, long samples, long drops, long rttSum, long lastRtt) implements LimitAlgorithm.State {
         @Override
         public int limit() {
             return low + (int) (samples % span);
         }
 
         @Override
-        public LimitState onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
+        public LimitAlgorithm.State onSample(long nowNanos, long startNanos, long rttNanos, long inFlight, boolean dropped) {
             return new Counts(low, span, samples + 1, drops + (dropped ? 1 : 0), rttSum + rttNanos, rttNanos);
         }
     }

@@ -21,7 +21,7 @@ class GradientAlgorithmTest {
 
     /** A state past its first probe at time {@link #T}, whose long latency is the probe's average, 11 ms. */
     private static GradientAlgorithm.State measured(GradientAlgorithm algorithm) {
-        LimitState state = algorithm.start(0);
+        LimitAlgorithm.State state = algorithm.start(0);
         assertThat(state.measuringNoLoad()).isTrue();
         assertThat(state.limit()).isEqualTo(2);
         state = state.onSample(T, 0, 10 * MS, 1, false);
@@ -35,7 +35,7 @@ class GradientAlgorithmTest {
     }
 
     /** A window of samples granted at {@code now} and judged at {@code now}, each with the given latency. */
-    private static GradientAlgorithm.State window(LimitState state, int count, long rtt, long inFlight, long now) {
+    private static GradientAlgorithm.State window(LimitAlgorithm.State state, int count, long rtt, long inFlight, long now) {
         for (int i = 0; i < count; i++) {
             state = state.onSample(now, now, rtt, inFlight, false);
         }
@@ -79,7 +79,7 @@ class GradientAlgorithmTest {
     void aDropAppliesTheLowestGradientAtOnce() {
         GradientAlgorithm.State state = window(measured(gradient().build()), 10, 11 * MS, 20, T); // 40
         // 40 × 0.5 + 4 = 24; 40 + 0.2 × (24 − 40) = 36.8.
-        LimitState dropped = state.onSample(T + 5 * MS, T, 5 * MS, 40, true);
+        LimitAlgorithm.State dropped = state.onSample(T + 5 * MS, T, 5 * MS, 40, true);
         assertThat(dropped.limit()).isEqualTo(36);
         // Permits granted before that change do not count again.
         assertThat(dropped.onSample(T + 6 * MS, T, 6 * MS, 40, true)).isSameAs(dropped);

@@ -3,7 +3,7 @@ package dev.throttle.local.adaptive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.throttle.ConcurrencyStats;
-import dev.throttle.local.ManualClock;
+import dev.throttle.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -19,7 +19,7 @@ class HealthSignalTest {
 
     @Test
     void errorRatioIsExactOverTheWindowAndForgetsBucketsThatLeaveIt() {
-        ErrorRatioSignal errors = ErrorRatioSignal.over(clock, Duration.ofSeconds(10), 10, 1);
+        HealthSignal.ErrorRatio errors = HealthSignal.errorRatio(clock, Duration.ofSeconds(10), 10, 1);
         assertThat(errors.read(clock.read())).isNaN();
         clock.advance(500 * MILLI);
         for (int i = 0; i < 10; i++) {
@@ -45,7 +45,7 @@ class HealthSignalTest {
 
     @Test
     void errorRatioReadsNanBelowTheMinimumCalls() {
-        ErrorRatioSignal errors = ErrorRatioSignal.over(clock, Duration.ofSeconds(1), 1, 5);
+        HealthSignal.ErrorRatio errors = HealthSignal.errorRatio(clock, Duration.ofSeconds(1), 1, 5);
         for (int i = 0; i < 4; i++) {
             errors.recordFailure();
         }
@@ -56,13 +56,13 @@ class HealthSignalTest {
 
     @Test
     void aPercentileIsExactBelowSixteenNanosAndWithinOneSixteenthAbove() {
-        LatencyPercentileSignal p50 = LatencyPercentileSignal.over(clock, Duration.ofSeconds(1), 1, 50.0, 1);
+        HealthSignal.LatencyPercentile p50 = HealthSignal.latencyPercentile(clock, Duration.ofSeconds(1), 1, 50.0, 1);
         p50.record(5);
         p50.record(7);
         p50.record(9);
         assertThat(p50.read(clock.read())).isEqualTo(7.0);
 
-        LatencyPercentileSignal p99 = LatencyPercentileSignal.over(clock, Duration.ofSeconds(10), 10, 99.0, 1);
+        HealthSignal.LatencyPercentile p99 = HealthSignal.latencyPercentile(clock, Duration.ofSeconds(10), 10, 99.0, 1);
         for (int ms = 1; ms <= 100; ms++) {
             p99.record(Duration.ofMillis(ms));
         }
@@ -74,7 +74,7 @@ class HealthSignalTest {
     void randomLatenciesReadWithinTheStatedPrecisionAtEveryPercentile() {
         Random random = new Random(7);
         for (double percentile : new double[] {1.0, 50.0, 90.0, 99.0, 99.9, 100.0}) {
-            LatencyPercentileSignal signal = LatencyPercentileSignal.over(clock, Duration.ofSeconds(1), 1,
+            HealthSignal.LatencyPercentile signal = HealthSignal.latencyPercentile(clock, Duration.ofSeconds(1), 1,
                     percentile, 1);
             long[] samples = new long[2000];
             for (int i = 0; i < samples.length; i++) {
@@ -104,7 +104,7 @@ class HealthSignalTest {
 
     @Test
     void aPercentileForgetsOldSamplesAndNeedsItsMinimum() {
-        LatencyPercentileSignal signal = LatencyPercentileSignal.over(clock, Duration.ofSeconds(2), 2, 90.0, 3);
+        HealthSignal.LatencyPercentile signal = HealthSignal.latencyPercentile(clock, Duration.ofSeconds(2), 2, 90.0, 3);
         signal.record(1000);
         signal.record(1000);
         assertThat(signal.read(clock.read())).isNaN();
@@ -116,7 +116,7 @@ class HealthSignalTest {
 
     @Test
     void retryAfterStaysBadUntilTheLatestTimeTheBackendGave() {
-        RetryAfterSignal signal = new RetryAfterSignal(clock);
+        HealthSignal.RetryAfter signal = HealthSignal.retryAfter(clock);
         assertThat(signal.read(clock.read())).isZero();
         signal.throttledFor(Duration.ofSeconds(30));
         signal.throttledFor(Duration.ofSeconds(10)); // an earlier answer, late: the longer wait stands

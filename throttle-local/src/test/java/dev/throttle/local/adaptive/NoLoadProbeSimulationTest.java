@@ -2,7 +2,8 @@ package dev.throttle.local.adaptive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.throttle.local.ManualClock;
+import dev.throttle.ManualClock;
+import dev.throttle.testing.Draws;
 import java.time.Duration;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -25,9 +26,9 @@ class NoLoadProbeSimulationTest {
     static Stream<Arguments> algorithms() {
         return Stream.of(
                 Arguments.of("Vegas", (Supplier<LimitAlgorithm>) () -> VegasAlgorithm.builder()
-                        .noLoadProbe(Duration.ofSeconds(3), 0.5, 3, 20).random(bound -> bound - 1).build()),
+                        .noLoadProbe(Duration.ofSeconds(3), 0.5, 3, 20).random(Draws.of(bound -> bound - 1)).build()),
                 Arguments.of("Gradient", (Supplier<LimitAlgorithm>) () -> GradientAlgorithm.builder()
-                        .noLoadProbe(Duration.ofSeconds(3), 0.5, 3, 20).random(bound -> bound - 1).build()));
+                        .noLoadProbe(Duration.ofSeconds(3), 0.5, 3, 20).random(Draws.of(bound -> bound - 1)).build()));
     }
 
     @ParameterizedTest(name = "{0}")

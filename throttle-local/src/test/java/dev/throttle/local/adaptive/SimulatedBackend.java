@@ -1,7 +1,7 @@
 package dev.throttle.local.adaptive;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +78,7 @@ final class SimulatedBackend {
                 offer();
             }
             if (nextTick % (10 * MS) == 0) {
-                LimitState state = limiter.limitState();
+                LimitAlgorithm.State state = limiter.limitState();
                 readings.add(new Reading(nextTick, (int) limiter.limit(), state.measuringNoLoad()));
             }
             nextTick += MS;

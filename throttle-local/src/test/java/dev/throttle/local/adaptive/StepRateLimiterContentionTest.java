@@ -2,10 +2,10 @@ package dev.throttle.local.adaptive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;

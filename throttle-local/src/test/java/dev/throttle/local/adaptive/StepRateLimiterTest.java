@@ -2,11 +2,11 @@ package dev.throttle.local.adaptive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -173,7 +173,7 @@ class StepRateLimiterTest {
 
     @Test
     void droppedPermitsFeedTheErrorRatioThatStepsTheRateDown() {
-        ErrorRatioSignal errors = ErrorRatioSignal.over(clock, Duration.ofSeconds(10), 10, 10);
+        HealthSignal.ErrorRatio errors = HealthSignal.errorRatio(clock, Duration.ofSeconds(10), 10, 10);
         StepRateLimiter limiter = StepRateLimiter.builder("api", engine)
                 .signal(errors).thresholds(0.5, 0.1).feedOutcomes(errors)
                 .step(Rate.perSecond(100)).step(Rate.perSecond(10))
@@ -198,7 +198,7 @@ class StepRateLimiterTest {
 
     @Test
     void waitingAcquisitionsAreWatchedAndCancellingOneGivesItsReservationBack() {
-        ErrorRatioSignal errors = ErrorRatioSignal.over(clock, Duration.ofSeconds(10), 10, 1);
+        HealthSignal.ErrorRatio errors = HealthSignal.errorRatio(clock, Duration.ofSeconds(10), 10, 1);
         StepRateLimiter limiter = StepRateLimiter.builder("api", engine)
                 .signal(errors).thresholds(0.5, 0.1).feedOutcomes(errors)
                 .step(TokenBucket.of(1, Rate.perSecond(10))).step(TokenBucket.of(1, Rate.perSecond(1)))
@@ -259,7 +259,7 @@ class StepRateLimiterTest {
 
     @Test
     void theFleetRunsAtTheSlowestNodesStepAndForgetsANodeThatLeft() {
-        InProcessRateLevelStore store = new InProcessRateLevelStore(clock, Duration.ofSeconds(3));
+        RateLevelStore store = RateLevelStore.inProcess(clock, Duration.ofSeconds(3));
         double[] readings = {0.0, 0.0};
         StepRateLimiter a = fleetNode(store, "a", readings, 0);
         StepRateLimiter b = fleetNode(store, "b", readings, 1);

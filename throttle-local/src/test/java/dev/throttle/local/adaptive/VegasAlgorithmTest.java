@@ -2,6 +2,7 @@ package dev.throttle.local.adaptive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.testing.Draws;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -14,12 +15,12 @@ class VegasAlgorithmTest {
     /** Probe: every 1 s plus a jitter fixed at 123 ns, at a limit of 2, over 3 samples; windows of at least 4. */
     private static VegasAlgorithm.Builder vegas() {
         return VegasAlgorithm.builder().initialLimit(20).minWindowSamples(4)
-                .noLoadProbe(Duration.ofSeconds(1), 0.5, 2, 3).random(bound -> 123L);
+                .noLoadProbe(Duration.ofSeconds(1), 0.5, 2, 3).random(Draws.of(bound -> 123L));
     }
 
     /** A state past its first probe, whose no-load latency is 10 ms, at time {@code 1 ms}. */
-    private static LimitState measured(VegasAlgorithm algorithm) {
-        LimitState state = algorithm.start(0);
+    private static LimitAlgorithm.State measured(VegasAlgorithm algorithm) {
+        LimitAlgorithm.State state = algorithm.start(0);
         assertThat(state.measuringNoLoad()).isTrue();
         assertThat(state.limit()).isEqualTo(2);
         assertThat(state.onSample(1, 0, 1, 3, false)).as("more in flight than the probe's limit").isSameAs(state);
@@ -34,7 +35,7 @@ class VegasAlgorithmTest {
     }
 
     /** A window of {@code count} samples granted at 1 ms, all with the same latency and in-flight count. */
-    private static LimitState window(LimitState state, int count, long rtt, long inFlight) {
+    private static LimitAlgorithm.State window(LimitAlgorithm.State state, int count, long rtt, long inFlight) {
         for (int i = 0; i < count; i++) {
             state = state.onSample(2 * MS, 1 * MS, rtt, inFlight, false);
         }
@@ -54,9 +55,9 @@ class VegasAlgorithmTest {
 
     @Test
     void slowStartDoublesPerWindowUntilTheQueueGrows() {
-        LimitState state = measured(vegas().build());
+        LimitAlgorithm.State state = measured(vegas().build());
         // Window of max(4, 20 / 2) = 10 samples at the no-load latency: queue 0 <= 1: 40.
-        LimitState nine = window(state, 9, 10 * MS, 20);
+        LimitAlgorithm.State nine = window(state, 9, 10 * MS, 20);
         assertThat(nine.limit()).isEqualTo(20);
         state = window(nine, 1, 10 * MS, 20);
         assertThat(state.limit()).isEqualTo(40);
@@ -69,7 +70,7 @@ class VegasAlgorithmTest {
 
     @Test
     void queueBetweenThresholdsIncreasesHoldsOrDecreases() {
-        LimitState state = exitedSlowStart();
+        LimitAlgorithm.State state = exitedSlowStart();
         assertThat(state.limit()).isEqualTo(39);
         // queue ceil(39 × (1 − 10/10.5)) = 2 < alpha 3: + 1.
         state = windowAt(state, 20, 10_500_000L, 39, 4 * MS);
@@ -90,7 +91,7 @@ class VegasAlgorithmTest {
 
     @Test
     void aDropMultipliesByTheBackoffRatioAtOnce() {
-        LimitState state = exitedSlowStart(); // 39
+        LimitAlgorithm.State state = exitedSlowStart(); // 39
         state = state.onSample(5 * MS, 4 * MS, 1 * MS, 39, true); // 39 × 0.9 = 35.1
         assertThat(state.limit()).isEqualTo(35);
         // A drop of a permit granted before that change is not counted again.
@@ -99,17 +100,17 @@ class VegasAlgorithmTest {
 
     @Test
     void reMeasuresTheNoLoadLatencyAfterTheJitteredInterval() {
-        LimitState state = exitedSlowStart(); // probe ended at 1 ms: next at 1 ms + 1 s + 123 ns
+        LimitAlgorithm.State state = exitedSlowStart(); // probe ended at 1 ms: next at 1 ms + 1 s + 123 ns
         long next = 1 * MS + SECOND + 123;
-        LimitState before = state.onSample(next - 1, next - 2, 1, 39, false);
+        LimitAlgorithm.State before = state.onSample(next - 1, next - 2, 1, 39, false);
         assertThat(before.measuringNoLoad()).isFalse();
-        LimitState probing = state.onSample(next, next - 1, 1, 39, false);
+        LimitAlgorithm.State probing = state.onSample(next, next - 1, 1, 39, false);
         assertThat(probing.measuringNoLoad()).isTrue();
         assertThat(probing.limit()).isEqualTo(2);
         // The backend got slower: the new baseline is 20 ms, even though it is above the old one.
         probing = probing.onSample(next + 20 * MS, next, 20 * MS, 1, false);
         probing = probing.onSample(next + 20 * MS, next, 21 * MS, 2, false);
-        LimitState after = probing.onSample(next + 25 * MS, next + 5 * MS, 20 * MS, 2, false);
+        LimitAlgorithm.State after = probing.onSample(next + 25 * MS, next + 5 * MS, 20 * MS, 2, false);
         assertThat(after.measuringNoLoad()).isFalse();
         assertThat(after.limit()).isEqualTo(39);
         assertThat(((VegasAlgorithm.State) after).noLoadRttNanos()).isEqualTo(20 * MS);
@@ -118,7 +119,7 @@ class VegasAlgorithmTest {
     @Test
     void smoothingAndClampApplyAfterSlowStart() {
         VegasAlgorithm algorithm = vegas().smoothing(0.5).maxLimit(41).build();
-        LimitState state = windowAt(window(measured(algorithm), 10, 10 * MS, 20), 20, 12_500_000L, 40, 3 * MS);
+        LimitAlgorithm.State state = windowAt(window(measured(algorithm), 10, 10 * MS, 20), 20, 12_500_000L, 40, 3 * MS);
         // 40 − 1 smoothed by half: 39.5.
         assertThat(state.limit()).isEqualTo(39);
         // queue 0: + 6 = 45.5, smoothed 42.5, clamped to 41.
@@ -128,13 +129,13 @@ class VegasAlgorithmTest {
         assertThat(vegas().minLimit(5).build().minLimit()).as("the probe's limit is lower").isEqualTo(2);
     }
 
-    private static LimitState exitedSlowStart() {
-        LimitState state = window(measured(vegas().build()), 10, 10 * MS, 20);
+    private static LimitAlgorithm.State exitedSlowStart() {
+        LimitAlgorithm.State state = window(measured(vegas().build()), 10, 10 * MS, 20);
         return windowAt(state, 20, 12_500_000L, 40, 3 * MS);
     }
 
     /** A window of samples granted at {@code start} and ended just after, each with the given latency. */
-    private static LimitState windowAt(LimitState state, int count, long rtt, long inFlight, long start) {
+    private static LimitAlgorithm.State windowAt(LimitAlgorithm.State state, int count, long rtt, long inFlight, long start) {
         for (int i = 0; i < count; i++) {
             state = state.onSample(start + 1, start, rtt, inFlight, false);
         }

@@ -3,10 +3,9 @@ package dev.throttle.local.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.throttle.local.ManualClock;
+import dev.throttle.ManualClock;
 import dev.throttle.local.resilience.CallNotPermittedException;
 import dev.throttle.local.resilience.CircuitBreaker;
-import dev.throttle.local.resilience.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -19,7 +18,7 @@ class CircuitBreakerMetricsTest {
     private final CircuitBreaker breaker = CircuitBreaker.builder()
             .name("payments")
             .ticker(clock)
-            .config(CircuitBreakerConfig.builder()
+            .config(CircuitBreaker.Config.builder()
                     .countWindow(4)
                     .minimumNumberOfCalls(4)
                     .failureRateThreshold(0.5)

@@ -2,8 +2,8 @@ package dev.throttle.local.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -13,8 +13,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Eight threads hammer one partitioned limiter under {@link Borrowing#IDLE}, each request for a random partition,
@@ -45,10 +45,10 @@ class IdleBorrowingStressTest {
                 .partition("a", 0.5)
                 .partition("b", 0.3)
                 .partition("c", 0.2)
-                .borrowing(Borrowing.IDLE)
+                .borrowing(PartitionedLimiter.Borrowing.IDLE)
                 .scheduler(new ManualClock())
                 .build();
-        List<Partition> partitions = limiter.partitions();
+        List<Partition> partitions = limiter.parts();
 
         StressHarness.InUse inUse = new StressHarness.InUse(3);
         AtomicLong requests = new AtomicLong();

@@ -2,16 +2,16 @@ package dev.throttle.local.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Admission and serving under {@link Borrowing#IDLE}, the default: any idle capacity may be borrowed, the global cap
@@ -29,8 +29,8 @@ class IdleBorrowingTest {
             .partition("standard", 0.3, 4)
             .scheduler(clock)
             .build();
-    private final Partition premium = limiter.partition("premium");
-    private final Partition standard = limiter.partition("standard");
+    private final Partition premium = limiter.part("premium");
+    private final Partition standard = limiter.part("standard");
 
     private List<Permit> take(Partition partition, int singles) {
         List<Permit> held = new ArrayList<>();
@@ -60,7 +60,7 @@ class IdleBorrowingTest {
 
     @Test
     void idleIsTheDefaultAndEveryPartitionMayReachTheWholeLimit() {
-        assertThat(limiter.borrowing()).isEqualTo(Borrowing.IDLE);
+        assertThat(limiter.borrowing()).isEqualTo(PartitionedLimiter.Borrowing.IDLE);
         assertThat(premium.guarantee()).isEqualTo(7);
         assertThat(standard.guarantee()).isEqualTo(3);
         assertThat(premium.limit()).isEqualTo(10);
@@ -150,9 +150,9 @@ class IdleBorrowingTest {
                 .partition("c", 0.3, 2)
                 .scheduler(clock)
                 .build();
-        Partition a = three.partition("a");
-        Partition b = three.partition("b");
-        Partition c = three.partition("c");
+        Partition a = three.part("a");
+        Partition b = three.part("b");
+        Partition c = three.part("c");
         for (int i = 0; i < 3; i++) {
             assertThat(a.tryAcquire(1).granted()).isTrue();
         }

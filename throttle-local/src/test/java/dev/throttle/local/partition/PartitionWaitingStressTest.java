@@ -2,8 +2,8 @@ package dev.throttle.local.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,10 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.Timeout.ThreadMode;
 
 /**
  * Six threads queue, cancel, poll and close on three partitions while a seventh moves the manual clock so waiters
@@ -39,8 +39,8 @@ class PartitionWaitingStressTest {
     private static final int ITERATIONS = 10_000;
 
     @ParameterizedTest
-    @EnumSource(Borrowing.class)
-    void grantsTimeoutsAndCancellationsRaceWithoutLosingAPermit(Borrowing borrowing) throws InterruptedException {
+    @EnumSource(PartitionedLimiter.Borrowing.class)
+    void grantsTimeoutsAndCancellationsRaceWithoutLosingAPermit(PartitionedLimiter.Borrowing borrowing) throws InterruptedException {
         ManualClock clock = new ManualClock();
         PartitionedLimiter limiter = PartitionedLimiter.builder("waiting", LIMIT)
                 .partition("a", 0.5, 8)
@@ -49,7 +49,7 @@ class PartitionWaitingStressTest {
                 .borrowing(borrowing)
                 .scheduler(clock)
                 .build();
-        List<Partition> partitions = limiter.partitions();
+        List<Partition> partitions = limiter.parts();
         StressHarness.InUse inUse = new StressHarness.InUse(3);
         AtomicLong submitted = new AtomicLong();
         AtomicLong granted = new AtomicLong();
@@ -150,7 +150,7 @@ class PartitionWaitingStressTest {
         }
         assertThat(inUse.maxTotal()).isLessThanOrEqualTo(LIMIT);
         assertThat(checker.maxTotal()).isLessThanOrEqualTo(LIMIT);
-        if (borrowing == Borrowing.RESERVED) {
+        if (borrowing == PartitionedLimiter.Borrowing.RESERVED) {
             assertThat(checker.maxCommitted()).as("Σ max(inUse, guarantee)").isLessThanOrEqualTo(LIMIT);
         }
         // Every request decided exactly once, whatever the interleaving.

@@ -2,8 +2,8 @@ package dev.throttle.local.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Waiting under {@link Borrowing#RESERVED}, whose strict guarantees make the serving order observable with free
@@ -29,11 +29,11 @@ class PartitionWaitingTest {
     private final PartitionedLimiter limiter = PartitionedLimiter.builder("api", 10)
             .partition("premium", 0.5, 3)
             .partition("standard", 0.2, 3)
-            .borrowing(Borrowing.RESERVED)
+            .borrowing(PartitionedLimiter.Borrowing.RESERVED)
             .scheduler(clock)
             .build();
-    private final Partition premium = limiter.partition("premium");
-    private final Partition standard = limiter.partition("standard");
+    private final Partition premium = limiter.part("premium");
+    private final Partition standard = limiter.part("standard");
 
     private static List<Permit> take(Partition partition, int singles) {
         List<Permit> held = new ArrayList<>();

@@ -3,7 +3,7 @@ package dev.throttle.local.partition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.throttle.local.ManualClock;
+import dev.throttle.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ class PartitionedLimiterBadInputTest {
                     .hasMessageContaining("share = " + share)
                     .hasMessageContaining("(0, 1]");
         }
-        assertThat(builder(10).partition("a", 1.0).build().partition("a").guarantee()).isEqualTo(10);
+        assertThat(builder(10).partition("a", 1.0).build().part("a").guarantee()).isEqualTo(10);
     }
 
     @Test
@@ -35,7 +35,7 @@ class PartitionedLimiterBadInputTest {
                 .hasMessageContaining("(0, 1]");
         // 0.1 + 0.2 + 0.7 is 1.0000000000000002 in doubles, exactly 1 as decimals
         PartitionedLimiter exact = builder(10).partition("a", 0.1).partition("b", 0.2).partition("c", 0.7).build();
-        assertThat(exact.partitions()).extracting(Partition::guarantee).containsExactly(1L, 2L, 7L);
+        assertThat(exact.parts()).extracting(Partition::guarantee).containsExactly(1L, 2L, 7L);
     }
 
     @Test
@@ -101,14 +101,14 @@ class PartitionedLimiterBadInputTest {
         assertThatThrownBy(() -> limiter.setLimit(Integer.MAX_VALUE + 1L))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(limiter.limit()).isEqualTo(10);
-        assertThat(limiter.partition("a").guarantee()).isEqualTo(5);
+        assertThat(limiter.part("a").guarantee()).isEqualTo(5);
     }
 
     @Test
     void requestsOutsideOneToTheCeilingAreRefusedBeforeTouchingState() {
-        PartitionedLimiter limiter = builder(10).borrowing(Borrowing.RESERVED)
+        PartitionedLimiter limiter = builder(10).borrowing(PartitionedLimiter.Borrowing.RESERVED)
                 .partition("premium", 0.5, 4).partition("standard", 0.2).build();
-        Partition premium = limiter.partition("premium");
+        Partition premium = limiter.part("premium");
         assertThatThrownBy(() -> premium.tryAcquire(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("permits = 0")
@@ -131,7 +131,7 @@ class PartitionedLimiterBadInputTest {
     @Test
     void underIdleBorrowingTheCeilingOfEveryPartitionIsTheWholeLimit() {
         PartitionedLimiter limiter = builder(10).partition("premium", 0.7, 4).partition("standard", 0.3).build();
-        Partition standard = limiter.partition("standard");
+        Partition standard = limiter.part("standard");
         assertThat(standard.limit()).isEqualTo(10);
         assertThatThrownBy(() -> standard.tryAcquire(11))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[1, 10]");

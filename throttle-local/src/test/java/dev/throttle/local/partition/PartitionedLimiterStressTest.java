@@ -2,8 +2,8 @@ package dev.throttle.local.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -13,8 +13,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Eight threads hammer one partitioned limiter under {@link Borrowing#RESERVED} with tryAcquire and close, holding
@@ -51,10 +51,10 @@ class PartitionedLimiterStressTest {
                 .partition("guarded", 0.4)
                 .partition("b", 0.2)
                 .partition("c", 0.1)
-                .borrowing(Borrowing.RESERVED)
+                .borrowing(PartitionedLimiter.Borrowing.RESERVED)
                 .scheduler(new ManualClock())
                 .build();
-        List<Partition> partitions = limiter.partitions();
+        List<Partition> partitions = limiter.parts();
         long[] ceilings = partitions.stream().mapToLong(Partition::limit).toArray();
         assertThat(ceilings).containsExactly(14, 10, 8);
 

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.ConcurrencyStats;
 import dev.throttle.Limiter;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
-import dev.throttle.local.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Admission under {@link Borrowing#RESERVED}: unused guarantees are reserved, so every assertion here is strict (a
@@ -28,7 +28,7 @@ class PartitionedLimiterTest {
         return PartitionedLimiter.builder("api", 10)
                 .partition("premium", 0.5)
                 .partition("standard", 0.2)
-                .borrowing(Borrowing.RESERVED)
+                .borrowing(PartitionedLimiter.Borrowing.RESERVED)
                 .scheduler(clock)
                 .build();
     }
@@ -66,19 +66,19 @@ class PartitionedLimiterTest {
                 .partition("a", 0.29) // 0.29 * 100.0 is 28.999999999999996 in binary doubles
                 .partition("b", 0.333)
                 .partition("c", 0.005)
-                .borrowing(Borrowing.RESERVED)
+                .borrowing(PartitionedLimiter.Borrowing.RESERVED)
                 .scheduler(clock)
                 .build();
-        assertThat(limiter.partition("a").guarantee()).isEqualTo(29);
-        assertThat(limiter.partition("b").guarantee()).isEqualTo(33);
-        assertThat(limiter.partition("c").guarantee()).isZero();
-        assertThat(limiter.partition("a").limit()).isEqualTo(100 - 33 - 0);
-        assertThat(limiter.partition("c").limit()).isEqualTo(100 - 29 - 33);
-        assertThat(limiter.partition("c").share()).isEqualTo(0.005);
+        assertThat(limiter.part("a").guarantee()).isEqualTo(29);
+        assertThat(limiter.part("b").guarantee()).isEqualTo(33);
+        assertThat(limiter.part("c").guarantee()).isZero();
+        assertThat(limiter.part("a").limit()).isEqualTo(100 - 33 - 0);
+        assertThat(limiter.part("c").limit()).isEqualTo(100 - 29 - 33);
+        assertThat(limiter.part("c").share()).isEqualTo(0.005);
 
         limiter.setLimit(1000);
-        assertThat(limiter.partition("a").guarantee()).isEqualTo(290);
-        assertThat(limiter.partition("c").guarantee()).isEqualTo(5);
+        assertThat(limiter.part("a").guarantee()).isEqualTo(290);
+        assertThat(limiter.part("c").guarantee()).isEqualTo(5);
     }
 
     @Test
@@ -92,15 +92,15 @@ class PartitionedLimiterTest {
                 grant("premium", 1), // all 5 of premium's guarantee, with standard borrowing everything else
                 refuse("premium", 1)); // global cap: 10 of 10
         assertThat(limiter.inFlight()).isEqualTo(10);
-        assertThat(limiter.partition("premium").inFlight()).isEqualTo(5);
-        assertThat(limiter.partition("standard").inFlight()).isEqualTo(5);
+        assertThat(limiter.part("premium").inFlight()).isEqualTo(5);
+        assertThat(limiter.part("standard").inFlight()).isEqualTo(5);
         assertThat(limiter.partition("premium").availablePermits()).isZero();
     }
 
     @Test
     void aPartitionAloneBorrowsTheIdleCapacityUpToItsCeiling() {
         PartitionedLimiter limiter = limiter();
-        Partition premium = limiter.partition("premium");
+        Partition premium = limiter.part("premium");
         assertThat(premium.limit()).isEqualTo(8); // 10 less standard's 2
         assertThat(premium.availablePermits()).isEqualTo(8);
         play(limiter, grant("premium", 5), grant("premium", 3), refuse("premium", 1),
@@ -133,19 +133,19 @@ class PartitionedLimiterTest {
         PartitionedLimiter limiter = PartitionedLimiter.builder("api", 10)
                 .partition("premium", 0.7)
                 .partition("standard", 0.3)
-                .borrowing(Borrowing.RESERVED)
+                .borrowing(PartitionedLimiter.Borrowing.RESERVED)
                 .scheduler(clock)
                 .build();
-        assertThat(limiter.partition("premium").limit()).isEqualTo(7);
-        assertThat(limiter.partition("standard").limit()).isEqualTo(3);
+        assertThat(limiter.part("premium").limit()).isEqualTo(7);
+        assertThat(limiter.part("standard").limit()).isEqualTo(3);
         play(limiter, grant("standard", 3), refuse("standard", 1), grant("premium", 7));
     }
 
     @Test
     void closingReleasesIntoTheRightPartitionExactlyOnce() {
         PartitionedLimiter limiter = limiter();
-        Partition premium = limiter.partition("premium");
-        Partition standard = limiter.partition("standard");
+        Partition premium = limiter.part("premium");
+        Partition standard = limiter.part("standard");
         Permit p = premium.tryAcquire(3);
         Permit s = standard.tryAcquire(2);
         Permit s2 = standard.tryAcquire(1);
@@ -176,7 +176,7 @@ class PartitionedLimiterTest {
     @Test
     void refusedPermitsGiveNothingBack() {
         PartitionedLimiter limiter = limiter();
-        Partition standard = limiter.partition("standard");
+        Partition standard = limiter.part("standard");
         Permit held = standard.tryAcquire(5);
         Permit refused = standard.tryAcquire(1);
         assertThat(refused.granted()).isFalse();
@@ -193,7 +193,7 @@ class PartitionedLimiterTest {
     void permitsTellTheDecisionAgainstThePartitionsCeiling() {
         PartitionedLimiter limiter = limiter();
         Permit permit = limiter.partition("premium").tryAcquire(2);
-        assertThat(permit.limiter()).isEqualTo("api/premium");
+        assertThat(permit.limiterName()).isEqualTo("api/premium");
         assertThat(permit.permits()).isEqualTo(2);
         assertThat(permit.limit()).isEqualTo(8);
         assertThat(permit.remaining()).isEqualTo(6);
@@ -204,13 +204,13 @@ class PartitionedLimiterTest {
     void statsOfTheWholeAndOfEachPartition() {
         PartitionedLimiter limiter = limiter();
         ConcurrencyStats total = limiter;
-        Partition standard = limiter.partition("standard");
+        Partition standard = limiter.part("standard");
         Limiter asLimiter = standard;
         assertThat(asLimiter.name()).isEqualTo("api/standard");
         assertThat(standard.partitionName()).isEqualTo("standard");
         assertThat(standard.spec().limit()).isEqualTo(5);
         assertThat(standard.spec().capacity()).isEqualTo(5);
-        assertThat(limiter.partitions()).extracting(Partition::partitionName).containsExactly("premium", "standard");
+        assertThat(limiter.parts()).extracting(Partition::partitionName).containsExactly("premium", "standard");
         assertThat(limiter.partition("standard")).isSameAs(standard);
 
         standard.tryAcquire(3);
@@ -226,8 +226,8 @@ class PartitionedLimiterTest {
     @Test
     void loweringTheLimitDrainsWhatIsHeldWithoutRevokingIt() {
         PartitionedLimiter limiter = limiter();
-        Partition premium = limiter.partition("premium");
-        Partition standard = limiter.partition("standard");
+        Partition premium = limiter.part("premium");
+        Partition standard = limiter.part("standard");
         List<Permit> held = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             held.add(premium.tryAcquire(1));
@@ -258,8 +258,8 @@ class PartitionedLimiterTest {
     @Test
     void aLoweredLimitRefusesARequestWithinTheGuaranteeWhileTheTotalIsAtTheCap() {
         PartitionedLimiter limiter = limiter();
-        Partition premium = limiter.partition("premium");
-        Partition standard = limiter.partition("standard");
+        Partition premium = limiter.part("premium");
+        Partition standard = limiter.part("standard");
         Permit p = premium.tryAcquire(3);
         Permit s = standard.tryAcquire(5);
         limiter.setLimit(8); // guarantees 4 and 1; 8 held
@@ -274,7 +274,7 @@ class PartitionedLimiterTest {
     @Test
     void raisingTheLimitGrowsTheGuarantees() {
         PartitionedLimiter limiter = limiter();
-        Partition premium = limiter.partition("premium");
+        Partition premium = limiter.part("premium");
         play(limiter, grant("premium", 8), refuse("premium", 1));
         limiter.setLimit(20); // guarantees 10 and 4
         assertThat(premium.availablePermits()).isEqualTo(8);

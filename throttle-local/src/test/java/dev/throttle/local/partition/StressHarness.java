@@ -72,7 +72,7 @@ final class StressHarness {
          * @param beforeEach run before each snapshot (a clock that moves), or a no-op
          */
         StateChecker(PartitionedLimiter limiter, String name, Runnable beforeEach) {
-            int partitions = limiter.partitions().size();
+            int partitions = limiter.parts().size();
             this.thread = new Thread(() -> {
                 while (running.get()) {
                     beforeEach.run();
@@ -149,7 +149,7 @@ final class StressHarness {
     /** Checks that nothing is held or queued any more, and that the guarantees are all that is committed. */
     static void assertIdle(PartitionedLimiter limiter, long guaranteed) {
         assertThat(limiter.inFlight()).isZero();
-        for (Partition partition : limiter.partitions()) {
+        for (Partition partition : limiter.parts()) {
             assertThat(partition.inFlight()).as(partition.name()).isZero();
             assertThat(partition.queueLength()).as(partition.name()).isZero();
         }

@@ -2,7 +2,7 @@ package dev.throttle.local.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.local.resilience.CircuitBreaker.State;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,7 +95,7 @@ class BreakerContentionTest {
 
     @Test
     void theTimeWindowLosesNoOutcome() throws Exception {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         TimeWindow window = new TimeWindow(Duration.ofSeconds(10).toNanos(), Duration.ofSeconds(1).toNanos());
         AtomicLong failures = new AtomicLong();
         int perThread = 20_000;
@@ -116,9 +116,9 @@ class BreakerContentionTest {
 
     @Test
     void aHalfOpenBreakerLetsThroughExactlyItsProbes() throws Exception {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         CircuitBreaker breaker = CircuitBreaker.builder().ticker(ticker)
-                .config(CircuitBreakerConfig.builder().countWindow(1).minimumNumberOfCalls(1)
+                .config(CircuitBreaker.Config.builder().countWindow(1).minimumNumberOfCalls(1)
                         .waitDurationInOpenState(Duration.ofSeconds(1)).permittedCallsInHalfOpenState(5).build())
                 .build();
         breaker.onError(0, new IllegalStateException());
@@ -139,12 +139,12 @@ class BreakerContentionTest {
 
     @Test
     void aBreakerUnderConcurrentFailuresOpensOnceAndRefusesAfter() throws Exception {
-        ManualTicker ticker = new ManualTicker();
+        ManualClock ticker = new ManualClock();
         AtomicLong transitions = new AtomicLong();
         CircuitBreaker breaker = CircuitBreaker.builder().ticker(ticker)
-                .config(CircuitBreakerConfig.builder().countWindow(50).minimumNumberOfCalls(50).build())
+                .config(CircuitBreaker.Config.builder().countWindow(50).minimumNumberOfCalls(50).build())
                 .listener(event -> {
-                    if (event.kind() == CircuitBreakerEvent.Kind.STATE_TRANSITION) {
+                    if (event.kind() == CircuitBreaker.Event.Kind.STATE_TRANSITION) {
                         transitions.incrementAndGet();
                     }
                 })

@@ -3,7 +3,7 @@ package dev.throttle.local.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.throttle.local.ManualClock;
+import dev.throttle.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -20,14 +20,14 @@ class CircuitBreakerAddListenerTest {
 
     @Test
     void aListenerAddedAfterBuildSeesLaterEventsBesideTheBuiltOnes() {
-        List<CircuitBreakerEvent.Kind> built = new ArrayList<>();
-        List<CircuitBreakerEvent.Kind> added = new ArrayList<>();
+        List<CircuitBreaker.Event.Kind> built = new ArrayList<>();
+        List<CircuitBreaker.Event.Kind> added = new ArrayList<>();
         CircuitBreaker breaker = CircuitBreaker.builder().ticker(clock).listener(e -> built.add(e.kind())).build();
         breaker.run(() -> { });
         breaker.addListener(e -> added.add(e.kind()));
         breaker.run(() -> { });
-        assertThat(built).containsExactly(CircuitBreakerEvent.Kind.SUCCESS, CircuitBreakerEvent.Kind.SUCCESS);
-        assertThat(added).containsExactly(CircuitBreakerEvent.Kind.SUCCESS);
+        assertThat(built).containsExactly(CircuitBreaker.Event.Kind.SUCCESS, CircuitBreaker.Event.Kind.SUCCESS);
+        assertThat(added).containsExactly(CircuitBreaker.Event.Kind.SUCCESS);
         assertThatThrownBy(() -> breaker.addListener(null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("listener");
     }

@@ -2,7 +2,7 @@ package dev.throttle.local.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.local.resilience.CircuitBreaker.State;
 import java.io.IOException;
 import java.time.Duration;
@@ -101,20 +101,20 @@ class CircuitBreakerStateMachineTest {
                         "f +1h f +1h f f", "C C C C C O"));
     }
 
-    private static Arguments row(String name, UnaryOperator<CircuitBreakerConfig.Builder> config, String script,
+    private static Arguments row(String name, UnaryOperator<CircuitBreaker.Config.Builder> config, String script,
             String states) {
         return Arguments.of(name, config, script, states);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("scripts")
-    void followsTheScript(String name, UnaryOperator<CircuitBreakerConfig.Builder> config, String script,
+    void followsTheScript(String name, UnaryOperator<CircuitBreaker.Config.Builder> config, String script,
             String expected) {
-        ManualTicker ticker = new ManualTicker(123_456_789L);
+        ManualClock ticker = new ManualClock(123_456_789L);
         CircuitBreaker breaker = CircuitBreaker.builder()
                 .name(name)
                 .ticker(ticker)
-                .config(config.apply(CircuitBreakerConfig.builder().slowCallDuration(SLOW)
+                .config(config.apply(CircuitBreaker.Config.builder().slowCallDuration(SLOW)
                         .recordFailure(failure -> !(failure instanceof IllegalArgumentException))).build())
                 .build();
         String[] steps = script.split(" ");
@@ -128,7 +128,7 @@ class CircuitBreakerStateMachineTest {
         assertThat(String.join(" ", seen)).as(script).isEqualTo(expected);
     }
 
-    private static void apply(CircuitBreaker breaker, ManualTicker ticker, String step) {
+    private static void apply(CircuitBreaker breaker, ManualClock ticker, String step) {
         switch (step) {
             case "s":
                 permitted(breaker);

@@ -3,9 +3,9 @@ package dev.throttle.local.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
+import dev.throttle.local.resilience.CircuitBreaker.Event.Kind;
 import dev.throttle.local.resilience.CircuitBreaker.State;
-import dev.throttle.local.resilience.CircuitBreakerEvent.Kind;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -17,16 +17,16 @@ import org.junit.jupiter.api.Test;
 
 class CircuitBreakerTest {
 
-    private final ManualTicker ticker = new ManualTicker(5_000L);
-    private final List<CircuitBreakerEvent> events = new CopyOnWriteArrayList<>();
+    private final ManualClock ticker = new ManualClock(5_000L);
+    private final List<CircuitBreaker.Event> events = new CopyOnWriteArrayList<>();
 
-    private CircuitBreaker breaker(CircuitBreakerConfig.Builder config) {
+    private CircuitBreaker breaker(CircuitBreaker.Config.Builder config) {
         return CircuitBreaker.builder().name("db").ticker(ticker).config(config.build()).listener(events::add)
                 .build();
     }
 
-    private static CircuitBreakerConfig.Builder twoCallsTenSeconds() {
-        return CircuitBreakerConfig.builder().countWindow(2).minimumNumberOfCalls(2)
+    private static CircuitBreaker.Config.Builder twoCallsTenSeconds() {
+        return CircuitBreaker.Config.builder().countWindow(2).minimumNumberOfCalls(2)
                 .waitDurationInOpenState(Duration.ofSeconds(10)).permittedCallsInHalfOpenState(1)
                 .slowCallDuration(Duration.ofSeconds(1));
     }
@@ -63,7 +63,7 @@ class CircuitBreakerTest {
                 .build();
         breaker.run(() -> { });
         assertThat(breaker.state()).isEqualTo(State.CLOSED);
-        assertThat(events).extracting(CircuitBreakerEvent::kind).containsExactly(Kind.SUCCESS);
+        assertThat(events).extracting(CircuitBreaker.Event::kind).containsExactly(Kind.SUCCESS);
     }
 
     @Test
@@ -179,12 +179,12 @@ class CircuitBreakerTest {
 
     @Test
     void configurationsAreCheckedAtOnce() {
-        CircuitBreakerConfig.Builder b = CircuitBreakerConfig.builder();
+        CircuitBreaker.Config.Builder b = CircuitBreaker.Config.builder();
         assertThatThrownBy(() -> b.failureRateThreshold(0.0)).hasMessageContaining("failureRateThreshold");
         assertThatThrownBy(() -> b.failureRateThreshold(1.01)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.slowCallRateThreshold(Double.NaN)).hasMessageContaining("(0, 1]");
         assertThatThrownBy(() -> b.countWindow(0)).hasMessageContaining("size");
-        assertThatThrownBy(() -> b.countWindow(CircuitBreakerConfig.MAX_WINDOW_SIZE + 1))
+        assertThatThrownBy(() -> b.countWindow(CircuitBreaker.Config.MAX_WINDOW_SIZE + 1))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.timeWindow(Duration.ofSeconds(10), Duration.ofSeconds(3)))
                 .hasMessageContaining("whole number of buckets");
@@ -198,8 +198,8 @@ class CircuitBreakerTest {
         assertThatThrownBy(() -> b.recordFailure(null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CircuitBreaker.builder().name("")).isInstanceOf(IllegalArgumentException.class);
         // The failed setters left the builder's defaults untouched.
-        assertThat(b.build().toString()).isEqualTo(CircuitBreakerConfig.defaults().toString());
-        CircuitBreakerConfig derived = CircuitBreakerConfig.defaults().toBuilder().countWindow(7).build();
+        assertThat(b.build().toString()).isEqualTo(CircuitBreaker.Config.defaults().toString());
+        CircuitBreaker.Config derived = CircuitBreaker.Config.defaults().toBuilder().countWindow(7).build();
         assertThat(derived.windowSize()).isEqualTo(7);
         assertThat(derived.failureRateThreshold()).isEqualTo(0.5);
     }

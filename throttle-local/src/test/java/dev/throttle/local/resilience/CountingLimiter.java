@@ -1,8 +1,8 @@
 package dev.throttle.local.resilience;
 
-import dev.throttle.ForwardingLimiter;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.kernel.ForwardingLimiter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.Concurrency;
 import dev.throttle.Limiter;
+import dev.throttle.ManualClock;
 import dev.throttle.Rate;
 import dev.throttle.ThrottledException;
 import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
-import dev.throttle.local.ManualClock;
 import dev.throttle.local.resilience.CircuitBreaker.State;
+import dev.throttle.testing.Draws;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -32,16 +33,16 @@ class DecoratorsTest {
 
     private CircuitBreaker breaker(int window) {
         return CircuitBreaker.builder().name("svc").ticker(clock)
-                .config(CircuitBreakerConfig.builder().countWindow(window).minimumNumberOfCalls(window)
+                .config(CircuitBreaker.Config.builder().countWindow(window).minimumNumberOfCalls(window)
                         .waitDurationInOpenState(Duration.ofSeconds(30)).permittedCallsInHalfOpenState(1).build())
                 .build();
     }
 
     private Retry retry(int attempts) {
         return Retry.builder()
-                .config(RetryConfig.builder().maxAttempts(attempts).baseDelay(Duration.ofMillis(100))
+                .config(Retry.Config.builder().maxAttempts(attempts).baseDelay(Duration.ofMillis(100))
                         .maxDelay(Duration.ofSeconds(5)).build())
-                .random(bound -> bound - 1)
+                .random(Draws.of(bound -> bound - 1))
                 .sleeper(nanos -> {
                     sleeps.add(nanos);
                     clock.advance(nanos);

@@ -3,8 +3,7 @@ package dev.throttle.local.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.throttle.ManualTicker;
-import dev.throttle.local.ManualClock;
+import dev.throttle.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,10 +19,10 @@ import org.junit.jupiter.api.Test;
 
 class RetryBudgetTest {
 
-    private final ManualTicker ticker = new ManualTicker();
+    private final ManualClock ticker = new ManualClock();
 
-    private static RetryConfig.Builder immediate(int attempts) {
-        return RetryConfig.builder().maxAttempts(attempts).baseDelay(Duration.ZERO).maxDelay(Duration.ZERO);
+    private static Retry.Config.Builder immediate(int attempts) {
+        return Retry.Config.builder().maxAttempts(attempts).baseDelay(Duration.ZERO).maxDelay(Duration.ZERO);
     }
 
     @Test

@@ -3,46 +3,47 @@ package dev.throttle.local.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.throttle.ManualTicker;
+import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.ThrottledException;
-import dev.throttle.local.ManualClock;
+import dev.throttle.testing.Draws;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 class RetryTest {
 
     private static final long MS = 1_000_000L;
 
-    private final ManualTicker ticker = new ManualTicker();
+    private final ManualClock ticker = new ManualClock();
     private final List<Long> sleeps = new CopyOnWriteArrayList<>();
     private final List<Long> bounds = new CopyOnWriteArrayList<>();
     /** Sleeps by moving the manual ticker: no test waits for real time. */
-    private final Sleeper sleeper = nanos -> {
+    private final Retry.Sleeper sleeper = nanos -> {
         sleeps.add(nanos);
         ticker.advance(nanos);
     };
 
-    private Retry.Builder retry(RetryConfig.Builder config, RandomSource random) {
-        return Retry.builder().config(config.build()).sleeper(sleeper).random(bound -> {
+    private Retry.Builder retry(Retry.Config.Builder config, RandomGenerator random) {
+        return Retry.builder().config(config.build()).sleeper(sleeper).random(Draws.of(bound -> {
             bounds.add(bound);
             return random.nextLong(bound);
-        });
+        }));
     }
 
-    private static RetryConfig.Builder backoff(int attempts) {
-        return RetryConfig.builder().maxAttempts(attempts).baseDelay(Duration.ofMillis(100))
+    private static Retry.Config.Builder backoff(int attempts) {
+        return Retry.Config.builder().maxAttempts(attempts).baseDelay(Duration.ofMillis(100))
                 .maxDelay(Duration.ofSeconds(1));
     }
 
     @Test
     void delaysAreFullJitterOverACappedExponentialBackoff() {
-        Retry highest = retry(backoff(7), bound -> bound - 1).build();
+        Retry highest = retry(backoff(7), Draws.of(bound -> bound - 1)).build();
         AtomicInteger attempts = new AtomicInteger();
         assertThatThrownBy(() -> highest.call(() -> {
             attempts.incrementAndGet();
@@ -58,7 +59,7 @@ class RetryTest {
 
     @Test
     void aDrawOfZeroRetriesAtOnceAndAHalfDrawWaitsHalf() throws Exception {
-        Retry half = retry(backoff(3), bound -> bound / 2).build();
+        Retry half = retry(backoff(3), Draws.of(bound -> bound / 2)).build();
         AtomicInteger attempts = new AtomicInteger();
         String result = half.call(() -> {
             if (attempts.incrementAndGet() < 3) {
@@ -69,7 +70,7 @@ class RetryTest {
         assertThat(result).isEqualTo("ok");
         assertThat(sleeps).containsExactly(50 * MS, 100 * MS);
         sleeps.clear();
-        Retry zero = retry(backoff(3), bound -> 0L).build();
+        Retry zero = retry(backoff(3), Draws.of(bound -> 0L)).build();
         assertThatThrownBy(() -> zero.run(() -> {
             throw new IllegalStateException("down");
         })).isInstanceOf(IllegalStateException.class);
@@ -78,7 +79,7 @@ class RetryTest {
 
     @Test
     void aThrottledExceptionIsRetriedNoSoonerThanItsRetryAfter() throws Exception {
-        Retry retry = retry(backoff(3), bound -> bound - 1).build();
+        Retry retry = retry(backoff(3), Draws.of(bound -> bound - 1)).build();
         AtomicInteger attempts = new AtomicInteger();
         String result = retry.call(() -> {
             if (attempts.incrementAndGet() == 1) {
@@ -96,7 +97,7 @@ class RetryTest {
 
     @Test
     void aRefusalThatCanNeverSucceedOrComesTooLateIsNotRetried() {
-        Retry retry = retry(backoff(5), bound -> 0L).build();
+        Retry retry = retry(backoff(5), Draws.of(bound -> 0L)).build();
         AtomicInteger attempts = new AtomicInteger();
         assertThatThrownBy(() -> retry.call(() -> {
             attempts.incrementAndGet();
@@ -114,7 +115,7 @@ class RetryTest {
     @Test
     void anOpenBreakerAndErrorsAndUnlistedExceptionsAreNotRetried() {
         Retry retry = retry(backoff(5).retryOn(failure -> !(failure instanceof IllegalArgumentException)
-                && !(failure instanceof CallNotPermittedException)), bound -> 0L).build();
+                && !(failure instanceof CallNotPermittedException)), Draws.of(bound -> 0L)).build();
         AtomicInteger attempts = new AtomicInteger();
         assertThatThrownBy(() -> retry.call(() -> {
             attempts.incrementAndGet();
@@ -129,7 +130,7 @@ class RetryTest {
             throw new AssertionError("bug");
         })).isInstanceOf(AssertionError.class);
         assertThat(attempts.get()).isEqualTo(3);
-        Retry defaults = retry(RetryConfig.builder(), bound -> 0L).build();
+        Retry defaults = retry(Retry.Config.builder(), Draws.of(bound -> 0L)).build();
         assertThatThrownBy(() -> defaults.call(() -> {
             attempts.incrementAndGet();
             throw new CallNotPermittedException("db", 5);
@@ -139,7 +140,7 @@ class RetryTest {
 
     @Test
     void resultsCanBeRetriedAndTheLastIsReturnedWhenAttemptsRunOut() throws Exception {
-        Retry retry = retry(backoff(3).retryOnResult("busy"::equals), bound -> bound - 1).build();
+        Retry retry = retry(backoff(3).retryOnResult("busy"::equals), Draws.of(bound -> bound - 1)).build();
         AtomicInteger attempts = new AtomicInteger();
         assertThat(retry.call(() -> attempts.incrementAndGet() < 2 ? "busy" : "done")).isEqualTo("done");
         assertThat(retry.call(() -> "busy")).isEqualTo("busy");
@@ -149,7 +150,7 @@ class RetryTest {
     @Test
     void anInterruptedWaitStopsRetryingAndKeepsTheFlag() {
         AtomicInteger attempts = new AtomicInteger();
-        Retry retry = Retry.builder().config(backoff(5).build()).random(bound -> 1L).sleeper(nanos -> {
+        Retry retry = Retry.builder().config(backoff(5).build()).random(Draws.of(bound -> 1L)).sleeper(nanos -> {
             throw new InterruptedException();
         }).build();
         try {
@@ -166,7 +167,7 @@ class RetryTest {
 
     @Test
     void theDefaultSleeperParksAndHonoursInterrupts() throws Exception {
-        Sleeper parking = Sleeper.parking();
+        Retry.Sleeper parking = Retry.Sleeper.parking();
         parking.sleep(0);
         Thread.currentThread().interrupt();
         assertThatThrownBy(() -> parking.sleep(Duration.ofHours(1).toNanos())).isInstanceOf(InterruptedException.class);
@@ -176,7 +177,7 @@ class RetryTest {
     @Test
     void asyncRetriesWaitOnTheSchedulerAndParkNoThread() {
         ManualClock clock = new ManualClock();
-        Retry retry = Retry.builder().config(backoff(4).build()).random(bound -> bound - 1).scheduler(clock)
+        Retry retry = Retry.builder().config(backoff(4).build()).random(Draws.of(bound -> bound - 1)).scheduler(clock)
                 .sleeper(nanos -> {
                     throw new AssertionError("the async path must not sleep");
                 }).build();
@@ -199,7 +200,7 @@ class RetryTest {
     @Test
     void asyncRetriesGiveTheLastFailureUnwrapped() {
         ManualClock clock = new ManualClock();
-        Retry retry = Retry.builder().config(backoff(2).build()).random(bound -> 0L).scheduler(clock).build();
+        Retry retry = Retry.builder().config(backoff(2).build()).random(Draws.of(bound -> 0L)).scheduler(clock).build();
         CompletableFuture<String> result = retry.callAsync(() -> CompletableFuture.<String>supplyAsync(() -> {
             throw new IllegalStateException("down");
         }, Runnable::run).thenApply(value -> value));
@@ -211,7 +212,8 @@ class RetryTest {
     @Test
     void cancellingAnAsyncRetryStopsTheAttempts() {
         ManualClock clock = new ManualClock();
-        Retry retry = Retry.builder().config(backoff(5).build()).random(bound -> bound - 1).scheduler(clock).build();
+        Retry retry = Retry.builder().config(backoff(5).build()).random(Draws.of(bound -> bound - 1)).scheduler(clock)
+                .build();
         AtomicInteger attempts = new AtomicInteger();
         CompletableFuture<String> result = retry.callAsync(() -> {
             attempts.incrementAndGet();
@@ -226,21 +228,21 @@ class RetryTest {
 
     @Test
     void policiesAreCheckedAtOnce() {
-        RetryConfig.Builder b = RetryConfig.builder();
+        Retry.Config.Builder b = Retry.Config.builder();
         assertThatThrownBy(() -> b.maxAttempts(0)).hasMessageContaining("maxAttempts");
         assertThatThrownBy(() -> b.baseDelay(Duration.ofMillis(-1))).hasMessageContaining("baseDelay");
         assertThatThrownBy(() -> b.retryOn(null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> RetryConfig.builder().baseDelay(Duration.ofSeconds(20)).build())
+        assertThatThrownBy(() -> Retry.Config.builder().baseDelay(Duration.ofSeconds(20)).build())
                 .hasMessageContaining("exceeds maxDelay");
         assertThatThrownBy(() -> Retry.builder().budget(null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Retry.builder().build().call(null)).isInstanceOf(IllegalArgumentException.class);
-        RetryConfig config = RetryConfig.defaults();
+        Retry.Config config = Retry.Config.defaults();
         assertThat(config.maxAttempts()).isEqualTo(3);
         assertThat(config.toBuilder().maxAttempts(9).build().baseDelay()).isEqualTo(Duration.ofMillis(100));
         // Caps never overflow, however many doublings.
-        RetryConfig many = RetryConfig.builder().maxAttempts(1000).baseDelay(Duration.ofDays(1))
+        Retry.Config many = Retry.Config.builder().maxAttempts(1000).baseDelay(Duration.ofDays(1))
                 .maxDelay(Duration.ofDays(3000)).build();
-        assertThat(many.backoffCapNanos(999)).isEqualTo(Duration.ofDays(3000).toNanos());
-        assertThat(many.backoffCapNanos(3)).isEqualTo(Duration.ofDays(4).toNanos());
+        assertThat(many.settings.backoffCapNanos(999)).isEqualTo(Duration.ofDays(3000).toNanos());
+        assertThat(many.settings.backoffCapNanos(3)).isEqualTo(Duration.ofDays(4).toNanos());
     }
 }

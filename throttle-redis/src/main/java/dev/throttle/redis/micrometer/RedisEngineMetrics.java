@@ -1,8 +1,7 @@
 package dev.throttle.redis.micrometer;
 
-import dev.throttle.Arguments;
+import dev.throttle.kernel.Arguments;
 import dev.throttle.redis.RedisEngine;
-import dev.throttle.redis.RedisEngineStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,7 +49,7 @@ public final class RedisEngineMetrics implements MeterBinder {
     public static final String BREAKER_OPEN = "throttle.redis.breaker.open";
 
     private final RedisEngine engine;
-    private final RedisEngineStats stats;
+    private final RedisEngine.Stats stats;
     private final Tags tags;
 
     /**
@@ -86,25 +85,25 @@ public final class RedisEngineMetrics implements MeterBinder {
         if (registry.find(DECISIONS).tags(tags).functionCounter() != null) {
             return; // bound already: the registry would keep its first counters anyway, after a warning
         }
-        counter(registry, DECISIONS, "Decisions asked of the engine's limiters", RedisEngineStats::decisions,
+        counter(registry, DECISIONS, "Decisions asked of the engine's limiters", RedisEngine.Stats::decisions,
                 Tags.empty());
-        counter(registry, FAILURES, "Round trips to Redis that failed or timed out", RedisEngineStats::redisFailures,
+        counter(registry, FAILURES, "Round trips to Redis that failed or timed out", RedisEngine.Stats::redisFailures,
                 Tags.of("kind", "error"));
-        counter(registry, FAILURES, "Round trips to Redis that failed or timed out", RedisEngineStats::timeouts,
+        counter(registry, FAILURES, "Round trips to Redis that failed or timed out", RedisEngine.Stats::timeouts,
                 Tags.of("kind", "timeout"));
         String policy = "Requests answered by the failure policy because Redis was unavailable";
-        counter(registry, POLICY_DECISIONS, policy, RedisEngineStats::failOpenGrants,
+        counter(registry, POLICY_DECISIONS, policy, RedisEngine.Stats::failOpenGrants,
                 Tags.of("policy", "fail_open", "outcome", "granted"));
-        counter(registry, POLICY_DECISIONS, policy, RedisEngineStats::failClosedRefusals,
+        counter(registry, POLICY_DECISIONS, policy, RedisEngine.Stats::failClosedRefusals,
                 Tags.of("policy", "fail_closed", "outcome", "refused"));
-        counter(registry, POLICY_DECISIONS, policy, RedisEngineStats::fallbackDecisions,
+        counter(registry, POLICY_DECISIONS, policy, RedisEngine.Stats::fallbackDecisions,
                 Tags.of("policy", "fallback", "outcome", "delegated"));
         counter(registry, BREAKER_OPENS, "Openings of the engine's circuit breaker around Redis",
-                RedisEngineStats::breakerOpens, Tags.empty());
+                RedisEngine.Stats::breakerOpens, Tags.empty());
         counter(registry, SHORT_CIRCUITS, "Decisions that followed the failure policy without asking Redis",
-                RedisEngineStats::shortCircuits, Tags.empty());
+                RedisEngine.Stats::shortCircuits, Tags.empty());
         counter(registry, REFUSAL_CACHE_HITS, "Requests refused from the refusal cache without a round trip",
-                RedisEngineStats::refusalCacheHits, Tags.empty());
+                RedisEngine.Stats::refusalCacheHits, Tags.empty());
         Gauge.builder(BREAKER_OPEN, engine, open -> open.breakerOpen() ? 1.0 : 0.0)
                 .description("1 while the engine's circuit breaker around Redis is open or probing, else 0")
                 .tags(tags).strongReference(false)
@@ -112,7 +111,7 @@ public final class RedisEngineMetrics implements MeterBinder {
     }
 
     private void counter(MeterRegistry registry, String name, String description,
-            ToDoubleFunction<RedisEngineStats> count, Tags own) {
+            ToDoubleFunction<RedisEngine.Stats> count, Tags own) {
         FunctionCounter.builder(name, stats, count)
                 .description(description)
                 .tags(tags).tags(own)

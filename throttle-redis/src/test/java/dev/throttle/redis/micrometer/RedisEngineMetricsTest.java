@@ -7,7 +7,6 @@ import dev.throttle.FixedWindow;
 import dev.throttle.RateLimiter;
 import dev.throttle.redis.FailurePolicy;
 import dev.throttle.redis.RedisEngine;
-import dev.throttle.redis.RedisEngineStats;
 import dev.throttle.redis.SharedRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -50,7 +49,7 @@ class RedisEngineMetricsTest {
             for (int i = 0; i < 3; i++) {
                 assertThat(other.allow()).as("failing open, call %d", i).isTrue();
             }
-            RedisEngineStats stats = engine.stats();
+            RedisEngine.Stats stats = engine.stats();
             assertThat(stats.redisFailures()).isEqualTo(2);
             assertThat(count(registry, RedisEngineMetrics.FAILURES, "kind", "error")).isEqualTo(2.0);
             assertThat(count(registry, RedisEngineMetrics.FAILURES, "kind", "timeout")).isZero();

@@ -1,0 +1,141 @@
+package dev.throttle.local.limiters;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.throttle.FixedWindow;
+import dev.throttle.LeakyBucket;
+import dev.throttle.ManualClock;
+import dev.throttle.Permit;
+import dev.throttle.Rate;
+import dev.throttle.RateLimiter;
+import dev.throttle.SlidingLog;
+import dev.throttle.TokenBucket;
+import dev.throttle.local.LocalEngine;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class BucketLimiterTest {
+
+    private final ManualClock clock = new ManualClock(1_000_000_000L);
+    private final LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();
+
+    @Test
+    void tokenBucketGrantsTheBurstThenTheRefillRate() {
+        RateLimiter bucket = engine.rateLimiter("tb", TokenBucket.of(3, Rate.perSecond(10)));
+        assertThat(bucket.allow()).isTrue();
+        assertThat(bucket.allow()).isTrue();
+        assertThat(bucket.allow()).isTrue();
+        Permit refused = bucket.tryAcquire(1);
+        assertThat(refused.granted()).isFalse();
+        assertThat(refused.retryAfterNanos()).isEqualTo(100_000_000L);
+        clock.advance(99_999_999L);
+        assertThat(bucket.allow()).isFalse();
+        clock.advance(1L);
+        assertThat(bucket.allow()).isTrue();
+        assertThat(bucket.allow()).isFalse();
+    }
+
+    @Test
+    void acquireAsyncReservesTheNextSlotAndCompletesWhenItComes() {
+        RateLimiter bucket = engine.rateLimiter("tb", TokenBucket.of(1, Rate.perSecond(1)));
+        assertThat(bucket.allow()).isTrue();
+        CompletableFuture<Permit> waiting = bucket.acquireAsync(1, Duration.ofSeconds(2));
+        assertThat(waiting).isNotDone();
+        assertThat(bucket.allow()).isFalse();
+        clock.advance(Duration.ofMillis(999));
+        assertThat(waiting).isNotDone();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(waiting.join().granted()).isTrue();
+    }
+
+    @Test
+    void cancellingAReservationGivesItBack() {
+        RateLimiter bucket = engine.rateLimiter("tb", TokenBucket.of(1, Rate.perSecond(1)));
+        assertThat(bucket.allow()).isTrue();
+        CompletableFuture<Permit> waiting = bucket.acquireAsync(1, Duration.ofSeconds(2));
+        waiting.cancel(false);
+        assertThat(clock.pendingTasks()).isZero();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(bucket.allow()).isTrue();
+        assertThat(bucket.allow()).isFalse();
+    }
+
+    @Test
+    void shapingQueueDelaysEachRequestToItsSlotAndRefusesBeyondMaxDelay() {
+        RateLimiter queue = engine.rateLimiter("shaper",
+                LeakyBucket.shaping(Rate.perSecond(10), Duration.ofMillis(250)));
+        assertThat(queue.tryAcquire(1).granted()).isTrue();
+        assertThat(queue.tryAcquire(1).retryAfterNanos()).isEqualTo(100_000_000L);
+        CompletableFuture<Permit> second = queue.acquireAsync(1, Duration.ofSeconds(1));
+        CompletableFuture<Permit> third = queue.acquireAsync(1, Duration.ofSeconds(1));
+        // The queue holds 250 ms: a slot 300 ms ahead is refused, even to a caller willing to wait 299 ms.
+        Permit full = queue.acquire(1, Duration.ofMillis(299));
+        assertThat(full.granted()).isFalse();
+        assertThat(full.retryAfterNanos()).isEqualTo(300_000_000L);
+        clock.advance(Duration.ofMillis(99));
+        assertThat(second).isNotDone();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(second.join().granted()).isTrue();
+        assertThat(third).isNotDone();
+        clock.advance(Duration.ofMillis(100));
+        assertThat(third.join().granted()).isTrue();
+        assertThat(queue.tryAcquire(1).granted()).isFalse();
+        clock.advance(Duration.ofMillis(100));
+        assertThat(queue.tryAcquire(1).granted()).isTrue();
+    }
+
+    @Test
+    void aFullShapingQueueRefusesAtOnceEvenACallerWillingToWaitLonger() {
+        RateLimiter queue = engine.rateLimiter("shaper",
+                LeakyBucket.shaping(Rate.perSecond(10), Duration.ofMillis(250)));
+        queue.acquireAsync(3, Duration.ofSeconds(5)); // fills the queue: slots at 0, 100 and 200 ms
+        CompletableFuture<Permit> late = queue.acquireAsync(1, Duration.ofSeconds(5));
+        assertThat(late).isCompleted();
+        assertThat(late.join().granted()).isFalse();
+        assertThat(late.join().retryAfterNanos()).isEqualTo(300_000_000L);
+        assertThat(clock.pendingTasks()).isZero();
+    }
+
+    @Test
+    void reconfiguringTheRateLiveAppliesFromTheNextDecision() {
+        RateLimiter bucket = engine.rateLimiter("tb", TokenBucket.of(2, Rate.perSecond(1)));
+        assertThat(bucket.allow(2)).isTrue();
+        assertThat(bucket.tryAcquire(1).retryAfterNanos()).isEqualTo(1_000_000_000L);
+        LocalEngine.reconfigure(bucket, TokenBucket.of(2, Rate.perSecond(10)));
+        assertThat(bucket.spec()).isEqualTo(TokenBucket.of(2, Rate.perSecond(10)));
+        // The bucket is still two permits short of full; they come back at the new rate.
+        assertThat(bucket.availablePermits()).isZero();
+        assertThat(bucket.tryAcquire(1).retryAfterNanos()).isEqualTo(100_000_000L);
+        clock.advance(Duration.ofMillis(200));
+        assertThat(bucket.allow(2)).isTrue();
+        assertThat(bucket.allow()).isFalse();
+        LocalEngine.reconfigure(bucket, TokenBucket.of(4, Rate.perSecond(1)));
+        // Two permits short of a bucket of four: two are left, and the next one after comes a second later.
+        assertThat(bucket.allow(2)).isTrue();
+        assertThat(bucket.tryAcquire(1).retryAfterNanos()).isEqualTo(1_000_000_000L);
+        assertThatThrownBy(() -> LocalEngine.reconfigure(bucket, FixedWindow.of(1, Duration.ofSeconds(1))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a TokenBucket or LeakyBucket");
+        RateLimiter log = engine.rateLimiter("log", SlidingLog.of(2, Duration.ofSeconds(1)));
+        assertThatThrownBy(() -> LocalEngine.reconfigure(log, SlidingLog.of(3, Duration.ofSeconds(1))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be reconfigured live");
+    }
+
+    @Test
+    void settlingTakesTheExtraOrGivesBackTheRest() {
+        RateLimiter bucket = engine.rateLimiter("tokens", TokenBucket.of(100, Rate.perSecond(100)));
+        Permit estimate = bucket.tryAcquire(50);
+        estimate.settle(10);
+        assertThat(bucket.availablePermits()).isEqualTo(90);
+        Permit second = bucket.tryAcquire(50);
+        second.settle(120);
+        assertThat(bucket.availablePermits()).isZero();
+        assertThat(bucket.allow()).isFalse();
+        // 130 permits were used of a bucket of 100: 30 permits (300 ms) of debt before the first one comes back.
+        clock.advance(Duration.ofMillis(309));
+        assertThat(bucket.availablePermits()).isZero();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(bucket.availablePermits()).isEqualTo(1);
+    }
+}
