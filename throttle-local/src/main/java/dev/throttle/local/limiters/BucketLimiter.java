@@ -31,17 +31,28 @@ import java.util.concurrent.locks.LockSupport;
 public final class BucketLimiter extends AbstractRateLimiter implements Reconfigurable, DecidesAt {
 
     private static final VarHandle TAT;
+    private static final VarHandle REGIME;
 
     static {
         try {
-            TAT = MethodHandles.lookup().findVarHandle(BucketLimiter.class, "tat", long.class);
+            TAT = MethodHandles.lookup().findVarHandle(Regime.class, "tat", long.class);
+            REGIME = MethodHandles.lookup().findVarHandle(BucketLimiter.class, "regime", Regime.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Immutable parameters, swapped whole on reconfiguration. */
-    private static final class Params {
+    /** The {@code tat} of a regime a reconfiguration has replaced: no decision is taken on it any more. */
+    private static final long RETIRED = Long.MIN_VALUE;
+
+    /**
+     * One set of parameters and the state decided under them. The parameters and {@code tat} live together so that
+     * every decision is taken with the parameters its {@code tat} was built with: a reconfiguration retires the
+     * regime (its {@code tat} becomes {@link #RETIRED} in one CAS, after which no decision can use it) and publishes
+     * its successor, whose {@code tat} is the retired one converted to the new parameters. A decision that finds its
+     * regime retired moves on to the successor (helping publish it), so no thread ever waits for a reconfiguration.
+     */
+    private static final class Regime {
         final LimitSpec spec;
         final long capacity;
         final long interval;
@@ -50,8 +61,15 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
         /** Shaping only: the longest wait for a slot. */
         final long maxQueueDelay;
         final boolean shaping;
+        @SuppressWarnings("unused") // accessed through TAT
+        volatile long tat;
+        /**
+         * The regime that replaces this one; written before the CAS that retires this one, so read after seeing
+         * {@link #RETIRED} it is the right one.
+         */
+        Regime successor;
 
-        Params(LimitSpec spec, long capacity, long interval, boolean shaping, long maxQueueDelay) {
+        Regime(LimitSpec spec, long capacity, long interval, boolean shaping, long maxQueueDelay) {
             this.spec = spec;
             this.capacity = capacity;
             this.interval = interval;
@@ -60,24 +78,32 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
             this.tolerance = capacity * interval;
         }
 
+        /** These parameters with a state. */
+        Regime startingAt(long tat) {
+            Regime regime = new Regime(spec, capacity, interval, shaping, maxQueueDelay);
+            regime.tat = tat;
+            return regime;
+        }
+
         /** The parameters of a bucket spec; any other spec is refused. */
-        static final SpecVisitor<Params> OF = new SpecVisitor<>("a TokenBucket or LeakyBucket") {
+        static final SpecVisitor<Regime> OF = new SpecVisitor<>("a TokenBucket or LeakyBucket") {
             @Override
-            public Params tokenBucket(TokenBucket bucket) {
-                return new Params(bucket, bucket.capacity(), bucket.refill().intervalNanos(), false, 0L);
+            public Regime tokenBucket(TokenBucket bucket) {
+                return new Regime(bucket, bucket.capacity(), bucket.refill().intervalNanos(), false, 0L);
             }
 
             @Override
-            public Params leakyBucket(LeakyBucket bucket) {
-                return new Params(bucket, bucket.capacity(), bucket.outflow().intervalNanos(),
+            public Regime leakyBucket(LeakyBucket bucket) {
+                return new Regime(bucket, bucket.capacity(), bucket.outflow().intervalNanos(),
                         bucket.mode() == LeakyBucket.Mode.SHAPING, bucket.maxDelay().toNanos());
             }
         };
     }
 
-    private volatile Params params;
-    @SuppressWarnings("unused") // accessed through TAT
-    private volatile long tat;
+    @SuppressWarnings("FieldMayBeFinal") // accessed through REGIME
+    private volatile Regime regime;
+    /** Reconfigurations take turns (they are rare); decisions never take it. */
+    private final Object reconfiguring = new Object();
 
     /**
      * A bucket, full.
@@ -90,19 +116,19 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
      */
     public BucketLimiter(String name, LimitSpec spec, Ticker ticker, Scheduler scheduler) {
         super(name, ticker, scheduler);
-        this.params = spec.accept(Params.OF);
-        this.tat = ticker.read();
+        this.regime = spec.accept(Regime.OF).startingAt(ticker.read());
     }
 
     @Override
     public LimitSpec spec() {
-        return params.spec;
+        return regime.spec;
     }
 
     /**
      * Changes the rate, capacity or mode at run time. The state carries over in permits: the permits the bucket is
-     * short of full (or the queue holds) stay so, and drain at the new rate from now on. A decision racing the
-     * change is taken with either the old or the new parameters.
+     * short of full (or the queue holds) stay so, and drain at the new rate from now on. Every decision is taken
+     * wholly with the old parameters (before the change) or wholly with the new ones (after it), never with one
+     * parameter set on a state built by the other.
      *
      * @param spec the new spec, a {@link TokenBucket} or {@link LeakyBucket}
      * @throws IllegalArgumentException if the spec is null or of another algorithm
@@ -110,50 +136,76 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
     @Override
     public void reconfigure(LimitSpec spec) {
         Arguments.requireNonNull("spec", spec);
-        Params next = spec.accept(Params.OF);
-        Params previous = params;
-        params = next;
-        long now = ticker.read();
-        for (;;) {
-            long current = (long) TAT.getVolatile(this);
-            long ahead = current - now;
-            if (ahead <= 0) {
-                return; // at rest: nothing owed at any rate
-            }
-            // Whole permits owed, rounded up, and bounded like a debt: converting never grants a permit nor overflows.
-            long owed = (ahead + previous.interval - 1) / previous.interval;
-            long converted = owed > Arguments.MAX_DURATION_NANOS / next.interval
-                    ? Arguments.MAX_DURATION_NANOS : owed * next.interval;
-            if (TAT.compareAndSet(this, current, now + converted)) {
-                return;
+        Regime next = spec.accept(Regime.OF);
+        synchronized (reconfiguring) {
+            Regime previous = current(regime);
+            long now = ticker.read();
+            for (;;) {
+                long tat = (long) TAT.getVolatile(previous);
+                Regime successor = next.startingAt(converted(tat, now, previous, next));
+                previous.successor = successor;
+                if (TAT.compareAndSet(previous, tat, RETIRED)) {
+                    REGIME.compareAndSet(this, previous, successor);
+                    return;
+                }
             }
         }
     }
 
+    /**
+     * A state in the next regime's terms: at rest stays at rest; otherwise the whole permits owed (rounded up, and
+     * bounded like a debt, so converting never grants a permit nor overflows) are owed at the new interval.
+     */
+    private static long converted(long tat, long now, Regime previous, Regime next) {
+        long ahead = tat - now;
+        if (ahead <= 0) {
+            return tat; // at rest: nothing owed at any rate
+        }
+        long owed = (ahead + previous.interval - 1) / previous.interval;
+        long converted = owed > Arguments.MAX_DURATION_NANOS / next.interval
+                ? Arguments.MAX_DURATION_NANOS : owed * next.interval;
+        return now + converted;
+    }
+
+    /** The live regime from {@code seen} on: a retired one's successor, published here if it is not yet. */
+    private Regime current(Regime seen) {
+        Regime r = seen;
+        while ((long) TAT.getVolatile(r) == RETIRED) {
+            Regime successor = r.successor;
+            REGIME.compareAndSet(this, r, successor);
+            r = successor;
+        }
+        return r;
+    }
+
     @Override
     long reserve(long permits, long now, long maxDelayNanos) {
-        Params p = params;
-        if (permits > p.capacity) {
-            return Decisions.NEVER; // the capacity was lowered by a reconfiguration after the argument check
-        }
-        long cost = permits * p.interval;
+        Regime r = regime;
         for (;;) {
-            long current = (long) TAT.getVolatile(this);
+            if (permits > r.capacity) {
+                return Decisions.NEVER; // the capacity was lowered by a reconfiguration after the argument check
+            }
+            long cost = permits * r.interval;
+            long current = (long) TAT.getVolatile(r);
+            if (current == RETIRED) {
+                r = current(r);
+                continue;
+            }
             long slot = Math.max(current, now);
             long next = slot + cost;
-            long wait = p.shaping ? slot - now : next - p.tolerance - now;
+            long wait = r.shaping ? slot - now : next - r.tolerance - now;
             if (wait <= 0) {
-                if (TAT.compareAndSet(this, current, next)) {
+                if (TAT.compareAndSet(r, current, next)) {
                     return 0L;
                 }
                 backOff();
                 continue;
             }
-            long acceptable = p.shaping ? Math.min(maxDelayNanos, p.maxQueueDelay) : maxDelayNanos;
+            long acceptable = r.shaping ? Math.min(maxDelayNanos, r.maxQueueDelay) : maxDelayNanos;
             if (wait > acceptable) {
                 return Decisions.refused(wait);
             }
-            if (TAT.compareAndSet(this, current, next)) {
+            if (TAT.compareAndSet(r, current, next)) {
                 return wait;
             }
             backOff();
@@ -193,33 +245,41 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
 
     @Override
     long available(long now) {
-        Params p = params;
-        long ahead = Math.max(0L, (long) TAT.getVolatile(this) - now);
-        if (p.shaping) {
-            return ahead > p.maxQueueDelay ? 0L : (p.maxQueueDelay - ahead) / p.interval + 1;
+        Regime r = current(regime);
+        long tat = (long) TAT.getVolatile(r);
+        if (tat == RETIRED) {
+            return available(now); // reconfigured while reading: read the successor
         }
-        return Math.max(0L, (p.tolerance - ahead) / p.interval);
+        long ahead = Math.max(0L, tat - now);
+        if (r.shaping) {
+            return ahead > r.maxQueueDelay ? 0L : (r.maxQueueDelay - ahead) / r.interval + 1;
+        }
+        return Math.max(0L, (r.tolerance - ahead) / r.interval);
     }
 
     @Override
     long limit() {
-        return params.capacity;
+        return regime.capacity;
     }
 
     @Override
     public void adjust(long delta, long grantedAt) {
-        Params p = params;
-        // Debt is bounded so that tat stays far from overflow whatever a caller settles.
-        long bounded = Math.max(-p.capacity, Math.min(delta, Arguments.MAX_DURATION_NANOS / p.interval));
-        long shift = bounded * p.interval;
+        Regime r = regime;
         for (;;) {
-            long current = (long) TAT.getVolatile(this);
+            long current = (long) TAT.getVolatile(r);
+            if (current == RETIRED) {
+                r = current(r);
+                continue;
+            }
+            // Debt is bounded so that tat stays far from overflow whatever a caller settles.
+            long bounded = Math.max(-r.capacity, Math.min(delta, Arguments.MAX_DURATION_NANOS / r.interval));
+            long shift = bounded * r.interval;
             long next = current + shift;
             if (shift < 0) {
                 // A refund never moves the bucket past full: tat below now means full already.
                 next = Math.max(next, Math.min(current, ticker.read()));
             }
-            if (TAT.compareAndSet(this, current, next)) {
+            if (TAT.compareAndSet(r, current, next)) {
                 return;
             }
         }

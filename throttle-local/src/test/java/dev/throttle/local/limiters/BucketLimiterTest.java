@@ -122,6 +122,46 @@ class BucketLimiterTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be reconfigured live");
     }
 
+    /**
+     * A reconfiguration interleaved with decisions: the engine's clock is read inside {@code reconfigure}, and there
+     * (on the same thread, so the interleaving is exact) the bucket is drained. Every permit granted before the change
+     * is owed at the old parameters and converted; none is granted at the new capacity on a state built at the old
+     * interval. A bucket of 500 at 5000/s drained, then one of 1000 at 10000/s: 1000 permits in all at one instant,
+     * the new capacity, never more.
+     */
+    @Test
+    void decisionsRacingAReconfigurationAreTakenWhollyUnderTheOldOrTheNewParameters() {
+        boolean[] armed = {false};
+        long[] granted = {0};
+        BucketLimiter[] holder = new BucketLimiter[1];
+        dev.throttle.Ticker hooked = () -> {
+            if (armed[0]) {
+                armed[0] = false;
+                while (holder[0].allow()) {
+                    granted[0]++;
+                }
+            }
+            return clock.read();
+        };
+        BucketLimiter bucket = new BucketLimiter("racing", TokenBucket.of(500, Rate.perSecond(5_000)), hooked, clock);
+        holder[0] = bucket;
+        for (int i = 0; i < 96; i++) {
+            assertThat(bucket.allow()).isTrue();
+            granted[0]++;
+        }
+        armed[0] = true;
+        bucket.reconfigure(TokenBucket.of(1_000, Rate.perSecond(10_000)));
+        assertThat(armed[0]).as("the clock was read during the reconfiguration").isFalse();
+        assertThat(granted[0]).as("granted before and during the change: the old bucket of 500").isEqualTo(500);
+        while (bucket.allow()) {
+            granted[0]++;
+        }
+        assertThat(granted[0]).as("granted at one instant across the change").isEqualTo(1_000);
+        clock.advance(Duration.ofNanos(100_000));
+        assertThat(bucket.allow()).as("then the new rate: one per 100 µs").isTrue();
+        assertThat(bucket.allow()).isFalse();
+    }
+
     @Test
     void settlingTakesTheExtraOrGivesBackTheRest() {
         RateLimiter bucket = engine.rateLimiter("tokens", TokenBucket.of(100, Rate.perSecond(100)));
