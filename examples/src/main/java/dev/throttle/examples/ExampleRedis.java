@@ -63,9 +63,16 @@ final class ExampleRedis implements AutoCloseable {
         return origin;
     }
 
+    /** Stops the Redis this class started, if any; an interrupted wait for it to stop keeps the interrupt. */
     @Override
-    public void close() throws Exception {
-        stopper.close();
+    public void close() {
+        try {
+            stopper.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop " + origin, e);
+        }
     }
 
     private static ExampleRedis startProcess(File binary, int port) {

@@ -78,7 +78,7 @@ class HttpThrottleHandlerEmbeddedTest {
         assertThat(last.refCnt()).isZero();
         FullHttpRequest passed = channel.readInbound();
         assertThat(passed.uri()).isEqualTo("/first");
-        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.<Object>readInbound()).isNull();
         channel.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[1])));
         assertThat(((HttpObject) channel.readInbound())).isInstanceOf(HttpContent.class)
                 .satisfies(content -> ((HttpContent) content).release()); // not discarding any more

@@ -368,7 +368,7 @@ class HttpThrottleHandlerTest {
             channel.writeInbound(request("/x", "dave"));
             channel.writeInbound(request("/x", null)); // anonymous: the keyed limit does not apply
             assertThat(channel.inboundMessages()).hasSize(3);
-            assertThat((Object) channel.readOutbound()).isNull(); // the refusal waits for the answer before it
+            assertThat(channel.<Object>readOutbound()).isNull(); // the refusal waits for the answer before it
             for (int i = 0; i < 3; i++) {
                 channel.writeOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
             }

@@ -126,7 +126,7 @@ class ReadThrottleLoopbackTest {
         return new ServerBootstrap()
                 .group(serverGroup)
                 .channel(NioServerSocketChannel.class)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_SIZE))
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_SIZE))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {

@@ -295,7 +295,7 @@ class ReadThrottlingHandlerTest {
         assertThatThrownBy(() -> channel.writeInbound("message"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("weight = -1");
-        assertThat((Object) channel.readInbound()).isEqualTo("message");
+        assertThat(channel.<Object>readInbound()).isEqualTo("message");
         assertThat(handler.owedPermits()).isZero();
     }
 

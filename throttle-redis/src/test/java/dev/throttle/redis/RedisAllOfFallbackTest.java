@@ -205,8 +205,12 @@ class RedisAllOfFallbackTest {
     }
 
     private static RedisEngine engine(RedisClient client, RedisProcess redis, double share) {
+        // The fallbacks' ten-minute windows must not end during a test: the local clock starts now (on the system's,
+        // a window boundary falls inside a test about once in a hundred runs and renews the fallback's window).
+        long origin = System.nanoTime();
+        LocalEngine local = LocalEngine.builder().ticker(() -> System.nanoTime() - origin).build();
         return RedisEngine.builder(client, redis.uri())
-                .failurePolicy(FailurePolicy.fallback(LocalEngine.builder().build(), share))
+                .failurePolicy(FailurePolicy.fallback(local, share))
                 .decisionTimeout(Duration.ofMillis(400))
                 .breakerOpenDuration(Duration.ofMillis(300))
                 .build();

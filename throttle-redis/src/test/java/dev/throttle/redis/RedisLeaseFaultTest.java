@@ -136,7 +136,11 @@ class RedisLeaseFaultTest {
      * the server and waits for decisions to come from Redis again.
      */
     private static void killMidLoad(Policy policy) {
-        LocalEngine local = LocalEngine.builder().build();
+        // The fallback's fixed window must not end during the test: its windows are [k·10 min, (k+1)·10 min) of the
+        // local engine's clock, so that clock starts now (on the system's, a boundary fell inside the test about once
+        // in a hundred runs, and the renewed window granted the waiting request).
+        long origin = System.nanoTime();
+        LocalEngine local = LocalEngine.builder().ticker(() -> System.nanoTime() - origin).build();
         FailurePolicy failurePolicy = policy == Policy.OPEN ? FailurePolicy.FAIL_OPEN
                 : policy == Policy.CLOSED ? FailurePolicy.FAIL_CLOSED
                 : FailurePolicy.fallback(local, 0.5);

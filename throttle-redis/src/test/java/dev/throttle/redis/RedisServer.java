@@ -78,12 +78,29 @@ final class RedisServer {
     private static RedisURI start() {
         String url = System.getenv("REDIS_URL");
         if (url != null && !url.isBlank()) {
-            return RedisURI.create(url);
+            RedisURI uri = RedisURI.create(url);
+            System.out.println("Redis for the tests: Redis " + version(uri) + " at REDIS_URL (" + uri + ")");
+            return uri;
         }
         int port = RedisBinary.freePort();
         startProcess(RedisBinary.find(), port);
         awaitPing(port);
         return RedisURI.create("redis://127.0.0.1:" + port);
+    }
+
+    /** The version a server reports in INFO server. */
+    private static String version(RedisURI uri) {
+        RedisClient client = RedisClient.create();
+        try (StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8, uri)) {
+            for (String line : connection.sync().info("server").split("\\r?\\n")) {
+                if (line.startsWith("redis_version:")) {
+                    return line.substring("redis_version:".length()).trim();
+                }
+            }
+            return "of unknown version";
+        } finally {
+            client.shutdown();
+        }
     }
 
     private static void startProcess(File binary, int port) {

@@ -40,7 +40,7 @@ final class SideBySide {
 
     /** One keyed limiter on both engines. */
     <K> KeyedLimiter<K>[] keyed(String name, LimitSpec spec) {
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type is created raw
         KeyedLimiter<K>[] pair = new KeyedLimiter[] {local.keyed(name, spec), redis.keyed(name, spec)};
         return pair;
     }

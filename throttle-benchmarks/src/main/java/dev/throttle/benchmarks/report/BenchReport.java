@@ -93,9 +93,9 @@ public final class BenchReport {
         }
         Result<?> primary = result.getPrimaryResult();
         OptionalDouble alloc = OptionalDouble.empty();
-        for (Map.Entry<String, Result> secondary : result.getSecondaryResults().entrySet()) {
-            if (secondary.getKey().endsWith("gc.alloc.rate.norm")) {
-                alloc = OptionalDouble.of(secondary.getValue().getScore());
+        for (String secondary : result.getSecondaryResults().keySet()) {
+            if (secondary.endsWith("gc.alloc.rate.norm")) {
+                alloc = OptionalDouble.of(result.getSecondaryResults().get(secondary).getScore());
             }
         }
         return new Row(benchmark, params.getMode().shortLabel(), params.getThreads(), values, primary.getScore(),
