@@ -4,6 +4,7 @@ import dev.throttle.kernel.Arguments;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * Several limits at once, all or nothing: a request is granted only if every part grants it, and a refusal by one
@@ -54,6 +55,17 @@ public record AllOf(List<Part> parts) implements LimitSpec {
             if (spec instanceof AllOf) {
                 throw new IllegalArgumentException("spec of part " + name + " is an AllOf; list its parts instead");
             }
+        }
+
+        /**
+         * The part for logs: {@code global: TokenBucket[capacity=500, rate=500/s]}, or
+         * {@code per-client (per key): SlidingWindow[limit=100 per 1 min]}.
+         *
+         * @return the text
+         */
+        @Override
+        public String toString() {
+            return name + (perKey ? " (per key): " : ": ") + spec;
         }
     }
 
@@ -170,6 +182,21 @@ public record AllOf(List<Part> parts) implements LimitSpec {
             }
         }
         return true;
+    }
+
+    /**
+     * The composite for logs, its parts in order: {@code AllOf[global: TokenBucket[capacity=500, rate=500/s],
+     * per-client (per key): SlidingWindow[limit=100 per 1 min]]}.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        StringJoiner text = new StringJoiner(", ", "AllOf[", "]");
+        for (Part part : parts) {
+            text.add(part.toString());
+        }
+        return text.toString();
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.throttle;
 
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 
 /**
@@ -117,6 +118,17 @@ public record ClientSideThrottling(double k, Duration window, int buckets) imple
     @Override
     public boolean isRate() {
         return false;
+    }
+
+    /**
+     * The spec for logs: {@code ClientSideThrottling[k=2, window=2 min in 24 buckets]}.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return "ClientSideThrottling[k=" + SpecText.number(k) + ", window=" + SpecText.duration(window) + " in "
+                + buckets + " buckets]";
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.throttle;
 
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.SpecText;
 
 /**
  * Concurrency limit (bulkhead): at most {@code limit} permits held at once; a permit is held from its grant until
@@ -76,6 +77,16 @@ public record Concurrency(long limit, int maxQueue, QueueOrder order) implements
     @Override
     public boolean isRate() {
         return false;
+    }
+
+    /**
+     * The spec for logs: {@code Concurrency[limit=20, queue 100 FIFO]}, or {@code Concurrency[limit=20, no queue]}.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return "Concurrency[limit=" + limit + ", " + SpecText.queue(this) + "]";
     }
 
     /**

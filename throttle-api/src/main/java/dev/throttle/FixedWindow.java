@@ -1,6 +1,7 @@
 package dev.throttle;
 
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 
 /**
@@ -44,6 +45,16 @@ public record FixedWindow(long limit, Duration window) implements LimitSpec {
     @Override
     public long restNanos() {
         return window.toNanos();
+    }
+
+    /**
+     * The spec for logs: {@code FixedWindow[limit=100 per 1 min]}.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return "FixedWindow[limit=" + SpecText.perWindow(limit, window) + "]";
     }
 
     /**

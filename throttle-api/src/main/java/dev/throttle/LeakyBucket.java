@@ -1,6 +1,7 @@
 package dev.throttle;
 
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 
 /**
@@ -87,6 +88,20 @@ public record LeakyBucket(long capacity, Rate outflow, Mode mode, Duration maxDe
     @Override
     public long restNanos() {
         return capacity * outflow.intervalNanos();
+    }
+
+    /**
+     * The spec for logs: {@code LeakyBucket[meter, capacity=10, rate=100/s]}, or
+     * {@code LeakyBucket[shaping, capacity=3, rate=10/s, maxDelay=250 ms]}.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return mode == Mode.METER
+                ? "LeakyBucket[meter, capacity=" + capacity + ", rate=" + outflow + "]"
+                : "LeakyBucket[shaping, capacity=" + capacity + ", rate=" + outflow + ", maxDelay="
+                        + SpecText.duration(maxDelay) + "]";
     }
 
     /**

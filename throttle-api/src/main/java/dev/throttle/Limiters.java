@@ -84,7 +84,7 @@ public final class Limiters {
      * @param delegate the limiter to evaluate
      * @param listener told of each request that would have been refused (on the thread that learnt of it; what it
      *     throws is ignored, so a dry run never fails a request)
-     * @return the shadow limiter
+     * @return the shadow limiter; a {@link ShadowLimiter.OfRateLimiter} when the delegate is a {@link RateLimiter}
      * @throws IllegalArgumentException if an argument is null
      */
     public static ShadowLimiter shadow(Limiter delegate, Consumer<Permit> listener) {
@@ -95,10 +95,37 @@ public final class Limiters {
      * A dry run of a limiter that only counts what it would refuse ({@link ShadowLimiter#wouldHaveRefused()}).
      *
      * @param delegate the limiter to evaluate
-     * @return the shadow limiter
+     * @return the shadow limiter; a {@link ShadowLimiter.OfRateLimiter} when the delegate is a {@link RateLimiter}
      * @throws IllegalArgumentException if {@code delegate} is null
      */
     public static ShadowLimiter shadow(Limiter delegate) {
-        return ShadowLimiter.of(delegate, refused -> { });
+        return ShadowLimiter.of(delegate, ShadowLimiter.COUNT_ONLY);
+    }
+
+    /**
+     * A dry run of a rate limiter, still a rate limiter: {@link ShadowLimiter.OfRateLimiter#allow(long) allow} asks the real
+     * limiter, reports a refusal to the listener, and answers true.
+     *
+     * @param delegate the rate limiter to evaluate
+     * @param listener told of each request that would have been refused (on the thread that learnt of it; what it
+     *     throws is ignored, so a dry run never fails a request)
+     * @return the shadow rate limiter
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static ShadowLimiter.OfRateLimiter shadow(RateLimiter delegate, Consumer<Permit> listener) {
+        return (ShadowLimiter.OfRateLimiter) ShadowLimiter.of(delegate, listener);
+    }
+
+    /**
+     * A dry run of a rate limiter that only counts what it would refuse ({@link ShadowLimiter#wouldHaveRefused()}),
+     * still a rate limiter: {@link ShadowLimiter.OfRateLimiter#allow(long) allow} asks the real limiter, counts a refusal, and
+     * answers true, allocating nothing.
+     *
+     * @param delegate the rate limiter to evaluate
+     * @return the shadow rate limiter
+     * @throws IllegalArgumentException if {@code delegate} is null
+     */
+    public static ShadowLimiter.OfRateLimiter shadow(RateLimiter delegate) {
+        return (ShadowLimiter.OfRateLimiter) ShadowLimiter.of(delegate, ShadowLimiter.COUNT_ONLY);
     }
 }

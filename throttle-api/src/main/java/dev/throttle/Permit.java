@@ -42,8 +42,9 @@ public interface Permit extends AutoCloseable {
 
     /**
      * Time until the same request could succeed, in nanoseconds: 0 when granted, {@link #NEVER} when the request
-     * exceeds the limiter's capacity. It is the earliest moment a retry can succeed if nobody else takes the
-     * permits first, so a retry at that time may still be refused under contention.
+     * exceeds the limiter's capacity as it is when deciding (see {@link #never()}). It is the earliest moment a retry
+     * can succeed if nobody else takes the permits first, so a retry at that time may still be refused under
+     * contention.
      *
      * @return nanoseconds, 0 or more, or {@link #NEVER}
      */
@@ -60,7 +61,11 @@ public interface Permit extends AutoCloseable {
     }
 
     /**
-     * Tells whether the request can never succeed, because it asks for more than the limiter's capacity.
+     * Tells whether the request can never succeed, because it asks for more than the limiter's capacity as it is when
+     * deciding. A request above the spec's capacity is not refused this way: {@link Limiter#tryAcquire(long)} and the
+     * other ways to ask throw an {@link IllegalArgumentException} before deciding. So this is for a capacity not
+     * known when the request was checked (see {@link Limiter}): for example one lowered by a live reconfiguration
+     * while the request waited, or the slower step of an adaptive rate limiter.
      *
      * @return true if {@link #retryAfterNanos()} is {@link #NEVER}
      */

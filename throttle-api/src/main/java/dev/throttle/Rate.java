@@ -1,6 +1,7 @@
 package dev.throttle;
 
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 
 /**
@@ -70,8 +71,14 @@ public record Rate(long permits, Duration period) {
         return (periodNanos + permits - 1) / permits;
     }
 
+    /**
+     * The rate for logs: permits per unit when the period is one whole unit ({@code 100/s}, {@code 6000/min}), else
+     * permits per period ({@code 1/250 ms}, {@code 10/1.5 s}).
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return permits + "/" + period;
+        return SpecText.rate(permits, period);
     }
 }

@@ -17,8 +17,14 @@ import java.util.function.Consumer;
  * would have waited ({@link #acquire}, {@link #acquireAsync}) is granted at once while the delegate waits on its
  * own; its eventual refusal is reported then, and its eventual permit is ended (or settled) as the caller ended the
  * permit already returned.
+ *
+ * <p>The dry run of a {@link RateLimiter} is an {@link OfRateLimiter}, which keeps the boolean fast path
+ * ({@link Limiters#shadow(RateLimiter)}).
  */
-public final class ShadowLimiter implements Limiter {
+public sealed class ShadowLimiter implements Limiter permits ShadowLimiter.OfRateLimiter {
+
+    /** The listener of a dry run that only counts its refusals. */
+    static final Consumer<Permit> COUNT_ONLY = refused -> { };
 
     private final Limiter delegate;
     private final Consumer<Permit> listener;
@@ -140,6 +146,21 @@ public final class ShadowLimiter implements Limiter {
                 Deferred.NOTHING, 0L, 0L);
     }
 
+    /**
+     * Counts a decision of the boolean fast path ({@link OfRateLimiter#allow(long)}), which has no permit to report.
+     */
+    final void counted(boolean granted) {
+        evaluated.increment();
+        if (!granted) {
+            wouldHaveRefused.increment();
+        }
+    }
+
+    /** Whether refusals go to a listener (they then need their permit), or are only counted. */
+    final boolean reportsRefusals() {
+        return listener != COUNT_ONLY;
+    }
+
     private void refused(Permit refusal) {
         wouldHaveRefused.increment();
         try {
@@ -230,10 +251,66 @@ public final class ShadowLimiter implements Limiter {
         }
     }
 
-    /** Checks the arguments of {@link Limiters#shadow}. */
+    /** Checks the arguments of {@link Limiters#shadow}; the dry run of a rate limiter is a rate limiter. */
     static ShadowLimiter of(Limiter delegate, Consumer<Permit> listener) {
         Arguments.requireNonNull("delegate", delegate);
         Arguments.requireNonNull("listener", listener);
-        return new ShadowLimiter(delegate, listener);
+        return delegate instanceof RateLimiter rate
+                ? new OfRateLimiter(rate, listener)
+                : new ShadowLimiter(delegate, listener);
+    }
+
+    /**
+     * A dry run of a rate limiter ({@link Limiters#shadow(RateLimiter)}) that is a rate limiter itself, so code written
+     * against {@link RateLimiter} runs unchanged while a new limit is measured:
+     * <pre>{@code
+     * RateLimiter next = engine.rateLimiter("api-v2", TokenBucket.of(10, Rate.perSecond(100)));
+     * ShadowLimiter.OfRateLimiter candidate = Limiters.shadow(next);
+     * if (candidate.allow()) {        // always true
+     *     handle(request);
+     * }
+     * long wouldHaveRefused = candidate.wouldHaveRefused();
+     * }</pre>
+     * Everything a shadow limiter does, plus {@link #allow(long)}: the real limiter decides (and keeps its state as
+     * if it enforced), a refusal is counted and reported, and the answer is always true.
+     */
+    public static final class OfRateLimiter extends ShadowLimiter implements RateLimiter {
+
+        private final RateLimiter rate;
+
+        OfRateLimiter(RateLimiter delegate, Consumer<Permit> listener) {
+            super(delegate, listener);
+            this.rate = delegate;
+        }
+
+        /**
+         * The rate limiter evaluated in the dry run.
+         *
+         * @return the delegate
+         */
+        @Override
+        public RateLimiter delegate() {
+            return rate;
+        }
+
+        /**
+         * Asks the real limiter for permits now and answers true, whatever it decided; a refusal is counted in
+         * {@link #wouldHaveRefused()} and reported to the listener. Without a listener this allocates nothing, as the real
+         * limiter's own {@code allow}; with one, the real limiter is asked with {@link #tryAcquire(long)} (the same
+         * decision), so that the listener gets the refused permit.
+         *
+         * @param permits how many, from 1 up to the capacity of the spec
+         * @return true
+         * @throws IllegalArgumentException if {@code permits} is not in {@code [1, capacity]}
+         */
+        @Override
+        public boolean allow(long permits) {
+            if (reportsRefusals()) {
+                tryAcquire(permits);
+            } else {
+                counted(rate.allow(permits));
+            }
+            return true;
+        }
     }
 }

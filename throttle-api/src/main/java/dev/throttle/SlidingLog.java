@@ -1,6 +1,7 @@
 package dev.throttle;
 
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 
 /**
@@ -48,6 +49,16 @@ public record SlidingLog(long limit, Duration window) implements LimitSpec {
     @Override
     public long restNanos() {
         return window.toNanos();
+    }
+
+    /**
+     * The spec for logs: {@code SlidingLog[limit=100 per 1 min]}.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return "SlidingLog[limit=" + SpecText.perWindow(limit, window) + "]";
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.throttle;
 
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 
 /**
@@ -51,6 +52,16 @@ public record SlidingWindow(long limit, Duration window) implements LimitSpec {
     @Override
     public long restNanos() {
         return 2 * window.toNanos();
+    }
+
+    /**
+     * The spec for logs: {@code SlidingWindow[limit=100 per 1 min]}.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return "SlidingWindow[limit=" + SpecText.perWindow(limit, window) + "]";
     }
 
     /**

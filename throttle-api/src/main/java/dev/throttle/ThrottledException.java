@@ -11,7 +11,9 @@ public class ThrottledException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The name of the limiter that refused. */
     private final String limiter;
+    /** Nanoseconds until a retry could succeed, or {@link Permit#NEVER}. */
     private final long retryAfterNanos;
 
     /**

@@ -1,6 +1,7 @@
 package dev.throttle;
 
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.SpecText;
 
 /**
  * Token bucket: a bucket of {@code capacity} tokens (the burst), refilled at {@code refill}; a request takes its
@@ -52,6 +53,16 @@ public record TokenBucket(long capacity, Rate refill) implements LimitSpec {
             throw new IllegalArgumentException(name + " = " + capacity + " at " + rate
                     + " takes longer than " + Arguments.MAX_DURATION + " to drain; allowed range is [1, " + max + "]");
         }
+    }
+
+    /**
+     * The spec for logs: {@code TokenBucket[capacity=10, rate=100/s]}.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return "TokenBucket[capacity=" + capacity + ", rate=" + refill + "]";
     }
 
     /**

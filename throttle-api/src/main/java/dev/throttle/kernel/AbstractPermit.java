@@ -158,24 +158,38 @@ public abstract sealed class AbstractPermit implements Permit
     }
 
     /**
-     * How a refusal's retry time reads in {@link #toString()}.
+     * How a refusal's retry time reads in {@link #toString()}: {@code retry after 250 ms}, or {@code can never be
+     * granted} for {@link #NEVER}.
      *
-     * @return the text after "retry "
+     * @return the text after the permits
      */
     String retryText() {
         long retryAfterNanos = retryAfterNanos();
-        return retryAfterNanos == NEVER ? "never" : "after " + Durations.text(retryAfterNanos);
+        return retryAfterNanos == NEVER ? "can never be granted" : "retry after " + Durations.text(retryAfterNanos);
     }
 
     /**
-     * The decision in one line, for logs: what was granted and what remains, or what was refused and when to retry.
+     * What a grant's {@link #toString()} adds after what is left, such as that a held grant has ended; empty by
+     * default.
+     *
+     * @return the text, starting with a separator when not empty
+     */
+    String endText() {
+        return "";
+    }
+
+    /**
+     * The decision in one line, for logs: what was granted and what remained right after it
+     * ({@code Permit[api: granted 1, 7/10 left]}), or what was refused and when to retry
+     * ({@code Permit[api: refused 1, retry after 250 ms]}).
      *
      * @return the text
      */
     @Override
     public String toString() {
         return granted()
-                ? "Permit[" + limiter + ": granted " + permits + ", remaining " + remaining + "/" + limit + "]"
-                : "Permit[" + limiter + ": refused " + permits + ", retry " + retryText() + "]";
+                ? "Permit[" + limiter + ": granted " + permits + ", " + remaining + "/" + limit + " left" + endText()
+                        + "]"
+                : "Permit[" + limiter + ": refused " + permits + ", " + retryText() + "]";
     }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * All or nothing over several limiters (global + per client + per route): a request is granted only if every part
@@ -271,10 +272,21 @@ public class AllOfLimiter implements Limiter {
         return AllOfPermit.of(name, permits, granted);
     }
 
+    /**
+     * The composite for logs, as its parts' own texts in order:
+     * {@code Limiter[checkout: all of Limiter[global: token bucket 500, 500/s; 400 available], Limiter[orders-db:
+     * concurrency 16; 3 in use, 0 waiting]]}. The parts say what they have available, each as cheaply as it can (a
+     * Redis limiter without a round trip), so the composite does not ask them.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "Limiter[" + name + ": all of " + spec.parts().stream().map(AllOf.Part::name).toList() + "; "
-                + availablePermits() + " available]";
+        StringJoiner text = new StringJoiner(", ", "Limiter[" + name + ": all of ", "]");
+        for (Limiter part : parts) {
+            text.add(part.toString());
+        }
+        return text.toString();
     }
 
     /** One waiting request: asked again whole at each refusal's retry time until granted or out of time. */

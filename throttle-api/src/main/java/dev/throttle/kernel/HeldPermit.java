@@ -159,6 +159,12 @@ public final class HeldPermit extends AbstractPermit {
         return (long) HELD.getVolatile(this);
     }
 
+    /** A grant already closed, dropped or withdrawn says so: it no longer holds its permits. */
+    @Override
+    String endText() {
+        return held() == ENDED ? ", ended" : "";
+    }
+
     /** Ends the grant, reporting success. Idempotent. */
     @Override
     public void close() {

@@ -101,6 +101,6 @@ public final class RefusedPermit extends AbstractPermit {
 
     @Override
     String retryText() {
-        return untilReleased ? "when a permit is released" : super.retryText();
+        return untilReleased ? "retry when a permit is released" : super.retryText();
     }
 }

@@ -14,7 +14,10 @@
  *   {@link dev.throttle.kernel.Permits} withdraws any of them;</li>
  *   <li>{@link dev.throttle.kernel.AllOfLimiter}, all or nothing over any limiters;</li>
  *   <li>argument checks ({@link dev.throttle.kernel.Arguments}), spec visitors for parameter parsing
- *   ({@link dev.throttle.kernel.SpecVisitor}), and the decorator base {@link dev.throttle.kernel.ForwardingLimiter}.</li>
+ *   ({@link dev.throttle.kernel.SpecVisitor}), and the decorator base {@link dev.throttle.kernel.ForwardingLimiter};</li>
+ *   <li>readable text for {@code toString()}s and log lines ({@link dev.throttle.kernel.Durations},
+ *   {@link dev.throttle.kernel.SpecText}), and the rate limit of the engines' log lines
+ *   ({@link dev.throttle.kernel.EventLog}).</li>
  * </ul>
  */
 package dev.throttle.kernel;

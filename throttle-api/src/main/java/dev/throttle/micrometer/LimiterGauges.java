@@ -20,10 +20,17 @@ import java.util.function.ToDoubleFunction;
  *   ({@link KeyedLimiter#estimatedSize()}); never a gauge per key.</li>
  * </ul>
  * The gauges hold their source weakly, as Micrometer's gauges do: they do not keep a discarded limiter alive (they
- * then read NaN). A name bound twice in one registry keeps its first gauges: the registry would keep them anyway,
- * after a warning, so the second binding does nothing instead.
+ * then read NaN). The same limiter bound twice in one registry keeps its first gauges (the second binding does
+ * nothing); another limiter of the same name and tags is refused ({@link MeterOwners}), unless the first was
+ * discarded, whose gauges it then replaces.
  */
 final class LimiterGauges implements MeterBinder {
+
+    /** Every gauge a limiter may have. */
+    private static final String[] LIMITER_GAUGES = {ThrottleMetrics.PERMITS_AVAILABLE, ThrottleMetrics.LIMIT,
+        ThrottleMetrics.IN_FLIGHT, ThrottleMetrics.QUEUE_LENGTH};
+    /** The gauge of a keyed limiter. */
+    private static final String[] KEYED_GAUGES = {ThrottleMetrics.KEYS};
 
     /** The limiter whose gauges these are; null for a keyed limiter. */
     private final Limiter limiter;
@@ -51,9 +58,15 @@ final class LimiterGauges implements MeterBinder {
      * Registers the gauges, unless this limiter name's gauges are in the registry already.
      *
      * @param registry the registry
+     * @throws IllegalArgumentException if another limiter of the same name and tags is metered in the registry
      */
     @Override
     public void bindTo(MeterRegistry registry) {
+        String[] names = keyed != null ? KEYED_GAUGES : LIMITER_GAUGES;
+        if (MeterOwners.claim(registry, keyed != null ? keyed.name() : limiter.name(), tags,
+                keyed != null ? keyed : limiter, names)) {
+            MeterOwners.removeGauges(registry, tags, names);
+        }
         if (keyed != null) {
             if (!bound(registry, ThrottleMetrics.KEYS)) {
                 gauge(registry, ThrottleMetrics.KEYS, keyed, KeyedLimiter::estimatedSize,

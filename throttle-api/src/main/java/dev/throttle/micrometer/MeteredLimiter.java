@@ -22,6 +22,11 @@ class MeteredLimiter extends ForwardingLimiter {
         this.meters = meters;
     }
 
+    /** The limiter whose decisions this one counts. */
+    Limiter decorated() {
+        return delegate();
+    }
+
     /** The decorator the delegate's type calls for: a rate limiter stays one, a bulkhead keeps its live state. */
     static MeteredLimiter of(Limiter delegate, DecisionMeters meters) {
         if (delegate instanceof RateLimiter) {

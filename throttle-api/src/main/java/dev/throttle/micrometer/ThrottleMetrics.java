@@ -37,11 +37,13 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * </ul>
  * A keyed limiter's decisions, for every key, are counted under its one name: no tag ever holds a key.
  *
- * <p>Metering the same name twice in one registry shares the meters (the registry hands back the meter it holds for
- * the same name and tags): the counts of both limiters add up, and the gauges keep reading the limiter metered first.
- * Metering a limiter this class already metered into the same registry returns it as is, so nothing counts twice.
- * Give limiters distinct names to tell them apart; use the same extra tag keys for every limiter of a registry that
- * needs consistent tag keys per name (Prometheus).
+ * <p>A name means one limiter per registry. Metering a limiter this class already metered into the same registry
+ * returns it as is, so nothing counts twice; metering the same limiter again (undecorated) shares its meters. Metering
+ * another limiter under a name (and extra tags) already metered in the registry throws an
+ * {@link IllegalArgumentException} instead of silently adding its counts into the first one's: on the local engine
+ * two limiters of one name are two independent limits. Tell them apart by their names, or by an extra tag (the same
+ * extra tag keys for every limiter of a registry that needs consistent tag keys per name, such as Prometheus's). A
+ * limiter that was discarded frees its name. {@link #gauges} follows the same rule.
  */
 public final class ThrottleMetrics {
 
@@ -86,7 +88,8 @@ public final class ThrottleMetrics {
      * @param limiter the limiter to meter
      * @param registry where its meters go
      * @return a limiter deciding as {@code limiter} does, counting its decisions
-     * @throws IllegalArgumentException if an argument is null
+     * @throws IllegalArgumentException if an argument is null, or another limiter of the same name and tags is
+     *     metered in the registry
      */
     public static Limiter meter(Limiter limiter, MeterRegistry registry) {
         return meter(limiter, registry, Tags.empty());
@@ -100,7 +103,8 @@ public final class ThrottleMetrics {
      * @param registry where its meters go
      * @param tags extra tags, of bounded cardinality
      * @return a limiter deciding as {@code limiter} does, counting its decisions
-     * @throws IllegalArgumentException if an argument is null
+     * @throws IllegalArgumentException if an argument is null, or another limiter of the same name and tags is
+     *     metered in the registry
      */
     public static Limiter meter(Limiter limiter, MeterRegistry registry, Iterable<Tag> tags) {
         Arguments.requireNonNull("limiter", limiter);
@@ -110,8 +114,8 @@ public final class ThrottleMetrics {
             return limiter;
         }
         Tags limiterTags = limiterTags(limiter.name(), tags);
+        LimiterGauges.of(limiter, limiterTags).bindTo(registry); // first: it refuses a second limiter of one name
         DecisionMeters meters = new DecisionMeters(registry, limiterTags);
-        LimiterGauges.of(limiter, limiterTags).bindTo(registry);
         return MeteredLimiter.of(limiter, meters);
     }
 
@@ -121,7 +125,8 @@ public final class ThrottleMetrics {
      * @param limiter the limiter to meter
      * @param registry where its meters go
      * @return a rate limiter deciding as {@code limiter} does, counting its decisions
-     * @throws IllegalArgumentException if an argument is null
+     * @throws IllegalArgumentException if an argument is null, or another limiter of the same name and tags is
+     *     metered in the registry
      */
     public static RateLimiter meter(RateLimiter limiter, MeterRegistry registry) {
         return meter(limiter, registry, Tags.empty());
@@ -134,7 +139,8 @@ public final class ThrottleMetrics {
      * @param registry where its meters go
      * @param tags extra tags, of bounded cardinality
      * @return a rate limiter deciding as {@code limiter} does, counting its decisions
-     * @throws IllegalArgumentException if an argument is null
+     * @throws IllegalArgumentException if an argument is null, or another limiter of the same name and tags is
+     *     metered in the registry
      */
     public static RateLimiter meter(RateLimiter limiter, MeterRegistry registry, Iterable<Tag> tags) {
         return (RateLimiter) meter((Limiter) limiter, registry, tags);
@@ -148,7 +154,8 @@ public final class ThrottleMetrics {
      * @param registry where its meters go
      * @param <K> the key type
      * @return a keyed limiter deciding as {@code limiter} does, counting its decisions
-     * @throws IllegalArgumentException if an argument is null
+     * @throws IllegalArgumentException if an argument is null, or another limiter of the same name and tags is
+     *     metered in the registry
      */
     public static <K> KeyedLimiter<K> meter(KeyedLimiter<K> limiter, MeterRegistry registry) {
         return meter(limiter, registry, Tags.empty());
@@ -162,7 +169,8 @@ public final class ThrottleMetrics {
      * @param tags extra tags, of bounded cardinality
      * @param <K> the key type
      * @return a keyed limiter deciding as {@code limiter} does, counting its decisions
-     * @throws IllegalArgumentException if an argument is null
+     * @throws IllegalArgumentException if an argument is null, or another limiter of the same name and tags is
+     *     metered in the registry
      */
     public static <K> KeyedLimiter<K> meter(KeyedLimiter<K> limiter, MeterRegistry registry, Iterable<Tag> tags) {
         Arguments.requireNonNull("limiter", limiter);
@@ -172,8 +180,8 @@ public final class ThrottleMetrics {
             return limiter;
         }
         Tags limiterTags = limiterTags(limiter.name(), tags);
+        LimiterGauges.of(limiter, limiterTags).bindTo(registry); // first: it refuses a second limiter of one name
         DecisionMeters meters = new DecisionMeters(registry, limiterTags);
-        LimiterGauges.of(limiter, limiterTags).bindTo(registry);
         return new MeteredKeyedLimiter<>(limiter, meters);
     }
 
@@ -181,8 +189,9 @@ public final class ThrottleMetrics {
      * The gauges of a limiter, without counting its decisions: {@value #PERMITS_AVAILABLE}, and for a limiter that
      * shows its {@link ConcurrencyStats} {@value #LIMIT}, {@value #IN_FLIGHT} and {@value #QUEUE_LENGTH}, tagged
      * {@code limiter} with its name. {@link #meter(Limiter, MeterRegistry) meter} binds these itself; bind them alone
-     * to watch a limiter whose decisions need not be counted. A name bound twice in one registry keeps its first
-     * gauges (the second binding does nothing).
+     * to watch a limiter whose decisions need not be counted. The same limiter bound twice in one registry keeps its
+     * first gauges (the second binding does nothing); binding another limiter of a name already metered or bound in
+     * the registry throws an {@link IllegalArgumentException}.
      *
      * @param limiter the limiter
      * @return the binder to register the gauges with
@@ -208,8 +217,9 @@ public final class ThrottleMetrics {
     /**
      * The gauge of a keyed limiter, without counting its decisions: {@value #KEYS}, the keys it holds state for (an
      * estimate), tagged {@code limiter} with its name; never a gauge per key.
-     * {@link #meter(KeyedLimiter, MeterRegistry) meter} binds it itself. A name bound twice in one registry keeps its
-     * first gauge.
+     * {@link #meter(KeyedLimiter, MeterRegistry) meter} binds it itself. The same keyed limiter bound twice in one
+     * registry keeps its first gauge; binding another of a name already metered or bound throws an
+     * {@link IllegalArgumentException}.
      *
      * @param limiter the keyed limiter
      * @return the binder to register the gauge with

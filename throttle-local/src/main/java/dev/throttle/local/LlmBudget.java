@@ -290,11 +290,17 @@ public final class LlmBudget implements Limiter {
         return tokens.availablePermits();
     }
 
+    /**
+     * The budget for logs: its name, its limits and the tokens it could grant now, for example
+     * {@code Limiter[chat: LLM budget 60 requests and 100000 tokens per minute, 5 at once; 1234 tokens available]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "LlmBudget[" + name + ": " + spec.requestsPerMinute() + " requests, " + spec.tokensPerMinute()
-                + " tokens per minute" + (spec.maxConcurrent() == 0L ? "" : ", " + spec.maxConcurrent()
-                + " at once") + "; " + availableTokens() + " tokens available]";
+        return "Limiter[" + name + ": LLM budget " + spec.requestsPerMinute() + " requests and "
+                + spec.tokensPerMinute() + " tokens per minute" + (spec.maxConcurrent() == 0L ? ""
+                : ", " + spec.maxConcurrent() + " at once") + "; " + availableTokens() + " tokens available]";
     }
 
     private static void requireName(String name) {

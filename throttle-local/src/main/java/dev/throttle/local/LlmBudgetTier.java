@@ -77,9 +77,15 @@ final class LlmBudgetTier extends AllOfLimiter {
                 partRefusal.remaining(), partRefusal.limit());
     }
 
+    /**
+     * The tier for logs, for example {@code Limiter[chat: LLM budget tier, up to 4000 tokens a request; 1234 tokens
+     * available]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "LlmBudget[" + name() + ": up to " + capacity() + " tokens a request; " + availablePermits()
-                + " available]";
+        return "Limiter[" + name() + ": LLM budget tier, up to " + capacity() + " tokens a request; "
+                + availablePermits() + " tokens available]";
     }
 }

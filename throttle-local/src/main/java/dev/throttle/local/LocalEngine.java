@@ -191,6 +191,12 @@ public final class LocalEngine implements Engine {
         // The local engine holds nothing to release.
     }
 
+    /**
+     * The engine for logs: its clock, {@code LocalEngine[system clock]}, or the ticker it was given
+     * ({@code LocalEngine[ticker ManualClock[0 ns, 0 tasks pending]]}).
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
         return "LocalEngine[" + (ticker == Ticker.system() ? "system clock" : "ticker " + ticker) + "]";

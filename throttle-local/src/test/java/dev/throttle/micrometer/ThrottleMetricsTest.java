@@ -1,6 +1,7 @@
 package dev.throttle.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.Concurrency;
@@ -234,18 +235,17 @@ class ThrottleMetricsTest {
     }
 
     @Test
-    void meteringTheSameNameTwiceSharesTheMetersAndNeverCountsTwice() {
-        RateLimiter one = ThrottleMetrics.meter(engine.rateLimiter("twice", FixedWindow.of(5, Duration.ofSeconds(1))),
-                registry);
+    void meteringTheSameLimiterTwiceSharesTheMetersAndNeverCountsTwice() {
+        RateLimiter limiter = engine.rateLimiter("twice", FixedWindow.of(5, Duration.ofSeconds(1)));
+        RateLimiter one = ThrottleMetrics.meter(limiter, registry);
         List<Meter.Id> ids = registry.getMeters().stream().map(Meter::getId).collect(Collectors.toList());
-        RateLimiter other = ThrottleMetrics.meter(engine.rateLimiter("twice", FixedWindow.of(5, Duration.ofSeconds(1))),
-                registry);
+        RateLimiter other = ThrottleMetrics.meter(limiter, registry);
         assertThat(registry.getMeters()).hasSameSizeAs(ids);
         assertThat(ThrottleMetrics.meter(one, registry)).as("already metered here").isSameAs(one);
         assertThat(ThrottleMetrics.meter((Limiter) one, registry)).isSameAs(one);
         one.allow();
         other.allow();
-        assertThat(permits("twice", "granted", "none")).isEqualTo(2.0);
+        assertThat(permits("twice", "granted", "none")).as("two decisions of one limiter").isEqualTo(2.0);
 
         SimpleMeterRegistry elsewhere = new SimpleMeterRegistry();
         RateLimiter twice = ThrottleMetrics.meter(one, elsewhere, Tags.of("zone", "b"));
@@ -253,6 +253,62 @@ class ThrottleMetricsTest {
         assertThat(elsewhere.get("throttle.permits").tags("limiter", "twice", "zone", "b", "outcome", "granted")
                 .counter().count()).isEqualTo(1.0);
         assertThat(permits("twice", "granted", "none")).as("through the inner decorator too").isEqualTo(3.0);
+        assertThatCode(() -> ThrottleMetrics.gauges(twice).bindTo(registry))
+                .as("a decorator of the limiter metered here is that limiter, not another one")
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void anotherLimiterOfAMeteredNameIsRefusedInsteadOfAddedIntoItsCounts() {
+        RateLimiter first = ThrottleMetrics.meter(engine.rateLimiter("api", FixedWindow.of(5, Duration.ofSeconds(1))),
+                registry);
+        RateLimiter second = engine.rateLimiter("api", FixedWindow.of(5, Duration.ofSeconds(1)));
+        List<Meter.Id> ids = registry.getMeters().stream().map(Meter::getId).collect(Collectors.toList());
+        assertThatThrownBy(() -> ThrottleMetrics.meter(second, registry))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("limiter = api is already metered in this registry by another limiter");
+        assertThatThrownBy(() -> ThrottleMetrics.meter((Limiter) second, registry))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ThrottleMetrics.gauges(second).bindTo(registry))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ThrottleMetrics.meter(
+                engine.<String>keyed("api", FixedWindow.of(5, Duration.ofSeconds(1))), registry))
+                .as("a keyed limiter would add into the same counters").isInstanceOf(IllegalArgumentException.class);
+        assertThat(registry.getMeters().stream().map(Meter::getId)).as("nothing registered by the refusals")
+                .containsExactlyInAnyOrderElementsOf(ids);
+
+        assertThat(first.allow()).isTrue();
+        assertThat(second.allow()).isTrue();
+        assertThat(permits("api", "granted", "none")).as("only the metered limiter's decision").isEqualTo(1.0);
+
+        RateLimiter zoneB = ThrottleMetrics.meter(second, registry, Tags.of("zone", "b"));
+        assertThat(zoneB.allow()).isTrue();
+        assertThat(registry.get("throttle.permits").tags("limiter", "api", "zone", "b", "outcome", "granted")
+                .counter().count()).as("told apart by a tag").isEqualTo(1.0);
+        assertThat(registry.find("throttle.permits").tags("limiter", "api", "outcome", "granted").counters())
+                .filteredOn(counter -> counter.getId().getTag("zone") == null)
+                .singleElement().satisfies(counter -> assertThat(counter.count()).isEqualTo(1.0));
+    }
+
+    @Test
+    void aNameIsFreeAgainOnceItsMetersAreRemovedOrItsLimiterIsDiscarded() {
+        ThrottleMetrics.meter(engine.rateLimiter("cleared", FixedWindow.of(5, Duration.ofSeconds(1))), registry);
+        registry.clear();
+        RateLimiter next = ThrottleMetrics.meter(engine.rateLimiter("cleared",
+                FixedWindow.of(3, Duration.ofSeconds(1))), registry);
+        assertThat(next.allow()).isTrue();
+        assertThat(gauge("throttle.permits.available", "cleared")).isEqualTo(2.0);
+
+        registerAndDiscard();
+        for (int i = 0; i < 50 && !Double.isNaN(gauge("throttle.permits.available", "discarded")); i++) {
+            System.gc();
+        }
+        assertThat(gauge("throttle.permits.available", "discarded")).isNaN();
+        RateLimiter successor = ThrottleMetrics.meter(engine.rateLimiter("discarded",
+                TokenBucket.of(5, Rate.perSecond(1))), registry);
+        assertThat(gauge("throttle.permits.available", "discarded")).as("the successor's gauge").isEqualTo(5.0);
+        assertThat(successor.allow()).isTrue();
+        assertThat(permits("discarded", "granted", "none")).as("the name's counts go on").isEqualTo(2.0);
     }
 
     @Test

@@ -98,6 +98,22 @@ public final class FailurePolicy {
     }
 
     /**
+     * The policy in words, for the engine's {@code toString()} and its log lines: {@code fail open},
+     * {@code fail closed}, {@code fallback to LocalEngine[system clock]}, or with a share,
+     * {@code fallback to LocalEngine[system clock] at share 0.25}.
+     */
+    String text() {
+        switch (kind) {
+            case OPEN:
+                return "fail open";
+            case CLOSED:
+                return "fail closed";
+            default:
+                return "fallback to " + local + (share == 1.0 ? "" : " at share " + share);
+        }
+    }
+
+    /**
      * The spec the fallback enforces for a Redis limiter's spec; checked when the Redis limiter is made, so a spec
      * that cannot be scaled fails at once rather than during an outage.
      */
@@ -122,13 +138,6 @@ public final class FailurePolicy {
      */
     @Override
     public String toString() {
-        switch (kind) {
-            case OPEN:
-                return "FailurePolicy[fail open]";
-            case CLOSED:
-                return "FailurePolicy[fail closed]";
-            default:
-                return "FailurePolicy[fallback to " + local + (share == 1.0 ? "" : ", share " + share) + "]";
-        }
+        return "FailurePolicy[" + text() + "]";
     }
 }

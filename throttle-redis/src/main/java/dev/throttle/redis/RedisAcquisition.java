@@ -92,7 +92,7 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
             }
             if (!context.breaker().allowCall()) {
                 context.stats().shortCircuit();
-                unavailable(maxWait);
+                unavailable(maxWait, null);
                 return;
             }
             askedAt = now;
@@ -119,9 +119,9 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
         try {
             if (failure != null) {
                 context.recordFailure(failure);
-                unavailable(left(askedAt));
+                unavailable(left(askedAt), failure);
             } else {
-                context.breaker().onSuccess();
+                context.answered();
                 answered(answer, askedAt);
             }
         } catch (RuntimeException | Error error) {
@@ -213,8 +213,10 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
      * Answers by the failure policy: Redis failed, timed out, or the breaker is open.
      *
      * @param maxWait how long the caller still waits, for a fallback limiter
+     * @param failure the round trip's failure, or null when the breaker kept the decision from asking Redis
      */
-    private void unavailable(long maxWait) {
+    private void unavailable(long maxWait, Throwable failure) {
+        context.policyAnswers(failure, true);
         FailurePolicy.Kind kind = context.failurePolicy().kind();
         Supplier<Limiter> fallback = kind == FailurePolicy.Kind.FALLBACK ? fallback() : null;
         if (kind == FailurePolicy.Kind.OPEN) {

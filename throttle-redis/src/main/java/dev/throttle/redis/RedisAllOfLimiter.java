@@ -10,6 +10,7 @@ import dev.throttle.kernel.Arguments;
 import dev.throttle.kernel.HeldPermit;
 import dev.throttle.kernel.RatePermit;
 import dev.throttle.kernel.RefusedPermit;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -246,9 +247,16 @@ class RedisAllOfLimiter implements Limiter, RatePermit.Account, HeldPermit.Holde
         return context.args(permitsOrDelta, op, grantedAt, tail);
     }
 
+    /**
+     * The composite for logs: its name, its parts in words and where Redis is, for example
+     * {@code RedisLimiter[checkout: all of global (token bucket 500, 500/s), orders-db (concurrency 16) on
+     * redis://127.0.0.1:6379]}. Asks nothing of Redis.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "RedisAllOfLimiter[" + name + ", " + spec + "]";
+        return "RedisLimiter[" + name + ": " + SpecText.describe(spec) + " on " + context.where() + "]";
     }
 
     /**

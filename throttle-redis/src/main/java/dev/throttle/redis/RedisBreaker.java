@@ -76,20 +76,30 @@ final class RedisBreaker {
         }
     }
 
-    /** Redis failed or timed out: counts towards opening, or opens again after a failed probe. */
-    void onFailure() {
+    /** What {@link #onFailure()} answers when the failure did not open the breaker. */
+    static final int NOT_OPENED = -1;
+    /** What {@link #onFailure()} answers when a failed probe opened the breaker again. */
+    static final int PROBE_FAILED = 0;
+
+    /**
+     * Redis failed or timed out: counts towards opening, or opens again after a failed probe.
+     *
+     * @return the consecutive failures that opened the breaker, {@link #PROBE_FAILED}, or {@link #NOT_OPENED}
+     */
+    int onFailure() {
         while (true) {
             State current = state.get();
             if (current.mode == Mode.OPEN) {
-                return;
+                return NOT_OPENED;
             }
             boolean open = current.mode == Mode.HALF_OPEN || current.failures + 1 >= threshold;
             State next = open ? new State(Mode.OPEN, 0, ticker.read()) : new State(Mode.CLOSED, current.failures + 1, 0L);
             if (state.compareAndSet(current, next)) {
                 if (open) {
                     stats.breakerOpened();
+                    return current.mode == Mode.HALF_OPEN ? PROBE_FAILED : current.failures + 1;
                 }
-                return;
+                return NOT_OPENED;
             }
         }
     }

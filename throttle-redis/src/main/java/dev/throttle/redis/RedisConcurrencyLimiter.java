@@ -6,8 +6,10 @@ import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.kernel.Acquisition;
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.Durations;
 import dev.throttle.kernel.HeldPermit;
 import dev.throttle.kernel.RefusedPermit;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -122,9 +124,16 @@ final class RedisConcurrencyLimiter implements Limiter, HeldPermit.Holder {
         return context.args(permitsOrDelta, op, "", tail);
     }
 
+    /**
+     * The limiter for logs: its name, its spec in words, its leases' time to live and where Redis is, for example
+     * {@code RedisLimiter[db: concurrency 20, leases of 30 s on redis://127.0.0.1:6379]}. Asks nothing of Redis.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "RedisConcurrencyLimiter[" + name + ", " + spec + "]";
+        return "RedisLimiter[" + name + ": " + SpecText.describe(spec) + ", leases of "
+                + Durations.text(context.leaseTtlNanos()) + " on " + context.where() + "]";
     }
 
     /**

@@ -29,6 +29,10 @@ final class RedisContext {
 
     private final ScriptRunner runner;
     private final RedisBreaker breaker;
+    /** Logs outages, recoveries and lost scripts. */
+    private final RedisHealth health;
+    /** Where Redis is, for toStrings: {@code redis://127.0.0.1:6379}, {@code redis cluster}. */
+    private final String where;
     private final RedisEngine.Stats stats;
     private final RefusalCache refusals;
     private final FailurePolicy failurePolicy;
@@ -49,12 +53,15 @@ final class RedisContext {
 
     /**
      * @param refusals the refusal cache, or null when it is off
+     * @param where where Redis is, for toStrings
      */
-    RedisContext(ScriptRunner runner, RedisBreaker breaker, RedisEngine.Stats stats, RefusalCache refusals,
-            FailurePolicy failurePolicy, Timebase timebase, Ticker waitClock, Scheduler scheduler, String prefix,
-            long minExpiryMillis, long leaseTtlNanos, long decisionTimeoutNanos) {
+    RedisContext(ScriptRunner runner, RedisBreaker breaker, RedisHealth health, String where, RedisEngine.Stats stats,
+            RefusalCache refusals, FailurePolicy failurePolicy, Timebase timebase, Ticker waitClock,
+            Scheduler scheduler, String prefix, long minExpiryMillis, long leaseTtlNanos, long decisionTimeoutNanos) {
         this.runner = runner;
         this.breaker = breaker;
+        this.health = health;
+        this.where = where;
         this.stats = stats;
         this.refusals = refusals;
         this.failurePolicy = failurePolicy;
@@ -79,6 +86,11 @@ final class RedisContext {
 
     RedisEngine.Stats stats() {
         return stats;
+    }
+
+    /** Where Redis is, for toStrings, without a round trip: {@code redis://127.0.0.1:6379}, {@code redis cluster}. */
+    String where() {
+        return where;
     }
 
     /** The refusal cache, or null when it is off. */
@@ -129,14 +141,39 @@ final class RedisContext {
         return Long.toHexString(lease);
     }
 
-    /** Counts a failed or timed-out round trip, towards opening the breaker. */
+    /** Counts a failed or timed-out round trip, towards opening the breaker; its opening is logged. */
     void recordFailure(Throwable failure) {
         if (Acquisition.unwrap(failure) instanceof TimeoutException) {
             stats.timeout();
         } else {
             stats.redisFailure();
         }
-        breaker.onFailure();
+        int opened = breaker.onFailure();
+        if (opened != RedisBreaker.NOT_OPENED) {
+            health.breakerOpened(opened, failure);
+        }
+    }
+
+    /**
+     * Redis answered a round trip: tells the breaker (a probe's answer closes it), and ends an outage under way once
+     * the breaker is closed. A volatile read or two while Redis is healthy.
+     */
+    void answered() {
+        breaker.onSuccess();
+        if (health.inOutage() && breaker.mode() == RedisBreaker.Mode.CLOSED) {
+            health.answered();
+        }
+    }
+
+    /**
+     * The failure policy answers for want of Redis; the first such answer since Redis last answered is logged as the
+     * start of an outage.
+     *
+     * @param failure the round trip's failure, or null when the open breaker kept the call from asking Redis
+     * @param decision true for a decision, false for an estimate ({@code availablePermits()})
+     */
+    void policyAnswers(Throwable failure, boolean decision) {
+        health.policyAnswered(failure, decision);
     }
 
     /** The retry time of a refusal for want of Redis: until the breaker may probe again, or one timeout. */
@@ -182,17 +219,20 @@ final class RedisContext {
      * @param fallback the limiter's fallback, or null
      */
     long available(Supplier<CompletableFuture<long[]>> read, long capacity, Supplier<Limiter> fallback) {
+        Throwable failed = null;
         if (breaker.allowCall()) {
             try {
                 long available = Acquisition.join(read.get())[2];
-                breaker.onSuccess();
+                answered();
                 return available;
             } catch (RuntimeException failure) {
                 recordFailure(failure);
+                failed = failure;
             }
         } else {
             stats.shortCircuit();
         }
+        policyAnswers(failed, false);
         switch (failurePolicy.kind()) {
             case OPEN:
                 return capacity;

@@ -98,6 +98,12 @@ import java.util.function.UnaryOperator;
  * the engine: every limiter is handed the engine's collaborators (the script runner, the breaker, the counters, the
  * policy, the clocks) when it is made.
  *
+ * <p><b>Logs.</b> Through {@link System.Logger}, logger {@code dev.throttle.redis}, never a line per decision: WARN
+ * when the failure policy starts answering for want of Redis, and when the breaker opens; INFO when Redis answers
+ * again (with how long it was unavailable and how many decisions the policy answered meanwhile), and when a script
+ * lost by the server is loaded again. Each kind of line is written at most once every ten seconds, with a count of
+ * those left out, so a flapping server cannot flood the log.
+ *
  * <p><b>Lettuce while disconnected.</b> By default Lettuce queues commands issued while the connection is down
  * ({@code ClientOptions.disconnectedBehavior} DEFAULT, {@code requestQueueSize} unbounded) and sends them on
  * reconnect; the decision timeout frees the caller, but queued commands would pile up. So the engine built from a
@@ -116,6 +122,11 @@ import java.util.function.UnaryOperator;
  */
 public final class RedisEngine implements Engine {
 
+    /** Where Redis is, for the toStrings of an engine on a Cluster (its nodes are Lettuce's to know). */
+    private static final String CLUSTER = "redis cluster";
+    /** Where Redis is, for the toStrings of an engine on a connection it was given (whose address it cannot see). */
+    private static final String SHARED_CONNECTION = "a shared connection";
+
     private final StatefulConnection<String, String> connection;
     private final boolean ownsConnection;
     private final long commandTimeoutNanos;
@@ -132,8 +143,11 @@ public final class RedisEngine implements Engine {
         this.breaker = new RedisBreaker(builder.breakerFailureThreshold, builder.breakerOpenDuration.toNanos(),
                 Ticker.system(), stats);
         boolean cache = builder.refusalCache == null ? builder.ticker == null : builder.refusalCache;
-        ScriptRunner runner = new ScriptRunner(scripting(connection), builder.commandTimeout);
-        this.context = new RedisContext(runner, breaker, stats,
+        RedisHealth health = new RedisHealth(builder.subject, builder.failurePolicy,
+                builder.decisionTimeout.toNanos(), builder.breakerOpenDuration.toNanos(), builder.logger,
+                builder.logClock);
+        ScriptRunner runner = new ScriptRunner(scripting(connection), builder.commandTimeout, health);
+        this.context = new RedisContext(runner, breaker, health, builder.where, stats,
                 cache ? new RefusalCache(RefusalCache.DEFAULT_MAX_ENTRIES) : null,
                 builder.failurePolicy,
                 builder.ticker == null ? Timebase.server() : Timebase.client(builder.ticker),
@@ -172,7 +186,8 @@ public final class RedisEngine implements Engine {
     public static Builder builder(RedisClient client, RedisURI uri) {
         Arguments.requireNonNull("client", client);
         Arguments.requireNonNull("uri", uri);
-        return new Builder(() -> connectFailingFast(client, uri), null);
+        String address = RedisHealth.address(uri);
+        return new Builder(() -> connectFailingFast(client, uri), null, address, "Redis at " + address);
     }
 
     /**
@@ -185,7 +200,7 @@ public final class RedisEngine implements Engine {
      */
     public static Builder builder(RedisClusterClient client) {
         Arguments.requireNonNull("client", client);
-        return new Builder(() -> client.connect(StringCodec.UTF8), null);
+        return new Builder(() -> client.connect(StringCodec.UTF8), null, CLUSTER, "Redis cluster");
     }
 
     /**
@@ -196,7 +211,7 @@ public final class RedisEngine implements Engine {
      * @throws IllegalArgumentException if the connection is null
      */
     public static Builder builder(StatefulRedisClusterConnection<String, String> connection) {
-        return new Builder(null, Arguments.requireNonNull("connection", connection));
+        return new Builder(null, Arguments.requireNonNull("connection", connection), CLUSTER, "Redis cluster");
     }
 
     /**
@@ -207,7 +222,8 @@ public final class RedisEngine implements Engine {
      * @throws IllegalArgumentException if the connection is null
      */
     public static Builder builder(StatefulRedisConnection<String, String> connection) {
-        return new Builder(null, Arguments.requireNonNull("connection", connection));
+        return new Builder(null, Arguments.requireNonNull("connection", connection), SHARED_CONNECTION,
+                "Redis (on a shared connection)");
     }
 
     /**
@@ -333,7 +349,7 @@ public final class RedisEngine implements Engine {
         Supplier<KeyedLimiter<String>> fallbacks = local;
         Function<String, Limiter> limiters = key -> spec.accept(new RedisLimiters(name + ":" + key, name, key,
                 fallbacks == null ? null : () -> fallbacks.get().forKey(key)));
-        return new RedisKeyedLimiter<>(name, spec, limiters);
+        return new RedisKeyedLimiter<>(name, spec, limiters, context.where());
     }
 
     /**
@@ -360,6 +376,11 @@ public final class RedisEngine implements Engine {
         return breaker;
     }
 
+    /** Whether the engine's connection is up now, for tests that wait for Lettuce to notice a server gone. */
+    boolean connected() {
+        return connection.isOpen();
+    }
+
     /** Closes the connection if the engine opened it; limiters must not be used afterwards. Never throws. */
     @Override
     public void close() {
@@ -373,15 +394,17 @@ public final class RedisEngine implements Engine {
     }
 
     /**
-     * The engine in one line, for logs: its key prefix, its clock and its failure policy.
+     * The engine in one line, for logs: where Redis is (never with credentials), its key prefix, its clock and its
+     * failure policy, for example {@code RedisEngine[redis://127.0.0.1:6379, prefix throttle:, server time, fail
+     * closed]}. Asks nothing of Redis.
      *
      * @return the text
      */
     @Override
     public String toString() {
-        return "RedisEngine[prefix " + context.prefix() + ", "
-                + (context.timebase().clientTime() ? "client time" : "server time") + ", " + context.failurePolicy()
-                + "]";
+        return "RedisEngine[" + context.where() + ", prefix " + context.prefix() + ", "
+                + (context.timebase().clientTime() ? "client time" : "server time") + ", "
+                + context.failurePolicy().text() + "]";
     }
 
     private static void requireName(String name) {
@@ -675,12 +698,23 @@ public final class RedisEngine implements Engine {
         private int breakerFailureThreshold = 5;
         private Duration breakerOpenDuration = Duration.ofSeconds(1);
         private Boolean refusalCache;
+        private final String where;
+        private final String subject;
+        private System.Logger logger = RedisHealth.LOGGER;
+        private Ticker logClock = Ticker.system();
 
-        /** Either opens a connection the engine owns ({@code connector}), or uses the caller's. */
+        /**
+         * Either opens a connection the engine owns ({@code connector}), or uses the caller's.
+         *
+         * @param where where Redis is, for toStrings
+         * @param subject Redis as the log lines name it
+         */
         private Builder(Supplier<StatefulConnection<String, String>> connector,
-                StatefulConnection<String, String> connection) {
+                StatefulConnection<String, String> connection, String where, String subject) {
             this.connector = connector;
             this.connection = connection;
+            this.where = where;
+            this.subject = subject;
         }
 
         /**
@@ -851,6 +885,21 @@ public final class RedisEngine implements Engine {
          */
         public Builder refusalCache(boolean enabled) {
             this.refusalCache = enabled;
+            return this;
+        }
+
+        /**
+         * Where the engine logs its outages, recoveries and lost scripts instead of the package's logger, and the
+         * clock that times them and rate-limits the lines: for tests, which capture the lines without touching the
+         * global logging configuration and drive the clock by hand.
+         *
+         * @param logger the logger
+         * @param clock the clock of the log
+         * @return this builder
+         */
+        Builder log(System.Logger logger, Ticker clock) {
+            this.logger = Arguments.requireNonNull("logger", logger);
+            this.logClock = Arguments.requireNonNull("clock", clock);
             return this;
         }
 

@@ -5,6 +5,7 @@ import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -29,11 +30,14 @@ final class RedisKeyedLimiter<K> implements KeyedLimiter<K> {
     private final LimitSpec spec;
     /** Makes the limiter of a key's string form. */
     private final Function<String, Limiter> limiters;
+    /** Where Redis is, for the toString. */
+    private final String where;
 
-    RedisKeyedLimiter(String name, LimitSpec spec, Function<String, Limiter> limiters) {
+    RedisKeyedLimiter(String name, LimitSpec spec, Function<String, Limiter> limiters, String where) {
         this.name = name;
         this.spec = spec;
         this.limiters = limiters;
+        this.where = where;
     }
 
     @Override
@@ -104,8 +108,14 @@ final class RedisKeyedLimiter<K> implements KeyedLimiter<K> {
         return limiters.apply(String.valueOf(key));
     }
 
+    /**
+     * The keyed limiter for logs: its name, its spec in words and where Redis is, for example
+     * {@code RedisKeyedLimiter[per-client: sliding window 100 per 1 min per key on redis://127.0.0.1:6379]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "RedisKeyedLimiter[" + name + ", " + spec + "]";
+        return "RedisKeyedLimiter[" + name + ": " + SpecText.describe(spec) + " per key on " + where + "]";
     }
 }

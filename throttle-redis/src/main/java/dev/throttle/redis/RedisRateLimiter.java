@@ -9,6 +9,7 @@ import dev.throttle.kernel.Acquisition;
 import dev.throttle.kernel.Arguments;
 import dev.throttle.kernel.RatePermit;
 import dev.throttle.kernel.RefusedPermit;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -197,9 +198,16 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
         return args;
     }
 
+    /**
+     * The limiter for logs: its name, its spec in words and where Redis is, for example
+     * {@code RedisLimiter[api: token bucket 10, 100/s on redis://127.0.0.1:6379]}. Asks nothing of Redis: what it
+     * could grant is Redis's to say, at the cost of a round trip ({@link #availablePermits()}).
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "RedisRateLimiter[" + name + ", " + spec + "]";
+        return "RedisLimiter[" + name + ": " + SpecText.describe(spec) + " on " + context.where() + "]";
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.throttle.redis;
 
 import dev.throttle.kernel.Acquisition;
+import dev.throttle.kernel.Durations;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
@@ -142,12 +143,13 @@ public final class RedisSharedRate {
     }
 
     /**
-     * The publisher in one line, for logs: its name and the time to live of what it publishes.
+     * The publisher in one line, for logs: its name, the key it publishes to and the time to live of what it
+     * publishes, for example {@code RedisSharedRate[api: key throttle:{api}:rate, ttl 5 s]}.
      *
      * @return the text
      */
     @Override
     public String toString() {
-        return "RedisSharedRate[" + name + ", ttl " + ttlMillis + " ms]";
+        return "RedisSharedRate[" + name + ": key " + key + ", ttl " + Durations.text(ttlMillis * 1_000_000L) + "]";
     }
 }

@@ -27,6 +27,8 @@ import java.util.function.BiConsumer;
 final class ScriptRunner {
 
     private final RedisScriptingAsyncCommands<String, String> commands;
+    /** Told when Redis had lost a script, for the log. */
+    private final RedisHealth health;
     /** The same commands, able to send a command built here; null if they cannot (then the scripting API is used). */
     private final BaseRedisAsyncCommands<String, String> dispatcher;
     private final long timeoutNanos;
@@ -36,8 +38,9 @@ final class ScriptRunner {
     private volatile Deadlines otherDeadlines;
 
     @SuppressWarnings("unchecked")
-    ScriptRunner(RedisScriptingAsyncCommands<String, String> commands, Duration timeout) {
+    ScriptRunner(RedisScriptingAsyncCommands<String, String> commands, Duration timeout, RedisHealth health) {
         this.commands = commands;
+        this.health = health;
         this.dispatcher = commands instanceof BaseRedisAsyncCommands<?, ?> base
                 ? (BaseRedisAsyncCommands<String, String>) base : null;
         this.timeoutNanos = timeout.toNanos();
@@ -142,6 +145,7 @@ final class ScriptRunner {
                 // EVAL runs the text and caches it in one step: a SCRIPT LOAD then EVALSHA could lose the script
                 // again to a flush in between.
                 evaluated = true;
+                health.scriptLost(script.name);
                 try {
                     send(CommandType.EVAL, script.text, keys, args).whenComplete(this);
                 } catch (RuntimeException refused) {

@@ -9,6 +9,7 @@ import dev.throttle.Ticker;
 import dev.throttle.kernel.Acquisition;
 import dev.throttle.kernel.Arguments;
 import dev.throttle.kernel.RefusedPermit;
+import dev.throttle.kernel.SpecText;
 import dev.throttle.local.limiters.ConcurrencyLimiter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -228,10 +229,29 @@ public final class AdaptiveConcurrencyLimiter implements Limiter, ConcurrencySta
         return new Concurrency(limit, maxQueue, order);
     }
 
+    /**
+     * The limiter for logs: its name, its limit now within its bounds, the algorithm moving it, and the permits held
+     * and requests waiting, for example {@code Limiter[api: adaptive concurrency 20 in [1, 200] by Vegas; 3 in use, 0
+     * waiting]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "AdaptiveConcurrencyLimiter[" + name + ": " + inFlight() + "/" + limit() + " in use, "
-                + queueLength() + " waiting, " + algorithm + ", " + state.get() + "]";
+        return "Limiter[" + name + ": adaptive concurrency " + limit() + " in [" + algorithm.minLimit() + ", "
+                + algorithm.maxLimit() + "] by " + algorithmName(algorithm)
+                + (maxQueue == 0 ? "" : ", " + SpecText.queue(spec())) + "; " + inFlight() + " in use, "
+                + queueLength() + " waiting]";
+    }
+
+    /** The algorithm's short name: {@code Vegas} for a {@code VegasAlgorithm}, its class's name for another. */
+    private static String algorithmName(LimitAlgorithm algorithm) {
+        String name = algorithm.getClass().getSimpleName();
+        if (name.isEmpty()) {
+            return "a custom algorithm"; // anonymous
+        }
+        return name.endsWith("Algorithm") && name.length() > "Algorithm".length()
+                ? name.substring(0, name.length() - "Algorithm".length()) : name;
     }
 
     /** Builds an {@link AdaptiveConcurrencyLimiter}. */

@@ -21,6 +21,11 @@ abstract class AdaptiveRateLimiterBuilder<B extends AdaptiveRateLimiterBuilder<B
     final List<Consumer<RateSwitch>> listeners = new ArrayList<>();
     long intervalNanos = 1_000_000_000L;
     HealthSignal.ErrorRatio outcomes;
+    /**
+     * Where a step limiter logs its moves: the package's logger, or a test's. (An AIMD limiter moves at every interval,
+     * too often for a line each: it logs nothing.)
+     */
+    System.Logger logger = StepRateLimiter.LOGGER;
 
     /**
      * @throws IllegalArgumentException if the name is null or empty, or the engine is null
@@ -72,6 +77,15 @@ abstract class AdaptiveRateLimiterBuilder<B extends AdaptiveRateLimiterBuilder<B
      */
     public B feedOutcomes(HealthSignal.ErrorRatio errors) {
         this.outcomes = Arguments.requireNonNull("errors", errors);
+        return self();
+    }
+
+    /**
+     * Where a step limiter logs its moves instead of the package's logger: for tests, which capture the lines without
+     * touching the global logging configuration.
+     */
+    B logger(System.Logger logger) {
+        this.logger = Arguments.requireNonNull("logger", logger);
         return self();
     }
 }

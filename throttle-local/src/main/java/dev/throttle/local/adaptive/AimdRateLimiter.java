@@ -3,6 +3,7 @@ package dev.throttle.local.adaptive;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.SpecText;
 import dev.throttle.local.LocalEngine;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -174,9 +175,17 @@ public final class AimdRateLimiter extends AdaptiveRateLimiter {
         return TokenBucket.of(burst, Rate.of(rate, period));
     }
 
+    /**
+     * The limiter for logs: its name, its rate now within its bounds, the bucket enforcing it and what it could grant
+     * now, for example {@code Limiter[api: AIMD rate 150/s in [10/s, 1000/s], token bucket 15, 150/s; 7 available]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "AimdRateLimiter[" + name() + ": " + currentRate() + " in [" + minRate + ", " + maxRate + "]]";
+        return "Limiter[" + name() + ": AIMD rate " + currentRate() + " in [" + SpecText.rate(minRate, period) + ", "
+                + SpecText.rate(maxRate, period) + "], " + SpecText.describe(currentBucket()) + "; "
+                + availablePermits() + " available]";
     }
 
     /** Builds an {@link AimdRateLimiter}; every value is checked when set or at {@link #build()}. */

@@ -7,9 +7,9 @@ import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import dev.throttle.kernel.Acquisition;
 import dev.throttle.kernel.Arguments;
-import dev.throttle.kernel.Durations;
 import dev.throttle.kernel.HeldPermit;
 import dev.throttle.kernel.RefusedPermit;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -287,14 +287,16 @@ public final class ClientSideThrottle implements Limiter {
         return RefusedPermit.of(name, permits, retryAfterNanos(now), headroom(totals), cutoff(totals));
     }
 
+    /**
+     * The throttle for logs: its name, its spec in words and the share of requests it refuses now, for example
+     * {@code Limiter[backend: client-side throttling k=2 over 2 min; rejecting 12%]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "Limiter[" + name + ": client-side throttle, k = " + k + " over " + Durations.text(restNanosOf(spec))
-                + "; rejecting " + Math.round(rejectionProbability() * 100.0) + "%]";
-    }
-
-    private static long restNanosOf(ClientSideThrottling spec) {
-        return spec.restNanos();
+        return "Limiter[" + name + ": " + SpecText.describe(spec) + "; rejecting "
+                + SpecText.percent(rejectionProbability()) + "]";
     }
 
     /** One acquisition that may wait: draws now, then again at each bucket boundary before its deadline. */

@@ -3,7 +3,10 @@ package dev.throttle.local.adaptive;
 import dev.throttle.Rate;
 import dev.throttle.TokenBucket;
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.EventLog;
+import dev.throttle.kernel.SpecText;
 import dev.throttle.local.LocalEngine;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +42,15 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p><b>Fleet.</b> With a {@link RateLevelStore}, each evaluation publishes this node's own step and enforces the
  * slower of it and the fleet's level; see the store's contract.
+ *
+ * <p><b>Logs.</b> Each move of the enforced step is logged at INFO through {@link System.Logger} (logger
+ * {@code dev.throttle.local.adaptive}) with the reading and threshold that caused it; at most one line per cause
+ * (degrade, recover, fleet) every ten seconds, with a count of those left out.
  */
 public final class StepRateLimiter extends AdaptiveRateLimiter {
+
+    /** Where step limiters log their moves unless a test says otherwise: the package's logger. */
+    static final System.Logger LOGGER = System.getLogger(StepRateLimiter.class.getPackageName());
 
     private static final long NEVER_MOVED = Long.MIN_VALUE;
 
@@ -55,6 +65,9 @@ public final class StepRateLimiter extends AdaptiveRateLimiter {
     private final RateLevelStore store;
     private final String node;
     private final AtomicReference<State> state;
+    /** Where each move of the enforced step is written, rate-limited per cause by {@link #log}. */
+    private final System.Logger logger;
+    private final EventLog log;
 
     private StepRateLimiter(Builder b, List<Step> steps, long maxCapacity) {
         super(b, steps.get(b.initialStep).bucket(), maxCapacity);
@@ -65,6 +78,8 @@ public final class StepRateLimiter extends AdaptiveRateLimiter {
         this.store = b.store;
         this.node = b.node;
         this.state = new AtomicReference<>(new State(b.initialStep, b.initialStep, NEVER_MOVED));
+        this.logger = b.logger;
+        this.log = EventLog.of(b.logger, ticker);
     }
 
     /**
@@ -153,10 +168,52 @@ public final class StepRateLimiter extends AdaptiveRateLimiter {
             return; // nothing moved, or a slower evaluation of an earlier interval moved it meanwhile
         }
         if (effective != before.effective) {
-            applyAndTell(new RateSwitch(name(), cause, before.effective, effective,
+            RateSwitch change = new RateSwitch(name(), cause, before.effective, effective,
                     steps.get(before.effective).bucket(), steps.get(effective).bucket(),
-                    cause == RateSwitch.Cause.FLEET ? Double.NaN : reading, now));
+                    cause == RateSwitch.Cause.FLEET ? Double.NaN : reading, now);
+            applyAndTell(change);
+            logMove(change, before.local, local);
         }
+    }
+
+    /**
+     * One INFO line per move of the enforced step, for example {@code Step rate limiter api: step 0 -> 1 (token bucket
+     * 1000, 1000/s -> token bucket 500, 500/s): the health signal read 0.12, at or above 0.1}.
+     */
+    private void logMove(RateSwitch change, int localBefore, int localAfter) {
+        String line = log.admit(change.cause().name(), Level.INFO, () -> {
+            String why;
+            switch (change.cause()) {
+                case DEGRADE:
+                    why = "the health signal read " + reading(change.reading()) + ", at or above "
+                            + reading(steps.get(localBefore).degradeAt());
+                    break;
+                case RECOVER:
+                    why = "the health signal read " + reading(change.reading()) + ", below "
+                            + reading(steps.get(localAfter).recoverBelow());
+                    break;
+                default:
+                    why = change.toLevel() > localAfter
+                            ? "the fleet's shared level holds this node at step " + change.toLevel()
+                                    + " (its own signal says " + localAfter + ")"
+                            : "the fleet's shared level no longer holds this node below its own step";
+                    break;
+            }
+            return "Step rate limiter " + name() + ": step " + change.fromLevel() + " -> " + change.toLevel() + " ("
+                    + SpecText.describe(change.from()) + " -> " + SpecText.describe(change.to()) + "): " + why;
+        });
+        if (line != null) {
+            try {
+                logger.log(Level.INFO, line);
+            } catch (RuntimeException ignored) {
+                // Logging must not fail the request that happened to evaluate the signal.
+            }
+        }
+    }
+
+    /** A reading or threshold with at most three decimals. */
+    private static String reading(double value) {
+        return SpecText.number(Math.round(value * 1000.0) / 1000.0);
     }
 
     private OptionalInt vote(int local) {
@@ -172,10 +229,16 @@ public final class StepRateLimiter extends AdaptiveRateLimiter {
         return movedAt == NEVER_MOVED || now - movedAt >= cooldown;
     }
 
+    /**
+     * The limiter for logs: its name, the step enforced now (0 is the fastest), the bucket of that step and what it
+     * could grant now, for example {@code Limiter[api: step 1 of steps 0-3, token bucket 50, 500/s; 7 available]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "StepRateLimiter[" + name() + ": step " + currentStep() + " of " + steps.size() + ", "
-                + currentBucket() + "]";
+        return "Limiter[" + name() + ": step " + currentStep() + " of steps 0-" + (steps.size() - 1) + ", "
+                + SpecText.describe(currentBucket()) + "; " + availablePermits() + " available]";
     }
 
     /**

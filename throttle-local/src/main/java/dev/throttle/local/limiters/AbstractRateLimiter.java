@@ -10,6 +10,7 @@ import dev.throttle.kernel.Arguments;
 import dev.throttle.kernel.Durations;
 import dev.throttle.kernel.RatePermit;
 import dev.throttle.kernel.RefusedPermit;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -146,10 +147,16 @@ public abstract class AbstractRateLimiter implements RateLimiter, RatePermit.Acc
         return RefusedPermit.of(name, permits, retryAfterNanos, available(now), limit());
     }
 
+    /**
+     * The limiter for logs: its name, its spec in words and what it could grant now, for example
+     * {@code Limiter[api: token bucket 10, 100/s; 7 available]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
         long now = ticker.read();
-        return "Limiter[" + name + ": " + spec() + "; " + available(now) + " available]";
+        return "Limiter[" + name + ": " + SpecText.describe(spec()) + "; " + available(now) + " available]";
     }
 
     /**

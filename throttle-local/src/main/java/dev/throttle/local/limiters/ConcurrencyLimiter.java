@@ -12,6 +12,7 @@ import dev.throttle.kernel.Arguments;
 import dev.throttle.kernel.HeldPermit;
 import dev.throttle.kernel.QueuedAcquisition;
 import dev.throttle.kernel.RefusedPermit;
+import dev.throttle.kernel.SpecText;
 import dev.throttle.kernel.SpecVisitor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -501,10 +502,14 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
         }
     }
 
+    /**
+     * The limiter for logs: its name, its spec in words, the permits held and the requests waiting, for example
+     * {@code Limiter[db: concurrency 20; 3 in use, 0 waiting]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        Concurrency current = spec;
-        return "ConcurrencyLimiter[" + name + ": " + inUse + "/" + current.limit() + " in use, " + queued
-                + " waiting (" + current.order() + ", max " + current.maxQueue() + ")]";
+        return "Limiter[" + name + ": " + SpecText.describe(spec) + "; " + inUse + " in use, " + queued + " waiting]";
     }
 }

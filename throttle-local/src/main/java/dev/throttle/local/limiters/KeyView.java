@@ -3,6 +3,7 @@ package dev.throttle.local.limiters;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -50,9 +51,16 @@ class KeyView<K> implements Limiter {
         return owner.availablePermits(key);
     }
 
+    /**
+     * The key's limiter for logs, for example {@code Limiter[per-client for alice: sliding window 100 per 1 min; 97
+     * available]}; a key whose state is not held (new, or forgotten at rest) has the whole capacity available.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "Limiter[" + owner.name() + " for " + key + "]";
+        return "Limiter[" + owner.name() + " for " + key + ": " + SpecText.describe(owner.spec()) + "; "
+                + owner.availablePermits(key) + " available]";
     }
 
     /** The view of a key whose limiter is a rate limiter, with its allocation-free fast path. */

@@ -12,6 +12,7 @@ import dev.throttle.kernel.Acquisition;
 import dev.throttle.kernel.Arguments;
 import dev.throttle.kernel.ObservedPermit;
 import dev.throttle.kernel.RefusedPermit;
+import dev.throttle.kernel.SpecText;
 import dev.throttle.local.LocalEngine;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -370,8 +371,16 @@ public final class LocalKeyedLimiter<K> implements KeyedLimiter<K>, ObservedPerm
         }
     }
 
+    /**
+     * The keyed limiter for logs: its name, its spec in words and the keys whose state it holds, for example
+     * {@code KeyedLimiter[per-client: sliding window 100 per 1 min per key; 42 keys held]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "KeyedLimiter[" + name + ": " + spec + "; " + cache.estimatedSize() + " keys]";
+        long keys = cache.estimatedSize();
+        return "KeyedLimiter[" + name + ": " + SpecText.describe(spec) + " per key; " + keys
+                + (keys == 1L ? " key held]" : " keys held]");
     }
 }

@@ -290,10 +290,19 @@ final class Partition implements Limiter, ConcurrencyStats, HeldPermit.Holder {
         release(released);
     }
 
+    /**
+     * The partition for logs: its name, its guarantee and ceiling, the permits it holds and its waiters, for example
+     * {@code Limiter[api/premium: partition guaranteed 7 of concurrency 10, ceiling 10, queue 50; 7 in use, 1
+     * waiting]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
         PartitionState current = owner.state();
-        return "Partition[" + name + ": " + current.inUse(index) + " in use, guarantee " + current.guarantees[index]
-                + ", ceiling " + current.ceiling(index) + ", " + queued + " waiting (max " + maxQueue + ")]";
+        return "Limiter[" + name + ": partition guaranteed " + current.guarantees[index] + " of concurrency "
+                + current.limit + ", ceiling " + current.ceiling(index)
+                + (maxQueue == 0 ? ", no queue" : ", queue " + maxQueue) + "; " + current.inUse(index) + " in use, "
+                + queued + " waiting]";
     }
 }

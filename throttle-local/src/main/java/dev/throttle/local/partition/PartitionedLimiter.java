@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -426,9 +427,24 @@ public final class PartitionedLimiter implements ConcurrencyStats {
         }
     };
 
+    /**
+     * The limiter for logs: its name, its total limit and borrowing policy, what each partition holds against its
+     * guarantee, and the requests waiting, for example {@code PartitionedLimiter[api: concurrency 10, idle borrowing;
+     * premium 7 in use (guarantee 7), standard 2 in use (guarantee 3); 1 waiting]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "PartitionedLimiter[" + name + ": " + state + ", " + waiting + " waiting]";
+        PartitionState current = state;
+        StringJoiner text = new StringJoiner(", ", "PartitionedLimiter[" + name + ": concurrency " + current.limit
+                + (borrowing == Borrowing.RESERVED ? ", unused guarantees reserved; " : ", idle borrowing; "),
+                "; " + waiting + " waiting]");
+        for (Partition partition : partitions) {
+            text.add(partition.partitionName() + " " + current.inUse(partition.index) + " in use (guarantee "
+                    + current.guarantees[partition.index] + ")");
+        }
+        return text.toString();
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.throttle.local.resilience;
 
 import dev.throttle.Ticker;
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.Durations;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -43,7 +44,11 @@ import java.util.function.Supplier;
  * not by itself: {@link #state()} may report OPEN after the wait has passed.
  *
  * <p>Its policy is a {@link Config}; what it does can be followed through its {@link Event}s
- * ({@link Builder#listener}, {@link #addListener}).
+ * ({@link Builder#listener}, {@link #addListener}). Each change of state is also logged at INFO through
+ * {@link System.Logger} (logger {@code dev.throttle.local.resilience}) with its reason, for example
+ * {@code Circuit breaker db: CLOSED -> OPEN: failure rate 60% (threshold 50%) over the last 10 calls; calls are
+ * refused for 1 min}: never a line per call, and at most one line of each kind of change every ten seconds, with a
+ * count of those left out.
  *
  * <pre>{@code
  * CircuitBreaker breaker = CircuitBreaker.builder().name("billing")
@@ -129,6 +134,8 @@ public final class CircuitBreaker {
     /** The config's values, read directly on every decision. */
     private final BreakerSettings settings;
     private final Ticker ticker;
+    /** Writes each change of state to the log, rate-limited. */
+    private final BreakerLog log;
     /** Copy-on-write: replaced whole by {@link #addListener}, so emitting reads one array without a lock. */
     private volatile Consumer<Event>[] listeners;
     @SuppressWarnings("unused") // accessed through CURRENT
@@ -139,6 +146,7 @@ public final class CircuitBreaker {
         this.config = builder.config;
         this.ticker = builder.ticker;
         this.settings = config.settings;
+        this.log = new BreakerLog(name, settings, builder.logger, ticker);
         this.listeners = listenerArray(builder.listeners);
         this.current = BreakerState.closed(0L, settings.newWindow());
     }
@@ -369,9 +377,34 @@ public final class CircuitBreaker {
         return result;
     }
 
+    /**
+     * The breaker for logs and debuggers: its name, its state and what it judges now, for example
+     * {@code CircuitBreaker[db: CLOSED, 40 calls in the window, 3 failed, 1 slow]},
+     * {@code CircuitBreaker[db: OPEN, 12 s until probing]} or
+     * {@code CircuitBreaker[db: HALF_OPEN, 2 of 10 probes finished, 1 failed, 0 slow]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "CircuitBreaker[" + name + ", " + current.state + "]";
+        BreakerState s = current;
+        switch (s.state) {
+            case CLOSED: {
+                Tally tally = s.window.tally(ticker.read());
+                return "CircuitBreaker[" + name + ": CLOSED, " + tally.calls()
+                        + (tally.calls() == 1L ? " call" : " calls") + " in the window, " + tally.failures()
+                        + " failed, " + tally.slowCalls() + " slow]";
+            }
+            case OPEN: {
+                long left = remainingOpenNanos();
+                return "CircuitBreaker[" + name + ": OPEN, "
+                        + (left > 0L ? Durations.text(left) + " until probing" : "probing on the next call") + "]";
+            }
+            default:
+                return "CircuitBreaker[" + name + ": HALF_OPEN, " + s.finished + " of "
+                        + settings.permittedCallsInHalfOpenState + " probes finished, " + s.failures + " failed, "
+                        + s.slowCalls + " slow]";
+        }
     }
 
     // ---- the state machine, shared with the decorator chain ----
@@ -403,6 +436,7 @@ public final class CircuitBreaker {
                     }
                     BreakerState probing = BreakerState.halfOpen(s.epoch + 1, 1);
                     if (CURRENT.compareAndSet(this, s, probing)) {
+                        log.halfOpened();
                         transitionEvent(s, probing, now);
                         return probing.epoch;
                     }
@@ -470,6 +504,7 @@ public final class CircuitBreaker {
                             settings.effectiveMinimumCalls())) {
                         BreakerState opened = BreakerState.open(s.epoch + 1, now);
                         if (CURRENT.compareAndSet(this, s, opened)) {
+                            log.opened(tally.calls(), tally.failures(), tally.slowCalls());
                             transitionEvent(s, opened, now);
                         }
                     }
@@ -481,15 +516,21 @@ public final class CircuitBreaker {
                     if (s.finished >= s.permitted) {
                         return; // not a probe's outcome (manual API): nothing to count it against
                     }
-                    BreakerState next = s.withProbeOutcome(outcome);
+                    BreakerState judged = s.withProbeOutcome(outcome);
+                    BreakerState next = judged;
                     long now = ticker.read();
                     int probes = settings.permittedCallsInHalfOpenState;
-                    if (next.finished >= probes) {
-                        next = settings.trips(next.finished, next.failures, next.slowCalls, probes)
+                    if (judged.finished >= probes) {
+                        next = settings.trips(judged.finished, judged.failures, judged.slowCalls, probes)
                                 ? BreakerState.open(s.epoch + 1, now)
                                 : BreakerState.closed(s.epoch + 1, settings.newWindow());
                     }
                     if (CURRENT.compareAndSet(this, s, next)) {
+                        if (next.state == State.OPEN) {
+                            log.reopened(judged.finished, judged.failures, judged.slowCalls);
+                        } else if (next.state == State.CLOSED) {
+                            log.closed(judged.finished, judged.failures, judged.slowCalls);
+                        }
                         if (next.state != State.HALF_OPEN) {
                             transitionEvent(s, next, now);
                         }
@@ -529,6 +570,7 @@ public final class CircuitBreaker {
         private String name = "circuit-breaker";
         private Config config = Config.defaults();
         private Ticker ticker = Ticker.system();
+        private System.Logger logger = BreakerLog.LOGGER;
         private final List<Consumer<Event>> listeners = new ArrayList<>();
 
         private Builder() {
@@ -583,6 +625,18 @@ public final class CircuitBreaker {
          */
         public Builder listener(Consumer<Event> listener) {
             listeners.add(Arguments.requireNonNull("listener", listener));
+            return this;
+        }
+
+        /**
+         * Where the breaker writes its changes of state, instead of the package's logger: for tests, which capture
+         * the lines without touching the global logging configuration.
+         *
+         * @param logger the logger
+         * @return this builder
+         */
+        Builder logger(System.Logger logger) {
+            this.logger = Arguments.requireNonNull("logger", logger);
             return this;
         }
 

@@ -4,6 +4,7 @@ import dev.throttle.Permit;
 import dev.throttle.Scheduler;
 import dev.throttle.ThrottledException;
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.Durations;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -157,9 +158,19 @@ public final class Retry {
         return new AsyncRetry<>(this, task, scheduler).start();
     }
 
+    /**
+     * The retry for logs: its name, its policy in words and its budget, for example
+     * {@code Retry[billing: 3 attempts, backoff 100 ms doubling up to 10 s, full jitter; budget 20% of calls + 10/s
+     * over 10 s]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "Retry[" + name + ", " + config + "]";
+        return "Retry[" + name + ": " + settings.maxAttempts + (settings.maxAttempts == 1 ? " attempt" : " attempts")
+                + ", backoff " + Durations.text(settings.baseDelayNanos) + " doubling up to "
+                + Durations.text(settings.maxDelayNanos) + ", full jitter"
+                + (budget == null ? "" : "; budget " + budget.terms()) + "]";
     }
 
     /**
@@ -213,7 +224,7 @@ public final class Retry {
 
     /** Takes the retry from the budget last, so a retry the policy refuses anyway costs nothing. */
     private long withdraw(long delay) {
-        return budget == null || budget.tryWithdraw() ? delay : GIVE_UP;
+        return budget == null || budget.tryWithdraw(name) ? delay : GIVE_UP;
     }
 
     /** Waits; false if interrupted (the flag is set again), so the caller stops retrying. */

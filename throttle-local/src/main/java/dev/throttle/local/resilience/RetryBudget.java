@@ -2,8 +2,14 @@ package dev.throttle.local.resilience;
 
 import dev.throttle.Ticker;
 import dev.throttle.kernel.Arguments;
+import dev.throttle.kernel.Durations;
+import dev.throttle.kernel.EventLog;
+import dev.throttle.kernel.SpecText;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Caps retries at a share of calls, so retries cannot multiply the load on a service that is already failing.
@@ -20,10 +26,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * happened. The whole ledger is an immutable snapshot swapped by CAS, so the check and the withdrawal are one atomic
  * step and the cap is exact under any interleaving (each operation copies twenty longs). Time is read only through
  * the ticker.
+ *
+ * <p>It logs (to the {@code dev.throttle.local.resilience} logger) when it runs dry, at WARN, and when it allows
+ * retries again, at INFO, with how many retries it refused meanwhile: never a line per retry, and at most one line of
+ * each kind every ten seconds.
  */
 public final class RetryBudget {
 
     private static final int BUCKETS = 10;
+
+    /** Where budgets log unless a test says otherwise: the package's logger. */
+    private static final System.Logger LOGGER = System.getLogger(RetryBudget.class.getPackageName());
 
     /** Calls and retries per bucket, for the buckets {@code newest − 9 .. newest}, and their totals. */
     private static final class Ledger {
@@ -49,8 +62,23 @@ public final class RetryBudget {
     private final double reserve;
     private final Ticker ticker;
     private final AtomicReference<Ledger> ledger;
+    private final System.Logger logger;
+    private final EventLog log;
+    /** While dry: when it ran dry (on the ticker), and the retries refused since; null while retries are allowed. */
+    private final AtomicReference<Dry> dry = new AtomicReference<>();
 
-    private RetryBudget(double ratio, long minRetriesPerSecond, long windowNanos, Ticker ticker) {
+    /** A dry spell: when it began, and the retries it refused. */
+    private static final class Dry {
+        final long since;
+        final AtomicLong refused = new AtomicLong(1L);
+
+        Dry(long since) {
+            this.since = since;
+        }
+    }
+
+    private RetryBudget(double ratio, long minRetriesPerSecond, long windowNanos, Ticker ticker,
+            System.Logger logger) {
         this.ratio = ratio;
         this.minRetriesPerSecond = minRetriesPerSecond;
         this.windowNanos = windowNanos;
@@ -59,6 +87,8 @@ public final class RetryBudget {
         this.ticker = ticker;
         this.ledger = new AtomicReference<>(new Ledger(Math.floorDiv(ticker.read(), bucketNanos),
                 new long[2 * BUCKETS], 0L, 0L));
+        this.logger = logger;
+        this.log = EventLog.of(logger, ticker);
     }
 
     /**
@@ -83,11 +113,18 @@ public final class RetryBudget {
      * @throws IllegalArgumentException if a parameter is null or out of range
      */
     public static RetryBudget of(double ratio, long minRetriesPerSecond, Duration window, Ticker ticker) {
+        return of(ratio, minRetriesPerSecond, window, ticker, LOGGER);
+    }
+
+    /** A budget writing to another logger than the package's: for tests, which capture its lines. */
+    static RetryBudget of(double ratio, long minRetriesPerSecond, Duration window, Ticker ticker,
+            System.Logger logger) {
         Ratios.requireNonNegative("ratio", ratio, 1000.0);
         Arguments.requireInRange("minRetriesPerSecond", minRetriesPerSecond, 0, 1_000_000_000L);
         long windowNanos = Arguments.toNanos("window", window, BUCKETS, Arguments.MAX_DURATION_NANOS);
         Arguments.requireNonNull("ticker", ticker);
-        return new RetryBudget(ratio, minRetriesPerSecond, windowNanos, ticker);
+        Arguments.requireNonNull("logger", logger);
+        return new RetryBudget(ratio, minRetriesPerSecond, windowNanos, ticker, logger);
     }
 
     /** Counts a call (once per call, not per attempt): it earns {@code ratio} of a retry. */
@@ -108,20 +145,85 @@ public final class RetryBudget {
      * @return true if the retry may be made
      */
     public boolean tryWithdraw() {
-        long now = Math.floorDiv(ticker.read(), bucketNanos);
+        return tryWithdraw(null);
+    }
+
+    /**
+     * Takes one retry from the budget if it has one, for the retry of this name (named in the log line when the
+     * budget runs dry).
+     *
+     * @param retry the name of the {@link Retry} asking, or null
+     * @return true if the retry may be made
+     */
+    boolean tryWithdraw(String retry) {
+        long reading = ticker.read();
+        long now = Math.floorDiv(reading, bucketNanos);
         for (;;) {
             Ledger current = ledger.get();
             Ledger advanced = advance(current, now);
             if (advanced.retries + 1 > allowance(advanced)) {
                 if (advanced == current || ledger.compareAndSet(current, advanced)) {
+                    ranDry(advanced, reading, retry);
                     return false;
                 }
                 continue;
             }
             if (ledger.compareAndSet(current, add(advanced, 0, 1))) {
+                if (dry.get() != null) {
+                    recovered(reading);
+                }
                 return true;
             }
         }
+    }
+
+    /** A refusal: the first of a dry spell is logged, the others counted for the line that ends it. */
+    private void ranDry(Ledger spent, long reading, String retry) {
+        Dry spell = dry.get();
+        if (spell != null) {
+            spell.refused.incrementAndGet();
+            return;
+        }
+        if (dry.compareAndSet(null, new Dry(reading))) {
+            write("dry", Level.WARNING, () -> "Retry budget (" + terms() + ") ran dry"
+                    + (retry == null ? "" : " at a retry of " + retry) + ": " + spent.retries
+                    + (spent.retries == 1 ? " retry" : " retries") + " for " + spent.calls
+                    + (spent.calls == 1 ? " call" : " calls") + " in the last " + Durations.text(windowNanos)
+                    + "; failures are returned without retrying until calls earn more retries");
+        } else {
+            ranDry(spent, reading, retry); // another refusal began the spell first: count this one in it
+        }
+    }
+
+    /** The first retry allowed after a dry spell ends it, with one line saying how long it lasted. */
+    private void recovered(long reading) {
+        Dry spell = dry.getAndSet(null);
+        if (spell != null) {
+            long refused = spell.refused.get();
+            // A reading taken before another thread began the spell would make the span negative.
+            long lasted = Math.max(0L, reading - spell.since);
+            write("recovered", Level.INFO, () -> "Retry budget (" + terms() + ") allows retries again after "
+                    + Durations.text(lasted) + "; " + refused
+                    + (refused == 1 ? " retry was" : " retries were") + " refused meanwhile");
+        }
+    }
+
+    /** Writes the line of an event unless the rate limit holds it back; a failing logger changes nothing. */
+    private void write(String kind, Level level, Supplier<String> message) {
+        String line = log.admit(kind, level, message);
+        if (line != null) {
+            try {
+                logger.log(level, line);
+            } catch (RuntimeException ignored) {
+                // Logging must not change what the budget decides.
+            }
+        }
+    }
+
+    /** The budget's terms in words: {@code 20% of calls + 10/s over 10 s}. */
+    String terms() {
+        return SpecText.percent(ratio) + " of calls + " + minRetriesPerSecond + "/s over "
+                + Durations.text(windowNanos);
     }
 
     /**
@@ -134,10 +236,15 @@ public final class RetryBudget {
         return Math.max(0L, (long) Math.floor(allowance(now)) - now.retries);
     }
 
+    /**
+     * The budget for logs: its terms and the retries it allows now, for example
+     * {@code RetryBudget[20% of calls + 10/s over 10 s; 100 retries available]}.
+     *
+     * @return the text
+     */
     @Override
     public String toString() {
-        return "RetryBudget[ratio=" + ratio + ", minRetriesPerSecond=" + minRetriesPerSecond + ", window="
-                + Duration.ofNanos(windowNanos) + "]";
+        return "RetryBudget[" + terms() + "; " + available() + " retries available]";
     }
 
     private double allowance(Ledger ledger) {

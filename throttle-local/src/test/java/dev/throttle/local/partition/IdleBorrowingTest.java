@@ -66,7 +66,7 @@ class IdleBorrowingTest {
         assertThat(premium.limit()).isEqualTo(10);
         assertThat(standard.limit()).isEqualTo(10);
         assertThat(standard.spec().limit()).isEqualTo(10);
-        assertThat(limiter.toString()).contains("idle-borrowing");
+        assertThat(limiter.toString()).contains(", idle borrowing;");
     }
 
     @Test

@@ -162,7 +162,7 @@ class CircuitBreakerTest {
         assertThat(breaker.metrics()).isEqualTo(new CircuitBreaker.Metrics(State.CLOSED, 1, 0, 0));
         failingCall(breaker); // one failure in two calls: the 0.5 threshold
         assertThat(breaker.metrics()).isEqualTo(new CircuitBreaker.Metrics(State.OPEN, 0, 0, 0));
-        assertThat(breaker.toString()).isEqualTo("CircuitBreaker[db, OPEN]");
+        assertThat(breaker.toString()).isEqualTo("CircuitBreaker[db: OPEN, 10 s until probing]");
     }
 
     @Test
