@@ -71,24 +71,27 @@ record Plan(Script script, String[] keys, String[] params, boolean reserves) {
 
         @Override
         public Plan fixedWindow(FixedWindow spec) {
-            long window = exact(spec, time.periodUnits(spec.window().toNanos()), 1L);
+            long limit = count(spec, "limit", spec.limit());
+            long window = exact(time, spec, "window", time.periodUnits(spec.window().toNanos()), 1L);
             return new Plan(Script.FIXED_WINDOW, new String[] {key.apply(":fw")},
-                    new String[] {Long.toString(spec.limit()), Long.toString(window)}, false);
+                    new String[] {Long.toString(limit), Long.toString(window)}, false);
         }
 
         @Override
         public Plan slidingWindow(SlidingWindow spec) {
             // The script multiplies a count (at most the limit) by a span of at most one window.
-            long window = exact(spec, time.periodUnits(spec.window().toNanos()), spec.limit());
+            long limit = count(spec, "limit", spec.limit());
+            long window = exact(time, spec, "limit × window", time.periodUnits(spec.window().toNanos()), limit);
             return new Plan(Script.SLIDING_WINDOW, new String[] {key.apply(":sw")},
-                    new String[] {Long.toString(spec.limit()), Long.toString(window)}, false);
+                    new String[] {Long.toString(limit), Long.toString(window)}, false);
         }
 
         @Override
         public Plan slidingLog(SlidingLog spec) {
-            long window = exact(spec, time.periodUnits(spec.window().toNanos()), 1L);
+            long limit = count(spec, "limit", spec.limit());
+            long window = exact(time, spec, "window", time.periodUnits(spec.window().toNanos()), 1L);
             return new Plan(Script.SLIDING_LOG, new String[] {key.apply(":sl"), key.apply(":sl:seq")},
-                    new String[] {Long.toString(spec.limit()), Long.toString(window)}, false);
+                    new String[] {Long.toString(limit), Long.toString(window)}, false);
         }
 
         /**
@@ -97,13 +100,14 @@ record Plan(Script script, String[] keys, String[] params, boolean reserves) {
          */
         @Override
         public Plan concurrency(Concurrency spec) {
+            long limit = count(spec, "limit", spec.limit());
             long ttl = time.periodUnits(leaseTtlNanos);
             if (ttl > Timebase.MAX_EXACT) {
                 throw new IllegalArgumentException("leaseTtl = " + leaseTtlNanos + "ns is out of range for the Redis"
                         + " engine: allowed range is [1, " + Timebase.MAX_EXACT + "] clock units");
             }
             return new Plan(Script.CONCURRENCY, new String[] {key.apply(":cc"), key.apply(":cc:n")},
-                    new String[] {Long.toString(spec.limit()), Long.toString(ttl)}, false);
+                    new String[] {Long.toString(limit), Long.toString(ttl)}, false);
         }
 
         @Override
@@ -112,8 +116,10 @@ record Plan(Script script, String[] keys, String[] params, boolean reserves) {
         }
 
         private Plan bucket(LimitSpec spec, long capacity, long intervalNanos, boolean shaping, long maxDelayNanos) {
+            count(spec, "capacity", capacity);
             long interval = time.periodUnits(intervalNanos);
-            long tolerance = exact(spec, interval, capacity) * capacity;
+            // The bucket's tolerance (how far ahead of now it may run) is a capacity of intervals per permit.
+            long tolerance = exact(time, spec, "capacity × interval per permit", interval, capacity) * capacity;
             long queueDelay = time.waitUnits(maxDelayNanos);
             return new Plan(Script.BUCKET, new String[] {key.apply(":gcra")},
                     new String[] {Long.toString(interval), Long.toString(tolerance), shaping ? "1" : "0",
@@ -122,12 +128,28 @@ record Plan(Script script, String[] keys, String[] params, boolean reserves) {
         }
     }
 
-    /** Checks that {@code units · factor} stays in the exact range of the scripts' doubles; returns {@code units}. */
-    private static long exact(LimitSpec spec, long units, long factor) {
+    /**
+     * Checks a count (a limit or a capacity) the scripts add permits to: at most 2^52, so a count plus a request (at
+     * most the count) stays below 2^53, where Lua's doubles stop holding every integer. Returns {@code value}.
+     */
+    private static long count(LimitSpec spec, String parameter, long value) {
+        if (value > Timebase.MAX_EXACT) {
+            throw new IllegalArgumentException(parameter + " = " + value + " of " + spec + " is out of range for the"
+                    + " Redis engine, whose scripts count exactly up to 2^52: allowed range is [1, "
+                    + Timebase.MAX_EXACT + "]");
+        }
+        return value;
+    }
+
+    /**
+     * Checks that {@code units · factor} (a period in clock units, times a count for the products the script forms)
+     * stays at most 2^52; returns {@code units}. {@code parameter} names the product for the message.
+     */
+    private static long exact(Timebase time, LimitSpec spec, String parameter, long units, long factor) {
         if (units > Timebase.MAX_EXACT / factor) {
-            throw new IllegalArgumentException("spec = " + spec + " is out of range for the Redis engine: its"
-                    + " scripts compute in doubles, exact up to 2^52 clock units; allowed range is [1, "
-                    + Timebase.MAX_EXACT / factor + "] units per window or bucket");
+            throw new IllegalArgumentException(parameter + " of " + spec + " is out of range for the Redis engine,"
+                    + " whose scripts compute exactly up to 2^52 clock units: allowed range of the period is [1, "
+                    + Timebase.MAX_EXACT / factor + "] " + time.unitName() + ", it is " + units);
         }
         return units;
     }

@@ -51,6 +51,11 @@ final class Timebase {
         return Long.toString(now);
     }
 
+    /** The clock unit, for messages: microseconds on the server's clock, nanoseconds on a client ticker. */
+    String unitName() {
+        return nanosPerUnit == 1L ? "ns" : "µs";
+    }
+
     /** Clock units per millisecond, for expiries. */
     long unitsPerMilli() {
         return 1_000_000L / nanosPerUnit;
