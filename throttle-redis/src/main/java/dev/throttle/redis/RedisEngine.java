@@ -21,12 +21,11 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -127,8 +126,8 @@ public final class RedisEngine implements Engine {
     /** Where Redis is, for the toStrings of an engine on a connection it was given (whose address it cannot see). */
     private static final String SHARED_CONNECTION = "a shared connection";
 
-    private final StatefulConnection<String, String> connection;
-    private final boolean ownsConnection;
+    /** The connection: the caller's, or the engine's own, which may not exist yet (built during an outage). */
+    private final RedisLink link;
     private final long commandTimeoutNanos;
     private final Stats stats = new Stats();
     private final RedisBreaker breaker;
@@ -136,8 +135,6 @@ public final class RedisEngine implements Engine {
     private final RedisContext context;
 
     private RedisEngine(Builder builder) {
-        this.ownsConnection = builder.connection == null;
-        this.connection = ownsConnection ? builder.connector.get() : builder.connection;
         this.commandTimeoutNanos = builder.commandTimeout.toNanos();
         // Outages are measured in real time, whatever clock the decisions use.
         this.breaker = new RedisBreaker(builder.breakerFailureThreshold, builder.breakerOpenDuration.toNanos(),
@@ -146,7 +143,9 @@ public final class RedisEngine implements Engine {
         RedisHealth health = new RedisHealth(builder.subject, builder.failurePolicy,
                 builder.decisionTimeout.toNanos(), builder.breakerOpenDuration.toNanos(), builder.logger,
                 builder.logClock);
-        ScriptRunner runner = new ScriptRunner(scripting(connection), builder.commandTimeout, health);
+        this.link = builder.connection != null ? RedisLink.given(builder.connection, health)
+                : RedisLink.opened(builder.opener, Scheduler.shared(), health, RedisLink.FIRST_ATTEMPT_MAX_NANOS);
+        ScriptRunner runner = new ScriptRunner(link, builder.commandTimeout, health);
         this.context = new RedisContext(runner, breaker, health, builder.where, stats,
                 cache ? new RefusalCache(RefusalCache.DEFAULT_MAX_ENTRIES) : null,
                 builder.failurePolicy,
@@ -154,21 +153,24 @@ public final class RedisEngine implements Engine {
                 builder.ticker == null ? Ticker.system() : builder.ticker,
                 builder.scheduler, builder.prefix, builder.minExpiryMillis, builder.leaseTtlNanos,
                 builder.decisionTimeout.toNanos());
-        runner.preload();
+        // Loads the scripts on the connection now, or once the engine connects.
+        link.onConnected(connection -> ScriptRunner.preload(link.commands()));
     }
 
     /**
-     * Connects with commands rejected while disconnected (so they fail fast instead of queueing without bound) and
-     * automatic reconnection; the client's options are restored once the connection exists, which keeps its own.
+     * Starts connecting with commands rejected while disconnected (so they fail fast instead of queueing without
+     * bound) and automatic reconnection; the client's options are restored once the connection's endpoint is made,
+     * which keeps its own.
      */
-    private static StatefulRedisConnection<String, String> connectFailingFast(RedisClient client, RedisURI uri) {
+    private static CompletableFuture<StatefulRedisConnection<String, String>> connectFailingFast(RedisClient client,
+            RedisURI uri) {
         ClientOptions original = client.getOptions();
         client.setOptions(original.mutate()
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .autoReconnect(true)
                 .build());
         try {
-            return client.connect(StringCodec.UTF8, uri);
+            return client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
         } finally {
             client.setOptions(original);
         }
@@ -200,7 +202,9 @@ public final class RedisEngine implements Engine {
      */
     public static Builder builder(RedisClusterClient client) {
         Arguments.requireNonNull("client", client);
-        return new Builder(() -> client.connect(StringCodec.UTF8), null, CLUSTER, "Redis cluster");
+        // A Cluster client connects once it knows the cluster's slots; its blocking connect loads them first.
+        return new Builder(() -> client.refreshPartitionsAsync().toCompletableFuture()
+                .thenCompose(loaded -> client.connectAsync(StringCodec.UTF8)), null, CLUSTER, "Redis cluster");
     }
 
     /**
@@ -308,11 +312,7 @@ public final class RedisEngine implements Engine {
     public RedisSharedRate sharedRate(String name, Duration ttl) {
         requireName(name);
         long ttlNanos = Arguments.toNanos("ttl", ttl, 1_000_000L, Arguments.MAX_DURATION_NANOS);
-        @SuppressWarnings("unchecked")
-        RedisClusterAsyncCommands<String, String> commands = connection instanceof StatefulRedisClusterConnection<?, ?>
-                ? ((StatefulRedisClusterConnection<String, String>) connection).async()
-                : ((StatefulRedisConnection<String, String>) connection).async();
-        return new RedisSharedRate(name, RedisSharedRate.key(context.prefix(), name), commands, commands,
+        return new RedisSharedRate(name, RedisSharedRate.key(context.prefix(), name), link::commands,
                 TimeUnit.NANOSECONDS.toMillis(ttlNanos), commandTimeoutNanos);
     }
 
@@ -378,19 +378,13 @@ public final class RedisEngine implements Engine {
 
     /** Whether the engine's connection is up now, for tests that wait for Lettuce to notice a server gone. */
     boolean connected() {
-        return connection.isOpen();
+        return link.isOpen();
     }
 
     /** Closes the connection if the engine opened it; limiters must not be used afterwards. Never throws. */
     @Override
     public void close() {
-        if (ownsConnection) {
-            try {
-                connection.close();
-            } catch (RuntimeException failure) {
-                // Closing is best effort: the connection is unusable either way.
-            }
-        }
+        link.close();
     }
 
     /**
@@ -420,15 +414,6 @@ public final class RedisEngine implements Engine {
 
     private Plan plan(UnaryOperator<String> key, LimitSpec spec) {
         return Plan.of(key, spec, context.timebase(), context.leaseTtlNanos());
-    }
-
-    /** The scripting commands of a standalone or Cluster connection: all the engine sends. */
-    private static RedisScriptingAsyncCommands<String, String> scripting(
-            StatefulConnection<String, String> connection) {
-        if (connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
-            return cluster.async();
-        }
-        return ((StatefulRedisConnection<String, String>) connection).async();
     }
 
     /**
@@ -685,7 +670,7 @@ public final class RedisEngine implements Engine {
 
     /** Builds a {@link RedisEngine}. */
     public static final class Builder {
-        private final Supplier<StatefulConnection<String, String>> connector;
+        private final Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> opener;
         private final StatefulConnection<String, String> connection;
         private String prefix = "throttle:";
         private Ticker ticker;
@@ -704,14 +689,15 @@ public final class RedisEngine implements Engine {
         private Ticker logClock = Ticker.system();
 
         /**
-         * Either opens a connection the engine owns ({@code connector}), or uses the caller's.
+         * Either opens a connection the engine owns ({@code opener}, retried while Redis cannot be reached), or uses
+         * the caller's.
          *
          * @param where where Redis is, for toStrings
          * @param subject Redis as the log lines name it
          */
-        private Builder(Supplier<StatefulConnection<String, String>> connector,
+        private Builder(Supplier<CompletableFuture<? extends StatefulConnection<String, String>>> opener,
                 StatefulConnection<String, String> connection, String where, String subject) {
-            this.connector = connector;
+            this.opener = opener;
             this.connection = connection;
             this.where = where;
             this.subject = subject;
@@ -904,7 +890,11 @@ public final class RedisEngine implements Engine {
         }
 
         /**
-         * Builds the engine, opening its connection if it was given a client.
+         * Builds the engine, opening its connection if it was given a client. The build waits for that first attempt
+         * to connect, but does not fail when Redis cannot be reached (an outage while the application starts): the
+         * engine then keeps trying in the background (every 100 ms at first, backing off to every second), its
+         * decisions follow the failure policy meanwhile, and they go to Redis as soon as it connects. A WARNING line
+         * says so, and an INFO line when it connects.
          *
          * @return the engine
          */

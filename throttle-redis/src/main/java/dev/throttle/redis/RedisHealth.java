@@ -22,6 +22,7 @@ import java.util.function.Supplier;
  *   stop asking Redis for the open duration;</li>
  *   <li>INFO when Redis answers again with the breaker closed: how long it was unavailable, and how many decisions the
  *   policy answered meanwhile;</li>
+ *   <li>WARN when Redis cannot be reached as the engine is built, and INFO when the engine connects at last;</li>
  *   <li>INFO when Redis does not have a script (not loaded yet on a new Cluster node, or lost to a restart, a
  *   failover, {@code SCRIPT FLUSH}) and the engine loads it again.</li>
  * </ul>
@@ -147,6 +148,27 @@ final class RedisHealth {
         warn(failures > 0 ? "breaker opened" : "probe failed", () -> subject + ": " + what + "; for "
                 + Durations.text(breakerOpenNanos) + " " + policyText() + " without asking Redis, then one decision"
                 + " probes it");
+    }
+
+    /**
+     * The engine's first attempt to connect failed: it was built all the same, and keeps trying in the background.
+     *
+     * @param failure why the attempt failed
+     */
+    void unreachableAtStart(Throwable failure) {
+        warn("unreachable at start", () -> subject + " could not be reached when the engine was built ("
+                + cause(failure) + "): the engine keeps trying to connect in the background, and " + policyText()
+                + " until it does");
+    }
+
+    /**
+     * The engine connected after failed attempts: from now on decisions go to Redis.
+     *
+     * @param waitedNanos since the first failed attempt
+     */
+    void connectedLate(long waitedNanos) {
+        info("connected", () -> subject + " connected " + Durations.text(waitedNanos) + " after the engine was built:"
+                + " decisions are made by Redis from now on");
     }
 
     /**

@@ -5,11 +5,11 @@ import dev.throttle.kernel.Durations;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.async.RedisKeyAsyncCommands;
-import io.lettuce.core.api.async.RedisStringAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * The publisher of a fleet-wide rate factor: every node's limiter made by
@@ -42,17 +42,16 @@ public final class RedisSharedRate {
 
     private final String name;
     private final String key;
-    private final RedisStringAsyncCommands<String, String> strings;
-    private final RedisKeyAsyncCommands<String, String> keys;
+    /** The engine's commands; throws while the engine has not connected yet (see {@link RedisLink}). */
+    private final Supplier<RedisClusterAsyncCommands<String, String>> commands;
     private final long ttlMillis;
     private final long timeoutNanos;
 
-    RedisSharedRate(String name, String key, RedisStringAsyncCommands<String, String> strings,
-            RedisKeyAsyncCommands<String, String> keys, long ttlMillis, long timeoutNanos) {
+    RedisSharedRate(String name, String key, Supplier<RedisClusterAsyncCommands<String, String>> commands,
+            long ttlMillis, long timeoutNanos) {
         this.name = name;
         this.key = key;
-        this.strings = strings;
-        this.keys = keys;
+        this.commands = commands;
         this.ttlMillis = ttlMillis;
         this.timeoutNanos = timeoutNanos;
     }
@@ -81,7 +80,7 @@ public final class RedisSharedRate {
      */
     public void setFactor(double factor) {
         long millionths = millionths(factor);
-        await(strings.set(key, Long.toString(millionths), SetArgs.Builder.px(ttlMillis)));
+        await(commands.get().set(key, Long.toString(millionths), SetArgs.Builder.px(ttlMillis)));
     }
 
     /**
@@ -91,7 +90,7 @@ public final class RedisSharedRate {
      * @throws RuntimeException the Redis failure, or a timeout after the engine's command timeout
      */
     public double factor() {
-        String stored = await(strings.get(key));
+        String stored = await(commands.get().get(key));
         return (double) storedMillionths(stored) / SCALE;
     }
 
@@ -101,7 +100,7 @@ public final class RedisSharedRate {
      * @throws RuntimeException the Redis failure, or a timeout after the engine's command timeout
      */
     public void reset() {
-        await(keys.del(key));
+        await(commands.get().del(key));
     }
 
     /** The factor in millionths, as the scripts read it; checks the range first. */

@@ -2,9 +2,7 @@ package dev.throttle.redis;
 
 import dev.throttle.kernel.Acquisition;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.BaseRedisAsyncCommands;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
@@ -26,23 +24,19 @@ import java.util.function.BiConsumer;
  */
 final class ScriptRunner {
 
-    private final RedisScriptingAsyncCommands<String, String> commands;
+    /** The connection, once there is one (see {@link RedisLink}: an engine built during an outage has none yet). */
+    private final RedisLink link;
     /** Told when Redis had lost a script, for the log. */
     private final RedisHealth health;
-    /** The same commands, able to send a command built here; null if they cannot (then the scripting API is used). */
-    private final BaseRedisAsyncCommands<String, String> dispatcher;
     private final long timeoutNanos;
     /** Times out calls bounded by the command timeout alone. */
     private final Deadlines commandDeadlines;
     /** Times out calls of a shorter bound (the engine's decision timeout): the last such bound's. */
     private volatile Deadlines otherDeadlines;
 
-    @SuppressWarnings("unchecked")
-    ScriptRunner(RedisScriptingAsyncCommands<String, String> commands, Duration timeout, RedisHealth health) {
-        this.commands = commands;
+    ScriptRunner(RedisLink link, Duration timeout, RedisHealth health) {
+        this.link = link;
         this.health = health;
-        this.dispatcher = commands instanceof BaseRedisAsyncCommands<?, ?> base
-                ? (BaseRedisAsyncCommands<String, String>) base : null;
         this.timeoutNanos = timeout.toNanos();
         this.commandDeadlines = new Deadlines(timeoutNanos);
     }
@@ -51,8 +45,10 @@ final class ScriptRunner {
      * Loads every script without waiting: commands on one connection run in order, so the loads precede the first
      * EVALSHA (on a Cluster the loads go to every node on connections of their own, so an early EVALSHA may still meet
      * NOSCRIPT). A failure here is harmless; a missing script is loaded on its NOSCRIPT error.
+     *
+     * @param commands the commands of the connection, new or the first
      */
-    void preload() {
+    static void preload(RedisClusterAsyncCommands<String, String> commands) {
         for (Script script : Script.ALL) {
             commands.scriptLoad(script.text);
         }
@@ -88,7 +84,12 @@ final class ScriptRunner {
      */
     CompletableFuture<long[]> run(Script script, String[] keys, String[] args, long boundNanos, Late late) {
         Call call = new Call(script, keys, args, late);
-        send(CommandType.EVALSHA, script.sha, keys, args).whenComplete(call);
+        RedisClusterAsyncCommands<String, String> commands = link.commandsOrNull();
+        if (commands == null) {
+            call.completeExceptionally(link.notConnected()); // no connection yet: the failure policy answers
+            return call;
+        }
+        send(commands, CommandType.EVALSHA, script.sha, keys, args).whenComplete(call);
         deadlines(Math.min(timeoutNanos, boundNanos)).track(call);
         return call;
     }
@@ -147,7 +148,7 @@ final class ScriptRunner {
                 evaluated = true;
                 health.scriptLost(script.name);
                 try {
-                    send(CommandType.EVAL, script.text, keys, args).whenComplete(this);
+                    send(link.commands(), CommandType.EVAL, script.text, keys, args).whenComplete(this);
                 } catch (RuntimeException refused) {
                     completeExceptionally(refused);
                     untrack();
@@ -164,19 +165,14 @@ final class ScriptRunner {
      * out as plain strings written straight into the connection's buffer: the API passes values through the codec,
      * which costs a pooled scratch buffer and a copy per value on the connection's event loop.
      */
-    private CompletionStage<?> send(CommandType type, String script, String[] keys, String[] args) {
-        if (dispatcher == null) {
-            return type == CommandType.EVALSHA
-                    ? commands.<List<Object>>evalsha(script, ScriptOutputType.MULTI, keys, args)
-                    : commands.<List<Object>>eval(script, ScriptOutputType.MULTI, keys, args);
-            // answers a list of boxed integers: decode(Object) reads both shapes
-        }
+    private static CompletionStage<?> send(RedisClusterAsyncCommands<String, String> commands, CommandType type,
+            String script, String[] keys, String[] args) {
         CommandArgs<String, String> command = new CommandArgs<>(StringCodec.UTF8).add(script).add(keys.length)
                 .addKeys(keys); // keys through the codec, as the API does: a Cluster routes by the first one
         for (String arg : args) {
             command.add(arg);
         }
-        return dispatcher.dispatch(type, new LongsOutput(), command);
+        return commands.dispatch(type, new LongsOutput(), command);
     }
 
     /**
