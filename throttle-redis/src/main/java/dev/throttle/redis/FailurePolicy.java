@@ -31,8 +31,10 @@ import dev.throttle.kernel.Arguments;
  * for the spec scaled by the share.
  *
  * <p>A decision that timed out may still be applied by Redis later: a grant that reaches this JVM after its decision
- * timed out is given back at once, so it holds nothing for a caller that got the policy's answer; one that comes
- * later still is lost, its permits counted in Redis (a lease until it expires). That never loosens the shared limit.
+ * timed out is given back at once, so it holds nothing for a caller that got the policy's answer. A concurrency
+ * acquire that timed out is also released at once, by a release of its lease id sent right behind it on the same
+ * connection, so even a reply lost for good (a connection reset) leaves no slot held; a rate grant whose reply is lost
+ * stays counted until its window or interval passes. That never loosens the shared limit.
  */
 public final class FailurePolicy {
 

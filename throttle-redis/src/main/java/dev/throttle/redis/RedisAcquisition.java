@@ -119,6 +119,7 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
         try {
             if (failure != null) {
                 context.recordFailure(failure);
+                abandoned();
                 unavailable(left(askedAt), failure);
             } else {
                 context.answered();
@@ -142,6 +143,14 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
         if (late != null) {
             Permits.withdraw(late);
         }
+    }
+
+    /**
+     * The attempt in flight failed or timed out here, yet Redis may have run it, or may still: its reply may come late,
+     * or never (a connection reset loses it). Default: nothing, as a rate grant nobody hears of only counts permits
+     * until its window or interval passes. A limiter whose grants are held (leases) undoes the attempt here.
+     */
+    void abandoned() {
     }
 
     /**

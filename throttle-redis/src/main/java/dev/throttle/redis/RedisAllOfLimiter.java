@@ -192,11 +192,16 @@ class RedisAllOfLimiter implements Limiter, RatePermit.Account, HeldPermit.Holde
     @Override
     public void ended(HeldPermit permit, long held, boolean dropped) {
         if (held > 0L) {
-            try {
-                run(0L, "release", "", permit.tag()).exceptionally(failure -> null);
-            } catch (RuntimeException failure) {
-                // A ticker reading out of range: the leases expire by themselves.
-            }
+            release(permit.tag());
+        }
+    }
+
+    /** Ends the leases of one lease id, without waiting; idempotent. */
+    private void release(long lease) {
+        try {
+            run(0L, "release", "", lease).exceptionally(failure -> null);
+        } catch (RuntimeException failure) {
+            // A ticker reading out of range: the leases expire by themselves.
         }
     }
 
@@ -300,6 +305,19 @@ class RedisAllOfLimiter implements Limiter, RatePermit.Account, HeldPermit.Holde
         CompletableFuture<long[]> ask(long maxWait) {
             lease = leases ? context.newLease() : 0L;
             return context.decide(Script.COMPOSITE, keys, args(permits, "", "", lease, descriptors), this);
+        }
+
+        /**
+         * Releases the abandoned attempt's leases at once (see {@link RedisConcurrencyLimiter}): the release follows
+         * the acquire on the same connection, so a reply lost for good leaves no lease held. What the rate parts may
+         * have counted stays counted (the grant's clock reading, which a give-back needs, came with the lost reply);
+         * that only refuses more, never admits more.
+         */
+        @Override
+        void abandoned() {
+            if (leases) {
+                release(lease);
+            }
         }
 
         /**

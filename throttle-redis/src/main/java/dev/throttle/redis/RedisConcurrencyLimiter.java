@@ -170,6 +170,17 @@ final class RedisConcurrencyLimiter implements Limiter, HeldPermit.Holder {
             return answer[0] == 1L ? permitOf(answer) : null;
         }
 
+        /**
+         * Releases the abandoned attempt's lease at once, without waiting for its reply: the release follows the
+         * acquire on the same connection, so Redis runs it after the acquire however late that runs, and a reply lost
+         * for good (a connection reset) leaves no lease held until its expiry. Releasing is idempotent, so a late
+         * grant given back again changes nothing.
+         */
+        @Override
+        void abandoned() {
+            release(lease);
+        }
+
         private HeldPermit permitOf(long[] answer) {
             return new HeldPermit(name, permits, answer[2], spec.limit(), RedisConcurrencyLimiter.this, 0L, lease);
         }

@@ -79,6 +79,38 @@ final class RedisProcess implements AutoCloseable {
         process = null;
     }
 
+    /**
+     * Freezes the process (SIGSTOP), as a stalled host or a long pause would: the socket stays open and commands queue
+     * in it, to run when {@link #resume()} thaws it. Unlike CLIENT PAUSE, nothing is answered meanwhile, not even
+     * administration.
+     */
+    void freeze() {
+        signal("STOP");
+    }
+
+    /** Thaws a frozen process (SIGCONT): it runs the commands queued meanwhile, in order. */
+    void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        Process current = process;
+        if (current == null) {
+            throw new IllegalStateException("redis-server on port " + port + " is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(current.pid())).inheritIO().start();
+            if (!kill.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " failed for redis-server on port " + port);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling redis-server", e);
+        }
+    }
+
     /** Starts the server again on the same port (empty: there is no persistence). */
     void restart() {
         kill();
