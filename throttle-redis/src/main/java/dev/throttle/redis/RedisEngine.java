@@ -25,6 +25,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -154,7 +155,11 @@ public final class RedisEngine implements Engine {
                 builder.scheduler, builder.prefix, builder.minExpiryMillis, builder.leaseTtlNanos,
                 builder.decisionTimeout.toNanos());
         // Loads the scripts on the connection now, or once the engine connects.
-        link.onConnected(connection -> ScriptRunner.preload(link.commands()));
+        EvictionPolicy eviction = new EvictionPolicy(health, stats);
+        link.onConnected(connection -> {
+            ScriptRunner.preload(link.commands());
+            eviction.read(link.commands());
+        });
     }
 
     /**
@@ -530,6 +535,7 @@ public final class RedisEngine implements Engine {
         private final LongAdder breakerOpens = new LongAdder();
         private final LongAdder shortCircuits = new LongAdder();
         private final LongAdder refusalCacheHits = new LongAdder();
+        private volatile String evictionPolicy;
 
         Stats() {
         }
@@ -617,6 +623,32 @@ public final class RedisEngine implements Engine {
             return refusalCacheHits.sum();
         }
 
+        /**
+         * The server's {@code maxmemory-policy}, read once when the engine connected: empty until then, or when the
+         * server refuses {@code CONFIG GET}. Any policy but {@code noeviction} may evict limiter keys (every one has a
+         * TTL), and a limit whose keys are evicted no longer holds; the engine logs a warning then.
+         *
+         * @return the policy, such as {@code "noeviction"} or {@code "allkeys-lru"}
+         */
+        public Optional<String> evictionPolicy() {
+            return Optional.ofNullable(evictionPolicy);
+        }
+
+        /**
+         * Whether the server may evict limiter keys, as far as the engine knows: its {@link #evictionPolicy()} is known
+         * and is not {@code noeviction}.
+         *
+         * @return true if limits may silently stop holding under memory pressure
+         */
+        public boolean limiterKeysMayBeEvicted() {
+            String policy = evictionPolicy;
+            return policy != null && EvictionPolicy.mayEvict(policy);
+        }
+
+        void evictionPolicy(String policy) {
+            this.evictionPolicy = policy;
+        }
+
         void decision() {
             decisions.increment();
         }
@@ -664,7 +696,8 @@ public final class RedisEngine implements Engine {
                     + timeouts() + ", fail-open grants " + failOpenGrants() + ", fail-closed refusals "
                     + failClosedRefusals() + ", fallback decisions " + fallbackDecisions() + ", breaker opens "
                     + breakerOpens() + ", short circuits " + shortCircuits() + ", refusal cache hits "
-                    + refusalCacheHits() + "]";
+                    + refusalCacheHits() + evictionPolicy().map(policy -> ", maxmemory-policy " + policy).orElse("")
+                    + "]";
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.function.Supplier;
  *   stop asking Redis for the open duration;</li>
  *   <li>INFO when Redis answers again with the breaker closed: how long it was unavailable, and how many decisions the
  *   policy answered meanwhile;</li>
+ *   <li>WARN when the server's {@code maxmemory-policy} may evict limiter keys (read once, on connecting);</li>
  *   <li>WARN when Redis cannot be reached as the engine is built, and INFO when the engine connects at last;</li>
  *   <li>INFO when Redis does not have a script (not loaded yet on a new Cluster node, or lost to a restart, a
  *   failover, {@code SCRIPT FLUSH}) and the engine loads it again.</li>
@@ -169,6 +170,20 @@ final class RedisHealth {
     void connectedLate(long waitedNanos) {
         info("connected", () -> subject + " connected " + Durations.text(waitedNanos) + " after the engine was built:"
                 + " decisions are made by Redis from now on");
+    }
+
+    /**
+     * The server may evict limiter keys under memory pressure ({@link EvictionPolicy}).
+     *
+     * @param policy its {@code maxmemory-policy}
+     */
+    void mayEvict(String policy) {
+        String which = policy.startsWith("volatile-") ? "keys with a TTL, which every limiter key has"
+                : "any key";
+        warn("eviction", () -> subject + " has maxmemory-policy " + policy + ": when it reaches maxmemory it evicts "
+                + which + ", and a limit whose keys are evicted starts again from nothing and no longer holds. Use"
+                + " noeviction (a full server then fails writes, and the failure policy answers) on a Redis sized"
+                + " for the limits");
     }
 
     /**

@@ -35,6 +35,7 @@ class RedisBootOutageTest {
             long start = System.nanoTime();
             try (RedisEngine engine = RedisEngine.builder(client, redis.uri())
                     .failurePolicy(FailurePolicy.fallback(local))
+                    .decisionTimeout(RedisServer.DECISION_TIMEOUT) // once Redis is up, it decides
                     .refusalCache(false)
                     .log(logger, Ticker.system())
                     .build()) {
@@ -83,7 +84,8 @@ class RedisBootOutageTest {
         try (RedisProcess redis = RedisProcess.start()) {
             redis.kill();
             RedisClient client = RedisClient.create();
-            try (RedisEngine engine = RedisEngine.builder(client, redis.uri()).refusalCache(false).build()) {
+            try (RedisEngine engine = RedisEngine.builder(client, redis.uri()).refusalCache(false)
+                    .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
                 RateLimiter limiter = engine.rateLimiter("boot-closed", THREE);
                 Answered refused = Answered.ask(engine, () -> limiter.tryAcquire(1));
                 assertThat(refused.byRedis()).isFalse();
