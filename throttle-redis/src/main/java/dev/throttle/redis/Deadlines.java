@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 /**
  * Times out calls that share one bound, with one timer for all of them instead of one per call: a timer per call
@@ -16,11 +17,25 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link TimeoutException} (as {@code orTimeout} would), and waits again for the next one. A call that completes
  * drops the finished calls at the head, so the queue holds about the calls in flight (replies on one connection come
  * in order); no timer is pending while nothing is.
+ *
+ * <p><b>A slow client is not a dead server.</b> Deadlines made with {@link #telling(long, long, LongSupplier)} (the
+ * decisions') fail a call past its bound only when the server has shown no sign of life for a whole bound: no answer
+ * to any call has arrived in that time, and the timer itself ran on time. A loaded client (its threads starved of CPU,
+ * its replies read late) still receives answers, or runs the timer late, so its calls wait on, up to a hard bound (the
+ * command timeout); a stopped server answers nothing, so a call sent to it fails within two bounds of its start (at
+ * its own deadline, or one bound after the last answer).
  */
 final class Deadlines {
 
+    /**
+     * How late the timer may run before its lateness counts as the client's load rather than the server's silence: a
+     * timer late by more than this fraction of the bound extends the calls instead of failing them.
+     */
+    private static final int LATE_FRACTION = 5;
+
     /** A call that can be timed out: the future and its deadline on {@link System#nanoTime()}. */
     abstract static class Timed<T> extends CompletableFuture<T> {
+        private long sentAt;
         private long deadline;
         private Deadlines deadlines;
 
@@ -34,12 +49,36 @@ final class Deadlines {
     }
 
     private final long boundNanos;
+    /** The longest any call waits, however alive the server; equal to the bound for plain deadlines. */
+    private final long hardBoundNanos;
+    /** When the latest answer to any call arrived ({@link System#nanoTime()}); null for plain deadlines. */
+    private final LongSupplier lastAnswer;
+    /** The deadline the pending timer was set for, to tell how late it ran. */
+    private volatile long armedFor;
     private final Queue<Timed<?>> pending = new ConcurrentLinkedQueue<>();
     /** Whether a timer is pending (or being set): at most one at a time. */
     private final AtomicBoolean armed = new AtomicBoolean();
 
+    /** Deadlines that fail every call at its bound. */
     Deadlines(long boundNanos) {
+        this(boundNanos, boundNanos, null);
+    }
+
+    private Deadlines(long boundNanos, long hardBoundNanos, LongSupplier lastAnswer) {
         this.boundNanos = boundNanos;
+        this.hardBoundNanos = Math.max(boundNanos, hardBoundNanos);
+        this.lastAnswer = lastAnswer;
+    }
+
+    /**
+     * Deadlines that tell a slow client from a dead server (see the class comment).
+     *
+     * @param boundNanos how long a call waits while the server is silent
+     * @param hardBoundNanos how long a call waits at most
+     * @param lastAnswer when the latest answer to any call on the connection arrived
+     */
+    static Deadlines telling(long boundNanos, long hardBoundNanos, LongSupplier lastAnswer) {
+        return new Deadlines(boundNanos, hardBoundNanos, lastAnswer);
     }
 
     long boundNanos() {
@@ -48,7 +87,8 @@ final class Deadlines {
 
     /** Fails {@code call} with a {@link TimeoutException} unless it completes within the bound from now. */
     void track(Timed<?> call) {
-        call.deadline = System.nanoTime() + boundNanos;
+        call.sentAt = System.nanoTime();
+        call.deadline = call.sentAt + boundNanos;
         call.deadlines = this;
         pending.offer(call);
         if (call.isDone()) {
@@ -71,6 +111,7 @@ final class Deadlines {
         while (true) {
             Timed<?> head = pending.peek();
             if (head != null) {
+                armedFor = head.deadline;
                 long delay = Math.max(0L, head.deadline - System.nanoTime());
                 Executor timer = CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS, Runnable::run);
                 timer.execute(this::expire);
@@ -84,13 +125,32 @@ final class Deadlines {
         }
     }
 
+    /**
+     * Whether a call past its bound waits on: under the hard bound, with an answer within the last bound (the server
+     * is alive) or a timer that ran late (the client is loaded).
+     */
+    private boolean mayWait(Timed<?> call, long now, boolean clientLate) {
+        return lastAnswer != null && now - call.sentAt < hardBoundNanos
+                && (clientLate || now - lastAnswer.getAsLong() < boundNanos);
+    }
+
     /** The timer: fails the calls past their deadline, then waits for the next one. */
     private void expire() {
         try {
             long now = System.nanoTime();
+            boolean clientLate = now - armedFor > boundNanos / LATE_FRACTION;
             Timed<?> head;
             while ((head = pending.peek()) != null) {
                 if (!head.isDone() && head.deadline - now > 0L) {
+                    break;
+                }
+                if (!head.isDone() && mayWait(head, now, clientLate)) {
+                    // Alive, or the client is too loaded to tell: look again once a silent bound would have passed.
+                    // Calls behind this one wait with it, their answers being due after its own.
+                    head.deadline = Math.min(head.sentAt + hardBoundNanos, lastAnswer.getAsLong() + boundNanos);
+                    if (head.deadline - now <= 0L) {
+                        head.deadline = now + boundNanos / LATE_FRACTION;
+                    }
                     break;
                 }
                 pending.remove(head);

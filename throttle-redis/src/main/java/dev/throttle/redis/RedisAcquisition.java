@@ -139,6 +139,7 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
      */
     @Override
     public final void lateAnswer(long[] answer) {
+        context.answeredLate();
         Permit late = granted(answer);
         if (late != null) {
             Permits.withdraw(late);

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * The engine's circuit breaker around Redis. Closed: every decision goes to Redis, and {@code threshold} consecutive
  * failures or timeouts open it. Open: decisions follow the failure policy at once, without a round trip, so an
  * outage costs no timeout per call. Once the open time has passed, one call goes through as a probe (half-open):
- * its success closes the breaker, its failure opens it again.
+ * its success closes the breaker, its failure opens it again. An answer that comes after its call timed out closes it
+ * too ({@link #onLateAnswer()}): a server that answers late is slow, not down.
  *
  * <p>Lock-free: the state is an immutable value swapped by compare-and-set; a success while closed and without
  * failures changes (and allocates) nothing. A probe that never reports (it cannot: every decision is bounded by the
@@ -72,6 +73,19 @@ final class RedisBreaker {
     void onSuccess() {
         State current = state.get();
         if (current != CLOSED && current.mode != Mode.OPEN) {
+            state.compareAndSet(current, CLOSED);
+        }
+    }
+
+    /**
+     * Redis answered a call after the call had timed out here: the server is alive, only slow (or the client too loaded
+     * to read its answers in time), so the failures that call counted were not an outage. Closes the breaker whatever
+     * its mode: an open breaker would otherwise refuse everything for its open time, and on a loaded client its probe,
+     * bounded by the same timeout, would fail again and again.
+     */
+    void onLateAnswer() {
+        State current = state.get();
+        if (current != CLOSED) {
             state.compareAndSet(current, CLOSED);
         }
     }

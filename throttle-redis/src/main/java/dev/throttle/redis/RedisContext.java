@@ -141,10 +141,20 @@ final class RedisContext {
         return Long.toHexString(lease);
     }
 
-    /** Counts a failed or timed-out round trip, towards opening the breaker; its opening is logged. */
+    /**
+     * Counts a failed or timed-out round trip, towards opening the breaker; its opening is logged. An error (a lost
+     * connection, commands rejected while disconnected) counts at once. A timeout counts only once the server has
+     * been silent for the whole command timeout: before that, it may be a slow round trip on a loaded client (whose
+     * timeouts come in bursts between bursts of answers) as well as a dead server, and opening the breaker for it
+     * would refuse everything for the open time. The decision itself has followed the policy within its timeout
+     * either way.
+     */
     void recordFailure(Throwable failure) {
         if (Acquisition.unwrap(failure) instanceof TimeoutException) {
             stats.timeout();
+            if (runner.answeredWithinCommandTimeout()) {
+                return;
+            }
         } else {
             stats.redisFailure();
         }
@@ -161,6 +171,17 @@ final class RedisContext {
     void answered() {
         breaker.onSuccess();
         if (health.inOutage() && breaker.mode() == RedisBreaker.Mode.CLOSED) {
+            health.answered();
+        }
+    }
+
+    /**
+     * Redis answered a round trip after it had timed out here: it is alive, so the breaker closes (see
+     * {@link RedisBreaker#onLateAnswer()}) and an outage under way ends.
+     */
+    void answeredLate() {
+        breaker.onLateAnswer();
+        if (health.inOutage()) {
             health.answered();
         }
     }

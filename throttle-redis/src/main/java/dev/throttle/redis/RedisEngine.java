@@ -848,11 +848,16 @@ public final class RedisEngine implements Engine {
         }
 
         /**
-         * Sets how long a decision waits for Redis before it follows the failure policy (default 50 ms). It bounds
-         * each round trip of a decision, including the one of a waiting acquisition; settling keeps the
-         * {@link #commandTimeout(Duration) command timeout}. A decision that timed out may still be applied by Redis
-         * later: a grant whose answer still reaches this JVM is given back at once; otherwise it only counts permits
-         * nobody uses.
+         * Sets how long a decision waits for a silent Redis before it follows the failure policy (default 50 ms). It
+         * bounds each round trip of a decision, including the one of a waiting acquisition; settling keeps the
+         * {@link #commandTimeout(Duration) command timeout}. It tells a slow client from a dead server: a decision past
+         * this timeout waits on, up to the command timeout, while Redis answers other calls within the timeout (a
+         * loaded client reads answers late) or the client's timer itself runs late; a stopped server answers nothing,
+         * so its decisions follow the policy within two timeouts of their start (50 to 100 ms by default). Timeouts
+         * open the breaker only once Redis has been silent for the whole command timeout, and an answer arriving
+         * after its decision timed out closes it. A decision that timed out may still be applied by Redis later: a
+         * grant whose answer still reaches this JVM is given back at once; otherwise it only counts permits nobody
+         * uses (a concurrency lease is released by its id right away).
          *
          * @param timeout from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder

@@ -33,6 +33,12 @@ final class ScriptRunner {
     private final Deadlines commandDeadlines;
     /** Times out calls of a shorter bound (the engine's decision timeout): the last such bound's. */
     private volatile Deadlines otherDeadlines;
+    /**
+     * When the latest answer arrived ({@link System#nanoTime()}), written by the connection's thread: a sign that the
+     * server is alive, which the decisions' deadlines read to tell a slow client from a dead server. Starts far in the
+     * past (no answer yet).
+     */
+    private volatile long lastAnswerNanos = System.nanoTime() - (1L << 60);
 
     ScriptRunner(RedisLink link, Duration timeout, RedisHealth health) {
         this.link = link;
@@ -62,6 +68,27 @@ final class ScriptRunner {
      */
     CompletableFuture<long[]> run(Script script, String[] keys, String[] args) {
         return run(script, keys, args, timeoutNanos, null);
+    }
+
+    /**
+     * Whether an answer to any call arrived within the last {@code nanos}: the server is alive, whatever one call's
+     * timeout says.
+     *
+     * @param nanos how far back to look
+     * @return true if the server answered in that time
+     */
+    boolean answeredWithin(long nanos) {
+        return System.nanoTime() - lastAnswerNanos < nanos;
+    }
+
+    /**
+     * Whether the server has answered within the command timeout: a server silent for that long is taken for down,
+     * whatever the client's load.
+     *
+     * @return true if an answer arrived within the command timeout
+     */
+    boolean answeredWithinCommandTimeout() {
+        return answeredWithin(timeoutNanos);
     }
 
     /** Learns of a script's answer that came after its call had timed out. */
@@ -104,7 +131,7 @@ final class ScriptRunner {
             return last;
         }
         // Engines pass one decision bound, so this is made once; a race makes a spare that serves the same way.
-        Deadlines made = new Deadlines(boundNanos);
+        Deadlines made = Deadlines.telling(boundNanos, timeoutNanos, () -> lastAnswerNanos);
         otherDeadlines = made;
         return made;
     }
@@ -132,6 +159,7 @@ final class ScriptRunner {
         @Override
         public void accept(Object answer, Throwable failure) {
             if (failure == null) {
+                lastAnswerNanos = System.nanoTime();
                 try {
                     long[] decoded = decode(answer);
                     // Only the timeout completes a call before its answer: this answer came too late.

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** One timer for the calls of one bound: only the calls still pending at their deadline fail, each with a timeout. */
@@ -62,5 +63,52 @@ class DeadlinesTest {
             answered.answer("ok");
             assertThat(answered.get(0, TimeUnit.SECONDS)).isEqualTo("ok");
         }
+    }
+
+    /**
+     * Decision deadlines tell a slow client from a dead server: a call past its bound waits on while answers to other
+     * calls keep arriving (a live server, replies read late), and fails one bound after the last answer.
+     */
+    @Test
+    void aCallWaitsPastItsBoundWhileAnswersArriveAndFailsOneBoundAfterTheLast() throws Exception {
+        long bound = TimeUnit.MILLISECONDS.toNanos(20);
+        AtomicLong lastAnswer = new AtomicLong(System.nanoTime());
+        Deadlines deadlines = Deadlines.telling(bound, TimeUnit.SECONDS.toNanos(30), lastAnswer::get);
+        Call slow = new Call();
+        deadlines.track(slow);
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < 10 * bound) { // answers to other calls, for ten bounds
+            lastAnswer.set(System.nanoTime());
+            TimeUnit.MILLISECONDS.sleep(2);
+        }
+        assertThat(slow).as("still waiting while the server answers").isNotDone();
+        long silentFrom = lastAnswer.get();
+        assertThatThrownBy(() -> slow.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
+        assertThat(System.nanoTime() - silentFrom).as("failed soon after the answers stopped")
+                .isLessThan(TimeUnit.SECONDS.toNanos(1));
+    }
+
+    @Test
+    void aCallToASilentServerFailsAtItsBound() {
+        long bound = TimeUnit.MILLISECONDS.toNanos(20);
+        long never = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+        Deadlines deadlines = Deadlines.telling(bound, TimeUnit.SECONDS.toNanos(30), () -> never);
+        Call lost = new Call();
+        long start = System.nanoTime();
+        deadlines.track(lost);
+        assertThatThrownBy(() -> lost.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(1));
+    }
+
+    @Test
+    void aCallFailsAtTheHardBoundHoweverAliveTheServer() {
+        long bound = TimeUnit.MILLISECONDS.toNanos(10);
+        long hard = TimeUnit.MILLISECONDS.toNanos(200);
+        Deadlines deadlines = Deadlines.telling(bound, hard, System::nanoTime); // always just answered
+        Call stuck = new Call();
+        long start = System.nanoTime();
+        deadlines.track(stuck);
+        assertThatThrownBy(() -> stuck.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(hard);
     }
 }

@@ -59,13 +59,16 @@ class RedisFaultTest {
             RedisClient client = RedisClient.create();
             try (RedisEngine engine = RedisEngine.builder(client, redis.uri())
                     .decisionTimeout(Duration.ofMillis(50))
+                    // Timeouts count towards the breaker once the server has been silent this long.
+                    .commandTimeout(Duration.ofMillis(200))
                     .breakerOpenDuration(Duration.ofMillis(100))
                     .build()) {
                 RateLimiter roomy = engine.rateLimiter("roomy", FixedWindow.of(1_000_000, Duration.ofMinutes(10)));
                 // Healthy first: a loaded machine may need a few tries to answer within the short timeout.
                 awaitRedisAnswer(engine, roomy);
 
-                redis.pause(Duration.ofMillis(300));
+                // Long enough for 200 ms of silence, then 5 counted timeouts that open the breaker, with room to spare.
+                redis.pause(Duration.ofMillis(1_000));
                 long maxLatency = 0L;
                 for (int i = 0; i < 20; i++) {
                     long start = System.nanoTime();
