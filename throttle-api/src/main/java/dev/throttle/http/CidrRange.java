@@ -2,7 +2,13 @@ package dev.throttle.http;
 
 import java.util.Arrays;
 
-/** A block of IP addresses, {@code address/prefix}: IPv4 or IPv6; a bare address is a block of one. */
+/**
+ * A block of IP addresses, {@code address/prefix}: IPv4 or IPv6; a bare address is a block of one. The address is an
+ * address alone ({@link IpLiteral#parseAddress}: no port, no zone, no leading zeros in a dotted quad); the prefix a
+ * decimal number without leading zeros, at most 32 for IPv4 and 128 for IPv6 (an IPv4-mapped range such as
+ * {@code ::ffff:10.0.0.0/104} is the IPv4 range {@code 10.0.0.0/8}). Bits past the prefix are ignored
+ * ({@code 10.1.2.3/8} is {@code 10.0.0.0/8}), as most routers and proxies read them.
+ */
 final class CidrRange {
 
     private final byte[] network;
@@ -28,7 +34,8 @@ final class CidrRange {
         }
         String s = text.strip();
         int slash = s.indexOf('/');
-        byte[] address = IpLiteral.parse(slash < 0 ? s : s.substring(0, slash));
+        String addressText = slash < 0 ? s : s.substring(0, slash);
+        byte[] address = addressText.strip().equals(addressText) ? IpLiteral.parseAddress(addressText) : null;
         if (address == null) {
             throw new IllegalArgumentException("proxy range = " + text + " is not an IP address or CIDR range");
         }
@@ -36,7 +43,8 @@ final class CidrRange {
         int prefix = bits;
         if (slash >= 0) {
             String digits = s.substring(slash + 1);
-            if (digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
+                    || (digits.length() > 1 && digits.charAt(0) == '0')) {
                 throw new IllegalArgumentException("proxy range = " + text + " has no valid prefix length");
             }
             prefix = Integer.parseInt(digits);

@@ -84,7 +84,7 @@ final class ForwardedClientResolver implements KeyResolver {
         }
         List<String> entries = entries(request.headers(rfc7239 ? FORWARDED : X_FORWARDED_FOR));
         for (int i = entries.size() - 1; i >= 0; i--) {
-            byte[] hop = IpLiteral.parse(entries.get(i));
+            byte[] hop = rfc7239 ? IpLiteral.parseForwardedNode(entries.get(i)) : IpLiteral.parse(entries.get(i));
             if (hop == null) {
                 return Optional.of(believed);
             }

@@ -2,40 +2,45 @@ package dev.throttle.http;
 
 /**
  * Parses IP literals by hand, so that a header value is never handed to a resolver that might look a name up in DNS.
- * Accepts what proxies write: IPv4 dotted quads, IPv6 (compressed, with an IPv4 tail, with a zone), either in brackets,
- * and either with a port ({@code 192.0.2.1:8080}, {@code [2001:db8::1]:443}). An IPv4-mapped IPv6 address reads as its
- * IPv4 address, so {@code ::ffff:10.0.0.1} and {@code 10.0.0.1} are the same client and match the same ranges.
+ * Three forms, each as its standard writes it:
+ * <ul>
+ *   <li>{@link #parse(String)}: what {@code X-Forwarded-For} and a peer address hold: an IPv4 dotted quad, an IPv6
+ *   address (RFC 4291 text, compressed or with an IPv4 tail, with an RFC 4007 zone), either in brackets, and either
+ *   with a port ({@code 192.0.2.1:8080}, {@code [2001:db8::1]:443});</li>
+ *   <li>{@link #parseForwardedNode(String)}: a {@code Forwarded} node (RFC 7239 section 6): an IPv4 address or a
+ *   bracketed IPv6 address, with an optional port that may be obfuscated ({@code _x}); an IPv6 address without
+ *   brackets is not a node;</li>
+ *   <li>{@link #parseAddress(String)}: an address alone, for a CIDR range: no port, no zone.</li>
+ * </ul>
+ * A dotted quad is four decimal numbers of at most three digits, none with a leading zero: {@code 010.1.2.3} is
+ * refused, since {@code inet_aton} reads it as octal (8.1.2.3) and other parsers as decimal, so it names no one
+ * address. An IPv4-mapped IPv6 address ({@code ::ffff:10.0.0.1}) reads as its IPv4 address, so it is the same client
+ * and matches the same ranges as {@code 10.0.0.1}; a deprecated IPv4-compatible one ({@code ::10.0.0.1}, RFC 4291
+ * section 2.5.5.1) stays the IPv6 address it is. A zone ({@code fe80::1%eth0}, or {@code %25eth0} inside brackets as
+ * RFC 6874 writes it in a URI) must be non-empty and of unreserved characters, and is dropped: the key is the address.
  */
 final class IpLiteral {
+
+    /** Longer text is no IP literal (the longest IPv6 text with an IPv4 tail, a zone of 16 and a port is 64). */
+    private static final int MAX_LENGTH = 64;
 
     private IpLiteral() {
     }
 
     /**
-     * The address's bytes: 4 for IPv4 (mapped IPv6 included), 16 for IPv6.
+     * The address's bytes, from a peer address or an {@code X-Forwarded-For} entry: 4 for IPv4 (mapped IPv6 included),
+     * 16 for IPv6.
      *
      * @param text the literal, possibly bracketed and with a port
      * @return the bytes, or null if the text is not an IP literal
      */
     static byte[] parse(String text) {
-        if (text == null) {
-            return null;
-        }
-        String s = text.strip();
-        if (s.isEmpty() || s.length() > 64) {
+        String s = stripped(text);
+        if (s == null) {
             return null;
         }
         if (s.charAt(0) == '[') {
-            int close = s.indexOf(']');
-            if (close < 0) {
-                return null;
-            }
-            String rest = s.substring(close + 1);
-            if (!rest.isEmpty() && !isPort(rest)) {
-                return null;
-            }
-            byte[] v6 = parseIpv6(stripZone(s.substring(1, close)));
-            return v6 == null ? null : unmapped(v6);
+            return bracketed(s, false);
         }
         int firstColon = s.indexOf(':');
         if (firstColon < 0) {
@@ -43,10 +48,113 @@ final class IpLiteral {
         }
         if (firstColon == s.lastIndexOf(':')) {
             // One colon: only an IPv4 address with a port (IPv6 has at least two).
-            return isPort(s.substring(firstColon)) ? parseIpv4(s.substring(0, firstColon)) : null;
+            return isPort(s.substring(firstColon + 1), false) ? parseIpv4(s.substring(0, firstColon)) : null;
         }
-        byte[] v6 = parseIpv6(stripZone(s));
+        return ipv6WithZone(s, false);
+    }
+
+    /**
+     * The address of a {@code Forwarded} node (RFC 7239 section 6), its quotes already removed: {@code 192.0.2.60},
+     * {@code 192.0.2.43:47011}, {@code [2001:db8:cafe::17]}, {@code [2001:db8:cafe::17]:4711}, or with an obfuscated
+     * port ({@code :_x}). {@code unknown}, an obfuscated node ({@code _hidden}) and an unbracketed IPv6 address are not.
+     *
+     * @param text the node
+     * @return the bytes, or null if the node names no IP address
+     */
+    static byte[] parseForwardedNode(String text) {
+        String s = stripped(text);
+        if (s == null) {
+            return null;
+        }
+        if (s.charAt(0) == '[') {
+            return bracketed(s, true);
+        }
+        int colon = s.indexOf(':');
+        if (colon < 0) {
+            return parseIpv4(s);
+        }
+        return colon == s.lastIndexOf(':') && isPort(s.substring(colon + 1), true)
+                ? parseIpv4(s.substring(0, colon)) : null;
+    }
+
+    /**
+     * An address alone: a dotted quad or IPv6 text, bracketed or not, without a port or a zone.
+     *
+     * @param text the address
+     * @return the bytes, or null if the text is not an address alone
+     */
+    static byte[] parseAddress(String text) {
+        String s = stripped(text);
+        if (s == null) {
+            return null;
+        }
+        if (s.charAt(0) == '[') {
+            if (s.charAt(s.length() - 1) != ']') {
+                return null;
+            }
+            s = s.substring(1, s.length() - 1);
+        }
+        if (s.indexOf(':') < 0) {
+            return parseIpv4(s);
+        }
+        byte[] v6 = parseIpv6(s);
         return v6 == null ? null : unmapped(v6);
+    }
+
+    /** The text stripped of surrounding white space, or null when empty or too long to be an address. */
+    private static String stripped(String text) {
+        if (text == null) {
+            return null;
+        }
+        String s = text.strip();
+        return s.isEmpty() || s.length() > MAX_LENGTH ? null : s;
+    }
+
+    /** {@code [IPv6]} with an optional {@code :port} after it. */
+    private static byte[] bracketed(String s, boolean obfuscatedPort) {
+        int close = s.indexOf(']');
+        if (close < 0) {
+            return null;
+        }
+        String rest = s.substring(close + 1);
+        if (!rest.isEmpty() && !(rest.charAt(0) == ':' && isPort(rest.substring(1), obfuscatedPort))) {
+            return null;
+        }
+        return ipv6WithZone(s.substring(1, close), true);
+    }
+
+    /** IPv6 text with an optional zone ({@code %zone}, or {@code %25zone} in a URI's brackets), the zone dropped. */
+    private static byte[] ipv6WithZone(String s, boolean inBrackets) {
+        int percent = s.indexOf('%');
+        String address = s;
+        if (percent >= 0) {
+            String zone = s.substring(percent + 1);
+            if (inBrackets && zone.startsWith("25") && zone.length() > 2) {
+                zone = zone.substring(2); // RFC 6874: "%" is written "%25" in a URI
+            }
+            if (!isZone(zone)) {
+                return null;
+            }
+            address = s.substring(0, percent);
+        }
+        byte[] v6 = parseIpv6(address);
+        return v6 == null ? null : unmapped(v6);
+    }
+
+    /** A zone id: non-empty, of unreserved characters (RFC 3986), at most 16 of them. */
+    private static boolean isZone(String zone) {
+        if (zone.isEmpty() || zone.length() > 16) {
+            return false;
+        }
+        for (int i = 0; i < zone.length(); i++) {
+            char c = zone.charAt(i);
+            boolean unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c == '-'
+                    || c == '.' || c == '_' || c == '~';
+            if (!unreserved) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -112,22 +220,34 @@ final class IpLiteral {
         return address == null ? text.strip() : format(address);
     }
 
-    private static boolean isPort(String colonAndPort) {
-        int length = colonAndPort.length();
-        if (length < 2 || length > 6 || colonAndPort.charAt(0) != ':') {
+    /**
+     * A port: 1 to 5 decimal digits up to 65535, or, where {@code obfuscated} is allowed (RFC 7239's obfport), an
+     * underscore and letters, digits, dots, underscores or hyphens.
+     */
+    private static boolean isPort(String port, boolean obfuscated) {
+        int length = port.length();
+        if (length == 0) {
             return false;
         }
-        for (int i = 1; i < length; i++) {
-            if (!isDigit(colonAndPort.charAt(i))) {
+        if (obfuscated && port.charAt(0) == '_') {
+            for (int i = 1; i < length; i++) {
+                char c = port.charAt(i);
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c == '.' || c == '_'
+                        || c == '-')) {
+                    return false;
+                }
+            }
+            return length > 1;
+        }
+        if (length > 5) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (!isDigit(port.charAt(i))) {
                 return false;
             }
         }
-        return Integer.parseInt(colonAndPort.substring(1)) <= 65535;
-    }
-
-    private static String stripZone(String s) {
-        int zone = s.indexOf('%');
-        return zone < 0 ? s : s.substring(0, zone);
+        return Integer.parseInt(port) <= 65535;
     }
 
     private static byte[] unmapped(byte[] v6) {
@@ -154,7 +274,8 @@ final class IpLiteral {
                 value = value * 10 + (s.charAt(i) - '0');
                 i++;
             }
-            if (i == start || value > 255) {
+            // No leading zero: 010 is 8 to inet_aton and 10 to others, so it names no one address.
+            if (i == start || value > 255 || (i - start > 1 && s.charAt(start) == '0')) {
                 return null;
             }
             out[part++] = (byte) value;

@@ -192,4 +192,22 @@ class ForwardedClientResolverTest {
         assertThat(IpLiteral.parse("")).isNull();
         assertThat(IpLiteral.parse("g::1")).isNull();
     }
+
+    /**
+     * An entry the standards do not make one address ends the walk like any garbage: a dotted quad with a leading
+     * zero (octal to inet_aton, decimal to others), and in {@code Forwarded} an IPv6 address without its brackets
+     * (RFC 7239 section 6 requires them). Bracketed nodes, ports and obfuscated ports are read as the RFC writes them.
+     */
+    @Test
+    void entriesTheStandardsDoNotMakeOneAddressEndTheWalk() {
+        assertThat(key(xff, FakeRequest.from("10.0.0.1").header("X-Forwarded-For", "198.51.100.7, 010.0.0.9")))
+                .as("010.0.0.9 is no address, so the trusted hop that wrote it is the key").isEqualTo("10.0.0.1");
+        assertThat(key(forwarded, FakeRequest.from("10.0.0.1").header("Forwarded", "for=2001:db8:cafe::17")))
+                .isEqualTo("10.0.0.1");
+        assertThat(key(forwarded, FakeRequest.from("10.0.0.1").header("Forwarded",
+                "for=\"[2001:db8:cafe::17]:4711\", for=\"192.0.2.1:_hidden\"")))
+                .as("192.0.2.1 is trusted, so the walk goes on to the IPv6 client").isEqualTo("2001:db8:cafe::17");
+        assertThat(key(forwarded, FakeRequest.from("10.0.0.1").header("Forwarded", "For=\"[::ffff:198.51.100.7]\"")))
+                .isEqualTo("198.51.100.7");
+    }
 }
