@@ -101,7 +101,7 @@ final class AsyncChain<T> implements Supplier<CompletableFuture<T>> {
             if (pending != null) {
                 pending.cancel();
             }
-            layers.exit(epoch, start, permits, failure);
+            layers.exit(epoch, start, permits, failure, value);
             if (failure != null) {
                 result.completeExceptionally(Failures.unwrap(failure));
             } else {

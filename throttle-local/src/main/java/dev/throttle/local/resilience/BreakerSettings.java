@@ -4,7 +4,6 @@ import dev.throttle.kernel.Arguments;
 import dev.throttle.local.resilience.CircuitBreaker.Config.WindowType;
 import dev.throttle.local.resilience.CircuitBreaker.Config;
 import java.time.Duration;
-import java.util.function.Predicate;
 
 /**
  * The checked values behind a {@link CircuitBreaker.Config}, and the rules the breaker applies with them: the checks
@@ -20,7 +19,7 @@ final class BreakerSettings {
     /** The documented defaults of {@link CircuitBreaker.Config}. */
     static final BreakerSettings DEFAULTS = new BreakerSettings(WindowType.COUNT_BASED, 100,
             Duration.ofSeconds(60).toNanos(), Duration.ofSeconds(1).toNanos(), 0.5, 1.0,
-            Duration.ofSeconds(60).toNanos(), 100, Duration.ofSeconds(60).toNanos(), 10, failure -> true);
+            Duration.ofSeconds(60).toNanos(), 100, Duration.ofSeconds(60).toNanos(), 10, OutcomeClassifier.DEFAULT);
 
     final WindowType windowType;
     final int windowSize;
@@ -32,12 +31,13 @@ final class BreakerSettings {
     final int minimumNumberOfCalls;
     final long waitDurationInOpenStateNanos;
     final int permittedCallsInHalfOpenState;
-    final Predicate<Throwable> recordFailure;
+    /** Which outcomes are failures, successes, or ignored. */
+    final OutcomeClassifier classifier;
 
     private BreakerSettings(WindowType windowType, int windowSize, long windowNanos, long bucketNanos,
             double failureRateThreshold, double slowCallRateThreshold, long slowCallDurationNanos,
             int minimumNumberOfCalls, long waitDurationInOpenStateNanos, int permittedCallsInHalfOpenState,
-            Predicate<Throwable> recordFailure) {
+            OutcomeClassifier classifier) {
         this.windowType = windowType;
         this.windowSize = windowSize;
         this.windowNanos = windowNanos;
@@ -48,7 +48,7 @@ final class BreakerSettings {
         this.minimumNumberOfCalls = minimumNumberOfCalls;
         this.waitDurationInOpenStateNanos = waitDurationInOpenStateNanos;
         this.permittedCallsInHalfOpenState = permittedCallsInHalfOpenState;
-        this.recordFailure = recordFailure;
+        this.classifier = classifier;
     }
 
     // ---- the builder's setters: check, then derive ----
@@ -57,7 +57,7 @@ final class BreakerSettings {
         Arguments.requireInRange("size", size, 1, Config.MAX_WINDOW_SIZE);
         return new BreakerSettings(WindowType.COUNT_BASED, size, windowNanos, bucketNanos, failureRateThreshold,
                 slowCallRateThreshold, slowCallDurationNanos, minimumNumberOfCalls, waitDurationInOpenStateNanos,
-                permittedCallsInHalfOpenState, recordFailure);
+                permittedCallsInHalfOpenState, classifier);
     }
 
     BreakerSettings timeWindow(Duration window, Duration bucket) {
@@ -71,51 +71,51 @@ final class BreakerSettings {
         Arguments.requireInRange("window / bucket", windowLength / bucketLength, 1, Config.MAX_BUCKETS);
         return new BreakerSettings(WindowType.TIME_BASED, windowSize, windowLength, bucketLength,
                 failureRateThreshold, slowCallRateThreshold, slowCallDurationNanos, minimumNumberOfCalls,
-                waitDurationInOpenStateNanos, permittedCallsInHalfOpenState, recordFailure);
+                waitDurationInOpenStateNanos, permittedCallsInHalfOpenState, classifier);
     }
 
     BreakerSettings failureRateThreshold(double threshold) {
         return new BreakerSettings(windowType, windowSize, windowNanos, bucketNanos,
                 Ratios.requireRatio("failureRateThreshold", threshold), slowCallRateThreshold, slowCallDurationNanos,
-                minimumNumberOfCalls, waitDurationInOpenStateNanos, permittedCallsInHalfOpenState, recordFailure);
+                minimumNumberOfCalls, waitDurationInOpenStateNanos, permittedCallsInHalfOpenState, classifier);
     }
 
     BreakerSettings slowCallRateThreshold(double threshold) {
         return new BreakerSettings(windowType, windowSize, windowNanos, bucketNanos, failureRateThreshold,
                 Ratios.requireRatio("slowCallRateThreshold", threshold), slowCallDurationNanos, minimumNumberOfCalls,
-                waitDurationInOpenStateNanos, permittedCallsInHalfOpenState, recordFailure);
+                waitDurationInOpenStateNanos, permittedCallsInHalfOpenState, classifier);
     }
 
     BreakerSettings slowCallDuration(Duration duration) {
         return new BreakerSettings(windowType, windowSize, windowNanos, bucketNanos, failureRateThreshold,
                 slowCallRateThreshold, Arguments.periodNanos("slowCallDuration", duration), minimumNumberOfCalls,
-                waitDurationInOpenStateNanos, permittedCallsInHalfOpenState, recordFailure);
+                waitDurationInOpenStateNanos, permittedCallsInHalfOpenState, classifier);
     }
 
     BreakerSettings minimumNumberOfCalls(int calls) {
         Arguments.requireInRange("minimumNumberOfCalls", calls, 1, Integer.MAX_VALUE);
         return new BreakerSettings(windowType, windowSize, windowNanos, bucketNanos, failureRateThreshold,
                 slowCallRateThreshold, slowCallDurationNanos, calls, waitDurationInOpenStateNanos,
-                permittedCallsInHalfOpenState, recordFailure);
+                permittedCallsInHalfOpenState, classifier);
     }
 
     BreakerSettings waitDurationInOpenState(Duration wait) {
         return new BreakerSettings(windowType, windowSize, windowNanos, bucketNanos, failureRateThreshold,
                 slowCallRateThreshold, slowCallDurationNanos, minimumNumberOfCalls,
-                Arguments.waitNanos("waitDurationInOpenState", wait), permittedCallsInHalfOpenState, recordFailure);
+                Arguments.waitNanos("waitDurationInOpenState", wait), permittedCallsInHalfOpenState, classifier);
     }
 
     BreakerSettings permittedCallsInHalfOpenState(int calls) {
         Arguments.requireInRange("permittedCallsInHalfOpenState", calls, 1, Integer.MAX_VALUE);
         return new BreakerSettings(windowType, windowSize, windowNanos, bucketNanos, failureRateThreshold,
                 slowCallRateThreshold, slowCallDurationNanos, minimumNumberOfCalls, waitDurationInOpenStateNanos,
-                calls, recordFailure);
+                calls, classifier);
     }
 
-    BreakerSettings recordFailure(Predicate<Throwable> predicate) {
+    BreakerSettings classifier(OutcomeClassifier next) {
         return new BreakerSettings(windowType, windowSize, windowNanos, bucketNanos, failureRateThreshold,
                 slowCallRateThreshold, slowCallDurationNanos, minimumNumberOfCalls, waitDurationInOpenStateNanos,
-                permittedCallsInHalfOpenState, Arguments.requireNonNull("recordFailure", predicate));
+                permittedCallsInHalfOpenState, next);
     }
 
     // ---- the rules the breaker applies ----

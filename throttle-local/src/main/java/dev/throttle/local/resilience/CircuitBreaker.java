@@ -91,7 +91,8 @@ public final class CircuitBreaker {
      * @param newState for a transition, the state entered; otherwise the same as {@code state}
      * @param durationNanos for an outcome, the call's duration; otherwise 0
      * @param slow for an outcome, whether the call was slow
-     * @param failure for {@link Kind#FAILURE} and {@link Kind#IGNORED_FAILURE}, what the call threw; otherwise null
+     * @param failure for an outcome, what the call threw (null for a call that returned, including a result counted
+     *     as a failure); otherwise null
      * @param atNanos the breaker's ticker reading when the event happened
      */
     public record Event(String breaker, Kind kind, State state, State newState, long durationNanos, boolean slow,
@@ -99,11 +100,21 @@ public final class CircuitBreaker {
 
         /** What happened. */
         public enum Kind {
-            /** A call succeeded. */
+            /**
+             * A call succeeded: it returned a result not counted as a failure, or threw a failure that
+             * {@link Config#recordFailure()} does not count (the event carries it).
+             */
             SUCCESS,
-            /** A call failed with a failure that counts against the service. */
+            /**
+             * A call failed in a way that counts against the service: it threw a failure
+             * {@link Config#recordFailure()} counts, or returned a result {@link Config#recordResult()} counts (then
+             * the event carries no failure).
+             */
             FAILURE,
-            /** A call failed with a failure the breaker's predicate does not count: recorded as a success. */
+            /**
+             * A call threw a failure {@link Config#ignoreFailure()} ignores: counted neither as a success nor as a
+             * failure; a half-open breaker lets another probe through in its place.
+             */
             IGNORED_FAILURE,
             /** A call was refused: the breaker is open, or half-open with every probe taken. */
             NOT_PERMITTED,
@@ -276,11 +287,12 @@ public final class CircuitBreaker {
      */
     public void onSuccess(long durationNanos) {
         Arguments.requireNonNegative("durationNanos", durationNanos);
-        record(ANY_EPOCH, durationNanos, null);
+        record(ANY_EPOCH, durationNanos, null, null);
     }
 
     /**
-     * Reports a failed call; whether it counts as a failure is up to {@link Config#recordFailure()}.
+     * Reports a failed call: ignored if {@link Config#ignoreFailure()} says so, else a failure if
+     * {@link Config#recordFailure()} says so, else a success.
      *
      * @param durationNanos how long it took, 0 or more
      * @param failure what it threw
@@ -289,11 +301,25 @@ public final class CircuitBreaker {
     public void onError(long durationNanos, Throwable failure) {
         Arguments.requireNonNegative("durationNanos", durationNanos);
         Arguments.requireNonNull("failure", failure);
-        record(ANY_EPOCH, durationNanos, failure);
+        record(ANY_EPOCH, durationNanos, failure, null);
     }
 
     /**
-     * Makes a call if the breaker permits it, and records its outcome and duration.
+     * Reports a call that returned: a failure if {@link Config#recordResult()} counts its result (an HTTP 503
+     * returned, not thrown), else a success.
+     *
+     * @param durationNanos how long it took, 0 or more
+     * @param result what it returned, possibly null
+     * @throws IllegalArgumentException if the duration is negative
+     */
+    public void onResult(long durationNanos, Object result) {
+        Arguments.requireNonNegative("durationNanos", durationNanos);
+        record(ANY_EPOCH, durationNanos, null, result);
+    }
+
+    /**
+     * Makes a call if the breaker permits it, and records its outcome (what it threw, or what it returned) and
+     * duration.
      *
      * @param task the call
      * @param <T> its result type
@@ -312,10 +338,10 @@ public final class CircuitBreaker {
         try {
             result = task.call();
         } catch (Throwable failure) {
-            record(epoch, ticker.read() - start, failure);
+            record(epoch, ticker.read() - start, failure, null);
             throw failure;
         }
-        record(epoch, ticker.read() - start, null);
+        record(epoch, ticker.read() - start, null, result);
         return result;
     }
 
@@ -335,10 +361,10 @@ public final class CircuitBreaker {
         try {
             task.run();
         } catch (Throwable failure) {
-            record(epoch, ticker.read() - start, failure);
+            record(epoch, ticker.read() - start, failure, null);
             throw failure;
         }
-        record(epoch, ticker.read() - start, null);
+        record(epoch, ticker.read() - start, null, null);
     }
 
     /**
@@ -361,13 +387,13 @@ public final class CircuitBreaker {
             stage = task.get();
             Arguments.requireNonNull("stage supplied by task", stage);
         } catch (Throwable failure) {
-            record(epoch, ticker.read() - start, failure);
+            record(epoch, ticker.read() - start, failure, null);
             return CompletableFuture.failedFuture(failure);
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         stage.whenComplete((value, failure) -> {
             // Recorded before the caller's future completes, so a caller reacting to it sees the updated breaker.
-            record(epoch, ticker.read() - start, Failures.unwrap(failure));
+            record(epoch, ticker.read() - start, Failures.unwrap(failure), failure == null ? value : null);
             if (failure != null) {
                 result.completeExceptionally(failure);
             } else {
@@ -473,22 +499,28 @@ public final class CircuitBreaker {
     }
 
     /**
-     * Records a call's outcome.
+     * Records a call's outcome, as {@link OutcomeClassifier} classifies it. An ignored one changes no count; its
+     * permission is given back, so a half-open breaker lets another probe through.
      *
      * @param epoch the epoch it was let through in, or {@link #ANY_EPOCH}
      * @param durationNanos its duration
-     * @param failure what it threw, or null for a success
+     * @param failure what it threw, or null if it returned
+     * @param result what it returned (null if it threw)
      */
-    void record(long epoch, long durationNanos, Throwable failure) {
-        boolean counted = failure != null && settings.recordFailure.test(failure);
+    void record(long epoch, long durationNanos, Throwable failure, Object result) {
+        int classified = settings.classifier.classify(failure, result);
         boolean slow = durationNanos >= settings.slowCallDurationNanos;
-        int outcome = Outcomes.of(counted, slow);
         BreakerState observed = current;
         if (listeners.length > 0) {
-            Event.Kind kind = failure == null ? Event.Kind.SUCCESS
-                    : counted ? Event.Kind.FAILURE : Event.Kind.IGNORED_FAILURE;
+            Event.Kind kind = classified == OutcomeClassifier.SUCCESS ? Event.Kind.SUCCESS
+                    : classified == OutcomeClassifier.FAILURE ? Event.Kind.FAILURE : Event.Kind.IGNORED_FAILURE;
             emit(new Event(name, kind, observed.state, observed.state, durationNanos, slow, failure, ticker.read()));
         }
+        if (classified == OutcomeClassifier.IGNORED) {
+            release(epoch);
+            return;
+        }
+        int outcome = Outcomes.of(classified == OutcomeClassifier.FAILURE, slow);
         for (;;) {
             BreakerState s = current;
             if (epoch != ANY_EPOCH && epoch != s.epoch) {
@@ -806,7 +838,25 @@ public final class CircuitBreaker {
          * @return the predicate
          */
         public Predicate<Throwable> recordFailure() {
-            return settings.recordFailure;
+            return settings.classifier.recordFailure;
+        }
+
+        /**
+         * Which thrown failures the breaker ignores: counted neither as successes nor as failures (default: none).
+         *
+         * @return the predicate
+         */
+        public Predicate<Throwable> ignoreFailure() {
+            return settings.classifier.ignoreFailure;
+        }
+
+        /**
+         * Which returned results count as failures (default: none).
+         *
+         * @return the predicate, over any result
+         */
+        public Predicate<Object> recordResult() {
+            return settings.classifier.recordResult;
         }
 
         @Override
@@ -946,7 +996,37 @@ public final class CircuitBreaker {
              * @throws IllegalArgumentException if null
              */
             public Builder recordFailure(Predicate<Throwable> predicate) {
-                settings = settings.recordFailure(predicate);
+                settings = settings.classifier(settings.classifier.withRecordFailure(predicate));
+                return this;
+            }
+
+            /**
+             * Which failures the breaker ignores: counted neither as successes nor as failures, whatever
+             * {@link #recordFailure} says (an exception of the caller's own making, a cancellation). A half-open
+             * breaker lets another probe through in place of an ignored one. Default: none.
+             *
+             * @param predicate true for a failure to ignore
+             * @return this builder
+             * @throws IllegalArgumentException if null
+             */
+            public Builder ignoreFailure(Predicate<Throwable> predicate) {
+                settings = settings.classifier(settings.classifier.withIgnoreFailure(predicate));
+                return this;
+            }
+
+            /**
+             * Which returned results count as failures: results of {@code type} the predicate accepts, for a service
+             * that reports trouble in what it returns (an HTTP response with status 503). Null and results of other
+             * types are successes. Default: every result is a success.
+             *
+             * @param type the results' type
+             * @param predicate true for a result that counts as a failure
+             * @param <T> the results' type
+             * @return this builder
+             * @throws IllegalArgumentException if an argument is null
+             */
+            public <T> Builder recordResult(Class<T> type, Predicate<? super T> predicate) {
+                settings = settings.classifier(settings.classifier.withRecordResult(type, predicate));
                 return this;
             }
 

@@ -95,13 +95,13 @@ final class Layers<T> {
     }
 
     /**
-     * Ends an attempt that was made: reports its outcome to the breaker, then gives the permits back (dropped on a
-     * timeout, so an adaptive limiter sees the overload).
+     * Ends an attempt that was made: reports its outcome (what it threw, or returned) to the breaker, then gives the
+     * permits back (dropped on a timeout, so an adaptive limiter sees the overload).
      */
-    void exit(long epoch, long start, Permit[] permits, Throwable failure) {
+    void exit(long epoch, long start, Permit[] permits, Throwable failure, Object result) {
         Throwable cause = Failures.unwrap(failure);
         if (breaker != null) {
-            breaker.record(epoch, breaker.ticker().read() - start, cause);
+            breaker.record(epoch, breaker.ticker().read() - start, cause, result);
         }
         for (int i = permits.length - 1; i >= 0; i--) {
             Permit permit = permits[i];

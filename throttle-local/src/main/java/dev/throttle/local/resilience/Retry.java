@@ -472,7 +472,7 @@ public final class Retry {
         /**
          * Which results are retried (for example an HTTP 503 returned rather than thrown).
          *
-         * @return the predicate
+         * @return the predicate, over any result
          */
         public Predicate<Object> retryOnResult() {
             return settings.retryOnResult;
@@ -545,14 +545,21 @@ public final class Retry {
             }
 
             /**
-             * Which results are retried; when attempts run out, the last result is returned.
+             * Which results are retried: results of {@code type} the predicate accepts (an HTTP response with status
+             * 503, returned rather than thrown); null and results of other types are not. When attempts run out, the
+             * last result is returned. Default: no result is retried.
              *
+             * @param type the results' type
              * @param predicate true to retry
+             * @param <T> the results' type
              * @return this builder
-             * @throws IllegalArgumentException if null
+             * @throws IllegalArgumentException if an argument is null
              */
-            public Builder retryOnResult(Predicate<Object> predicate) {
-                settings = settings.retryOnResult(predicate);
+            public <T> Builder retryOnResult(Class<T> type, Predicate<? super T> predicate) {
+                Arguments.requireNonNull("type", type);
+                Arguments.requireNonNull("retryOnResult", predicate);
+                settings = settings.retryOnResult(
+                        result -> type.isInstance(result) && predicate.test(type.cast(result)));
                 return this;
             }
 

@@ -34,13 +34,15 @@ final class SyncChain<T> implements Callable<T> {
         Permit[] permits = layers.takePermits(epoch);
         long start = layers.breakerStart();
         Throwable failure = null;
+        T result = null;
         try {
-            return timed();
+            result = timed();
+            return result;
         } catch (Throwable e) {
             failure = e;
             throw e;
         } finally {
-            layers.exit(epoch, start, permits, failure);
+            layers.exit(epoch, start, permits, failure, result);
         }
     }
 

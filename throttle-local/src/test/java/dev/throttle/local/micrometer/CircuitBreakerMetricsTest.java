@@ -9,6 +9,7 @@ import dev.throttle.local.resilience.CircuitBreaker;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 class CircuitBreakerMetricsTest {
@@ -26,6 +27,7 @@ class CircuitBreakerMetricsTest {
                     .waitDurationInOpenState(Duration.ofSeconds(10))
                     .permittedCallsInHalfOpenState(2)
                     .recordFailure(failure -> !(failure instanceof IllegalStateException))
+                    .ignoreFailure(failure -> failure instanceof CancellationException)
                     .build())
             .build();
 
@@ -37,8 +39,11 @@ class CircuitBreakerMetricsTest {
         breaker.run(() -> { });
         breaker.run(() -> clock.advance(Duration.ofSeconds(2))); // slow
         assertThatThrownBy(() -> breaker.run(() -> {
-            throw new IllegalStateException("not the service's fault");
+            throw new IllegalStateException("not the service's fault"); // not recorded: a success
         })).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> breaker.run(() -> {
+            throw new CancellationException("the caller gave up"); // ignored: neither
+        })).isInstanceOf(CancellationException.class);
         fail();
         assertState("closed");
         fail();
@@ -56,7 +61,7 @@ class CircuitBreakerMetricsTest {
         assertThat(transitions("open", "half_open")).isEqualTo(1.0);
         assertThat(transitions("half_open", "closed")).isEqualTo(1.0);
         assertThat(transitions("half_open", "open")).isZero();
-        assertThat(calls("success", false)).isEqualTo(3.0);
+        assertThat(calls("success", false)).isEqualTo(4.0);
         assertThat(calls("success", true)).isEqualTo(1.0);
         assertThat(calls("ignored", false)).isEqualTo(1.0);
         assertThat(calls("failure", false)).isEqualTo(2.0);

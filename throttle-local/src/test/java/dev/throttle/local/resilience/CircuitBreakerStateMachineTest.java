@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,7 +19,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The breaker's state machine as a table: a configuration, a script of steps, and the state expected after each step.
  *
  * <p>Steps: {@code s} a permitted call that succeeds, {@code f} one that fails, {@code slow} one that succeeds in
- * the slow-call duration, {@code i} one that fails with an ignored exception, {@code x} a call that must be refused,
+ * the slow-call duration, {@code i} one that fails with an exception {@code recordFailure} does not count (a success),
+ * {@code ig} one that fails with an exception {@code ignoreFailure} ignores (neither success nor failure), {@code r503}
+ * / {@code r200} one that returns a status {@code recordResult} counts as a failure / does not, {@code x} a call that
+ * must be refused,
  * {@code acq} a permission taken and not yet reported, {@code ps}/{@code pf} the success/failure of such a pending
  * call, {@code rel} a pending permission given back, {@code +10s}/{@code +500ms} time passing. States: {@code C}
  * closed, {@code O} open, {@code H} half-open.
@@ -50,9 +54,43 @@ class CircuitBreakerStateMachineTest {
                 row("count: slow calls below the slow-call ratio do not trip",
                         b -> b.countWindow(4).minimumNumberOfCalls(4).slowCallRateThreshold(0.75),
                         "slow s s slow s", "C C C C C"),
-                row("count: ignored failures count as successes",
+                row("count: failures recordFailure does not count are successes",
                         b -> b.countWindow(4).minimumNumberOfCalls(4),
                         "i i i f i", "C C C C C"),
+                // Resilience4j's ignoreExceptions: an ignored exception is neither a success nor a failure.
+                row("count: an ignored failure is not a call: with a window of 2, a failure and an ignored one do not"
+                        + " make 50%", b -> b.countWindow(2).minimumNumberOfCalls(2),
+                        "f ig ig ig", "C C C C"),
+                row("count: ignored failures do not dilute the ratio", b -> b.countWindow(4).minimumNumberOfCalls(4),
+                        "s f ig ig s f", "C C C C C O"),
+                row("count: ignoring takes precedence over recording: only f and s are calls, and 50% opens",
+                        b -> b.countWindow(2).minimumNumberOfCalls(2)
+                                .recordFailure(failure -> true), // CancellationException would count, if not ignored
+                        "ig ig f ig s", "C C C C O"),
+                // Resilience4j's shouldIgnoreExceptionsAndThenTransitionToClosed and
+                // shouldReleasePermissionWhenExceptionIgnored: an ignored probe gives its permission back.
+                row("half-open: ignored probes release their permission, and successes then close",
+                        b -> b.countWindow(2).minimumNumberOfCalls(2).waitDurationInOpenState(Duration.ofSeconds(5))
+                                .permittedCallsInHalfOpenState(4),
+                        "f f +5s ig ig ig ig s s s s", "C O O H H H H H H H C"),
+                row("half-open: three successes, an ignored probe, then a failure completes the four probes",
+                        b -> b.countWindow(2).minimumNumberOfCalls(2).waitDurationInOpenState(Duration.ofSeconds(5))
+                                .permittedCallsInHalfOpenState(4).failureRateThreshold(0.5),
+                        "f f +5s s s s ig f", "C O O H H H H C"),
+                row("half-open: an ignored pending probe lets another through",
+                        b -> b.countWindow(2).minimumNumberOfCalls(2).waitDurationInOpenState(Duration.ofSeconds(1))
+                                .permittedCallsInHalfOpenState(1),
+                        "f f +1s acq x pig s", "C O O H H H C"),
+                // Results counted as failures (an HTTP 503 returned, not thrown).
+                row("count: results recordResult counts are failures",
+                        b -> b.countWindow(4).minimumNumberOfCalls(4),
+                        "r200 r503 r200 r503", "C C C O"),
+                row("count: other results are successes", b -> b.countWindow(4).minimumNumberOfCalls(4),
+                        "r200 r200 r503 r200 rnull rtext", "C C C C C C"),
+                row("half-open: a probe returning a failed result opens again",
+                        b -> b.countWindow(2).minimumNumberOfCalls(2).waitDurationInOpenState(Duration.ofSeconds(1))
+                                .permittedCallsInHalfOpenState(1),
+                        "r503 r503 +1s r503", "C O O O"),
                 row("open: refuses until the wait is over, then probes and closes",
                         b -> b.countWindow(2).minimumNumberOfCalls(2).waitDurationInOpenState(Duration.ofSeconds(10))
                                 .permittedCallsInHalfOpenState(2),
@@ -115,7 +153,9 @@ class CircuitBreakerStateMachineTest {
                 .name(name)
                 .ticker(ticker)
                 .config(config.apply(CircuitBreaker.Config.builder().slowCallDuration(SLOW)
-                        .recordFailure(failure -> !(failure instanceof IllegalArgumentException))).build())
+                        .recordFailure(failure -> !(failure instanceof IllegalArgumentException))
+                        .ignoreFailure(failure -> failure instanceof CancellationException)
+                        .recordResult(Integer.class, status -> status >= 500)).build())
                 .build();
         String[] steps = script.split(" ");
         String[] states = expected.split(" ");
@@ -145,6 +185,29 @@ class CircuitBreakerStateMachineTest {
             case "i":
                 permitted(breaker);
                 breaker.onError(0L, new IllegalArgumentException("caller's fault"));
+                break;
+            case "ig":
+                permitted(breaker);
+                breaker.onError(0L, new CancellationException("cancelled by the caller"));
+                break;
+            case "pig":
+                breaker.onError(0L, new CancellationException("cancelled by the caller"));
+                break;
+            case "r503":
+                permitted(breaker);
+                breaker.onResult(0L, 503);
+                break;
+            case "r200":
+                permitted(breaker);
+                breaker.onResult(0L, 200);
+                break;
+            case "rnull":
+                permitted(breaker);
+                breaker.onResult(0L, null);
+                break;
+            case "rtext":
+                permitted(breaker);
+                breaker.onResult(0L, "503");
                 break;
             case "x":
                 assertThat(breaker.tryAcquirePermission()).as("refused").isFalse();

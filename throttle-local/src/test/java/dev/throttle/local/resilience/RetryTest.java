@@ -140,7 +140,7 @@ class RetryTest {
 
     @Test
     void resultsCanBeRetriedAndTheLastIsReturnedWhenAttemptsRunOut() throws Exception {
-        Retry retry = retry(backoff(3).retryOnResult("busy"::equals), Draws.of(bound -> bound - 1)).build();
+        Retry retry = retry(backoff(3).retryOnResult(String.class, "busy"::equals), Draws.of(bound -> bound - 1)).build();
         AtomicInteger attempts = new AtomicInteger();
         assertThat(retry.call(() -> attempts.incrementAndGet() < 2 ? "busy" : "done")).isEqualTo("done");
         assertThat(retry.call(() -> "busy")).isEqualTo("busy");
