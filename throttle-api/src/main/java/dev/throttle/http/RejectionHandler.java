@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Decides the response to a refused request: status, headers and body. Implement it to answer refusals in an API's
- * own format (a JSON problem document, a redirect); {@link #standard()} is the default. Called on the request's
+ * own format (a redirect, a page); {@link #standard()} is the default, {@link #problemJson()} answers with an RFC 9457
+ * problem document. Called on the request's
  * thread, by whichever server adapter refused the request, so it must not block.
  */
 @FunctionalInterface
@@ -29,15 +30,40 @@ public interface RejectionHandler {
      */
     static RejectionHandler standard() {
         return (request, refusal) -> {
-            List<HttpRejection.Header> headers = new ArrayList<>(5);
-            refusal.retryAfterSeconds().ifPresent(
-                    seconds -> headers.add(new HttpRejection.Header("Retry-After", Long.toString(seconds))));
-            headers.add(new HttpRejection.Header("Cache-Control", "no-store"));
-            headers.addAll(refusal.rateLimitHeaders());
             String body = refusal.retryAfterSeconds().isPresent()
                     ? "Too many requests; retry after " + refusal.retryAfterSeconds().getAsLong() + " s\n"
                     : "Request exceeds the limit\n";
-            return new HttpRejection(refusal.status(), headers, "text/plain; charset=utf-8", body);
+            return new HttpRejection(refusal.status(), headers(refusal), "text/plain; charset=utf-8", body);
         };
+    }
+
+    /**
+     * The standard answer's status and headers with an RFC 9457 problem document as the body
+     * ({@code application/problem+json}), of the "quota-exceeded" problem type that draft-ietf-httpapi-ratelimit-headers
+     * registers: {@code type}, {@code title}, {@code status} and {@code detail} (RFC 9457 section 3.1), the
+     * {@code violated-policies} extension member of that problem type (the refusing limit's name), and
+     * {@code retry-after}, the seconds of the {@code Retry-After} header, as an extension member (left out when the
+     * request can never succeed). For example:
+     * <pre>{@code
+     * {"type":"https://iana.org/assignments/http-problem-types#quota-exceeded","title":"Quota Exceeded",
+     *  "status":429,"detail":"Too many requests for the limit api; retry after 2 s",
+     *  "violated-policies":["api"],"retry-after":2}
+     * }</pre>
+     *
+     * @return the handler
+     */
+    static RejectionHandler problemJson() {
+        return (request, refusal) -> new HttpRejection(refusal.status(), headers(refusal), ProblemJson.MEDIA_TYPE,
+                ProblemJson.quotaExceeded(refusal));
+    }
+
+    /** The standard headers: {@code Retry-After} when known, {@code Cache-Control: no-store}, the RateLimit fields. */
+    private static List<HttpRejection.Header> headers(Refusal refusal) {
+        List<HttpRejection.Header> headers = new ArrayList<>(5);
+        refusal.retryAfterSeconds().ifPresent(
+                seconds -> headers.add(new HttpRejection.Header("Retry-After", Long.toString(seconds))));
+        headers.add(new HttpRejection.Header("Cache-Control", "no-store"));
+        headers.addAll(refusal.rateLimitHeaders());
+        return headers;
     }
 }

@@ -163,6 +163,25 @@ class HttpThrottleHandlerTest {
                 .hasValue(refused.body().getBytes(StandardCharsets.UTF_8).length);
     }
 
+    /** RFC 9457 through a real client on Netty: the same document as on a servlet container. */
+    @Test
+    void refusalsAnswerWithAProblemDocumentWhenConfigured() throws Exception {
+        RateLimiter api = engine.rateLimiter("api \"v2\"", TokenBucket.of(1, Rate.perSecond(1)));
+        start(HttpThrottlePolicy.builder().global(HttpLimit.shared(api)).refusalStatus(503)
+                .rejectionHandler(dev.throttle.http.RejectionHandler.problemJson()).build());
+        assertThat(get("/a").statusCode()).isEqualTo(200);
+        HttpResponse<String> refused = get("/a");
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(refused.body()).isEqualTo("{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\","
+                + "\"title\":\"Quota Exceeded\",\"status\":503,"
+                + "\"detail\":\"Too many requests for the limit api \\\"v2\\\"; retry after 1 s\","
+                + "\"violated-policies\":[\"api \\\"v2\\\"\"],\"retry-after\":1}\n");
+        assertThat(refused.headers().firstValueAsLong("Content-Length"))
+                .hasValue(refused.body().getBytes(StandardCharsets.UTF_8).length);
+    }
+
     @Test
     void routeRulesAndKeysPickTheLimit() throws Exception {
         KeyedLimiter<String> perKey = engine.keyed("per-key", TokenBucket.of(2, Rate.perMinute(2)));

@@ -244,4 +244,23 @@ class ThrottleFilterTest {
         assertThat(refused.headers().firstValue("Retry-After")).contains("10");
         assertThat(refused.headers().firstValue("RateLimit-Policy")).isEmpty();
     }
+
+    /** RFC 9457 through a real client: the draft's quota-exceeded problem type, with the standard headers. */
+    @Test
+    void refusalsAnswerWithAProblemDocumentWhenConfigured() {
+        Limiter api = engine.limiter("api", FixedWindow.of(1, Duration.ofSeconds(10)));
+        start(HttpThrottlePolicy.builder().global(HttpLimit.shared(api))
+                .rejectionHandler(dev.throttle.http.RejectionHandler.problemJson()).build());
+        assertThat(jetty.get("/").statusCode()).isEqualTo(200);
+        HttpResponse<String> refused = jetty.get("/");
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("10");
+        assertThat(refused.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"api\";r=0;t=10");
+        assertThat(refused.body()).isEqualTo("{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\","
+                + "\"title\":\"Quota Exceeded\",\"status\":429,"
+                + "\"detail\":\"Too many requests for the limit api; retry after 10 s\","
+                + "\"violated-policies\":[\"api\"],\"retry-after\":10}\n");
+    }
 }
