@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The counters and timers that record the decisions of one limiter name in one registry
- * ({@value ThrottleMetrics#PERMITS}, {@value ThrottleMetrics#WAIT}, {@value ThrottleMetrics#PERMITS_DROPPED}), looked
+ * ({@value ThrottleMetrics#PERMITS}, {@value ThrottleMetrics#WAIT}, {@value ThrottleMetrics#PERMITS_DROPPED},
+ * {@value ThrottleMetrics#PERMITS_RETURNED}), looked
  * up once so that recording a decision is an array index and an add: no map lookup, no allocation. Shared by every
  * decorator of that name (the registry hands back the same meters for the same id, so the counts add up instead of
  * clashing). It observes the granted permits it hands out, to count those ended by {@link Permit#dropped()}. The
@@ -33,6 +34,7 @@ final class DecisionMeters implements ObservedPermit.Observer {
     private final Timer waitGranted;
     private final Timer waitRefused;
     private final Counter dropped;
+    private final Counter returned;
 
     DecisionMeters(MeterRegistry registry, Tags base) {
         this.registry = registry;
@@ -47,6 +49,12 @@ final class DecisionMeters implements ObservedPermit.Observer {
         }
         this.waitGranted = waitTimer(registry, base, ThrottleMetrics.GRANTED);
         this.waitRefused = waitTimer(registry, base, ThrottleMetrics.REFUSED);
+        this.returned = Counter.builder(ThrottleMetrics.PERMITS_RETURNED)
+                .description("Granted permits given back unused: settled below the grant, or given back whole when a"
+                        + " later limit of the request refused")
+                .baseUnit(ThrottleMetrics.UNIT_PERMITS)
+                .tags(base)
+                .register(registry);
         this.dropped = Counter.builder(ThrottleMetrics.PERMITS_DROPPED)
                 .description("Granted permits ended by dropped(): the work failed from overload")
                 .baseUnit(ThrottleMetrics.UNIT_PERMITS)
@@ -135,6 +143,18 @@ final class DecisionMeters implements ObservedPermit.Observer {
             }
         });
         return result;
+    }
+
+    /**
+     * Counts what a settle gave back: the permits granted beyond what was used (all of them for a give-back, which
+     * settles at zero). A settle above the grant takes more and gives nothing back.
+     */
+    @Override
+    public void settled(ObservedPermit permit, Object context, long actualPermits) {
+        long unused = permit.permits() - actualPermits;
+        if (unused > 0L) {
+            returned.increment(unused);
+        }
     }
 
     /** Counts a granted permit ended by {@link Permit#dropped()}: once, whatever else ends it. */

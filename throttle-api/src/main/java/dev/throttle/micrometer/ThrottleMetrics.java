@@ -51,10 +51,20 @@ public final class ThrottleMetrics {
     public static final String PERMITS = "throttle.permits";
     /** Timer of the time from an acquisition call to its decision. */
     public static final String WAIT = "throttle.wait";
-    /** Counter of granted permits ended by {@code dropped()}. */
-    public static final String PERMITS_DROPPED = "throttle.permits.dropped";
-    /** Gauge of the limiter's estimate of the permits a request could have now. */
-    public static final String PERMITS_AVAILABLE = "throttle.permits.available";
+    /**
+     * Counter of granted permits given back unused: settled below what was granted, or given back whole
+     * ({@code Permit.giveBack()}) because a later limit of the same request refused or its caller gave up. The
+     * permits a limiter admitted are {@value #PERMITS} {@code {outcome=granted}} less these. In Prometheus:
+     * {@code throttle_returned_permits_total}.
+     */
+    public static final String PERMITS_RETURNED = "throttle.returned";
+    /** Counter of granted permits ended by {@code dropped()}; in Prometheus {@code throttle_dropped_permits_total}. */
+    public static final String PERMITS_DROPPED = "throttle.dropped";
+    /**
+     * Gauge of the limiter's estimate of the permits a request could have now; in Prometheus
+     * {@code throttle_available_permits}.
+     */
+    public static final String PERMITS_AVAILABLE = "throttle.available";
     /** Gauge of a concurrency limit: the most permits that may be held at once now. */
     public static final String LIMIT = "throttle.limit";
     /** Gauge of the permits held now by a concurrency limiter's granted permits. */

@@ -161,7 +161,7 @@ class ThrottleMetricsTest {
         assertThat(gauge("throttle.limit", "bulkhead")).isEqualTo(2.0);
         assertThat(gauge("throttle.in.flight", "bulkhead")).isEqualTo(2.0);
         assertThat(gauge("throttle.queue.length", "bulkhead")).isEqualTo(1.0);
-        assertThat(gauge("throttle.permits.available", "bulkhead")).isZero();
+        assertThat(gauge("throttle.available", "bulkhead")).isZero();
 
         first.dropped();
         first.dropped();
@@ -169,11 +169,11 @@ class ThrottleMetricsTest {
         assertThat(queued).isCompleted();
         second.close();
         second.dropped(); // ended already: not an overload report
-        assertThat(registry.get("throttle.permits.dropped").tag("limiter", "bulkhead").counter().count())
+        assertThat(registry.get("throttle.dropped").tag("limiter", "bulkhead").counter().count())
                 .isEqualTo(1.0);
         assertThat(gauge("throttle.in.flight", "bulkhead")).isEqualTo(1.0);
         assertThat(gauge("throttle.queue.length", "bulkhead")).isZero();
-        assertThat(gauge("throttle.permits.available", "bulkhead")).isEqualTo(1.0);
+        assertThat(gauge("throttle.available", "bulkhead")).isEqualTo(1.0);
         queued.join().close();
         assertThat(gauge("throttle.in.flight", "bulkhead")).isZero();
         assertThat(permits("bulkhead", "granted", "none")).isEqualTo(3.0);
@@ -199,11 +199,11 @@ class ThrottleMetricsTest {
     void rateGaugeReadsTheLiveBucket() {
         RateLimiter bucket = ThrottleMetrics.meter(engine.rateLimiter("live", TokenBucket.of(3, Rate.perSecond(1))),
                 registry);
-        assertThat(gauge("throttle.permits.available", "live")).isEqualTo(3.0);
+        assertThat(gauge("throttle.available", "live")).isEqualTo(3.0);
         bucket.allow(2);
-        assertThat(gauge("throttle.permits.available", "live")).isEqualTo(1.0);
+        assertThat(gauge("throttle.available", "live")).isEqualTo(1.0);
         clock.advance(Duration.ofSeconds(1));
-        assertThat(gauge("throttle.permits.available", "live")).isEqualTo(2.0);
+        assertThat(gauge("throttle.available", "live")).isEqualTo(2.0);
         assertThat(registry.find("throttle.in.flight").gauge()).as("no bulkhead gauges for a bucket").isNull();
     }
 
@@ -297,16 +297,16 @@ class ThrottleMetricsTest {
         RateLimiter next = ThrottleMetrics.meter(engine.rateLimiter("cleared",
                 FixedWindow.of(3, Duration.ofSeconds(1))), registry);
         assertThat(next.allow()).isTrue();
-        assertThat(gauge("throttle.permits.available", "cleared")).isEqualTo(2.0);
+        assertThat(gauge("throttle.available", "cleared")).isEqualTo(2.0);
 
         registerAndDiscard();
-        for (int i = 0; i < 50 && !Double.isNaN(gauge("throttle.permits.available", "discarded")); i++) {
+        for (int i = 0; i < 50 && !Double.isNaN(gauge("throttle.available", "discarded")); i++) {
             System.gc();
         }
-        assertThat(gauge("throttle.permits.available", "discarded")).isNaN();
+        assertThat(gauge("throttle.available", "discarded")).isNaN();
         RateLimiter successor = ThrottleMetrics.meter(engine.rateLimiter("discarded",
                 TokenBucket.of(5, Rate.perSecond(1))), registry);
-        assertThat(gauge("throttle.permits.available", "discarded")).as("the successor's gauge").isEqualTo(5.0);
+        assertThat(gauge("throttle.available", "discarded")).as("the successor's gauge").isEqualTo(5.0);
         assertThat(successor.allow()).isTrue();
         assertThat(permits("discarded", "granted", "none")).as("the name's counts go on").isEqualTo(2.0);
     }
@@ -420,7 +420,7 @@ class ThrottleMetricsTest {
         assertThatThrownBy(waiting::join).hasCause(failure);
         assertThat(permits("scripted", "refused", "error")).isEqualTo(2.0);
         assertThat(waitTimer("scripted", "refused").count()).isEqualTo(1);
-        assertThat(gauge("throttle.permits.available", "scripted")).isEqualTo(7.0);
+        assertThat(gauge("throttle.available", "scripted")).isEqualTo(7.0);
     }
 
     @Test
@@ -436,16 +436,16 @@ class ThrottleMetricsTest {
     @Test
     void theGaugesDoNotKeepADiscardedLimiterAlive() {
         registerAndDiscard();
-        for (int i = 0; i < 50 && !Double.isNaN(gauge("throttle.permits.available", "discarded")); i++) {
+        for (int i = 0; i < 50 && !Double.isNaN(gauge("throttle.available", "discarded")); i++) {
             System.gc();
         }
-        assertThat(gauge("throttle.permits.available", "discarded")).isNaN();
+        assertThat(gauge("throttle.available", "discarded")).isNaN();
     }
 
     private void registerAndDiscard() {
         RateLimiter discarded = ThrottleMetrics.meter(engine.rateLimiter("discarded",
                 TokenBucket.of(3, Rate.perSecond(1))), registry);
-        assertThat(gauge("throttle.permits.available", "discarded")).isEqualTo(3.0);
+        assertThat(gauge("throttle.available", "discarded")).isEqualTo(3.0);
         assertThat(discarded.allow()).isTrue();
     }
 
@@ -456,6 +456,36 @@ class ThrottleMetricsTest {
 
     private Timer waitTimer(String limiter, String outcome) {
         return registry.get("throttle.wait").tags("limiter", limiter, "outcome", outcome).timer();
+    }
+
+    /** The keys gauge is exact when read: keys that expired while idle are gone, with no request to clean them. */
+    @Test
+    void theKeysGaugeForgetsExpiredKeysWhenReadWhileIdle() {
+        KeyedLimiter<String> perClient = ThrottleMetrics.meter(
+                engine.<String>keyed("idle-keys", TokenBucket.of(2, Rate.perSecond(1))), registry);
+        ThrottleMetrics.gauges(perClient).bindTo(registry);
+        for (int client = 0; client < 3; client++) {
+            assertThat(perClient.tryAcquire("client-" + client, 1).granted()).isTrue();
+        }
+        assertThat(gauge(ThrottleMetrics.KEYS, "idle-keys")).isEqualTo(3.0);
+        clock.advance(Duration.ofMinutes(1)); // every bucket full again long ago: nothing left to remember
+        assertThat(gauge(ThrottleMetrics.KEYS, "idle-keys")).isZero();
+    }
+
+    /** A give-back (a later limit refused) is counted as returned, so admitted = granted − returned. */
+    @Test
+    void givenBackPermitsAreCountedApartFromGrants() {
+        Limiter global = ThrottleMetrics.meter(engine.limiter("returned", FixedWindow.of(10, Duration.ofMinutes(1))),
+                registry);
+        global.tryAcquire(1).close();
+        global.tryAcquire(2).giveBack();
+        Permit settled = global.tryAcquire(3);
+        settled.settle(1);
+        settled.close();
+        assertThat(registry.get(ThrottleMetrics.PERMITS).tag("limiter", "returned").tag("outcome", "granted").counter()
+                .count()).isEqualTo(6.0);
+        assertThat(registry.get(ThrottleMetrics.PERMITS_RETURNED).tag("limiter", "returned").counter().count())
+                .as("2 given back, 2 settled away").isEqualTo(4.0);
     }
 
     private double gauge(String name, String limiter) {

@@ -263,4 +263,49 @@ class ThrottleFilterTest {
                 + "\"detail\":\"Too many requests for the limit api; retry after 10 s\","
                 + "\"violated-policies\":[\"api\"],\"retry-after\":10}\n");
     }
+
+    /**
+     * Every counter against what the client saw: a global limit of 10 in front of a route limit of 4. Requests the
+     * route refuses took a global permit and gave it back, so the global limiter's grants exceed its admissions by
+     * exactly the permits counted as returned.
+     */
+    @Test
+    void theCountersAgreeWithWhatTheClientSaw() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Limiter global = dev.throttle.micrometer.ThrottleMetrics.meter(
+                engine.limiter("global", FixedWindow.of(10, Duration.ofMinutes(1))), registry);
+        Limiter route = dev.throttle.micrometer.ThrottleMetrics.meter(
+                engine.limiter("route", FixedWindow.of(4, Duration.ofMinutes(1))), registry);
+        start(HttpThrottlePolicy.builder().global(HttpLimit.shared(global))
+                .route(RouteRule.anyMethod("/api/**", HttpLimit.shared(route))).build());
+
+        List<HttpResponse<String>> responses = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            responses.add(jetty.get("/api/items"));
+        }
+        for (int i = 0; i < 3; i++) {
+            responses.add(jetty.get("/elsewhere")); // the global limit only
+        }
+        long ok = responses.stream().filter(r -> r.statusCode() == 200).count();
+        long refused = responses.stream().filter(r -> r.statusCode() == 429).count();
+        assertThat(ok).isEqualTo(7);
+        assertThat(refused).isEqualTo(8);
+
+        double globalGranted = count(registry, "throttle.permits", "global", "granted");
+        double globalReturned = registry.get("throttle.returned").tag("limiter", "global").counter().count();
+        double routeGranted = count(registry, "throttle.permits", "route", "granted");
+        double routeRefused = count(registry, "throttle.permits", "route", "refused");
+        assertThat(globalGranted - globalReturned).as("admitted by the global limit").isEqualTo(ok);
+        assertThat(globalReturned).as("given back when the route refused").isEqualTo(refused);
+        assertThat(routeGranted).isEqualTo(4);
+        assertThat(routeRefused).isEqualTo(refused);
+        assertThat(count(registry, "throttle.permits", "global", "refused")).isZero();
+    }
+
+    private static double count(io.micrometer.core.instrument.MeterRegistry registry, String name, String limiter,
+            String outcome) {
+        return registry.find(name).tag("limiter", limiter).tag("outcome", outcome).counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
 }

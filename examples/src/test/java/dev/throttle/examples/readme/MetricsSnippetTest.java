@@ -38,7 +38,7 @@ class MetricsSnippetTest extends ManualClockFixture {
                 .counter().count()).isEqualTo(10.0);
         assertThat(registry.get("throttle.permits").tags("limiter", "api", "outcome", "refused", "reason", "limit")
                 .counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("throttle.permits.available").tag("limiter", "api").gauge().value()).isZero();
+        assertThat(registry.get("throttle.available").tag("limiter", "api").gauge().value()).isZero();
         assertThat(registry.get("throttle.breaker.state").tags("breaker", "billing", "state", "closed").gauge().value())
                 .isEqualTo(1.0);
     }

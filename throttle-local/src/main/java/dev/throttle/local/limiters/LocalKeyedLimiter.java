@@ -239,8 +239,16 @@ public final class LocalKeyedLimiter<K> implements KeyedLimiter<K>, ObservedPerm
         return new KeyedAcquisition<>(this, key, permits, maxWaitNanos, ticker).start();
     }
 
+    /**
+     * The keys held now: the cache's pending maintenance runs first, so keys that expired while the limiter was idle
+     * are gone (a gauge read during a quiet spell is current, not the count of the last busy moment). Costs the
+     * maintenance, about the number of keys that expired since the last.
+     *
+     * @return the keys held
+     */
     @Override
     public long estimatedSize() {
+        cache.cleanUp();
         return cache.estimatedSize();
     }
 
