@@ -71,16 +71,18 @@ class JettyAppTest {
     }
 
     @Test
-    void theGreetingIsJsonAndCarriesTheTightestLimitsHeaders() throws Exception {
+    void theGreetingIsJsonAndCarriesEveryLimitsFields() throws Exception {
         HttpResponse<String> hello = probe.get("/api/hello");
 
         assertThat(hello.statusCode()).isEqualTo(200);
         assertThat(hello.body()).isEqualTo("{\"message\":\"hello\"}\n");
         assertThat(hello.headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("application/json"));
-        // The per-IP bucket (4 of 5 left) is tighter than the global one (99 of 100).
-        assertThat(hello.headers().firstValue("RateLimit-Policy")).hasValue("\"per-ip\";q=5;w=5");
-        assertThat(hello.headers().firstValue("RateLimit")).hasValue("\"per-ip\";r=4;t=1");
+        // Every limit of the route, in the order checked: the global bucket (99 of 100 left), the per-IP one (4 of 5);
+        // each has its next permit within a second.
+        assertThat(hello.headers().firstValue("RateLimit-Policy"))
+                .hasValue("\"global\";q=100;w=1, \"per-ip\";q=5;w=5");
+        assertThat(hello.headers().firstValue("RateLimit")).hasValue("\"global\";r=99;t=1, \"per-ip\";r=4;t=1");
     }
 
     @Test
@@ -89,7 +91,7 @@ class JettyAppTest {
 
         HttpResponse<String> refused = probe.get("/api/hello");
 
-        ServerProbe.assertRefusedByTheEmptyPerIpBucket(refused);
+        ServerProbe.assertRefusedByTheEmptyPerIpBucket(refused, "\"global\";q=100;w=1, \"per-ip\";q=5;w=5");
     }
 
     @Test
@@ -111,7 +113,8 @@ class JettyAppTest {
         assertThat(refused.statusCode()).isEqualTo(429);
         // The window started at 0 and ends at 10 s; the clock has not moved.
         assertThat(refused.headers().firstValue("Retry-After")).hasValue("10");
-        assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"per-api-key\";q=3;w=10");
+        assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"global\";q=100;w=1,"
+                + " \"per-ip\";q=5;w=5, \"per-api-key\";q=3;w=10, \"orders-in-flight\";q=4;qu=\"concurrent-requests\"");
         assertThat(refused.headers().firstValue("RateLimit")).hasValue("\"per-api-key\";r=0;t=10");
 
         HttpResponse<String> bob = probe.get("/api/orders", "X-Forwarded-For", "198.51.100.1", "X-Api-Key", "bob");

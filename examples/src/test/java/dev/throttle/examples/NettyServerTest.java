@@ -59,7 +59,7 @@ class NettyServerTest {
 
         HttpResponse<String> refused = probe.get("/hello");
 
-        ServerProbe.assertRefusedByTheEmptyPerIpBucket(refused);
+        ServerProbe.assertRefusedByTheEmptyPerIpBucket(refused, "\"per-ip\";q=5;w=5");
     }
 
     @Test

@@ -19,7 +19,8 @@ import java.util.OptionalLong;
  *     spec that has no window
  * @param retryAfterSeconds the {@code Retry-After} value: whole seconds rounded up, at least 1; empty when the
  *     request can never succeed ({@link Permit#NEVER})
- * @param rateLimitHeaders the RateLimit headers of the refusing limit, in the policy's style (possibly none)
+ * @param rateLimitHeaders the RateLimit headers in the policy's style (possibly none): in the IETF style, every policy
+ *     of the route and the refusing limit's state; in the legacy style, the refusing limit's
  */
 public record Refusal(int status, Permit permit, OptionalLong windowSeconds, OptionalLong retryAfterSeconds,
         List<HttpRejection.Header> rateLimitHeaders) {

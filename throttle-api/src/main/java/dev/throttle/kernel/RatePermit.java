@@ -1,5 +1,7 @@
 package dev.throttle.kernel;
 
+import java.util.OptionalLong;
+
 /**
  * A rate grant: its permits were spent when granted, so closing and dropping it change nothing. Settling reconciles
  * the estimate with the permits actually used, once, through the {@link Account} of the limiter that granted it (a
@@ -49,6 +51,19 @@ public final class RatePermit extends AbstractPermit {
                 // The permits stay taken, which never over-admits.
             }
         }
+
+        /**
+         * How long after a decision the limit will have more quota than that decision left, where the limiter can
+         * tell: the end of a fixed window, a bucket's next permit. For the RateLimit field's {@code t}. Defaults to
+         * empty (not known: a sliding window, a store's grant).
+         *
+         * @param grantedAt the clock reading of the decision
+         * @return nanoseconds from {@code grantedAt}, 1 or more; empty when not known or when no more can come (a full
+         *     bucket)
+         */
+        default OptionalLong refillNanos(long grantedAt) {
+            return OptionalLong.empty();
+        }
     }
 
     private final Account account;
@@ -97,6 +112,16 @@ public final class RatePermit extends AbstractPermit {
      */
     public long grantedAt() {
         return grantedAt;
+    }
+
+    /**
+     * How long after this grant the limit will have more quota than it left, where its limiter can tell
+     * ({@link Account#refillNanos}).
+     *
+     * @return nanoseconds from the grant, or empty when not known
+     */
+    public OptionalLong refillNanos() {
+        return account.refillNanos(grantedAt);
     }
 
     /** A rate permit is spent when granted: nothing to give back. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.throttle.Concurrency;
+import dev.throttle.FixedWindow;
 import dev.throttle.KeyedLimiter;
 import dev.throttle.Limiter;
 import dev.throttle.ManualClock;
@@ -149,7 +150,9 @@ class HttpThrottleHandlerTest {
         assertThat(first.statusCode()).isEqualTo(200);
         assertThat(first.headers().firstValue("RateLimit-Policy")).hasValue("\"api\";q=2;w=2");
         assertThat(first.headers().firstValue("RateLimit")).hasValue("\"api\";r=1;t=1");
-        assertThat(get("/a").headers().firstValue("RateLimit")).hasValue("\"api\";r=0;t=2");
+        // t is the time until more quota (the next token, within a second), not until the bucket is full, so it agrees
+        // with the refusal's Retry-After that follows.
+        assertThat(get("/a").headers().firstValue("RateLimit")).hasValue("\"api\";r=0;t=1");
 
         HttpResponse<String> refused = get("/a");
         assertThat(refused.statusCode()).isEqualTo(429);
@@ -161,6 +164,25 @@ class HttpThrottleHandlerTest {
         assertThat(refused.body()).isEqualTo("Too many requests; retry after 1 s\n");
         assertThat(refused.headers().firstValueAsLong("Content-Length"))
                 .hasValue(refused.body().getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    /**
+     * draft-ietf-httpapi-ratelimit-headers-11, appendix B.2.1, on Netty through a real client: "The client has 99 quota
+     * units left for the next 50 seconds." {@code RateLimit: "fixedwindow";r=99;t=50},
+     * {@code RateLimit-Policy: "fixedwindow";q=100;w=60}; a concurrency limit counts concurrent requests (section
+     * 3.1.2) and has no window.
+     */
+    @Test
+    void theDraftsFixedWindowExampleAndAConcurrencyLimit() throws Exception {
+        Limiter fixed = engine.limiter("fixedwindow", FixedWindow.of(100, Duration.ofMinutes(1)));
+        Limiter slots = engine.limiter("slots", Concurrency.of(8));
+        start(HttpThrottlePolicy.builder().global(HttpLimit.shared(fixed)).global(HttpLimit.shared(slots)).build());
+        clock.advance(Duration.ofSeconds(10));
+        HttpResponse<String> ok = get("/items/123");
+        assertThat(ok.headers().firstValue("RateLimit"))
+                .hasValue("\"fixedwindow\";r=99;t=50, \"slots\";r=7");
+        assertThat(ok.headers().firstValue("RateLimit-Policy"))
+                .hasValue("\"fixedwindow\";q=100;w=60, \"slots\";q=8;qu=\"concurrent-requests\"");
     }
 
     /** RFC 9457 through a real client on Netty: the same document as on a servlet container. */

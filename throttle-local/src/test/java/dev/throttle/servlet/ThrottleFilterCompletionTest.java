@@ -227,7 +227,7 @@ class ThrottleFilterCompletionTest {
         HttpResponse<String> refused = jetty.get("/ok");
         assertThat(refused.statusCode()).isEqualTo(429);
         assertThat(refused.headers().firstValue("Retry-After")).contains("1");
-        assertThat(refused.headers().firstValue("RateLimit-Policy")).contains("\"bulkhead\";q=2");
+        assertThat(refused.headers().firstValue("RateLimit-Policy")).contains("\"bulkhead\";q=2;qu=\"concurrent-requests\"");
         assertThat(refused.headers().firstValue("RateLimit")).contains("\"bulkhead\";r=0;t=1");
 
         release.countDown();

@@ -83,7 +83,7 @@ class ThrottleFilterTest {
             HttpResponse<String> ok = responses.get(i);
             assertThat(ok.body()).isEqualTo("ok /hello");
             assertThat(ok.headers().firstValue("RateLimit-Policy")).contains("\"api\";q=5;w=60");
-            assertThat(ok.headers().firstValue("RateLimit")).contains("\"api\";r=" + (4 - i));
+            assertThat(ok.headers().firstValue("RateLimit")).contains("\"api\";r=" + (4 - i) + ";t=60");
             assertThat(ok.headers().firstValue("Retry-After")).isEmpty();
         }
         HttpResponse<String> refused = responses.get(5);
@@ -218,13 +218,16 @@ class ThrottleFilterTest {
 
         HttpResponse<String> first = jetty.get("/api/orders/7");
         assertThat(first.statusCode()).isEqualTo(200);
-        // The global limit is the most restrictive (2 left, the api route has 9).
-        assertThat(first.headers().firstValue("RateLimit")).contains("\"global\";r=2");
+        // Every limit the request passed, in the order checked: the global one (2 left), then the api route's (9).
+        assertThat(first.headers().firstValue("RateLimit-Policy"))
+                .contains("\"global\";q=4;w=60, \"api\";q=10;w=60");
+        assertThat(first.headers().firstValue("RateLimit")).contains("\"global\";r=2;t=60, \"api\";r=9;t=60");
         assertThat(jetty.get("/api/items").statusCode()).isEqualTo(200);
         assertThat(jetty.get("/elsewhere").statusCode()).isEqualTo(200);
         HttpResponse<String> exhausted = jetty.get("/api/items");
         assertThat(exhausted.statusCode()).isEqualTo(429);
-        assertThat(exhausted.headers().firstValue("RateLimit-Policy")).contains("\"global\";q=4;w=60");
+        assertThat(exhausted.headers().firstValue("RateLimit-Policy"))
+                .contains("\"global\";q=4;w=60, \"api\";q=10;w=60");
         assertThat(api.availablePermits()).isEqualTo(8);
     }
 
@@ -307,5 +310,44 @@ class ThrottleFilterTest {
             String outcome) {
         return registry.find(name).tag("limiter", limiter).tag("outcome", outcome).counters().stream()
                 .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+
+    /**
+     * The draft's own examples (draft-ietf-httpapi-ratelimit-headers-11), reproduced through a real client. Lists are
+     * written as RFC 9651 serializes them (members joined by ", "), which parses the same as the draft's ",".
+     */
+    @Test
+    void theDraftsExamplesReproduced() {
+        // Appendix B.2.1: "The client has 99 quota units left for the next 50 seconds."
+        //     RateLimit: "fixedwindow";r=99;t=50
+        //     RateLimit-Policy: "fixedwindow";q=100;w=60
+        Limiter fixed = engine.limiter("fixedwindow", FixedWindow.of(100, Duration.ofMinutes(1)));
+        start(HttpThrottlePolicy.builder().global(HttpLimit.shared(fixed)).build());
+        clock.advance(Duration.ofSeconds(10));
+        HttpResponse<String> ok = jetty.get("/items/123");
+        assertThat(ok.headers().firstValue("RateLimit")).hasValue("\"fixedwindow\";r=99;t=50");
+        assertThat(ok.headers().firstValue("RateLimit-Policy")).hasValue("\"fixedwindow\";q=100;w=60");
+        jetty.close();
+
+        // Section 3.2: RateLimit-Policy: "permin";q=50;w=60,"perhr";q=1000;w=3600
+        Limiter perMinute = engine.limiter("permin", FixedWindow.of(50, Duration.ofMinutes(1)));
+        Limiter perHour = engine.limiter("perhr", FixedWindow.of(1000, Duration.ofHours(1)));
+        start(HttpThrottlePolicy.builder().global(HttpLimit.shared(perMinute)).global(HttpLimit.shared(perHour))
+                .build());
+        assertThat(jetty.get("/").headers().firstValue("RateLimit-Policy"))
+                .hasValue("\"permin\";q=50;w=60, \"perhr\";q=1000;w=3600");
+        jetty.close();
+
+        // Appendix B.1.4: a throttled response whose Retry-After and RateLimit "reference the same moment":
+        //     Retry-After: Mon, 05 Aug 2019 09:27:05 GMT   (5 s after its Date)
+        //     RateLimit: "default";r=0;t=5
+        Limiter exhausted = engine.limiter("default", FixedWindow.of(1, Duration.ofMinutes(1)));
+        start(HttpThrottlePolicy.builder().global(HttpLimit.shared(exhausted)).build());
+        assertThat(jetty.get("/").statusCode()).isEqualTo(200);
+        clock.advance(Duration.ofSeconds(115 - 60 - 10)); // the window ends in 5 s
+        HttpResponse<String> throttled = jetty.get("/items/123");
+        assertThat(throttled.statusCode()).isEqualTo(429);
+        assertThat(throttled.headers().firstValue("Retry-After")).hasValue("5");
+        assertThat(throttled.headers().firstValue("RateLimit")).hasValue("\"default\";r=0;t=5");
     }
 }

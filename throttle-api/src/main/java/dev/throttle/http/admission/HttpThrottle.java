@@ -6,6 +6,7 @@ import dev.throttle.http.HttpLimit;
 import dev.throttle.http.HttpRejection;
 import dev.throttle.http.HttpRequestView;
 import dev.throttle.http.HttpThrottlePolicy;
+import dev.throttle.http.RateLimitHeaderStyle;
 import dev.throttle.http.Refusal;
 import dev.throttle.http.RejectionHandler;
 import dev.throttle.http.RouteRule;
@@ -66,12 +67,13 @@ public final class HttpThrottle {
         if (count == 0) {
             return Admission.admitted(List.of(), List.of());
         }
+        List<HttpLimit> limits = new ArrayList<>(count);
+        limits.addAll(globals);
+        route.ifPresent(rule -> limits.addAll(rule.limits()));
         List<Permit> held = new ArrayList<>(count);
-        Permit tightest = null;
-        LimitSpec tightestSpec = null;
+        List<HttpLimit> heldLimits = new ArrayList<>(count);
         try {
-            for (int i = 0; i < count; i++) {
-                HttpLimit limit = i < globals.size() ? globals.get(i) : route.get().limits().get(i - globals.size());
+            for (HttpLimit limit : limits) {
                 Optional<Permit> decision = limit.tryAcquire(request);
                 if (decision.isEmpty()) {
                     continue;
@@ -80,29 +82,76 @@ public final class HttpThrottle {
                 if (!permit.granted()) {
                     giveBack(held);
                     held.clear();
-                    return Admission.refused(reject(request, permit, limit.spec()));
+                    return Admission.refused(reject(request, limits, limit, permit));
                 }
                 held.add(permit);
-                if (tightest == null || permit.remaining() < tightest.remaining()) {
-                    tightest = permit;
-                    tightestSpec = limit.spec();
-                }
+                heldLimits.add(limit);
             }
         } catch (RuntimeException | Error e) {
             giveBack(held);
             throw e;
         }
-        List<HttpRejection.Header> headers = tightest == null ? List.of()
-                : RateLimitHeaders.of(RateLimitState.of(tightest, tightestSpec), policy.headerStyle());
-        return Admission.admitted(held, headers);
+        return Admission.admitted(held, admittedHeaders(limits, heldLimits, held));
     }
 
-    private HttpRejection reject(HttpRequestView request, Permit refused, LimitSpec spec) {
+    /**
+     * The RateLimit fields of an admitted request. IETF style: every policy of the route, in the order they are
+     * checked (the same on every response of the route), and the state of every limit that decided; legacy style: the
+     * limit with the fewest permits left, the only one its three fields can carry.
+     */
+    private List<HttpRejection.Header> admittedHeaders(List<HttpLimit> limits, List<HttpLimit> decided,
+            List<Permit> permits) {
+        if (permits.isEmpty() || policy.headerStyle() == RateLimitHeaderStyle.NONE) {
+            return List.of();
+        }
+        if (policy.headerStyle() == RateLimitHeaderStyle.LEGACY) {
+            int tightest = 0;
+            for (int i = 1; i < permits.size(); i++) {
+                if (permits.get(i).remaining() < permits.get(tightest).remaining()) {
+                    tightest = i;
+                }
+            }
+            return RateLimitHeaders.of(RateLimitState.of(permits.get(tightest), decided.get(tightest).spec()),
+                    RateLimitHeaderStyle.LEGACY);
+        }
+        StringBuilder service = new StringBuilder();
+        for (int i = 0; i < permits.size(); i++) {
+            HttpLimit limit = decided.get(i);
+            service.append(i == 0 ? "" : ", ")
+                    .append(RateLimitFields.serviceItem(limit.name(), permits.get(i), limit.spec()));
+        }
+        return RateLimitHeaders.ietf(policyField(limits), service.toString());
+    }
+
+    /** Every policy of the route, in the order its limits are checked. */
+    private static String policyField(List<HttpLimit> limits) {
+        StringBuilder field = new StringBuilder();
+        for (HttpLimit limit : limits) {
+            field.append(field.length() == 0 ? "" : ", ")
+                    .append(RateLimitFields.policyItem(limit.name(), limit.spec()));
+        }
+        return field.toString();
+    }
+
+    private HttpRejection reject(HttpRequestView request, List<HttpLimit> limits, HttpLimit refusing,
+            Permit refused) {
+        LimitSpec spec = refusing.spec();
         RateLimitState state = RateLimitState.of(refused, spec);
         OptionalLong retryAfter = refused.never() ? OptionalLong.empty()
                 : OptionalLong.of(RateLimitState.retryAfterSeconds(refused.retryAfterNanos()));
-        Refusal refusal = new Refusal(policy.refusalStatus(), refused, state.windowSeconds(), retryAfter,
-                RateLimitHeaders.of(state, policy.headerStyle()));
+        List<HttpRejection.Header> fields;
+        switch (policy.headerStyle()) {
+            case IETF_DRAFT:
+                fields = RateLimitHeaders.ietf(policyField(limits),
+                        RateLimitFields.serviceItem(refusing.name(), refused, spec));
+                break;
+            case LEGACY:
+                fields = RateLimitHeaders.of(state, RateLimitHeaderStyle.LEGACY);
+                break;
+            default:
+                fields = List.of();
+        }
+        Refusal refusal = new Refusal(policy.refusalStatus(), refused, state.windowSeconds(), retryAfter, fields);
         HttpRejection rejection = policy.rejectionHandler().reject(request, refusal);
         if (rejection == null) {
             throw new IllegalStateException("rejection handler " + policy.rejectionHandler() + " returned null");

@@ -11,6 +11,12 @@ final class RateLimitHeaders {
     private RateLimitHeaders() {
     }
 
+    /** The IETF fields: {@code RateLimit-Policy} and {@code RateLimit}, each a list of items already written. */
+    static List<HttpRejection.Header> ietf(String policies, String serviceLimits) {
+        return List.of(new HttpRejection.Header("RateLimit-Policy", policies),
+                new HttpRejection.Header("RateLimit", serviceLimits));
+    }
+
     static List<HttpRejection.Header> of(RateLimitState state, RateLimitHeaderStyle style) {
         List<HttpRejection.Header> headers = new ArrayList<>(3);
         if (style == RateLimitHeaderStyle.IETF_DRAFT) {

@@ -163,17 +163,43 @@ class HttpThrottleTest {
         assertThat(limiter.inUse.get()).isZero();
     }
 
+    /**
+     * draft-ietf-httpapi-ratelimit-headers-11, section 3: "The field value SHOULD remain consistent over a sequence of
+     * HTTP responses", as in its example {@code RateLimit-Policy: "permin";q=50;w=60,"perhr";q=1000;w=3600}: every
+     * policy of the route, in the order checked, on granted and refused responses alike; the {@code RateLimit} items
+     * are the limits' states after the decision.
+     */
     @Test
-    void grantedHeadersComeFromTheMostRestrictiveLimit() {
-        CountingLimiter wide = new CountingLimiter("wide", 100, 1L);
-        CountingLimiter narrow = new CountingLimiter("narrow", 3, 1L,
-                TokenBucket.of(3, Rate.perSecond(1)));
-        HttpThrottle throttle = throttle(b -> b.global(HttpLimit.shared(wide))
-                .route(RouteRule.anyMethod("/**", HttpLimit.shared(narrow))));
-        Admission admission = throttle.admit(FakeRequest.get("/"));
-        // Token bucket: the window is the time to refill the whole bucket (3 s); one used token is back in 1 s.
-        assertThat(headers(admission.headers())).containsOnly(
-                Map.entry("RateLimit-Policy", "\"narrow\";q=3;w=3"), Map.entry("RateLimit", "\"narrow\";r=2;t=1"));
+    void everyPolicyOfTheRouteIsListedInOneOrderOnEveryResponse() {
+        CountingLimiter perMinute = new CountingLimiter("permin", 50, 1L);
+        CountingLimiter perHour = new CountingLimiter("perhr", 2, 7_000_000_000L,
+                dev.throttle.FixedWindow.of(1000, java.time.Duration.ofHours(1)));
+        HttpThrottle throttle = throttle(b -> b.global(HttpLimit.shared(perMinute))
+                .route(RouteRule.anyMethod("/**", HttpLimit.shared(perHour))));
+        String policies = "\"permin\";q=50;w=60, \"perhr\";q=1000;w=3600";
+        assertThat(headers(throttle.admit(FakeRequest.get("/")).headers())).containsOnly(
+                Map.entry("RateLimit-Policy", policies), Map.entry("RateLimit", "\"permin\";r=49, \"perhr\";r=1"));
+        assertThat(headers(throttle.admit(FakeRequest.get("/")).headers())).containsOnly(
+                Map.entry("RateLimit-Policy", policies), Map.entry("RateLimit", "\"permin\";r=48, \"perhr\";r=0"));
+        // Refused by the hourly limit: the same policies, and the refusing limit's state with t = Retry-After.
+        assertThat(headers(throttle.admit(FakeRequest.get("/")).rejection().orElseThrow().headers())).containsOnly(
+                Map.entry("Retry-After", "7"), Map.entry("Cache-Control", "no-store"),
+                Map.entry("RateLimit-Policy", policies), Map.entry("RateLimit", "\"perhr\";r=0;t=7"));
+    }
+
+    /**
+     * A bucket states its real rate and burst: {@code TokenBucket.of(10, 100/s)} refills 100 a second, not 10 (the
+     * burst, as a vendor parameter); {@code TokenBucket.of(3, 1/s)} refills from empty in 3 s, so 3 in 3 s says both.
+     * A grant's {@code t} is at most one interval: more quota comes with the next refill.
+     */
+    @Test
+    void bucketsAdvertiseTheirRateAndBurst() {
+        CountingLimiter fast = new CountingLimiter("fast", 10, 1L, TokenBucket.of(10, Rate.perSecond(100)));
+        CountingLimiter slow = new CountingLimiter("slow", 3, 1L, TokenBucket.of(3, Rate.perSecond(1)));
+        HttpThrottle throttle = throttle(b -> b.global(HttpLimit.shared(fast)).global(HttpLimit.shared(slow)));
+        assertThat(headers(throttle.admit(FakeRequest.get("/")).headers())).containsOnly(
+                Map.entry("RateLimit-Policy", "\"fast\";q=100;w=1;throttle-burst=10, \"slow\";q=3;w=3"),
+                Map.entry("RateLimit", "\"fast\";r=9;t=1, \"slow\";r=2;t=1"));
     }
 
     @Test
@@ -196,11 +222,13 @@ class HttpThrottleTest {
     }
 
     @Test
-    void concurrencyLimitHasNoWindow() {
+    void aConcurrencyLimitCountsConcurrentRequestsWithoutAWindow() {
         CountingLimiter bulkhead = new CountingLimiter("bulkhead", 1, 1L, Concurrency.of(1));
         HttpThrottle throttle = throttle(b -> b.global(HttpLimit.shared(bulkhead)));
+        // Section 3.1.2: "concurrent-requests: ... the quota is based on the number of concurrent requests".
         assertThat(headers(throttle.admit(FakeRequest.get("/")).headers())).containsOnly(
-                Map.entry("RateLimit-Policy", "\"bulkhead\";q=1"), Map.entry("RateLimit", "\"bulkhead\";r=0"));
+                Map.entry("RateLimit-Policy", "\"bulkhead\";q=1;qu=\"concurrent-requests\""),
+                Map.entry("RateLimit", "\"bulkhead\";r=0"));
     }
 
     @Test

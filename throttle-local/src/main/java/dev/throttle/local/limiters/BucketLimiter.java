@@ -10,6 +10,7 @@ import dev.throttle.kernel.Arguments;
 import dev.throttle.kernel.SpecVisitor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -255,6 +256,26 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
             return ahead > r.maxQueueDelay ? 0L : (r.maxQueueDelay - ahead) / r.interval + 1;
         }
         return Math.max(0L, (r.tolerance - ahead) / r.interval);
+    }
+
+    /**
+     * The time until the bucket holds one more permit than now: the next refill of an interval per permit. Empty for
+     * a full bucket (nothing more can come) and for a shaping queue (whose grants wait rather than refill).
+     */
+    @Override
+    public OptionalLong refillNanos(long grantedAt) {
+        Regime r = current(regime);
+        long tat = (long) TAT.getVolatile(r);
+        if (tat == RETIRED) {
+            return refillNanos(grantedAt); // reconfigured while reading: read the successor
+        }
+        long now = Math.max(grantedAt, ticker.read());
+        long ahead = Math.max(0L, tat - now);
+        if (r.shaping || ahead == 0L) {
+            return OptionalLong.empty();
+        }
+        long credit = r.tolerance - ahead; // the permits available now, in intervals, and part of the next one
+        return OptionalLong.of(credit < 0L ? -credit + r.interval : r.interval - credit % r.interval);
     }
 
     @Override

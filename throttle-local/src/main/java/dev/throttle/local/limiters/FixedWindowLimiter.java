@@ -4,6 +4,7 @@ import dev.throttle.FixedWindow;
 import dev.throttle.Scheduler;
 import dev.throttle.Ticker;
 import dev.throttle.kernel.SpecVisitor;
+import java.util.OptionalLong;
 
 /**
  * Fixed window counter ({@link FixedWindow}): at most {@code limit} permits in each window {@code [k·W, (k+1)·W)} of
@@ -40,5 +41,12 @@ public final class FixedWindowLimiter extends WindowCounterLimiter {
     @Override
     long retryAfter(Params p, CounterWindow w, long used, long permits, long now) {
         return Math.max(1L, w.end - now);
+    }
+
+    /** The end of the grant's window: windows are {@code [k·W, (k+1)·W)} of the ticker's reading. */
+    @Override
+    public OptionalLong refillNanos(long grantedAt) {
+        long length = windowLength();
+        return OptionalLong.of(length - Math.floorMod(grantedAt, length));
     }
 }

@@ -79,6 +79,11 @@ public abstract class WindowCounterLimiter extends AbstractRateLimiter implement
         return params.spec;
     }
 
+    /** The current window's length in nanoseconds. */
+    final long windowLength() {
+        return params.length;
+    }
+
     /**
      * Changes the limit or the window's length at run time. A new limit applies to the current window at once (the
      * permits already granted in it, and a sliding window's previous count, stay counted); a new length takes effect
