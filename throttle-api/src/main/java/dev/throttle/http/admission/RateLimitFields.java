@@ -26,8 +26,9 @@ import java.util.OptionalLong;
  *   <li>a service limit item of {@code RateLimit} (section 4.1) states the limit after a decision: {@code r}, the
  *   permits left, and {@code t}, the seconds until more quota becomes available (the effective window of section
  *   4.1.2): for a refusal the same seconds as {@code Retry-After}, so the two never disagree (section 6); for a
- *   grant the end of a fixed window, or a bucket's next refill, when the limiter tells it; left out where it is not
- *   known (a sliding window, a concurrency limit, a grant of the Redis engine but for a bucket's interval).</li>
+ *   grant the end of a fixed window, a sliding log's oldest permit leaving or a bucket's next refill, when the limiter
+ *   tells it; left out where it is not known (a sliding window counter, a concurrency limit, a grant of the Redis
+ *   engine but for a bucket's interval).</li>
  * </ul>
  */
 final class RateLimitFields {

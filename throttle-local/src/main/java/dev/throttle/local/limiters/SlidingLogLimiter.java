@@ -7,6 +7,7 @@ import dev.throttle.Ticker;
 import dev.throttle.kernel.Arguments;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.OptionalLong;
 
 /**
  * The exact sliding window log: a request for {@code n} permits at {@code now} is granted iff the permits granted
@@ -164,6 +165,31 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
     @Override
     long available(long now) {
         long h = (long) HEAD.getVolatile(this);
+        return Math.max(0L, limit - (h - firstInWindow(h, now)));
+    }
+
+    /**
+     * The time until the oldest permit in the window leaves it, and with it one more permit becomes available. Empty
+     * when the window holds none (nothing more can come) or the oldest one's slot is still being written.
+     */
+    @Override
+    public OptionalLong refillNanos(long grantedAt) {
+        long h = (long) HEAD.getVolatile(this);
+        long now = Math.max(grantedAt, ticker.read());
+        long oldest = firstInWindow(h, now);
+        if (oldest >= h) {
+            return OptionalLong.empty();
+        }
+        int index = stampIndex(oldest);
+        if ((long) LOG.getAcquire(log, index) != oldest + 1) {
+            return OptionalLong.empty();
+        }
+        long left = (long) LOG.getAcquire(log, index + 1) + window - now;
+        return left > 0L ? OptionalLong.of(left) : OptionalLong.empty();
+    }
+
+    /** The number of the oldest permit still in the window, {@code h} when none is (times grow with the number). */
+    private long firstInWindow(long h, long now) {
         long lo = Math.max(0L, h - limit);
         long hi = h; // the first permit in the window lies in [lo, hi]; hi = h: none
         while (lo < hi) {
@@ -174,7 +200,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
                 lo = mid + 1;
             }
         }
-        return Math.max(0L, limit - (h - lo));
+        return lo;
     }
 
     @Override

@@ -63,8 +63,14 @@ class RefillTimeTest {
     }
 
     @Test
-    void aSlidingLogDoesNotSay() {
+    void aSlidingLogRefillsWhenItsOldestPermitLeavesTheWindow() {
         var limiter = engine.rateLimiter("log", SlidingLog.of(3, Duration.ofSeconds(10)));
-        assertThat(refill(limiter.tryAcquire(1))).isEmpty();
+        assertThat(refill(limiter.tryAcquire(1))).hasValue(Duration.ofSeconds(10).toNanos());
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(refill(limiter.tryAcquire(1))).as("the first permit leaves 10 s after its grant")
+                .hasValue(Duration.ofSeconds(6).toNanos());
+        clock.advance(Duration.ofSeconds(7));
+        assertThat(refill(limiter.tryAcquire(1))).as("the first has left; the second leaves at 14 s")
+                .hasValue(Duration.ofSeconds(3).toNanos());
     }
 }
