@@ -52,6 +52,10 @@ final class RedisClusterFixture implements AutoCloseable {
     private final Thread cleanup = new Thread(this::stopProcesses);
     private final List<RedisClusterClient> clusterClients = new ArrayList<>();
     private RedisClusterClient clusterClient;
+    /** The cluster-node-timeout of the nodes started from now on, in ms; null for the server's default (15 s). */
+    private Integer nodeTimeoutMillis;
+    /** The replica of the first master, when {@link #startWithReplica} started one. */
+    private Node replica;
 
     /** One master: its port, its process, its id and a plain connection to it (no redirects followed). */
     static final class Node {
@@ -105,6 +109,72 @@ final class RedisClusterFixture implements AutoCloseable {
             fixture.close();
             throw failure;
         }
+    }
+
+    /**
+     * Starts a cluster of {@code masters} masters and one replica of the first, every node with a cluster-node-timeout
+     * of one second, so that a killed master is replaced by its replica within seconds (with three masters, the two
+     * others are the majority that authorises the failover).
+     */
+    static RedisClusterFixture startWithReplica(int masters) {
+        RedisClusterFixture fixture = new RedisClusterFixture();
+        try {
+            fixture.nodeTimeoutMillis = 1_000;
+            File binary = RedisBinary.find();
+            for (int i = 0; i < masters; i++) {
+                fixture.startNode(binary);
+            }
+            fixture.join();
+            fixture.startNode(binary);
+            Node replica = fixture.nodes.remove(fixture.nodes.size() - 1);
+            fixture.replica = replica;
+            Node first = fixture.nodes.get(0);
+            replica.sync().clusterMeet("127.0.0.1", first.port);
+            fixture.await("the replica known to the cluster",
+                    () -> replica.sync().clusterNodes().contains(first.id));
+            replica.sync().clusterReplicate(first.id);
+            fixture.await("the replica in sync with the first master",
+                    () -> replica.sync().info("replication").contains("master_link_status:up"));
+            return fixture;
+        } catch (RuntimeException | Error failure) {
+            fixture.close();
+            throw failure;
+        }
+    }
+
+    /** The replica {@link #startWithReplica} started. */
+    Node replica() {
+        return replica;
+    }
+
+    /** Kills a node at once (SIGKILL), as a crash would, and waits (bounded) for it to be gone. */
+    void kill(Node node) {
+        node.process.destroyForcibly();
+        try {
+            if (!node.process.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(node + " did not die");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while killing " + node, e);
+        }
+    }
+
+    /** Waits (bounded) for a condition of the cluster; a failed check counts as not yet. */
+    void await(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                last = notYet;
+            }
+            Polling.step(what);
+        }
+        throw new IllegalStateException("timed out waiting for " + what, last);
     }
 
     List<Node> nodes() {
@@ -209,6 +279,9 @@ final class RedisClusterFixture implements AutoCloseable {
                     node.connection.close();
                 }
             }
+            if (replica != null && replica.connection != null) {
+                replica.connection.close();
+            }
             nodeClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             resources.shutdown(0, 2, TimeUnit.SECONDS);
         } finally {
@@ -222,6 +295,9 @@ final class RedisClusterFixture implements AutoCloseable {
     }
 
     private void stopProcesses() {
+        if (replica != null) {
+            replica.process.destroyForcibly();
+        }
         for (Node node : nodes) {
             node.process.destroy();
         }
@@ -260,6 +336,8 @@ final class RedisClusterFixture implements AutoCloseable {
                 process = new ProcessBuilder(binary.getPath(),
                         "--port", Integer.toString(port), "--bind", "127.0.0.1",
                         "--cluster-enabled", "yes",
+                        "--cluster-node-timeout",
+                        Integer.toString(nodeTimeoutMillis == null ? 15_000 : nodeTimeoutMillis),
                         "--cluster-config-file", dir.resolve("nodes-" + port + ".conf").toString(),
                         "--dir", dir.toString(),
                         "--save", "", "--appendonly", "no", "--daemonize", "no")
