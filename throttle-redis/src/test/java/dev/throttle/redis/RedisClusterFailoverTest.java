@@ -40,7 +40,9 @@ class RedisClusterFailoverTest {
         try (RedisClusterFixture cluster = RedisClusterFixture.startWithReplica(3)) {
             RedisClusterClient client = cluster.clusterClient();
             client.setOptions(ClusterClientOptions.builder().topologyRefreshOptions(ClusterTopologyRefreshOptions
-                    .builder().enableAllAdaptiveRefreshTriggers().enablePeriodicRefresh(Duration.ofSeconds(1))
+                    .builder()
+                    .enableAdaptiveRefreshTrigger(ClusterTopologyRefreshOptions.RefreshTrigger.values())
+                    .enablePeriodicRefresh(Duration.ofSeconds(1))
                     .build()).build());
             String prefix = RedisServer.uniquePrefix("cluster-failover");
             RedisClusterFixture.Node first = cluster.nodes().get(0);
@@ -74,6 +76,12 @@ class RedisClusterFailoverTest {
                 traffic.start();
                 cluster.await("a third of the limit granted before the kill", () -> granted.get() >= LIMIT / 3);
 
+                String key = Keys.key(prefix, name, ":fw");
+                cluster.replica().sync().readOnly();
+                String onReplica = cluster.replica().sync().hget(key, "n");
+                String onMaster = first.sync().hget(key, "n");
+                String offsets = cluster.replica().sync().info("replication").lines()
+                        .filter(line -> line.contains("offset") || line.contains("link")).toList().toString();
                 cluster.kill(first);
                 killedAt.set(System.nanoTime());
                 long grantedBeforeKill = granted.get();
@@ -86,7 +94,8 @@ class RedisClusterFailoverTest {
                 String figures = "served by the promoted replica " + recoveryMillis + " ms after the kill; "
                         + engine.stats().failClosedRefusals() + " decisions answered by the policy (fail closed); limit "
                         + LIMIT + ", granted " + granted.get() + " (" + grantedBeforeKill + " by the old master)"
-                        + ", beyond the limit " + overrun + "\n";
+                        + ", beyond the limit " + overrun + "; just before the kill the master counted " + onMaster
+                        + " and the replica " + onReplica + " " + offsets + "\n";
                 Files.writeString(Path.of("target", "cluster-failover-figures.txt"), figures, StandardCharsets.UTF_8);
                 assertThat(Duration.ofMillis(recoveryMillis)).as(figures).isLessThan(RECOVERY_BOUND);
                 assertThat(cluster.replica().sync().info("replication")).contains("role:master");
