@@ -72,7 +72,9 @@ final class RateLimitFields {
                 return OptionalLong.of(RateLimitState.retryAfterSeconds(refill.getAsLong()));
             }
         }
-        long interval = spec.accept(BUCKET_INTERVAL);
+        // A bucket's next refill is at most one interval away; a shaping queue's grants wait rather than refill.
+        boolean shaping = spec instanceof LeakyBucket leaky && leaky.mode() == LeakyBucket.Mode.SHAPING;
+        long interval = shaping ? 0L : RateLimitState.refillInterval(spec);
         return interval > 0L ? OptionalLong.of(RateLimitState.retryAfterSeconds(interval)) : OptionalLong.empty();
     }
 
@@ -149,47 +151,4 @@ final class RateLimitFields {
             return null;
         }
     }
-
-    /** A bucket's interval per permit, the longest a grant waits for its next refill; 0 for every other spec. */
-    private static final LimitSpec.Visitor<Long> BUCKET_INTERVAL = new LimitSpec.Visitor<>() {
-        @Override
-        public Long fixedWindow(FixedWindow spec) {
-            return 0L;
-        }
-
-        @Override
-        public Long slidingLog(SlidingLog spec) {
-            return 0L;
-        }
-
-        @Override
-        public Long slidingWindow(SlidingWindow spec) {
-            return 0L;
-        }
-
-        @Override
-        public Long tokenBucket(TokenBucket spec) {
-            return spec.refill().intervalNanos();
-        }
-
-        @Override
-        public Long leakyBucket(LeakyBucket spec) {
-            return spec.mode() == LeakyBucket.Mode.SHAPING ? 0L : spec.outflow().intervalNanos();
-        }
-
-        @Override
-        public Long concurrency(Concurrency spec) {
-            return 0L;
-        }
-
-        @Override
-        public Long allOf(AllOf spec) {
-            return 0L;
-        }
-
-        @Override
-        public Long clientSideThrottling(ClientSideThrottling spec) {
-            return 0L;
-        }
-    };
 }

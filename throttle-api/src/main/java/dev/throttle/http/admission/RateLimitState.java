@@ -98,6 +98,11 @@ record RateLimitState(String name, long quota, long remaining, OptionalLong wind
         return OptionalLong.empty();
     }
 
+    /** A bucket's interval per permit; 0 for every other spec. */
+    static long refillInterval(LimitSpec spec) {
+        return spec.accept(REFILL_INTERVAL);
+    }
+
     private static OptionalLong seconds(long nanos) {
         return OptionalLong.of(Math.max(1L, ceilSeconds(nanos)));
     }
