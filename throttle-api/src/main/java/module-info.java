@@ -1,7 +1,7 @@
 /**
  * The throttle API: limiters, permits, immutable limit specs, the engine contract, the clock; and the integrations
- * whose dependencies are optional (servlet filter, Netty handlers, Micrometer binders): an application adds the
- * dependency of the integration it uses.
+ * whose dependencies are optional (servlet filter, Netty handlers, Micrometer binders, Reactor operators): an
+ * application adds the dependency of the integration it uses.
  */
 module dev.throttle {
     exports dev.throttle;
@@ -9,6 +9,7 @@ module dev.throttle {
     exports dev.throttle.servlet;
     exports dev.throttle.netty;
     exports dev.throttle.micrometer;
+    exports dev.throttle.reactor;
 
     // The acquisition kernel and the permit family, shared by the engines: not an API.
     exports dev.throttle.kernel to dev.throttle.local, dev.throttle.redis;
@@ -20,4 +21,6 @@ module dev.throttle {
     requires static io.netty.common;
     requires static io.netty.transport;
     requires static micrometer.core;
+    requires static reactor.core;
+    requires static org.reactivestreams;
 }

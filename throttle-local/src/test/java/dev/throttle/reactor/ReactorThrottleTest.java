@@ -1,0 +1,162 @@
+package dev.throttle.reactor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.throttle.Concurrency;
+import dev.throttle.Limiter;
+import dev.throttle.ManualClock;
+import dev.throttle.Rate;
+import dev.throttle.RateLimiter;
+import dev.throttle.ThrottledException;
+import dev.throttle.TokenBucket;
+import dev.throttle.local.LocalEngine;
+import dev.throttle.micrometer.ThrottleMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The Reactor operators on real local engines and a manual clock: permits per subscription held until the source
+ * completes, fails or is cancelled (exactly once), waiting without blocking, refusals as {@link ThrottledException},
+ * cancels that withdraw a waiting request, and per-element pacing by a rate limit.
+ */
+class ReactorThrottleTest {
+
+    private final ManualClock clock = new ManualClock();
+    private final LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final Limiter bulkhead = ThrottleMetrics.meter(engine.limiter("bulkhead", Concurrency.of(1, 10)), registry);
+
+    @Test
+    void aMonoHoldsItsPermitUntilItCompletes() {
+        Sinks.One<String> answer = Sinks.one();
+        AtomicReference<String> got = new AtomicReference<>();
+        answer.asMono().transform(ReactorThrottle.of(bulkhead).mono()).subscribe(got::set);
+        assertThat(bulkhead.availablePermits()).as("held while the source runs").isZero();
+
+        answer.tryEmitValue("row");
+        assertThat(got).hasValue("row");
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
+        assertThat(dropped()).isZero();
+    }
+
+    @Test
+    void aFailureClosesThePermitOrReportsItDroppedWhenSaid() {
+        ReactorThrottle guard = ReactorThrottle.of(bulkhead).droppedOn(TimeoutException.class::isInstance);
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Mono.<String>error(new IllegalStateException("bad input")).transform(guard.mono())
+                .subscribe(value -> { }, failures::add);
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
+        assertThat(dropped()).isZero();
+
+        Mono.<String>error(new TimeoutException("slow")).transform(guard.mono()).subscribe(value -> { }, failures::add);
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
+        assertThat(dropped()).as("overload reported once").isEqualTo(1.0);
+        assertThat(failures).hasSize(2);
+    }
+
+    @Test
+    void aCancelledSubscriptionGivesItsPermitBackOnce() {
+        Disposable running = Mono.never().transform(ReactorThrottle.of(bulkhead).mono()).subscribe();
+        assertThat(bulkhead.availablePermits()).isZero();
+        running.dispose();
+        running.dispose();
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
+    }
+
+    @Test
+    void aSecondSubscriptionWaitsWithoutBlockingAndARefusalIsAThrottledException() {
+        Sinks.One<String> first = Sinks.one();
+        first.asMono().transform(ReactorThrottle.of(bulkhead).mono()).subscribe();
+
+        AtomicReference<Object> second = new AtomicReference<>();
+        Mono.just("second").transform(ReactorThrottle.of(bulkhead).maxWait(Duration.ofSeconds(5)).mono())
+                .subscribe(second::set, second::set);
+        assertThat(second).as("waiting, and subscribe() returned").hasValue(null);
+
+        AtomicReference<Throwable> refused = new AtomicReference<>();
+        Mono.just("third").transform(ReactorThrottle.of(bulkhead).mono()).subscribe(value -> { }, refused::set);
+        // A wait that runs out is a refusal too, on the clock.
+        AtomicReference<Throwable> timedOut = new AtomicReference<>();
+        Mono.just("fourth").transform(ReactorThrottle.of(bulkhead).maxWait(Duration.ofSeconds(1)).mono())
+                .subscribe(value -> { }, timedOut::set);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(timedOut.get()).isInstanceOf(ThrottledException.class);
+        assertThat(refused.get()).isInstanceOf(ThrottledException.class);
+
+        first.tryEmitValue("first");
+        assertThat(second).as("granted when the first ended").hasValue("second");
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
+    }
+
+    @Test
+    void aCancelWhileWaitingWithdrawsTheRequest() {
+        Sinks.One<String> first = Sinks.one();
+        first.asMono().transform(ReactorThrottle.of(bulkhead).mono()).subscribe();
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Disposable waiting = Mono.just("never")
+                .transform(ReactorThrottle.of(bulkhead).maxWait(Duration.ofSeconds(5)).mono())
+                .subscribe(outcome::set, outcome::set);
+        assertThat(outcome).as("still waiting in the queue").hasValue(null);
+        waiting.dispose();
+
+        first.tryEmitValue("done");
+        assertThat(bulkhead.availablePermits()).as("the cancelled waiter took nothing").isEqualTo(1);
+    }
+
+    @Test
+    void aFluxHoldsItsPermitUntilItTerminates() {
+        Sinks.Many<Integer> events = Sinks.many().unicast().onBackpressureBuffer();
+        List<Integer> got = new CopyOnWriteArrayList<>();
+        events.asFlux().transform(ReactorThrottle.of(bulkhead).flux()).subscribe(got::add);
+        events.tryEmitNext(1);
+        events.tryEmitNext(2);
+        assertThat(bulkhead.availablePermits()).isZero();
+        events.tryEmitComplete();
+        assertThat(got).containsExactly(1, 2);
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
+    }
+
+    @Test
+    void perElementPacesAFluxByARateLimitInOrder() {
+        RateLimiter rate = engine.rateLimiter("rate", TokenBucket.of(2, Rate.perSecond(1)));
+        List<Integer> got = new CopyOnWriteArrayList<>();
+        Flux.range(1, 5).transform(ReactorThrottle.of(rate).maxWait(Duration.ofSeconds(10)).perElement())
+                .subscribe(got::add);
+        assertThat(got).as("the burst at once").containsExactly(1, 2);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(got).containsExactly(1, 2, 3);
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(got).containsExactly(1, 2, 3, 4, 5);
+    }
+
+    @Test
+    void perElementRefusesWhenTheWaitWouldBeTooLongAndNeedsARateLimit() {
+        RateLimiter rate = engine.rateLimiter("slow", TokenBucket.of(1, Rate.of(1, Duration.ofMinutes(1))));
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Integer> got = new CopyOnWriteArrayList<>();
+        Flux.range(1, 3).transform(ReactorThrottle.of(rate).maxWait(Duration.ofSeconds(1)).perElement())
+                .subscribe(got::add, failure::set);
+        assertThat(got).containsExactly(1);
+        assertThat(failure.get()).isInstanceOf(ThrottledException.class);
+
+        assertThatThrownBy(() -> ReactorThrottle.of(bulkhead).perElement()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("rate limit");
+        assertThatThrownBy(() -> ReactorThrottle.of(bulkhead).permits(2)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ReactorThrottle.of(null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("limiter");
+    }
+
+    private double dropped() {
+        return registry.get(ThrottleMetrics.PERMITS_DROPPED).tag("limiter", "bulkhead").counter().count();
+    }
+}
