@@ -12,6 +12,7 @@ import dev.throttle.kernel.RefusedPermit;
 import dev.throttle.kernel.SpecText;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -140,6 +141,19 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
     /** The refusal cache's key of this limiter: its first Redis key (prefix, name and algorithm). */
     private String refusalKey() {
         return plan.keys()[0];
+    }
+
+    /**
+     * A fixed window's end, from the grant's reading of the script's clock: windows are {@code [k·W, (k+1)·W)} of
+     * that clock, as locally. Empty for the other algorithms, whose scripts do not return their refill time.
+     */
+    @Override
+    public OptionalLong refillNanos(long grantedAt) {
+        if (plan.script() != Script.FIXED_WINDOW || grantedAt <= 0L) {
+            return OptionalLong.empty();
+        }
+        long window = Long.parseLong(plan.params()[1]);
+        return OptionalLong.of(context.timebase().nanos(window - Math.floorMod(grantedAt, window)));
     }
 
     /**

@@ -27,8 +27,8 @@ import java.util.OptionalLong;
  *   permits left, and {@code t}, the seconds until more quota becomes available (the effective window of section
  *   4.1.2): for a refusal the same seconds as {@code Retry-After}, so the two never disagree (section 6); for a
  *   grant the end of a fixed window, a sliding log's oldest permit leaving or a bucket's next refill, when the limiter
- *   tells it; left out where it is not known (a sliding window counter, a concurrency limit, a grant of the Redis
- *   engine but for a bucket's interval).</li>
+ *   tells it; left out where it is not known (a sliding window counter, a concurrency limit, a sliding log on the
+ *   Redis engine, whose buckets give their interval as an upper bound).</li>
  * </ul>
  */
 final class RateLimitFields {
