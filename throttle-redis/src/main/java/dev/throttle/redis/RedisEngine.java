@@ -88,12 +88,15 @@ import java.util.function.UnaryOperator;
  * {@code ClusterTopologyRefreshOptions}). In server-time mode a key is timed by the clock of the node holding it, so
  * the nodes' clocks should be synchronised (NTP): a key that moves to another node moves to that node's clock.
  *
- * <p><b>When Redis fails.</b> Every decision is bounded by the {@link Builder#decisionTimeout(Duration) decision
- * timeout} (default 50 ms); a decision that fails or times out follows the {@link Builder#failurePolicy(FailurePolicy)
- * failure policy} (default {@link FailurePolicy#FAIL_CLOSED}). After {@link Builder#breakerFailureThreshold(int)}
- * consecutive failures (default 5) a circuit breaker opens: for {@link Builder#breakerOpenDuration(Duration)} (default
- * 1 s) decisions follow the policy at once without asking Redis; then one decision probes Redis, and its success
- * closes the breaker. The engine recovers by itself when Redis returns: Lettuce reconnects the connection, scripts
+ * <p><b>When Redis fails.</b> A decision waits for a silent Redis at most the {@link Builder#decisionTimeout(Duration)
+ * decision timeout} (default 50 ms) twice, and longer, up to the command timeout, only while Redis answers other calls
+ * (a loaded client is not a dead server); a decision that fails or times out follows the
+ * {@link Builder#failurePolicy(FailurePolicy) failure policy} (default {@link FailurePolicy#FAIL_CLOSED}). After
+ * {@link Builder#breakerFailureThreshold(int)} consecutive failures (default 5; timeouts count once Redis has been
+ * silent for the command timeout) a circuit breaker opens: for {@link Builder#breakerOpenDuration(Duration)} (default
+ * 1 s) decisions follow the policy at once without asking Redis; then one decision probes Redis, and its success (or
+ * any answer that arrives late) closes the breaker. An engine built while Redis cannot be reached starts all the same
+ * and connects in the background. The engine recovers by itself when Redis returns: Lettuce reconnects the connection, scripts
  * lost in a restart are reloaded on NOSCRIPT. {@link #stats()} counts what happened. Decisions never call back into
  * the engine: every limiter is handed the engine's collaborators (the script runner, the breaker, the counters, the
  * policy, the clocks) when it is made.
@@ -156,9 +159,9 @@ public final class RedisEngine implements Engine {
                 builder.decisionTimeout.toNanos());
         // Loads the scripts on the connection now, or once the engine connects.
         EvictionPolicy eviction = new EvictionPolicy(health, stats);
-        link.onConnected(connection -> {
-            ScriptRunner.preload(link.commands());
-            eviction.read(link.commands());
+        link.onConnected(commands -> {
+            ScriptRunner.preload(commands);
+            eviction.read(commands);
         });
     }
 
@@ -766,7 +769,9 @@ public final class RedisEngine implements Engine {
         }
 
         /**
-         * Sets how long a decision may take before it fails (default 1 s).
+         * Sets how long a round trip may take at most (default 1 s): a settlement's bound, and a decision's while Redis
+         * keeps answering other calls (see {@link #decisionTimeout(Duration)}); Redis silent this long counts its
+         * timeouts towards the breaker.
          *
          * @param timeout from 1 ns to {@link dev.throttle.LimitSpec#MAX_DURATION}
          * @return this builder

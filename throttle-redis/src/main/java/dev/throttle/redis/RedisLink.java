@@ -43,8 +43,8 @@ final class RedisLink implements AutoCloseable {
     /** Runs the retries, in real time whatever clock decisions use: the JVM-wide timer (no thread of its own). */
     private final Scheduler timer;
     private final RedisHealth health;
-    /** Told of the connection once it exists (to load the scripts on it). */
-    private volatile Consumer<StatefulConnection<String, String>> onConnected = connection -> { };
+    /** Told of the connection's commands once it exists (to load the scripts on it). */
+    private volatile Consumer<RedisClusterAsyncCommands<String, String>> onConnected = commands -> { };
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile boolean closed;
@@ -85,10 +85,10 @@ final class RedisLink implements AutoCloseable {
         return link;
     }
 
-    /** Tells {@code listener} of the connection now if it exists, else once it does. */
-    void onConnected(Consumer<StatefulConnection<String, String>> listener) {
+    /** Tells {@code listener} of the connection's commands now if it exists, else once it does. */
+    void onConnected(Consumer<RedisClusterAsyncCommands<String, String>> listener) {
         this.onConnected = listener;
-        StatefulConnection<String, String> now = connection;
+        RedisClusterAsyncCommands<String, String> now = commands;
         if (now != null) {
             listener.accept(now);
         }
@@ -173,7 +173,7 @@ final class RedisLink implements AutoCloseable {
     private void adopt(StatefulConnection<String, String> opened) {
         this.connection = opened;
         this.commands = asyncCommands(opened);
-        onConnected.accept(opened);
+        onConnected.accept(commands);
     }
 
     private void failed(Throwable failure) {

@@ -8,7 +8,6 @@ import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -204,26 +203,13 @@ final class ScriptRunner {
     }
 
     /**
-     * The answer read by {@link LongsOutput} (null if malformed), or the scripting API's integers, in the common
-     * shape {@code {granted, wait or retry, remaining, reading, ...}}. The bucket script's short answers are widened to
-     * it: one integer is an immediate grant with that many remaining, three are {@code {granted, wait or retry,
-     * remaining}}; their reading is 0, which the bucket never needs (its settlement ignores the grant's reading).
+     * The answer read by {@link LongsOutput} (null if malformed), in the common shape {@code {granted, wait or retry,
+     * remaining, reading, ...}}. The bucket script's short answers are widened to it: one integer is an immediate
+     * grant with that many remaining, three are {@code {granted, wait or retry, remaining}}; their reading is 0, which
+     * the bucket never needs (its settlement ignores the grant's reading).
      */
     private static long[] decode(Object answer) {
-        long[] values;
-        if (answer instanceof long[] longs) {
-            values = longs;
-        } else if (answer instanceof Long integer) {
-            values = new long[] {integer};
-        } else if (answer instanceof List<?> list) {
-            values = new long[list.size()];
-            for (int i = 0; i < values.length; i++) {
-                if (!(list.get(i) instanceof Long element)) {
-                    throw new IllegalStateException("unexpected script answer " + answer);
-                }
-                values[i] = element;
-            }
-        } else {
+        if (!(answer instanceof long[] values)) {
             throw new IllegalStateException("unexpected script answer " + answer);
         }
         if (values.length >= 4) {

@@ -37,6 +37,32 @@ final class Polling {
     }
 
     /**
+     * Polls a real process's condition until it holds, or fails naming {@code what} once the bound passes; a
+     * condition that throws is not yet true (a server not up yet), and the last exception is the failure's cause.
+     *
+     * @param what what is being waited for, for the message
+     * @param condition what to wait for
+     * @param bound the longest wait
+     * @param context more for the message on failure (where the processes' logs are), or empty
+     * @throws IllegalStateException if the bound passes first, or the wait is interrupted
+     */
+    static void await(String what, BooleanSupplier condition, Duration bound, String context) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                last = notYet;
+            }
+            step(what);
+        }
+        throw new IllegalStateException("no " + what + " within " + bound + context, last);
+    }
+
+    /**
      * Sleeps one polling step.
      *
      * @param what what is being waited for, for the message if interrupted

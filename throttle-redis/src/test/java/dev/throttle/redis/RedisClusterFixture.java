@@ -162,19 +162,7 @@ final class RedisClusterFixture implements AutoCloseable {
 
     /** Waits (bounded) for a condition of the cluster; a failed check counts as not yet. */
     void await(String what, java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException notYet) {
-                last = notYet;
-            }
-            Polling.step(what);
-        }
-        throw new IllegalStateException("timed out waiting for " + what, last);
+        Polling.await(what, condition, START_TIMEOUT, "; logs in " + dir);
     }
 
     List<Node> nodes() {

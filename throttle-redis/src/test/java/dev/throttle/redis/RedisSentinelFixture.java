@@ -179,24 +179,7 @@ final class RedisSentinelFixture implements AutoCloseable {
 
     /** Polls a real process's condition until it holds, or fails naming {@code what} once {@code bound} passes. */
     void await(String what, BooleanSupplier condition, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                last = e; // not up yet
-            }
-            try {
-                Thread.sleep(50); // polling processes, not timing a limiter
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + what, e);
-            }
-        }
-        throw new IllegalStateException("no " + what + " within " + bound + "; logs in " + dir, last);
+        Polling.await(what, condition, bound, "; logs in " + dir);
     }
 
     @Override

@@ -12,7 +12,9 @@ import dev.throttle.http.RejectionHandler;
 import dev.throttle.http.RouteRule;
 import dev.throttle.kernel.Arguments;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -30,6 +32,10 @@ import java.util.OptionalLong;
 public final class HttpThrottle {
 
     private final HttpThrottlePolicy policy;
+    /** The limits a request outside every route passes: the global ones. */
+    private final List<HttpLimit> globalsOnly;
+    /** Each route's limits in the order checked, globals first: made once, as the policy is immutable. */
+    private final Map<RouteRule, List<HttpLimit>> limitsByRoute = new IdentityHashMap<>();
 
     /**
      * A throttle enforcing a policy.
@@ -39,6 +45,12 @@ public final class HttpThrottle {
      */
     public HttpThrottle(HttpThrottlePolicy policy) {
         this.policy = Arguments.requireNonNull("policy", policy);
+        this.globalsOnly = List.copyOf(policy.globalLimits());
+        for (RouteRule rule : policy.routes()) {
+            List<HttpLimit> limits = new ArrayList<>(globalsOnly);
+            limits.addAll(rule.limits());
+            limitsByRoute.put(rule, List.copyOf(limits));
+        }
     }
 
     /**
@@ -62,14 +74,11 @@ public final class HttpThrottle {
     public Admission admit(HttpRequestView request) {
         Arguments.requireNonNull("request", request);
         Optional<RouteRule> route = policy.routeFor(request);
-        List<HttpLimit> globals = policy.globalLimits();
-        int count = globals.size() + (route.isPresent() ? route.get().limits().size() : 0);
+        List<HttpLimit> limits = route.isPresent() ? limitsByRoute.get(route.get()) : globalsOnly;
+        int count = limits.size();
         if (count == 0) {
             return Admission.admitted(List.of(), List.of());
         }
-        List<HttpLimit> limits = new ArrayList<>(count);
-        limits.addAll(globals);
-        route.ifPresent(rule -> limits.addAll(rule.limits()));
         List<Permit> held = new ArrayList<>(count);
         List<HttpLimit> heldLimits = new ArrayList<>(count);
         try {
