@@ -55,7 +55,7 @@ public final class RatePermit extends AbstractPermit {
         /**
          * How long after a decision the limit will have more quota than that decision left, where the limiter can
          * tell: the end of a fixed window, a bucket's next permit. For the RateLimit field's {@code t}. Defaults to
-         * empty (not known: a sliding window, a store's grant).
+         * empty (not known: a store's grant).
          *
          * @param grantedAt the clock reading of the decision
          * @return nanoseconds from {@code grantedAt}, 1 or more; empty when not known or when no more can come (a full

@@ -51,6 +51,32 @@ public final class SlidingWindowLimiter extends WindowCounterLimiter {
     }
 
     /**
+     * Solves {@code headroom(t) > headroom(now)} for the earliest reading {@code t}, assuming no other arrivals: in
+     * this window when the previous window's weight still holds room back ({@code ceil(previous·(end − t)/W) <= k}
+     * holds from {@code t = end − floor(k·W / previous)}), else in the next one, where this window's count becomes
+     * the weighted previous and room comes back as it decays.
+     */
+    @Override
+    long untilMoreRoom(Params p, CounterWindow w, long used, long now) {
+        long room = p.limit - used;
+        long weighted = w.previous == 0 ? 0L
+                : WideMath.mulDivCeil(w.previous, w.end - Math.max(now, w.start), w.end - w.start);
+        long headroom = Math.max(0L, room - weighted);
+        long at;
+        if (room > headroom) {
+            // weighted > room - headroom - 1 >= 0, so previous > 0.
+            at = w.end - WideMath.mulDivFloor(room - headroom - 1, w.end - w.start, w.previous);
+        } else {
+            long target = p.limit - headroom - 1; // the next window's weighted previous must fall to this
+            if (target < 0 || used == 0) {
+                return -1L; // nothing counted: the whole limit is free
+            }
+            at = w.end + p.length - WideMath.mulDivFloor(target, p.length, used);
+        }
+        return Math.max(1L, at - now);
+    }
+
+    /**
      * Solves the admission inequality for the earliest reading, assuming no other arrivals: within this window if
      * the count leaves room ({@code ceil(previous·(end − t)/W) <= spare} holds from {@code t = end − floor(spare·W /
      * previous)}), else in the next one, where this window's count becomes the weighted previous.

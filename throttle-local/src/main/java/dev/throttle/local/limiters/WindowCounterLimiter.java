@@ -7,6 +7,7 @@ import dev.throttle.kernel.Arguments;
 import dev.throttle.kernel.SpecVisitor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.OptionalLong;
 
 /**
  * The machinery shared by the window counters: windows {@code [k·W, (k+1)·W)} of the ticker's reading, the current one
@@ -73,6 +74,32 @@ public abstract class WindowCounterLimiter extends AbstractRateLimiter implement
      * more.
      */
     abstract long retryAfter(Params p, CounterWindow w, long used, long permits, long now);
+
+    /**
+     * The time from {@code now} until window {@code w}'s headroom grows past what it is now, if nothing else arrived;
+     * -1 when it cannot grow (nothing is counted).
+     */
+    long untilMoreRoom(Params p, CounterWindow w, long used, long now) {
+        return -1L;
+    }
+
+    /**
+     * The time until more permits are available than the decision left, read from the current window: for the
+     * RateLimit field's {@code t}.
+     */
+    @Override
+    public OptionalLong refillNanos(long grantedAt) {
+        Params p = params;
+        long now = Math.max(grantedAt, ticker.read());
+        for (;;) {
+            CounterWindow w = current(now, p);
+            long used = w.raw();
+            if (!CounterWindow.isSealed(used)) {
+                long until = untilMoreRoom(p, w, used, now);
+                return until < 0 ? OptionalLong.empty() : OptionalLong.of(until);
+            }
+        }
+    }
 
     @Override
     public final LimitSpec spec() {

@@ -8,6 +8,7 @@ import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
 import dev.throttle.SlidingLog;
+import dev.throttle.SlidingWindow;
 import dev.throttle.TokenBucket;
 import dev.throttle.kernel.RatePermit;
 import dev.throttle.local.LocalEngine;
@@ -72,5 +73,54 @@ class RefillTimeTest {
         clock.advance(Duration.ofSeconds(7));
         assertThat(refill(limiter.tryAcquire(1))).as("the first has left; the second leaves at 14 s")
                 .hasValue(Duration.ofSeconds(3).toNanos());
+    }
+
+    @Test
+    void aSlidingWindowRefillsWhenThePreviousWindowsWeightLetsAPermitGo() {
+        var limiter = engine.rateLimiter("sliding", SlidingWindow.of(10, Duration.ofSeconds(10)));
+        assertThat(refill(limiter.tryAcquire(10))).as("the count weighs in full when the next window starts, then one"
+                + " permit's weight leaves every second").hasValue(Duration.ofSeconds(11).toNanos());
+        clock.advance(Duration.ofSeconds(12)); // previous 10 weighs ceil(10 x 8/10) = 8: 2 free
+        assertThat(refill(limiter.tryAcquire(1))).as("1 left; the weight falls to 7 at 13 s")
+                .hasValue(Duration.ofSeconds(1).toNanos());
+        assertThat(engine.rateLimiter("empty", SlidingWindow.of(10, Duration.ofSeconds(10))).tryAcquire(1)
+                .granted()).isTrue();
+    }
+
+    /** Against the limiter itself: after the time told, and not a nanosecond before, more permits are available. */
+    @Test
+    void aSlidingWindowsRefillTimeIsTheFirstMomentItsHeadroomGrows() {
+        java.util.Random random = new java.util.Random(42);
+        int timed = 0;
+        for (int round = 0; round < 300; round++) {
+            ManualClock roundClock = new ManualClock(random.nextInt(1_000));
+            SlidingWindow spec = SlidingWindow.of(1 + random.nextInt(20), Duration.ofNanos(50 + random.nextInt(1_000)));
+            var limiter = LocalEngine.builder().ticker(roundClock).scheduler(roundClock).build()
+                    .rateLimiter("s", spec);
+            Permit last = null;
+            for (int step = 0; step < 1 + random.nextInt(40); step++) {
+                roundClock.advance(random.nextInt(120));
+                Permit permit = limiter.tryAcquire(1);
+                if (permit.granted()) {
+                    last = permit;
+                }
+            }
+            if (last == null || roundClock.read() != ((RatePermit) last).grantedAt()) {
+                continue;
+            }
+            long before = limiter.availablePermits();
+            OptionalLong refill = refill(last);
+            if (refill.isEmpty()) {
+                assertThat(before).as("round %d: empty only when the whole limit is free", round)
+                        .isEqualTo(limiter.spec().capacity());
+                continue;
+            }
+            timed++;
+            roundClock.advance(refill.getAsLong() - 1);
+            assertThat(limiter.availablePermits()).as("round %d: a nanosecond before", round).isEqualTo(before);
+            roundClock.advance(1);
+            assertThat(limiter.availablePermits()).as("round %d: at the time told", round).isGreaterThan(before);
+        }
+        assertThat(timed).as("rounds that told a time").isGreaterThan(100);
     }
 }
