@@ -25,6 +25,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiFunction;
 
 /**
@@ -40,6 +42,13 @@ import java.util.function.BiFunction;
  * connection closes first (the client went away, or the application closed it after an exception), every request
  * still waiting for its response ends as overload: its response was aborted. Interim responses (1xx other than
  * 101) do not end anything. The admitted response also carries the RateLimit headers of the tightest limit.
+ *
+ * <h2>Waiting at the door</h2>
+ * A request that a {@link dev.throttle.http.HttpLimit#queueing queueing} limit makes wait is held here, without
+ * blocking the event loop: it goes on to the application when its permits come, or is answered with its refusal. What
+ * arrives on the connection meanwhile (its body, requests pipelined after it) is held behind it and handled in order
+ * after it; past {@value #MAX_HELD} messages, reading pauses until the wait ends. If the connection closes while the
+ * request waits, it is withdrawn: it leaves the queue and gives back what it held.
  *
  * <h2>Order and pipelining</h2>
  * HTTP/1.1 answers requests in the order they came, and the application must too. The handler keeps the
@@ -67,12 +76,21 @@ import java.util.function.BiFunction;
  */
 final class HttpThrottleHandler extends ChannelDuplexHandler {
 
+    /** Messages held behind a waiting request before reading pauses: a body of about this many chunks. */
+    static final int MAX_HELD = 64;
+
     private final HttpThrottle throttle;
     private final BiFunction<? super Channel, ? super HttpRequest, Optional<String>> principal;
     /** The requests of this connection not yet answered, oldest first. */
     private final ArrayDeque<Exchange> outstanding = new ArrayDeque<>();
     /** The body of a refused request is arriving: it is released up to its last part. */
     private boolean discarding;
+    /** The request waiting at the door for its permits, if any; everything read after it is held until it is decided. */
+    private WaitingRequest waiting;
+    /** What arrived while a request waits, in order: its body and the requests pipelined after it. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    /** Reading was paused because too much arrived while a request waits. */
+    private boolean readingPaused;
 
     HttpThrottleHandler(HttpThrottle throttle,
             BiFunction<? super Channel, ? super HttpRequest, Optional<String>> principal) {
@@ -98,6 +116,10 @@ final class HttpThrottleHandler extends ChannelDuplexHandler {
      */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (waiting != null) {
+            hold(ctx, msg);
+            return;
+        }
         if (msg instanceof HttpRequest) {
             discarding = false;
             onRequest(ctx, (HttpRequest) msg);
@@ -112,14 +134,43 @@ final class HttpThrottleHandler extends ChannelDuplexHandler {
     }
 
     private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
+        CompletableFuture<Admission> decision;
+        try {
+            decision = throttle.admitAsync(new NettyRequestView(request, ctx.channel(), principal));
+        } catch (RuntimeException e) {
+            failed(ctx, request, e);
+            return;
+        }
+        if (!decision.isDone()) {
+            WaitingRequest wait = new WaitingRequest(request, decision);
+            waiting = wait;
+            decision.whenComplete((admission, failure) -> {
+                try {
+                    ctx.executor().execute(() -> decided(ctx, wait));
+                } catch (RejectedExecutionException shutDown) {
+                    HttpThrottle.withdraw(decision); // the event loop is gone, and the connection with it
+                }
+            });
+            return;
+        }
+        answer(ctx, request, decision);
+    }
+
+    /** The admission step threw: the stream cannot go on without an answer to this request. */
+    private void failed(ChannelHandlerContext ctx, HttpRequest request, Throwable e) {
+        ReferenceCountUtil.release(request);
+        discarding = !(request instanceof LastHttpContent);
+        ctx.fireExceptionCaught(e);
+        ctx.close();
+    }
+
+    /** Passes an admitted request on, or answers a refused one; the decision is complete. */
+    private void answer(ChannelHandlerContext ctx, HttpRequest request, CompletableFuture<Admission> decision) {
         Admission admission;
         try {
-            admission = throttle.admit(new NettyRequestView(request, ctx.channel(), principal));
+            admission = HttpThrottle.resolved(decision);
         } catch (RuntimeException e) {
-            ReferenceCountUtil.release(request);
-            discarding = !(request instanceof LastHttpContent);
-            ctx.fireExceptionCaught(e);
-            ctx.close();
+            failed(ctx, request, e);
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -139,6 +190,32 @@ final class HttpThrottleHandler extends ChannelDuplexHandler {
         outstanding.add(new Exchange(null, admission.rejection().orElseThrow(), keepAlive,
                 request.protocolVersion()));
         writeDueRefusals(ctx);
+    }
+
+    /** Holds what arrives while a request waits; pauses reading if that grows large (a big body). */
+    private void hold(ChannelHandlerContext ctx, Object msg) {
+        held.add(msg);
+        if (held.size() >= MAX_HELD && !readingPaused) {
+            readingPaused = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** A waiting request's admission came: answers it, then goes on with what arrived after it, on the event loop. */
+    private void decided(ChannelHandlerContext ctx, WaitingRequest decided) {
+        if (waiting != decided) {
+            return; // the connection closed, or this handler was removed, first: the request was withdrawn then
+        }
+        waiting = null;
+        answer(ctx, decided.request, decided.decision);
+        while (waiting == null && !held.isEmpty()) {
+            channelRead(ctx, held.poll());
+        }
+        ctx.fireChannelReadComplete();
+        if (waiting == null && readingPaused) {
+            readingPaused = false;
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     /**
@@ -198,6 +275,7 @@ final class HttpThrottleHandler extends ChannelDuplexHandler {
      */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        withdrawWaiting();
         endOutstanding(true);
         super.channelInactive(ctx);
     }
@@ -209,7 +287,22 @@ final class HttpThrottleHandler extends ChannelDuplexHandler {
      */
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        withdrawWaiting();
         endOutstanding(false);
+    }
+
+    /** The request waiting at the door leaves its queue, and what arrived after it is released. */
+    private void withdrawWaiting() {
+        WaitingRequest withdrawn = waiting;
+        if (withdrawn == null) {
+            return;
+        }
+        waiting = null;
+        HttpThrottle.withdraw(withdrawn.decision);
+        ReferenceCountUtil.release(withdrawn.request);
+        for (Object msg; (msg = held.poll()) != null; ) {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     /** Writes the refusals whose turn has come: those with no unanswered admitted request before them. */
@@ -264,6 +357,17 @@ final class HttpThrottleHandler extends ChannelDuplexHandler {
         }
         if (first != null) {
             throw first;
+        }
+    }
+
+    /** A request waiting at the door for its admission. */
+    private static final class WaitingRequest {
+        final HttpRequest request;
+        final CompletableFuture<Admission> decision;
+
+        WaitingRequest(HttpRequest request, CompletableFuture<Admission> decision) {
+            this.request = request;
+            this.decision = decision;
         }
     }
 

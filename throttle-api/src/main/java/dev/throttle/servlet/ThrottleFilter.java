@@ -18,6 +18,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A servlet filter that throttles requests with an {@link HttpThrottlePolicy}: a refused request gets the rejection
@@ -30,6 +32,17 @@ import java.nio.charset.StandardCharsets;
  * asynchronous request (the chain started {@link jakarta.servlet.AsyncContext async} processing), when the async
  * cycle completes (a 5xx as dropped), times out or fails (dropped). Permits are ended exactly once whatever the path.
  *
+ * <h2>Waiting at the door</h2>
+ * A request that a {@link dev.throttle.http.HttpLimit#queueing queueing} limit makes wait holds no thread: the filter
+ * starts async processing, returns the thread to the container, and when the permits come
+ * {@linkplain AsyncContext#dispatch() dispatches} the request again, to the same path, with its RateLimit headers set;
+ * a request refused after waiting is answered with the refusal and completed. A request whose client goes away (the
+ * container reports an error or completes the request) is withdrawn and gives its place back. For this the filter
+ * and the servlets behind it must support async processing, and the filter should come first in the chain, mapped to
+ * {@link DispatcherType#ASYNC ASYNC} dispatches as well (it lets them through): filters after it that are mapped to
+ * {@code REQUEST} only do not see the re-dispatched request. When the chain does not support async processing, the
+ * request waits on its thread instead.
+ *
  * <p>Only the original {@link DispatcherType#REQUEST REQUEST} dispatch is throttled: async, forward, include and error
  * dispatches of an admitted request pass straight through. Register it with async support when the application
  * uses async servlets. The client's address is the container's {@code getRemoteAddr()}; if the container already
@@ -37,7 +50,9 @@ import java.nio.charset.StandardCharsets;
  * {@link dev.throttle.http.KeyResolver#remoteAddress()} rather than by the forwarding header again.
  *
  * <pre>{@code
- * context.addFilter(new FilterHolder(new ThrottleFilter(policy)), "/*", EnumSet.of(DispatcherType.REQUEST));
+ * FilterHolder filter = new FilterHolder(new ThrottleFilter(policy));
+ * filter.setAsyncSupported(true);
+ * context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
  * }</pre>
  */
 public final class ThrottleFilter implements Filter {
@@ -83,7 +98,16 @@ public final class ThrottleFilter implements Filter {
         }
         HttpServletRequest httpRequest = (HttpServletRequest) request;
         HttpServletResponse httpResponse = (HttpServletResponse) response;
-        Admission admission = throttle.admit(new ServletRequestView(httpRequest));
+        CompletableFuture<Admission> decision = throttle.admitAsync(new ServletRequestView(httpRequest));
+        Admission admission;
+        if (decision.isDone()) {
+            admission = HttpThrottle.resolved(decision);
+        } else if (request.isAsyncSupported()) {
+            QueuedRequest.start(decision, httpRequest, httpResponse);
+            return;
+        } else {
+            admission = awaitOnThisThread(decision);
+        }
         if (!admission.admitted()) {
             writeRejection(admission.rejection().orElseThrow(), httpResponse);
             return;
@@ -106,8 +130,28 @@ public final class ThrottleFilter implements Filter {
         }
     }
 
+    /**
+     * Waits for a queued request's permits on the request's own thread: only when the chain does not support async
+     * processing, which is the only way to wait without a thread.
+     */
+    private static Admission awaitOnThisThread(CompletableFuture<Admission> decision) throws ServletException {
+        try {
+            return decision.get();
+        } catch (InterruptedException e) {
+            HttpThrottle.withdraw(decision);
+            Thread.currentThread().interrupt();
+            throw new ServletException("interrupted while waiting for a permit", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            throw new ServletException(cause);
+        }
+    }
+
     /** Registers the listener that ends the permits; false if the async cycle is already over. */
-    private static boolean listenForCompletion(AsyncContext context, Admission admission,
+    static boolean listenForCompletion(AsyncContext context, Admission admission,
             HttpServletResponse response) {
         try {
             context.addListener(new CompletionListener(admission, response));
@@ -117,7 +161,7 @@ public final class ThrottleFilter implements Filter {
         }
     }
 
-    private static void writeRejection(HttpRejection rejection, HttpServletResponse response) throws IOException {
+    static void writeRejection(HttpRejection rejection, HttpServletResponse response) throws IOException {
         response.setStatus(rejection.status());
         for (HttpRejection.Header header : rejection.headers()) {
             response.addHeader(header.name(), header.value());
@@ -134,7 +178,7 @@ public final class ThrottleFilter implements Filter {
     }
 
     /** Ends an async request's permits when its async cycle ends; every event may come, only the first counts. */
-    private static final class CompletionListener implements AsyncListener {
+    static final class CompletionListener implements AsyncListener {
 
         private final Admission admission;
         private final HttpServletResponse response;

@@ -17,19 +17,11 @@ import dev.throttle.http.KeyResolver;
 import dev.throttle.http.RouteRule;
 import dev.throttle.local.LocalEngine;
 import dev.throttle.testing.RecordingLimiter;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -40,7 +32,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -66,7 +57,7 @@ class HttpThrottleHandlerTest {
 
     private final ManualClock clock = new ManualClock();
     private final LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final LoopbackNettyServer server = new LoopbackNettyServer();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     /** Paths the application saw, in order. */
@@ -79,25 +70,16 @@ class HttpThrottleHandlerTest {
     @AfterEach
     void shutDown() throws InterruptedException {
         gate.complete(null);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        assertThat(group.terminationFuture().await(5, TimeUnit.SECONDS)).isTrue();
+        server.close();
     }
 
     private void start(HttpThrottlePolicy policy) throws InterruptedException {
         NettyHttpThrottle throttle = NettyHttpThrottle.of(policy);
-        Channel server = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        connections.incrementAndGet();
-                        channel.pipeline().addLast(new HttpServerCodec(), throttle.newHandler(),
-                                new HttpObjectAggregator(1 << 20), new App(), new ErrorResponder());
-                    }
-                })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-        port = ((InetSocketAddress) server.localAddress()).getPort();
+        port = server.start(pipeline -> {
+            connections.incrementAndGet();
+            pipeline.addLast(new HttpServerCodec(), throttle.newHandler(), new HttpObjectAggregator(1 << 20),
+                    new App(), new ErrorResponder());
+        });
     }
 
     private HttpResponse<String> get(String path, String... headers) throws Exception {

@@ -1,5 +1,6 @@
 package dev.throttle.servlet;
 
+import dev.throttle.testing.Eventually;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
@@ -11,29 +12,39 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /** A real Jetty 12 server on a free loopback port with one filter in front of one servlet, and a real client. */
 final class JettyFixture implements AutoCloseable {
 
     private final Server server;
     private final URI base;
+    private final int port;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private JettyFixture(Server server, URI base) {
+    private JettyFixture(Server server, int port) {
         this.server = server;
-        this.base = base;
+        this.port = port;
+        this.base = URI.create("http://127.0.0.1:" + port);
     }
 
     static JettyFixture start(Filter filter, HttpServlet servlet) {
-        Server server = new Server();
+        return start(filter, servlet, new QueuedThreadPool());
+    }
+
+    /**
+     * A server whose request threads come from the given pool, so that a test can bound them and count them.
+     *
+     * @param threads the pool
+     */
+    static JettyFixture start(Filter filter, HttpServlet servlet, QueuedThreadPool threads) {
+        Server server = new Server(threads);
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
@@ -53,7 +64,12 @@ final class JettyFixture implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("Jetty did not start", e);
         }
-        return new JettyFixture(server, URI.create("http://127.0.0.1:" + connector.getLocalPort()));
+        return new JettyFixture(server, connector.getLocalPort());
+    }
+
+    /** The port the server listens on, for raw-socket clients. */
+    int port() {
+        return port;
     }
 
     HttpRequest.Builder request(String path) {
@@ -84,14 +100,7 @@ final class JettyFixture implements AutoCloseable {
      * runs when the servlet's dispatch returns, which may be just after the last byte is sent).
      */
     static boolean eventually(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-        }
-        return true;
+        return Eventually.eventually(condition);
     }
 
     @Override

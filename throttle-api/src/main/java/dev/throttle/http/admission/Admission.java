@@ -5,6 +5,7 @@ import dev.throttle.http.HttpRejection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The outcome of {@link HttpThrottle#admit}: either the request is admitted, holding the permits of every limit it
@@ -86,7 +87,7 @@ public final class Admission implements AutoCloseable {
      * @return true if this call ended the permits, false if they had already been ended (or the request was refused)
      */
     public boolean complete(int status) {
-        return end(status >= 500);
+        return end(status >= 500 ? Permit::dropped : Permit::close);
     }
 
     /**
@@ -95,13 +96,23 @@ public final class Admission implements AutoCloseable {
      * @return true if this call ended the permits, false if they had already been ended
      */
     public boolean dropped() {
-        return end(true);
+        return end(Permit::dropped);
+    }
+
+    /**
+     * Gives the permits back unused ({@link Permit#giveBack()}): the request never reached the application, for
+     * example because its client went away while it waited for a later limit.
+     *
+     * @return true if this call ended the permits, false if they had already been ended
+     */
+    public boolean withdraw() {
+        return end(Permit::giveBack);
     }
 
     /** Ends the permits as success; the same as {@code complete(200)}. */
     @Override
     public void close() {
-        end(false);
+        end(Permit::close);
     }
 
     /**
@@ -113,7 +124,7 @@ public final class Admission implements AutoCloseable {
         return ended.get();
     }
 
-    private boolean end(boolean overload) {
+    private boolean end(Consumer<Permit> ending) {
         if (!ended.compareAndSet(false, true)) {
             return false;
         }
@@ -121,11 +132,7 @@ public final class Admission implements AutoCloseable {
         for (Permit permit : permits) {
             // Every permit is ended even if one throws, so that no concurrency slot leaks.
             try {
-                if (overload) {
-                    permit.dropped();
-                } else {
-                    permit.close();
-                }
+                ending.accept(permit);
             } catch (RuntimeException e) {
                 if (first == null) {
                     first = e;

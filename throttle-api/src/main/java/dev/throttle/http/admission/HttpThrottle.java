@@ -17,16 +17,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The admission step shared by the servlet filter and the Netty handler (and by any later server adapter): checks a
- * request against its {@link HttpThrottlePolicy} and answers with an {@link Admission}. Thread-safe; never blocks.
+ * request against its {@link HttpThrottlePolicy} and answers with an {@link Admission}, at once or, where a limit
+ * {@link HttpLimit#queueing queues}, when the request's permits come. Thread-safe; never blocks.
  * Internal: users configure an {@link HttpThrottlePolicy} and hand it to a server adapter, which makes its own
  * throttle; the adapters share this class so that a request is judged the same way whichever server received it.
  *
- * <p>The global limits are tried first, then the limits of the first matching route, one permit each with
- * {@code tryAcquire}. It is all or nothing: when a limit refuses, the permits already taken are given back whole
- * ({@code settle(0)} then {@code close()}), so that a refused request costs no other limit anything, and the
+ * <p>The global limits are tried first, then the limits of the first matching route, one permit each (a request that
+ * waits for one limit holds the permits of the limits before it meanwhile). It is all or nothing: when a limit refuses, the permits already taken are given back whole
+ * ({@code giveBack()}), so that a refused request costs no other limit anything, and the
  * refusal is answered by the policy's {@link RejectionHandler}.
  */
 public final class HttpThrottle {
@@ -63,7 +67,8 @@ public final class HttpThrottle {
     }
 
     /**
-     * Checks a request against the policy.
+     * Checks a request against the policy without waiting: a {@link HttpLimit#queueing queueing} limit refuses at
+     * once like any other.
      *
      * @param request the request
      * @return the admission, holding the permits of an admitted request, or the rejection to write
@@ -72,35 +77,178 @@ public final class HttpThrottle {
      *     back first
      */
     public Admission admit(HttpRequestView request) {
-        Arguments.requireNonNull("request", request);
-        Optional<RouteRule> route = policy.routeFor(request);
-        List<HttpLimit> limits = route.isPresent() ? limitsByRoute.get(route.get()) : globalsOnly;
-        int count = limits.size();
-        if (count == 0) {
-            return Admission.admitted(List.of(), List.of());
-        }
-        List<Permit> held = new ArrayList<>(count);
-        List<HttpLimit> heldLimits = new ArrayList<>(count);
+        CompletableFuture<Admission> decision = new Walk(request, false).start();
         try {
-            for (HttpLimit limit : limits) {
-                Optional<Permit> decision = limit.tryAcquire(request);
-                if (decision.isEmpty()) {
-                    continue;
+            return decision.join();
+        } catch (CompletionException e) {
+            throw unwrapped(e);
+        }
+    }
+
+    /**
+     * Checks a request against the policy, letting it wait where a limit {@link HttpLimit#queueing queues}: the
+     * future completes when every limit has decided. Nothing is parked while it waits.
+     *
+     * <p>Withdraw a request that must stop waiting (its client went away) with {@link #withdraw(CompletableFuture)}.
+     *
+     * @param request the request
+     * @return the future admission; complete at once unless a limit made the request wait. It completes exceptionally
+     *     with whatever a limiter or the rejection handler threw (permits taken by then are given back first)
+     * @throws IllegalArgumentException if {@code request} is null
+     */
+    public CompletableFuture<Admission> admitAsync(HttpRequestView request) {
+        return new Walk(request, true).start();
+    }
+
+    /**
+     * Withdraws a request from {@link #admitAsync}: if it is still waiting, it leaves its queue and gives back the
+     * permits it held; if it was admitted meanwhile, its permits are given back unused ({@link Admission#withdraw()}).
+     *
+     * @param decision the future from {@link #admitAsync}
+     */
+    public static void withdraw(CompletableFuture<Admission> decision) {
+        if (!decision.cancel(false)) {
+            decision.thenAccept(Admission::withdraw);
+        }
+    }
+
+    /**
+     * The admission of a future known to be complete, or the exception it completed with.
+     *
+     * @param decision a completed future from {@link #admitAsync}
+     * @return the admission
+     * @throws RuntimeException what the admission step threw
+     */
+    public static Admission resolved(CompletableFuture<Admission> decision) {
+        try {
+            return decision.join();
+        } catch (CompletionException e) {
+            throw unwrapped(e);
+        }
+    }
+
+    private static RuntimeException unwrapped(CompletionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException) {
+            return (RuntimeException) cause;
+        }
+        if (cause instanceof Error) {
+            throw (Error) cause;
+        }
+        return e;
+    }
+
+    /**
+     * One request's walk through its limits, in order, one permit each: at once where a limit grants or refuses, in a
+     * callback where a limit makes it wait. It is all or nothing: when a limit refuses, the permits already taken are
+     * given back whole ({@code giveBack()}), so that a refused request costs no other limit anything. Only one thread
+     * moves a walk at a time (each step starts when the one before it ends); a cancellation of the result may come
+     * from any thread, and then whatever the walk holds or is granted afterwards is given back.
+     */
+    private final class Walk {
+
+        private final HttpRequestView request;
+        private final boolean waits;
+        private final List<HttpLimit> limits;
+        private final List<Permit> held;
+        private final List<HttpLimit> heldLimits;
+        private final CompletableFuture<Admission> result = new CompletableFuture<>();
+        /** The step waiting now, cancelled if the result is. */
+        private volatile CompletableFuture<Optional<Permit>> pending;
+        private int next;
+
+        Walk(HttpRequestView request, boolean waits) {
+            this.request = Arguments.requireNonNull("request", request);
+            this.waits = waits;
+            Optional<RouteRule> route = policy.routeFor(request);
+            this.limits = route.isPresent() ? limitsByRoute.get(route.get()) : globalsOnly;
+            this.held = new ArrayList<>(limits.size());
+            this.heldLimits = new ArrayList<>(limits.size());
+        }
+
+        CompletableFuture<Admission> start() {
+            result.whenComplete((admission, failure) -> {
+                CompletableFuture<Optional<Permit>> step = pending;
+                if (result.isCancelled() && step != null) {
+                    step.cancel(false);
                 }
-                Permit permit = decision.get();
-                if (!permit.granted()) {
-                    giveBack(held);
-                    held.clear();
-                    return Admission.refused(reject(request, limits, limit, permit));
+            });
+            advance();
+            return result;
+        }
+
+        /** Takes the permits of the next limits until one makes the request wait, refuses it, or none is left. */
+        private void advance() {
+            try {
+                while (next < limits.size()) {
+                    HttpLimit limit = limits.get(next);
+                    CompletableFuture<Optional<Permit>> step = waits ? limit.acquireAsync(request)
+                            : CompletableFuture.completedFuture(limit.tryAcquire(request));
+                    if (!step.isDone()) {
+                        pending = step;
+                        if (result.isCancelled()) {
+                            step.cancel(false);
+                        }
+                        step.whenComplete(this::resume);
+                        return;
+                    }
+                    if (!take(limit, step.join())) {
+                        return;
+                    }
                 }
+                Admission admitted = Admission.admitted(held, admittedHeaders(limits, heldLimits, held));
+                if (!result.complete(admitted)) {
+                    admitted.withdraw(); // cancelled meanwhile
+                }
+            } catch (RuntimeException | Error e) {
+                fail(e);
+            }
+        }
+
+        private void resume(Optional<Permit> decision, Throwable failure) {
+            pending = null;
+            if (result.isCancelled() && failure == null) {
+                decision.filter(Permit::granted).ifPresent(Permit::giveBack);
+                fail(new CancellationException("withdrawn"));
+                return;
+            }
+            if (failure != null) {
+                fail(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                        : failure);
+                return;
+            }
+            try {
+                if (take(limits.get(next), decision)) {
+                    advance();
+                }
+            } catch (RuntimeException | Error e) {
+                fail(e);
+            }
+        }
+
+        /** Takes one limit's decision; false when it refused the request, which is then answered. */
+        private boolean take(HttpLimit limit, Optional<Permit> decision) {
+            next++;
+            if (decision.isEmpty()) {
+                return true;
+            }
+            Permit permit = decision.get();
+            if (permit.granted()) {
                 held.add(permit);
                 heldLimits.add(limit);
+                return true;
             }
-        } catch (RuntimeException | Error e) {
             giveBack(held);
-            throw e;
+            held.clear();
+            result.complete(Admission.refused(reject(request, limits, limit, permit)));
+            return false;
         }
-        return Admission.admitted(held, admittedHeaders(limits, heldLimits, held));
+
+        private void fail(Throwable failure) {
+            giveBack(held);
+            held.clear();
+            result.completeExceptionally(failure);
+        }
     }
 
     /**
