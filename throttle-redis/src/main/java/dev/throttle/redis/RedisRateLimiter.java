@@ -144,8 +144,37 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
     }
 
     /**
+     * The account of a grant whose script told its refill time (a sliding window's or a sliding log's): settled by
+     * this limiter like any grant.
+     */
+    private final class ToldRefill implements RatePermit.Account {
+
+        private final long refillNanos;
+
+        ToldRefill(long refillNanos) {
+            this.refillNanos = refillNanos;
+        }
+
+        @Override
+        public void adjust(long delta, long grantedAt) {
+            RedisRateLimiter.this.adjust(delta, grantedAt);
+        }
+
+        @Override
+        public void withdraw(long permits, long grantedAt) {
+            RedisRateLimiter.this.withdraw(permits, grantedAt);
+        }
+
+        @Override
+        public OptionalLong refillNanos(long grantedAt) {
+            return OptionalLong.of(refillNanos);
+        }
+    }
+
+    /**
      * A fixed window's end, from the grant's reading of the script's clock: windows are {@code [k·W, (k+1)·W)} of
-     * that clock, as locally. Empty for the other algorithms, whose scripts do not return their refill time.
+     * that clock, as locally. Empty for a bucket; a sliding window's or a sliding log's grant carries the time its script
+     * told ({@link ToldRefill}).
      */
     @Override
     public OptionalLong refillNanos(long grantedAt) {
@@ -276,7 +305,11 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
         }
 
         private RatePermit permitOf(long[] answer) {
-            return new RatePermit(name, permits, answer[2], spec.capacity(), RedisRateLimiter.this, answer[3]);
+            RatePermit.Account account = RedisRateLimiter.this;
+            if (answer.length > 4 && answer[4] > 0L) {
+                account = new ToldRefill(context.timebase().nanos(answer[4]));
+            }
+            return new RatePermit(name, permits, answer[2], spec.capacity(), account, answer[3]);
         }
 
         @Override

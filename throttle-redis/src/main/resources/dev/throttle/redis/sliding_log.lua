@@ -67,7 +67,15 @@ local function sliding_log(keys, params, at, r)
     if not r.dry then
       log_permits(permits)
     end
-    return {1, 0, limit - count - permits, now}
+    -- The time until the oldest permit in the window leaves it (the RateLimit field's t), as locally.
+    local oldest = redis.call('ZRANGEBYSCORE', keys[1], live, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    local refill = -1
+    if oldest[2] then
+      refill = tonumber(oldest[2]) + window - now
+    elseif r.dry then
+      refill = window -- a dry run logs nothing: the permits it would log would leave first
+    end
+    return {1, 0, limit - count - permits, now, refill}
   end
   -- The request fits once the must_leave-th oldest permit in the window has left.
   local leaving = redis.call('ZRANGEBYSCORE', keys[1], live, '+inf', 'WITHSCORES', 'LIMIT', must_leave - 1, 1)

@@ -81,7 +81,21 @@ local function sliding_window(keys, params, at, r)
       -- This window's count weighs on the next one: at rest when the next one is over.
       redis.call('PEXPIRE', keys[1], expiry_ms(window_end + window - now))
     end
-    return {1, 0, headroom - permits, now}
+    -- The time until the headroom left grows (the RateLimit field's t), as locally: in this window when the previous
+    -- window's weight holds room back (it is <= k from end - floor(k x W / previous)), else in the next one, where this
+    -- window's count weighs as the previous; -1 when nothing is counted. The products stay below limit x window.
+    local left = headroom - permits
+    local room_left = room - permits
+    local refill = -1
+    if room_left > left then
+      refill = window_end - idiv((room_left - left - 1) * window, previous) - now
+    elseif limit - left - 1 >= 0 and used + permits > 0 then
+      refill = window_end + window - idiv((limit - left - 1) * window, used + permits) - now
+    end
+    if refill ~= -1 and refill < 1 then
+      refill = 1
+    end
+    return {1, 0, left, now, refill}
   end
 
   -- The earliest reading at which the request fits if nothing else arrives.
