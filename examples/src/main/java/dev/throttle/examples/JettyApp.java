@@ -42,6 +42,9 @@ import org.eclipse.jetty.server.ServerConnector;
  * <ul>
  *   <li>{@code GET /api/hello}: a JSON greeting.</li>
  *   <li>{@code /api/orders}: needs an {@code X-Api-Key}; it does some work (half a second when run for real).</li>
+ *   <li>{@code GET /api/export}: an export, of which the server makes {@value #EXPORT_RATE} per second; a request
+ *   over that rate waits for its turn (up to {@value #EXPORT_MAX_WAIT_SECONDS} s, at most {@value #EXPORT_QUEUE}
+ *   waiting) instead of being refused, holding no thread while it waits.</li>
  *   <li>{@code GET /metrics}: every meter of the registry as plain text (not throttled).</li>
  * </ul>
  * Every {@code /api/*} request is checked against a global token bucket of {@value #GLOBAL_RATE} per second and a
@@ -69,6 +72,13 @@ public final class JettyApp implements AutoCloseable {
     static final long PER_KEY_WINDOW_SECONDS = 10;
     /** Orders in progress at once, whoever places them. */
     static final long ORDERS_IN_FLIGHT = 4;
+
+    /** Exports made per second. */
+    static final long EXPORT_RATE = 2;
+    /** Export requests that may wait for their turn at once. */
+    static final int EXPORT_QUEUE = 20;
+    /** How long an export request may wait for its turn, in seconds. */
+    static final long EXPORT_MAX_WAIT_SECONDS = 5;
 
     /** The proxies whose X-Forwarded-For is believed: only this machine, so curl can play several clients. */
     private static final TrustedProxies LOCAL_PROXIES = TrustedProxies.of("127.0.0.1", "::1");
@@ -120,10 +130,15 @@ public final class JettyApp implements AutoCloseable {
         context.setContextPath("/");
         context.addServlet(new ServletHolder(new HelloServlet()), "/api/hello");
         context.addServlet(new ServletHolder(new OrdersServlet(orderWork)), "/api/orders");
+        ServletHolder export = new ServletHolder(new ExportServlet());
+        export.setAsyncSupported(true); // a waiting export is suspended, not parked on a thread
+        context.addServlet(export, "/api/export");
         context.addServlet(new ServletHolder(new MetricsServlet(registry)), "/metrics");
-        // Only the API is throttled: the metrics page stays readable while a client is being refused.
-        context.addFilter(new FilterHolder(new ThrottleFilter(policy(engine, registry))), "/api/*",
-                EnumSet.of(DispatcherType.REQUEST));
+        // Only the API is throttled: the metrics page stays readable while a client is being refused. The filter
+        // also sees ASYNC dispatches, which is how a request that waited for its turn comes back (it lets them pass).
+        FilterHolder throttle = new FilterHolder(new ThrottleFilter(policy(engine, registry)));
+        throttle.setAsyncSupported(true);
+        context.addFilter(throttle, "/api/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         server.setHandler(context);
         try {
             server.start();
@@ -150,12 +165,17 @@ public final class JettyApp implements AutoCloseable {
                 FixedWindow.of(PER_KEY_LIMIT, Duration.ofSeconds(PER_KEY_WINDOW_SECONDS))), registry);
         Limiter orders = ThrottleMetrics.meter(
                 engine.limiter("orders-in-flight", Concurrency.of(ORDERS_IN_FLIGHT)), registry);
+        Limiter exports = ThrottleMetrics.meter(
+                engine.limiter("exports", TokenBucket.of(1, Rate.perSecond(EXPORT_RATE))), registry);
         return HttpThrottlePolicy.builder()
                 .global(HttpLimit.shared(global))
                 .global(HttpLimit.keyed(perIp, KeyResolver.forwardedFor(LOCAL_PROXIES)))
                 // The key's window first: a key over its quota is refused without taking an order slot.
                 .route(RouteRule.anyMethod("/api/orders",
                         HttpLimit.keyed(perApiKey, KeyResolver.header(API_KEY)), HttpLimit.shared(orders)))
+                // Exports over the rate wait for their turn rather than being refused.
+                .route(RouteRule.anyMethod("/api/export", HttpLimit.shared(exports)
+                        .queueing(Duration.ofSeconds(EXPORT_MAX_WAIT_SECONDS), EXPORT_QUEUE)))
                 .build();
     }
 
@@ -183,6 +203,10 @@ public final class JettyApp implements AutoCloseable {
                 "Six slow orders at once, from six clients with six keys: four run, two are refused:",
                 "  for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code}\\n' -H \"X-Forwarded-For: 192.0.2.$i\""
                         + " -H \"X-Api-Key: key$i\" " + uri + "/api/orders & done; wait",
+                "Six exports at once, from six clients: none refused, they come out " + EXPORT_RATE
+                        + " per second (see the times):",
+                "  for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code} %{time_total}s\\n'"
+                        + " -H \"X-Forwarded-For: 192.0.2.1$i\" " + uri + "/api/export & done; wait",
                 "The meters:",
                 "  curl -s " + uri + "/metrics | grep throttle.permits");
     }
@@ -235,6 +259,17 @@ public final class JettyApp implements AutoCloseable {
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
             writeJson(response, HttpServletResponse.SC_OK, "{\"message\":\"hello\"}");
+        }
+    }
+
+    /** An export, made when its turn comes. */
+    private static final class ExportServlet extends HttpServlet {
+
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            writeJson(response, HttpServletResponse.SC_OK, "{\"export\":\"ready\"}");
         }
     }
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class JettyAppTest {
 
     private final ManualClock ticker = new ManualClock();
-    private final LocalEngine engine = LocalEngine.builder().ticker(ticker).build();
+    private final LocalEngine engine = LocalEngine.builder().ticker(ticker).scheduler(ticker).build();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     /** Orders being worked on now. */
     private final AtomicInteger ordersInWork = new AtomicInteger();
@@ -156,6 +156,29 @@ class JettyAppTest {
         // key5's refused order cost it nothing: its window still holds 3.
         assertThat(probe.statuses(4, "/api/orders", "X-Forwarded-For", "192.0.2.6", "X-Api-Key", "key5"))
                 .containsExactly(200, 200, 200, 429);
+    }
+
+    @Test
+    void exportsOverTheRateWaitForTheirTurnInsteadOfBeingRefused() throws Exception {
+        assertThat(probe.get("/api/export", "X-Forwarded-For", "192.0.2.10").statusCode()).isEqualTo(200);
+        List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            waiting.add(probe.client.sendAsync(
+                    probe.request("/api/export", "X-Forwarded-For", "192.0.2." + (10 + i)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            int queued = i;
+            // Each waiting export has its turn on the engine's clock.
+            ServerProbe.await(() -> ticker.pendingTasks() == queued, queued + " exports waiting");
+        }
+        for (int i = 0; i < 5; i++) {
+            assertThat(waiting.get(i)).as("export %d before its turn", i + 1).isNotDone();
+            ticker.advance(Duration.ofMillis(1000 / JettyApp.EXPORT_RATE));
+            HttpResponse<String> export = waiting.get(i).get(10, TimeUnit.SECONDS);
+            assertThat(export.statusCode()).isEqualTo(200);
+            assertThat(export.body()).isEqualTo("{\"export\":\"ready\"}\n");
+            assertThat(export.headers().firstValue("RateLimit-Policy")).hasValueSatisfying(
+                    policy -> assertThat(policy).endsWith("\"exports\";q=2;w=1;throttle-burst=1"));
+        }
     }
 
     private void awaitOrdersInWork(int count) {
