@@ -44,6 +44,16 @@ final class JettyFixture implements AutoCloseable {
      * @param threads the pool
      */
     static JettyFixture start(Filter filter, HttpServlet servlet, QueuedThreadPool threads) {
+        return start(filter, servlet, threads, true);
+    }
+
+    /**
+     * A server whose filter and servlet support async processing, or not.
+     *
+     * @param threads the request threads
+     * @param async whether the filter and the servlet support async processing
+     */
+    static JettyFixture start(Filter filter, HttpServlet servlet, QueuedThreadPool threads, boolean async) {
         Server server = new Server(threads);
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -52,10 +62,10 @@ final class JettyFixture implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
         ServletHolder servletHolder = new ServletHolder(servlet);
-        servletHolder.setAsyncSupported(true);
+        servletHolder.setAsyncSupported(async);
         context.addServlet(servletHolder, "/*");
         FilterHolder filterHolder = new FilterHolder(filter);
-        filterHolder.setAsyncSupported(true);
+        filterHolder.setAsyncSupported(async);
         context.addFilter(filterHolder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC,
                 DispatcherType.ERROR));
         server.setHandler(context);

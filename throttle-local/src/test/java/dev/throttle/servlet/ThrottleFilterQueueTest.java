@@ -124,6 +124,26 @@ class ThrottleFilterQueueTest {
     }
 
     @Test
+    void withoutAsyncSupportAWaitingRequestWaitsOnItsThreadAndIsAnsweredWhenItsPermitComes() throws Exception {
+        Limiter bucket = engine.limiter("sync", TokenBucket.of(1, Rate.perSecond(1)));
+        HttpLimit limit = HttpLimit.shared(bucket).queueing(Duration.ofSeconds(5), 10);
+        jetty = JettyFixture.start(new ThrottleFilter(HttpThrottlePolicy.builder()
+                .route(RouteRule.anyMethod("/**", limit)).build()), new Echo(), threads, false);
+        assertThat(jetty.get("/a?1").statusCode()).isEqualTo(200);
+        int busyBefore = threads.getBusyThreads();
+
+        CompletableFuture<HttpResponse<String>> waiting = jetty.sendAsync(jetty.request("/a?2").GET().build());
+        assertThat(JettyFixture.eventually(() -> limit.queued() == 1 && clock.pendingTasks() == 1)).isTrue();
+        assertThat(threads.getBusyThreads()).as("the waiting request holds its thread").isEqualTo(busyBefore + 1);
+        assertThat(waiting).isNotDone();
+        clock.advance(Duration.ofSeconds(1));
+        HttpResponse<String> answered = waiting.get(5, TimeUnit.SECONDS);
+        assertThat(answered.statusCode()).isEqualTo(200);
+        assertThat(answered.body()).isEqualTo("ok 2");
+        assertThat(answered.headers().firstValue("RateLimit")).contains("\"sync\";r=0;t=1");
+    }
+
+    @Test
     void clientsThatGoAwayWhileWaitingGiveTheirPlaceBackAndNoPermitIsLost() throws Exception {
         Limiter bulkhead = engine.limiter("bulkhead", Concurrency.of(1, 100));
         HttpLimit limit = HttpLimit.shared(bulkhead).queueing(Duration.ofSeconds(30), 100);
