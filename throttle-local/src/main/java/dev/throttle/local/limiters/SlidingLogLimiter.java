@@ -7,6 +7,7 @@ import dev.throttle.Ticker;
 import dev.throttle.kernel.Arguments;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.OptionalLong;
 
 /**
@@ -17,10 +18,11 @@ import java.util.OptionalLong;
  *
  * <h2>State</h2>
  * A counter {@code head} of the permits ever granted, and a ring of {@code L} slots, one per permit: permit number
- * {@code k} lives in slot {@code k mod L}, as the pair (stamp {@code k + 1}, time of its grant). A request for
+ * {@code k} lives in slot {@code k mod L} as one word, the time of its grant and its generation
+ * {@code (k div L) mod 4} packed together, so that a slot is always read and written whole. A request for
  * {@code n} permits takes the {@code n} consecutive numbers {@code head .. head + n − 1} in one CAS on {@code head},
- * then writes their slots. Memory: 16 bytes per permit of the limit (16 MiB at {@link SlidingLog#MAX_LIMIT}); cost
- * of a grant: one CAS plus {@code n} slot writes and {@code n} stamp checks.
+ * then writes their slots. Memory: 8 bytes per permit of the limit (8 MiB at {@link SlidingLog#MAX_LIMIT}); cost of a
+ * grant: one CAS on {@code head} plus one CAS per permit on its slot.
  *
  * <h2>Why one timestamp decides</h2>
  * Each decision reads {@code head} (volatile) <em>before</em> the ticker, and claims with a CAS from the value it
@@ -30,24 +32,30 @@ import java.util.OptionalLong;
  * window, which by monotonicity is iff {@code time(j) <= now − W}; a refusal can retry after
  * {@code time(j) + W − now}, exactly. {@code j < 0}: fewer than {@code L} permits were ever granted.
  *
- * <h2>Slots written after the claim</h2>
- * Between its CAS and its writes, a winner's slots still hold the permits {@code L} numbers older. The stamp tells
- * them apart: the writer stores the time, then the stamp, both with release semantics; a reader acquires the stamp,
- * then the time, and trusts the time only if the stamp is exactly {@code k + 1}. The release on the time also orders
- * the writer's CAS before it, so a reader that saw a newer permit's time (the slot being overwritten under it) sees
- * {@code head} moved: its CAS fails, or its refusal, re-validated against {@code head}, is retried.
+ * <h2>Slots written after the claim, and helped</h2>
+ * Between its CAS and its write, a claimer may be preempted for a long while. A decision that needs its permit does
+ * not wait for it: every later permit was claimed after it, so the time of any later permit already written bounds
+ * its time from above. When that bound has left the window, so has the permit: the decision writes the bound into
+ * the permit's slot itself (by CAS: the first of the claimer and its helpers to write the slot wins, and the others
+ * leave it) and goes on. A bound is never earlier than the true time, so a helped slot only ever counts a permit for
+ * longer, never shorter. A decision refuses without knowing the time only when every permit from {@code j} to the
+ * newest is claimed and unwritten (more requests stalled mid-write at once than the limit holds), conservatively,
+ * retry after 1 µs; and when a bound written by a helper with a later clock reading makes a permit look younger than
+ * it was, in the narrow race between two decisions taken at the same moment.
  *
- * <p>A claim also waits for every slot it will overwrite ({@code s − L .. j}) to carry its final stamp, so the
- * writes to one slot are strictly ordered and a slow writer can never bury a newer permit under an older one. If a
- * needed slot stays unwritten after a brief spin (its writer was descheduled between its CAS and its stores), the
- * request is refused conservatively, retry after 1 µs: never over-admitting. Such a refusal can only be spurious if
- * the writer stalls for a whole window.
+ * <p>Before a claim, the slots it overwrites (permits {@code s − L .. j}) are written, by their claimers or by helpers.
+ * So each slot goes through its permits in order, one generation at a time; a reader that finds a slot of the
+ * generation before the one it needs knows the permit is unwritten, and any other generation means the log moved on
+ * (checked against {@code head}, read again after the slot). A claimer writes its slot only if it still holds the
+ * previous generation and {@code head} has not passed the permit that replaces it, so a late writer never buries a
+ * newer permit.
  *
  * <h2>Limits of this engine</h2>
  * <ul>
  *   <li>No reconfiguration: the limit is the ring's size.</li>
  *   <li>Settling up ({@code adjust(+d)}) logs {@code min(d, L)} more permits at the current time, even beyond the
- *   limit (debt the caller incurred). It waits, spinning, for the writers of the slots it overwrites.</li>
+ *   limit (debt the caller incurred), writing any slot it overwrites that is still unwritten with its own reading
+ *   (later than that permit's).</li>
  *   <li>Giving back ({@code adjust(−d)}) is a no-op: the log cannot un-log. Back-dating the newest permits would
  *   break the time order the single-timestamp check relies on and over-admit; rolling {@code head} back suffers
  *   ABA against concurrent claimers. Unused permits therefore count until they leave the window (conservative).</li>
@@ -58,7 +66,7 @@ import java.util.OptionalLong;
 public final class SlidingLogLimiter extends AbstractRateLimiter {
 
     private static final VarHandle HEAD;
-    /** Slot {@code i}: element {@code 2i} is the stamp (permit number + 1; 0: never written), {@code 2i + 1} the time. */
+    /** Slot {@code i}: the time of the permit it holds, shifted left past its generation. */
     private static final VarHandle LOG = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
@@ -69,19 +77,28 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         }
     }
 
-    /** How often a reader re-checks a slot whose writer has claimed it but not yet written it. */
+    /** A slot's low bits: its permit's generation, {@code (k div L) mod 4}. */
+    private static final int GENERATION_BITS = 2;
+    private static final long GENERATION_MASK = (1L << GENERATION_BITS) - 1;
+    /**
+     * The slots' first value: permit {@code k − L} of every {@code k < L}, a permit that never was, of generation
+     * {@code −1 mod 4} and time 0, which is a window before the first reading (see {@link #origin}).
+     */
+    private static final long NEVER_GRANTED = GENERATION_MASK;
+    /** How often a decision re-reads an unwritten slot that no later permit bounds, before refusing. */
     private static final int SPINS = 100;
     /** The retry time of a conservative refusal: the missing write is normally nanoseconds away. */
     private static final long UNWRITTEN_RETRY_NANOS = 1_000L;
-
-    /** Outcome of a stamp check over slots. */
-    private static final int WRITTEN = 0;
-    private static final int UNWRITTEN = 1;
-    private static final int MOVED_ON = 2;
+    /** {@link #timeOf(long, long, long)}: the log moved on while it was read; decide again. */
+    private static final long MOVED = Long.MIN_VALUE;
+    /** {@link #timeOf(long, long, long)}: the permit is unwritten and nothing tells whether it has left. */
+    private static final long UNKNOWN = Long.MIN_VALUE + 1;
 
     private final SlidingLog spec;
     private final int limit;
     private final long window;
+    /** The ticker reading packed as time 0: one window before the first reading, so a never-granted slot is out. */
+    private final long origin;
     private final long[] log;
     @SuppressWarnings("unused") // accessed through HEAD
     private volatile long head;
@@ -99,7 +116,9 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         this.spec = Arguments.requireNonNull("spec", spec);
         this.limit = Math.toIntExact(spec.limit());
         this.window = spec.window().toNanos();
-        this.log = new long[2 * limit];
+        this.origin = ticker.read() - window;
+        this.log = new long[limit];
+        Arrays.fill(log, NEVER_GRANTED);
     }
 
     @Override
@@ -128,26 +147,19 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
             long now = ticker.read();
             long j = s + permits - limit - 1;
             if (j >= 0) {
-                int index = stampIndex(j);
-                int state = slotState(index, j);
-                if (state == WRITTEN) {
-                    long age = now - (long) LOG.getAcquire(log, index + 1);
-                    if (age < window) {
-                        // Refuse only if no claim overtook the reads: then the time read was permit j's.
-                        if ((long) HEAD.getVolatile(this) == s) {
-                            return Decisions.refused(window - age);
-                        }
-                        continue;
-                    }
-                    state = rangeState(Math.max(0L, s - limit), j - 1);
-                }
-                if (state == MOVED_ON) {
+                long time = timeOf(j, s, now);
+                if (time == MOVED) {
                     continue;
                 }
-                if (state == UNWRITTEN) {
+                if (time == UNKNOWN || now - time < window) {
+                    // Refuse only if no claim overtook the reads: then the time read was permit j's.
                     if ((long) HEAD.getVolatile(this) == s) {
-                        return Decisions.refused(UNWRITTEN_RETRY_NANOS);
+                        return Decisions.refused(time == UNKNOWN ? UNWRITTEN_RETRY_NANOS : window - (now - time));
                     }
+                    continue;
+                }
+                // Permit j has left, and the older ones this claim overwrites with it: their slots must be written.
+                if (!writeUnwritten(Math.max(0L, s - limit), j - 1, s, time)) {
                     continue;
                 }
             }
@@ -156,6 +168,78 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
                 return 0L;
             }
         }
+    }
+
+    /**
+     * The time of claimed permit {@code j}, read while {@code head} is {@code s}: written by its claimer, or bounded
+     * from above by a later permit's when that proves it out of the window (the bound is then written for it); else,
+     * after a brief spin, {@link #UNKNOWN}.
+     * {@link #MOVED} when {@code head} moved meanwhile.
+     */
+    private long timeOf(long j, long s, long now) {
+        int index = index(j);
+        long generation = generation(j);
+        for (int spins = 0; ; spins++) {
+            long value = (long) LOG.getAcquire(log, index);
+            if ((long) HEAD.getVolatile(this) != s) {
+                return MOVED;
+            }
+            if ((value & GENERATION_MASK) == generation) {
+                return timeIn(value);
+            }
+            long upper = writtenTime(j + 1, s);
+            if (upper == MOVED) {
+                return MOVED;
+            }
+            if (upper != UNKNOWN && now - upper >= window) {
+                LOG.compareAndSet(log, index, value, packed(upper, j)); // lost to its claimer: also written
+                return upper;
+            }
+            if (spins == SPINS) {
+                return UNKNOWN;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * The time of the first written permit of {@code from .. end − 1} (a helped one's bound, no earlier than its
+     * time): {@link #UNKNOWN} if none is written, {@link #MOVED} if a slot holds a newer permit than the one looked for.
+     */
+    private long writtenTime(long from, long end) {
+        for (long k = from; k < end; k++) {
+            long value = (long) LOG.getAcquire(log, index(k));
+            long generation = generation(k);
+            if ((value & GENERATION_MASK) == generation) {
+                return timeIn(value);
+            }
+            if ((value & GENERATION_MASK) != ((generation - 1) & GENERATION_MASK)) {
+                return MOVED;
+            }
+        }
+        return UNKNOWN;
+    }
+
+    /**
+     * Writes {@code time} (no earlier than theirs) for the permits {@code from .. to} whose claimers have not written
+     * them yet, while {@code head} is {@code s}; false if it moved.
+     */
+    private boolean writeUnwritten(long from, long to, long s, long time) {
+        for (long k = from; k <= to; k++) {
+            int index = index(k);
+            long generation = generation(k);
+            for (;;) {
+                long value = (long) LOG.getAcquire(log, index);
+                if ((long) HEAD.getVolatile(this) != s) {
+                    return false;
+                }
+                if ((value & GENERATION_MASK) == generation
+                        || LOG.compareAndSet(log, index, value, packed(time, k))) {
+                    break;
+                }
+            }
+        }
+        return true;
     }
 
     /**
@@ -180,11 +264,11 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         if (oldest >= h) {
             return OptionalLong.empty();
         }
-        int index = stampIndex(oldest);
-        if ((long) LOG.getAcquire(log, index) != oldest + 1) {
+        long value = (long) LOG.getAcquire(log, index(oldest));
+        if ((value & GENERATION_MASK) != generation(oldest)) {
             return OptionalLong.empty();
         }
-        long left = (long) LOG.getAcquire(log, index + 1) + window - now;
+        long left = timeIn(value) + window - now;
         return left > 0L ? OptionalLong.of(left) : OptionalLong.empty();
     }
 
@@ -210,7 +294,8 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
 
     /**
      * Settles an estimate. More permits used are logged now, unconditionally (at most {@code L}: the ring remembers no
-     * more); fewer used is a no-op, as the class comment explains.
+     * more), writing the reading for any overwritten permit still unwritten (it was claimed before the reading, so
+     * its own time is no later); fewer used is a no-op, as the class comment explains.
      */
     @Override
     public void adjust(long delta, long grantedAt) {
@@ -221,63 +306,58 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         for (;;) {
             long s = (long) HEAD.getVolatile(this);
             long now = ticker.read();
-            int state = rangeState(Math.max(0L, s - limit), s + permits - limit - 1);
-            if (state == UNWRITTEN) {
-                Thread.onSpinWait(); // a writer is between its claim and its stores: it is about to finish
-                continue;
-            }
-            if (state == WRITTEN && HEAD.compareAndSet(this, s, s + permits)) {
+            if (writeUnwritten(Math.max(0L, s - limit), s + permits - limit - 1, s, now)
+                    && HEAD.compareAndSet(this, s, s + permits)) {
                 write(s, permits, now);
                 return;
             }
         }
     }
 
-    /** Writes the slots of the permits {@code first .. first + permits − 1}: time first, then the stamp. */
+    /**
+     * Writes the slots of the permits {@code first .. first + permits − 1} claimed at {@code now}: each only if it still
+     * holds the permit before (a helper may have written a bound first), and only while the permit that replaces it is
+     * not claimed (a slot read then can only hold this permit's predecessor, not a later generation of the same bits).
+     */
     private void write(long first, long permits, long now) {
-        int index = stampIndex(first);
         for (long k = first, end = first + permits; k < end; k++) {
-            LOG.setRelease(log, index + 1, now);
-            LOG.setRelease(log, index, k + 1);
-            index += 2;
-            if (index == log.length) {
-                index = 0;
+            int index = index(k);
+            long before = (generation(k) - 1) & GENERATION_MASK;
+            long mine = packed(now, k);
+            for (;;) {
+                long value = (long) LOG.getAcquire(log, index);
+                if ((value & GENERATION_MASK) != before || (long) HEAD.getVolatile(this) > k + limit
+                        || LOG.compareAndSet(log, index, value, mine)) {
+                    break;
+                }
             }
         }
-    }
-
-    /** The state of the slots of permits {@code from .. to} (an empty range is written). */
-    private int rangeState(long from, long to) {
-        for (long k = from; k <= to; k++) {
-            int state = slotState(stampIndex(k), k);
-            if (state != WRITTEN) {
-                return state;
-            }
-        }
-        return WRITTEN;
-    }
-
-    /** The state of permit {@code k}'s slot, after a brief spin if its writer has not finished yet. */
-    private int slotState(int index, long k) {
-        long expected = k + 1;
-        long stamp = (long) LOG.getAcquire(log, index);
-        for (int spins = 0; stamp < expected && spins < SPINS; spins++) {
-            Thread.onSpinWait();
-            stamp = (long) LOG.getAcquire(log, index);
-        }
-        return stamp == expected ? WRITTEN : stamp < expected ? UNWRITTEN : MOVED_ON;
     }
 
     /** Whether permit {@code k} may still count at {@code now}: in the window, or not (or no longer) readable. */
     private boolean inWindow(long k, long now) {
-        int index = stampIndex(k);
-        if ((long) LOG.getAcquire(log, index) != k + 1) {
+        long value = (long) LOG.getAcquire(log, index(k));
+        if ((value & GENERATION_MASK) != generation(k)) {
             return true;
         }
-        return now - (long) LOG.getAcquire(log, index + 1) < window;
+        return now - timeIn(value) < window;
     }
 
-    private int stampIndex(long permit) {
-        return (int) (permit % limit) << 1;
+    private int index(long permit) {
+        return (int) (permit % limit);
+    }
+
+    private long generation(long permit) {
+        return (permit / limit) & GENERATION_MASK;
+    }
+
+    /** Permit {@code k}'s slot word for a grant at ticker reading {@code time}. */
+    private long packed(long time, long k) {
+        return ((time - origin) << GENERATION_BITS) | generation(k);
+    }
+
+    /** The ticker reading a slot word holds. */
+    private long timeIn(long value) {
+        return (value >>> GENERATION_BITS) + origin;
     }
 }

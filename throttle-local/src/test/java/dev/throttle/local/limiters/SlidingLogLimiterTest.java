@@ -447,6 +447,47 @@ class SlidingLogLimiterTest {
         }
     }
 
+    /**
+     * No false refusal under contention: a clock that moves one nanosecond at every reading and a window of one
+     * nanosecond make every permit leave before the next decision, so every call fits and must be granted. Eight
+     * threads on a machine of a few cores are preempted at every point of a decision, between a claim and its write
+     * too; a decision that needs such a permit must still find out that it has left (its time is at most that of any
+     * later permit), not refuse because it is not written yet.
+     */
+    @Test
+    void everyCallThatFitsIsGrantedUnderContention() throws Exception {
+        int threads = 8;
+        long callsEach = 400_000;
+        AtomicLong nanos = new AtomicLong(START);
+        Ticker ticking = nanos::incrementAndGet;
+        LocalEngine local = LocalEngine.builder().ticker(ticking).scheduler(clock).build();
+        RateLimiter log = local.rateLimiter("log", SlidingLog.of(64, Duration.ofNanos(1)));
+        AtomicLong refused = new AtomicLong();
+        CyclicBarrier start = new CyclicBarrier(threads);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int permits = 1 + t % 3; // weighted requests too: 1 to 3 permits
+            Thread worker = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                for (long i = 0; i < callsEach; i++) {
+                    if (!log.allow(permits)) {
+                        refused.incrementAndGet();
+                    }
+                }
+            });
+            worker.start();
+            workers.add(worker);
+        }
+        for (Thread worker : workers) {
+            worker.join(25_000);
+        }
+        assertThat(refused.get()).as("calls refused although they fit, of %d", threads * callsEach).isZero();
+    }
+
     @Test
     void allowAllocatesNothing() {
         ThreadMXBean bean = ManagementFactory.getThreadMXBean();
