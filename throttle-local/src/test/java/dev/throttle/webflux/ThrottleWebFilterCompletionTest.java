@@ -151,10 +151,10 @@ class ThrottleWebFilterCompletionTest {
 
     @Test
     void aClientThatGoesAwayBeforeItsResponseReleasesThePermitOnceAsDropped() {
-        try (RawHttpClient client = RawHttpClient.get(app.port(), "/hang")) {
-            assertThat(eventually(() -> started.get() == 1)).isTrue();
-            assertThat(bulkhead.availablePermits()).isEqualTo(LIMIT - 1);
-        }
+        RawHttpClient client = RawHttpClient.get(app.port(), "/hang");
+        assertThat(eventually(() -> started.get() == 1)).isTrue();
+        assertThat(bulkhead.availablePermits()).isEqualTo(LIMIT - 1);
+        client.close();
         assertThat(eventually(this::allReleased)).as("released when the connection closes").isTrue();
         assertThat(bulkhead.drops).hasValue(1);
         assertThat(bulkhead.closes).hasValue(0);
@@ -171,10 +171,10 @@ class ThrottleWebFilterCompletionTest {
     void aClientThatGoesAwayMidBodyReleasesThePermitOnce() {
         for (int i = 1; i <= 3; i++) {
             int sent = i;
-            try (RawHttpClient client = RawHttpClient.get(app.port(), "/hang-mid-body")) {
-                assertThat(eventually(() -> started.get() == sent)).isTrue();
-                assertThat(bulkhead.availablePermits()).isEqualTo(LIMIT - 1);
-            }
+            RawHttpClient client = RawHttpClient.get(app.port(), "/hang-mid-body");
+            assertThat(eventually(() -> started.get() == sent)).isTrue();
+            assertThat(bulkhead.availablePermits()).isEqualTo(LIMIT - 1);
+            client.close();
             assertThat(eventually(this::allReleased)).as("released when connection %d closes", i).isTrue();
         }
         assertThat(bulkhead.closes).hasValue(3);
