@@ -1,7 +1,7 @@
 /**
  * The throttle API: limiters, permits, immutable limit specs, the engine contract, the clock; and the integrations
- * whose dependencies are optional (servlet filter, Netty handlers, Micrometer binders, Reactor operators): an
- * application adds the dependency of the integration it uses.
+ * whose dependencies are optional (servlet filter, Netty handlers, Micrometer binders, Reactor operators, WebFlux
+ * filter): an application adds the dependency of the integration it uses.
  */
 module dev.throttle {
     exports dev.throttle;
@@ -10,6 +10,7 @@ module dev.throttle {
     exports dev.throttle.netty;
     exports dev.throttle.micrometer;
     exports dev.throttle.reactor;
+    exports dev.throttle.webflux;
 
     // The acquisition kernel and the permit family, shared by the engines: not an API.
     exports dev.throttle.kernel to dev.throttle.local, dev.throttle.redis;
@@ -23,4 +24,6 @@ module dev.throttle {
     requires static micrometer.core;
     requires static reactor.core;
     requires static org.reactivestreams;
+    requires static spring.web;
+    requires static spring.core;
 }

@@ -1,11 +1,9 @@
 package dev.throttle.netty;
 
 import dev.throttle.http.HttpRequestView;
+import dev.throttle.http.admission.RequestPath;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -45,24 +43,12 @@ final class NettyRequestView implements HttpRequestView {
 
     @Override
     public String remoteAddress() {
-        return addressText(channel.remoteAddress());
+        return RequestPath.peerAddress(channel.remoteAddress());
     }
 
     @Override
     public Optional<String> principal() {
         Optional<String> name = principal.apply(channel, request);
         return name == null ? Optional.empty() : name;
-    }
-
-    /** The IP literal of a socket address, without an IPv6 scope; empty for other transports (Unix, local). */
-    static String addressText(SocketAddress address) {
-        if (!(address instanceof InetSocketAddress)) {
-            return "";
-        }
-        InetSocketAddress inet = (InetSocketAddress) address;
-        InetAddress ip = inet.getAddress();
-        String text = ip != null ? ip.getHostAddress() : inet.getHostString();
-        int scope = text.indexOf('%');
-        return scope >= 0 ? text.substring(0, scope) : text;
     }
 }

@@ -38,8 +38,8 @@ final class LoopbackNettyServer implements AutoCloseable {
 
     /** Stops the event loop, and with it every connection, within five seconds. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        assertThat(group.terminationFuture().await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(group.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS)).isTrue();
     }
 }

@@ -2,7 +2,8 @@
  * Internal; not exported by the module descriptor. The HTTP core that every server adapter shares: the admission
  * step ({@link dev.throttle.http.admission.HttpThrottle}), which checks a request against a policy all or nothing and
  * answers with an {@link dev.throttle.http.admission.Admission} (the permits to hold until the response completes,
- * or the rejection to write), and the RateLimit header writer. It lives apart from {@link dev.throttle.http} so that
+ * or the rejection to write), the RateLimit header writer, and the path and peer address of a raw request
+ * ({@link dev.throttle.http.admission.RequestPath}). It lives apart from {@link dev.throttle.http} so that
  * the servlet filter, the Netty handler and a later adapter can share it without it becoming API: its classes are
  * public only for those adapters.
  *

@@ -1,11 +1,12 @@
-package dev.throttle.netty;
+package dev.throttle.http.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
-import io.netty.channel.local.LocalAddress;
+import java.net.UnixDomainSocketAddress;
 import org.junit.jupiter.api.Test;
 
+/** The path and the peer address of a raw request, as the Netty and WebFlux adapters read them. */
 class RequestPathTest {
 
     @Test
@@ -42,11 +43,11 @@ class RequestPathTest {
 
     @Test
     void remoteAddressIsTheIpLiteralWithoutScope() {
-        assertThat(NettyRequestView.addressText(new InetSocketAddress("127.0.0.1", 80))).isEqualTo("127.0.0.1");
-        assertThat(NettyRequestView.addressText(new InetSocketAddress("::1", 80))).isEqualTo("0:0:0:0:0:0:0:1");
-        assertThat(NettyRequestView.addressText(InetSocketAddress.createUnresolved("host.invalid", 80)))
+        assertThat(RequestPath.peerAddress(new InetSocketAddress("127.0.0.1", 80))).isEqualTo("127.0.0.1");
+        assertThat(RequestPath.peerAddress(new InetSocketAddress("::1", 80))).isEqualTo("0:0:0:0:0:0:0:1");
+        assertThat(RequestPath.peerAddress(InetSocketAddress.createUnresolved("host.invalid", 80)))
                 .isEqualTo("host.invalid");
-        assertThat(NettyRequestView.addressText(new LocalAddress("local"))).isEmpty();
-        assertThat(NettyRequestView.addressText(null)).isEmpty();
+        assertThat(RequestPath.peerAddress(UnixDomainSocketAddress.of("/tmp/socket"))).isEmpty();
+        assertThat(RequestPath.peerAddress(null)).isEmpty();
     }
 }

@@ -1,22 +1,33 @@
-package dev.throttle.netty;
+package dev.throttle.http.admission;
 
 import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The path of a request target as route rules should see it: without query or fragment, with the scheme and
- * authority of an absolute target removed, percent-decoded as UTF-8, and with dot segments and repeated slashes
- * removed. Netty hands the raw target over, so without this {@code /public/../api/orders} or {@code /api//orders}
- * would slip past a rule for {@code /api/**} while the application still served {@code /api/orders}.
+ * What the adapters of servers that hand the raw request over (Netty, Reactor Netty under WebFlux) read of it as the
+ * servlet container would: the path of a request target as route rules should see it, without query or fragment,
+ * with the scheme and authority of an absolute target removed, percent-decoded as UTF-8, and with dot segments and
+ * repeated slashes removed (without this {@code /public/../api/orders} or {@code /api//orders} would slip past a
+ * rule for {@code /api/**} while the application still served {@code /api/orders}); and the peer's address as an IP
+ * literal. Internal, like the rest of this package: public only for the adapters.
  */
-final class RequestPath {
+public final class RequestPath {
 
     private RequestPath() {
     }
 
-    static String of(String target) {
+    /**
+     * The path of a request target, as route rules should see it.
+     *
+     * @param target the request target as received: origin form ({@code /a/b?q}), absolute form or {@code *}
+     * @return the decoded, normalized path without query; {@code "/"} for an empty one
+     */
+    public static String of(String target) {
         String raw = target;
         int cut = indexOfAny(raw, '?', '#');
         if (cut >= 0) {
@@ -45,6 +56,24 @@ final class RequestPath {
             }
         }
         return -1;
+    }
+
+    /**
+     * The IP literal of a peer's socket address, without an IPv6 scope, as {@link dev.throttle.http.HttpRequestView}
+     * reports it.
+     *
+     * @param address the peer's address; may be null
+     * @return the literal (the host name of an unresolved address); empty for other transports (Unix, local) or null
+     */
+    public static String peerAddress(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress)) {
+            return "";
+        }
+        InetSocketAddress inet = (InetSocketAddress) address;
+        InetAddress ip = inet.getAddress();
+        String text = ip != null ? ip.getHostAddress() : inet.getHostString();
+        int scope = text.indexOf('%');
+        return scope >= 0 ? text.substring(0, scope) : text;
     }
 
     /** Percent-decoding as UTF-8; a malformed escape stays as written. {@code +} is a plus in a path. */
