@@ -24,8 +24,8 @@ import java.util.concurrent.ExecutionException;
 /**
  * A servlet filter that throttles requests with an {@link HttpThrottlePolicy}: a refused request gets the rejection
  * handler's response (429, {@code Retry-After}, {@code Cache-Control: no-store}, RateLimit headers by default) and
- * never reaches the application; an admitted one gets the RateLimit headers of its most restrictive limit and holds
- * its permits until its response is complete.
+ * never reaches the application; an admitted one gets the RateLimit fields of its limits and holds its permits until
+ * its response is complete.
  *
  * <p>When the response is complete: for a synchronous request, when the rest of the chain returns (a 5xx status is
  * reported as {@link dev.throttle.Permit#dropped() dropped}, and so is an exception from the chain); for an

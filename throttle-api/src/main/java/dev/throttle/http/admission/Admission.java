@@ -60,8 +60,9 @@ public final class Admission implements AutoCloseable {
     }
 
     /**
-     * The headers to add to an admitted request's response, before it is committed: the RateLimit headers of the most
-     * restrictive limit (the one with the fewest permits remaining).
+     * The headers to add to an admitted request's response, before it is committed: the RateLimit fields of every
+     * limit that decided (IETF style), or those of the most restrictive limit, the one with the fewest permits
+     * remaining (legacy style).
      *
      * @return an unmodifiable list; empty on a refusal, when no limit applied or with header style NONE
      */
