@@ -3,6 +3,7 @@ package dev.throttle.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.throttle.FixedWindow;
+import dev.throttle.ManualClock;
 import dev.throttle.RateLimiter;
 import dev.throttle.SlidingLog;
 import io.lettuce.core.cluster.SlotHash;
@@ -35,7 +36,10 @@ class RedisKeysTest {
         RedisCommands<String, String> redis = server.connection().sync();
         List<String> names = List.of("with spaces", "ünïcødé ✓", "{braces}", "}{", "x".repeat(10_240),
                 "x".repeat(10_241), "'); redis.call('FLUSHALL') --");
-        try (RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
+        // A manual clock: on the server's, a window boundary between a name's two decisions would reset its count.
+        ManualClock clock = new ManualClock(1_000_000_000L);
+        try (RedisEngine engine = RedisEngine.builder(server.connection()).keyPrefix(prefix).ticker(clock)
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             for (String name : names) {
                 RateLimiter limiter = engine.rateLimiter(name, FixedWindow.of(2, Duration.ofMinutes(1)));
                 assertThat(limiter.tryAcquire(2).granted()).as("first of %s", name.length()).isTrue();
