@@ -46,9 +46,8 @@ import java.util.OptionalLong;
  * <p>Before a claim, the slots it overwrites (permits {@code s − L .. j}) are written, by their claimers or by helpers.
  * So each slot goes through its permits in order, one generation at a time; a reader that finds a slot of the
  * generation before the one it needs knows the permit is unwritten, and any other generation means the log moved on
- * (checked against {@code head}, read again after the slot). A claimer writes its slot only if it still holds the
- * previous generation and {@code head} has not passed the permit that replaces it, so a late writer never buries a
- * newer permit.
+ * (checked against {@code head}, read again after the slot). A claimer writes its slot by CAS, only over its
+ * predecessor's word, so a late writer never buries a newer permit.
  *
  * <h2>Limits of this engine</h2>
  * <ul>
@@ -315,9 +314,11 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
     }
 
     /**
-     * Writes the slots of the permits {@code first .. first + permits − 1} claimed at {@code now}: each only if it still
-     * holds the permit before (a helper may have written a bound first), and only while the permit that replaces it is
-     * not claimed (a slot read then can only hold this permit's predecessor, not a later generation of the same bits).
+     * Writes the slots of the permits {@code first .. first + permits − 1} claimed at {@code now}: each by CAS from the
+     * word it read, and only if that word is of the generation before and of a time no later than {@code now}. So a
+     * claimer preempted before its write never overwrites what was written meanwhile: its predecessor's word helped
+     * (a bound, the permit's own generation), or a later permit's (of the same bits only {@code 4L} numbers on, and
+     * then a window later at least, unless logged by settling at the same reading, when the time is the same anyway).
      */
     private void write(long first, long permits, long now) {
         for (long k = first, end = first + permits; k < end; k++) {
@@ -326,7 +327,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
             long mine = packed(now, k);
             for (;;) {
                 long value = (long) LOG.getAcquire(log, index);
-                if ((value & GENERATION_MASK) != before || (long) HEAD.getVolatile(this) > k + limit
+                if ((value & GENERATION_MASK) != before || timeIn(value) > now
                         || LOG.compareAndSet(log, index, value, mine)) {
                     break;
                 }
