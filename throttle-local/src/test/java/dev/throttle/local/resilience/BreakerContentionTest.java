@@ -22,6 +22,9 @@ class BreakerContentionTest {
 
     private static final int THREADS = 8;
 
+    /** A verdict that always opens, so that every record returns its counts. */
+    private static final OutcomeWindow.Verdict ALWAYS = (calls, failures, slowCalls) -> true;
+
     private final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
 
     @AfterEach
@@ -55,7 +58,7 @@ class BreakerContentionTest {
 
     @Test
     void theCountWindowsCountsAlwaysMatchItsRing() throws Exception {
-        CountWindow window = new CountWindow(64);
+        CountWindow window = new CountWindow(64, ALWAYS);
         int perThread = 50_000;
         hammer(() -> {
             for (int i = 0; i < perThread; i++) {
@@ -75,7 +78,7 @@ class BreakerContentionTest {
 
     @Test
     void theCountWindowEndsWithExactlyTheLastOutcomes() throws Exception {
-        CountWindow window = new CountWindow(100);
+        CountWindow window = new CountWindow(100, ALWAYS);
         hammer(() -> {
             for (int i = 0; i < 10_000; i++) {
                 window.record(Outcomes.FAILURE, 0L);
@@ -94,9 +97,28 @@ class BreakerContentionTest {
     }
 
     @Test
+    void aCountWindowLargerThanTheRecordsCountsEveryOutcomeExactly() throws Exception {
+        CountWindow window = new CountWindow(CircuitBreaker.Config.MAX_WINDOW_SIZE, ALWAYS);
+        int perThread = 50_000;
+        List<Long> failures = hammer(() -> {
+            long failed = 0;
+            for (int i = 0; i < perThread; i++) {
+                int outcome = ThreadLocalRandom.current().nextInt(4);
+                failed += Outcomes.failures(outcome);
+                window.record(outcome, 0L);
+            }
+            return failed;
+        });
+        Tally tally = window.tally(0L);
+        assertThat(tally.calls()).isEqualTo((long) THREADS * perThread);
+        assertThat(tally.failures()).isEqualTo(failures.stream().mapToLong(Long::longValue).sum());
+        assertThat(window.recount()).containsExactly(tally.calls(), tally.failures(), tally.slowCalls());
+    }
+
+    @Test
     void theTimeWindowLosesNoOutcome() throws Exception {
         ManualClock ticker = new ManualClock();
-        TimeWindow window = new TimeWindow(Duration.ofSeconds(10).toNanos(), Duration.ofSeconds(1).toNanos());
+        TimeWindow window = new TimeWindow(Duration.ofSeconds(10).toNanos(), Duration.ofSeconds(1).toNanos(), ALWAYS);
         AtomicLong failures = new AtomicLong();
         int perThread = 20_000;
         hammer(() -> {
