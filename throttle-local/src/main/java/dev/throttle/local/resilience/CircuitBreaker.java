@@ -457,6 +457,10 @@ public final class CircuitBreaker {
      * @return the epoch of the state the call is let through in, or {@link #DENIED}
      */
     long acquire() {
+        BreakerState closed = current;
+        if (closed.state == State.CLOSED) {
+            return closed.epoch; // the usual case, tested before the switch and its table lookups
+        }
         for (;;) {
             BreakerState s = current;
             switch (s.state) {
@@ -520,8 +524,8 @@ public final class CircuitBreaker {
     void record(long epoch, long durationNanos, Throwable failure, Object result, long now) {
         int classified = settings.classifier.classify(failure, result);
         boolean slow = durationNanos >= settings.slowCallDurationNanos;
-        BreakerState observed = current;
         if (listeners.length > 0) {
+            BreakerState observed = current;
             Event.Kind kind = classified == OutcomeClassifier.SUCCESS ? Event.Kind.SUCCESS
                     : classified == OutcomeClassifier.FAILURE ? Event.Kind.FAILURE : Event.Kind.IGNORED_FAILURE;
             emit(new Event(name, kind, observed.state, observed.state, durationNanos, slow, failure, now));
