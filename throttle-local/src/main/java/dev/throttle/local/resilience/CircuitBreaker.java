@@ -40,7 +40,8 @@ import java.util.function.Supplier;
  * <p>Thread-safe: the state is an immutable object swapped by CAS (a half-open probe count, a transition), read
  * without a lock; while closed, each outcome goes to a window in one short critical section (see
  * {@code GuardedWindow}: a few plain writes to a ring of outcome bytes or to time buckets, and the running counts),
- * which allocates nothing, and the window judges itself. A call reads the ticker twice, for its duration. The
+ * which allocates nothing, and the window judges itself; a success into a count window full of successes changes
+ * nothing and skips even that. A call reads the ticker twice, for its duration. The
  * breaker reads time only through its ticker. An open breaker moves to half-open on the next permission request,
  * not by itself: {@link #state()} may report OPEN after the wait has passed.
  *

@@ -5,6 +5,11 @@ package dev.throttle.local.resilience;
  * bytes, and the counts are those of exactly the last {@code min(r, size)} records. Recording is one short critical
  * section (see {@link GuardedWindow}): the leaving outcome is subtracted, the new one added and written in its
  * place; the verdict is taken on a copy of the counts, outside of it. Records are totally ordered by the lock.
+ *
+ * <p>A healthy breaker's window is full of plain successes (neither failed nor slow), and one more success leaves it
+ * exactly as it was: the same counts, and the same sequence of outcomes from oldest to newest, since the ring only
+ * turns one slot among equal ones. Such a record takes no lock and writes nothing; it reads one flag, {@link #quiet},
+ * kept by the records that do take the lock. So a healthy breaker's calls do not contend on the window at all.
  */
 final class CountWindow extends GuardedWindow {
 
@@ -16,6 +21,11 @@ final class CountWindow extends GuardedWindow {
     private int next;
     private int failures;
     private int slowCalls;
+    /**
+     * Whether the window is full and holds neither a failure nor a slow call; written under the lock, only when it
+     * changes, and read without it.
+     */
+    private volatile boolean quiet;
 
     CountWindow(int size, Verdict verdict) {
         super(verdict);
@@ -25,6 +35,10 @@ final class CountWindow extends GuardedWindow {
 
     @Override
     public Tally record(int outcome, long now) {
+        if (outcome == 0 && quiet) {
+            // Ordered before any record under way that will end the quiet: the window it saw stays the same.
+            return judge(size, 0, 0);
+        }
         int calls;
         int failed;
         int slow;
@@ -44,6 +58,10 @@ final class CountWindow extends GuardedWindow {
         records++;
         failed = failures += Outcomes.failures(outcome);
         slow = slowCalls += Outcomes.slowCalls(outcome);
+        boolean nowQuiet = calls == size && failed == 0 && slow == 0;
+        if (nowQuiet != quiet) {
+            quiet = nowQuiet;
+        }
         unlock();
         return judge(calls, failed, slow);
     }
@@ -78,7 +96,8 @@ final class CountWindow extends GuardedWindow {
     }
 
     /**
-     * The records made since the window was created, for tests.
+     * The records that took the lock since the window was created, for tests: all but the plain successes that found
+     * the window quiet, which changed nothing.
      *
      * @return the count
      */

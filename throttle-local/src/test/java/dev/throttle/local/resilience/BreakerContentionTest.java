@@ -70,6 +70,7 @@ class BreakerContentionTest {
             }
             return 0L;
         }).forEach(inconsistent -> assertThat(inconsistent).isZero());
+        // Every record took the lock: a success skips it only in a window of 64 plain successes (odds of 4^-64 here).
         assertThat(window.records()).isEqualTo((long) THREADS * perThread);
         Tally tally = window.tally(0L);
         assertThat(window.recount()).containsExactly(tally.calls(), tally.failures(), tally.slowCalls());
@@ -94,6 +95,36 @@ class BreakerContentionTest {
         });
         assertThat(window.recount()).containsExactly(100L, 0L, 0L);
         assertThat(window.tally(0L).failures()).isZero();
+    }
+
+    @Test
+    void aQuietWindowUnderContentionStaysExactThroughItsTransitions() throws Exception {
+        CountWindow window = new CountWindow(100, ALWAYS);
+        // Mostly plain successes, which skip the lock once the window is quiet, with a failure now and then.
+        hammer(() -> {
+            for (int i = 1; i <= 50_000; i++) {
+                window.record(i % 997 == 0 ? Outcomes.FAILURE : 0, 0L);
+            }
+            return 0L;
+        });
+        Tally mixed = window.tally(0L);
+        assertThat(window.recount()).containsExactly(mixed.calls(), mixed.failures(), mixed.slowCalls());
+        // Then only successes, more than the window holds per thread: it must end quiet and exact.
+        hammer(() -> {
+            for (int i = 0; i < 1_000; i++) {
+                window.record(0, 0L);
+            }
+            return 0L;
+        });
+        assertThat(window.tally(0L)).isEqualTo(new Tally(100, 0, 0));
+        assertThat(window.recount()).containsExactly(100L, 0L, 0L);
+        // A failure ends the quiet, and leaves after exactly 100 more records.
+        assertThat(window.record(Outcomes.FAILURE, 0L)).isEqualTo(new Tally(100, 1, 0));
+        for (int i = 0; i < 99; i++) {
+            assertThat(window.record(0, 0L)).isEqualTo(new Tally(100, 1, 0));
+        }
+        assertThat(window.record(0, 0L)).isEqualTo(new Tally(100, 0, 0));
+        assertThat(window.record(0, 0L)).isEqualTo(new Tally(100, 0, 0));
     }
 
     @Test

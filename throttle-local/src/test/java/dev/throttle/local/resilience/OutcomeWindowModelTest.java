@@ -43,6 +43,27 @@ class OutcomeWindowModelTest {
         assertThat(window.recount()).containsExactly(last.calls(), last.failures(), last.slowCalls());
     }
 
+    @ParameterizedTest(name = "size {0}, seed {1}")
+    @CsvSource({"1, 31", "2, 32", "5, 33", "20, 34", "100, 35"})
+    void aMostlyHealthyCountWindowGoesQuietAndBackExactly(int size, long seed) {
+        // 19 plain successes in 20: the window is often full of them (quiet, recorded without the lock) and often not.
+        Random random = new Random(seed);
+        CountWindow window = new CountWindow(size, ALWAYS);
+        Deque<Integer> model = new ArrayDeque<>();
+        for (int i = 0; i < 200 * size + 2_000; i++) {
+            int outcome = random.nextInt(20) == 0 ? 1 + random.nextInt(3) : 0;
+            model.addLast(outcome);
+            if (model.size() > size) {
+                model.removeFirst();
+            }
+            Tally expected = counts(model);
+            assertThat(window.record(outcome, 0L)).isEqualTo(expected);
+            assertThat(window.tally(0L)).isEqualTo(expected);
+        }
+        Tally last = window.tally(0L);
+        assertThat(window.recount()).containsExactly(last.calls(), last.failures(), last.slowCalls());
+    }
+
     @ParameterizedTest(name = "{0} buckets of {1} ns, seed {2}")
     @CsvSource({"1, 10, 1", "2, 10, 2", "5, 7, 3", "10, 100, 4", "60, 1000, 5"})
     void theTimeWindowHoldsExactlyTheOutcomesOfItsLastBuckets(int buckets, long bucketNanos, long seed) {
