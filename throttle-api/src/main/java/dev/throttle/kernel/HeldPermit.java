@@ -1,13 +1,16 @@
 package dev.throttle.kernel;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
  * A grant held until it ends: a bulkhead's or a partition's slots, a Redis lease, an adaptive limit's sample, a
- * client-side throttle's request. What it still holds lives in one word: ending ({@link #close()},
- * {@link #dropped()}, a withdrawal) swaps it to {@link #ENDED}, and settling replaces it by CAS unless it has ended,
- * so whatever the races, the {@link Holder} sees the grant end exactly once, with the count it had then.
+ * client-side throttle's request. What it still holds lives in one word, read and changed only under the permit's
+ * own monitor: ending ({@link #close()}, {@link #dropped()}, a withdrawal) swaps it to {@link #ENDED}, and settling
+ * replaces it unless it has ended, so whatever the races, the {@link Holder} sees the grant end exactly once, with the
+ * count it had then. The holder is told outside the monitor.
+ *
+ * <p>Why a monitor and not an atomic swap: HotSpot's C2 removes the lock of an object that never leaves the compiled
+ * code and then replaces the object by its fields, so a permit taken and closed in one method (try-with-resources)
+ * costs no allocation; an atomic operation on the permit's field would keep the object on the heap (64 B a grant).
+ * A permit that does escape pays an uncontended lock instead of one atomic swap.
  *
  * <p>Besides the count, a permit carries two values its holder chose at the grant: {@link #grantedAt()} (a clock
  * reading, for a latency sample or a settle) and {@link #tag()} (an in-flight count, a lease id), so a holder that
@@ -17,16 +20,6 @@ public final class HeldPermit extends AbstractPermit {
 
     /** The held word once the permit has ended. */
     public static final long ENDED = -1L;
-
-    private static final VarHandle HELD;
-
-    static {
-        try {
-            HELD = MethodHandles.lookup().findVarHandle(HeldPermit.class, "held", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** What a held grant gives back to, or reports to, when it ends or is settled. */
     public interface Holder {
@@ -89,7 +82,10 @@ public final class HeldPermit extends AbstractPermit {
     private final Holder holder;
     private final long grantedAt;
     private final long tag;
-    @SuppressWarnings("unused") // accessed through HELD
+    /**
+     * What it still holds, or {@link #ENDED}; changed only under this permit's monitor. Volatile so that the value the
+     * constructor writes is seen by a thread that gets the permit without synchronizing with its creator.
+     */
     private volatile long held;
 
     /**
@@ -156,7 +152,7 @@ public final class HeldPermit extends AbstractPermit {
      * @return the count, or {@link #ENDED}
      */
     public long held() {
-        return (long) HELD.getVolatile(this);
+        return held;
     }
 
     /** A grant already closed, dropped or withdrawn says so: it no longer holds its permits. */
@@ -168,7 +164,7 @@ public final class HeldPermit extends AbstractPermit {
     /** Ends the grant, reporting success. Idempotent. */
     @Override
     public void close() {
-        long wasHeld = (long) HELD.getAndSet(this, ENDED);
+        long wasHeld = end();
         if (wasHeld != ENDED) {
             holder.ended(this, wasHeld, false);
         }
@@ -177,9 +173,18 @@ public final class HeldPermit extends AbstractPermit {
     /** Ends the grant, reporting overload. Idempotent; after {@link #close()} it does nothing. */
     @Override
     public void dropped() {
-        long wasHeld = (long) HELD.getAndSet(this, ENDED);
+        long wasHeld = end();
         if (wasHeld != ENDED) {
             holder.ended(this, wasHeld, true);
+        }
+    }
+
+    /** Swaps what it holds for {@link #ENDED}: only the first caller gets anything but {@link #ENDED}. */
+    private long end() {
+        synchronized (this) {
+            long wasHeld = held;
+            held = ENDED;
+            return wasHeld;
         }
     }
 
@@ -197,10 +202,10 @@ public final class HeldPermit extends AbstractPermit {
         Arguments.requireInRange("actualPermits", actualPermits, 0L, holder.maxSettle(this));
         claimSettle(actualPermits);
         long before;
-        for (;;) {
-            before = (long) HELD.getVolatile(this);
-            if (before == ENDED || HELD.compareAndSet(this, before, actualPermits)) {
-                break;
+        synchronized (this) {
+            before = held;
+            if (before != ENDED) {
+                held = actualPermits;
             }
         }
         holder.settled(this, before, actualPermits);
@@ -210,7 +215,7 @@ public final class HeldPermit extends AbstractPermit {
     @Override
     public void withdraw() {
         claimWithdrawal();
-        long wasHeld = (long) HELD.getAndSet(this, ENDED);
+        long wasHeld = end();
         if (wasHeld != ENDED) {
             holder.withdrawn(this, wasHeld);
         }

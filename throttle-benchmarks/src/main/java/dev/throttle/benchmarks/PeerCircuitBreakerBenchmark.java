@@ -4,6 +4,7 @@ import dev.throttle.local.resilience.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,6 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * A call guarded by a closed circuit breaker: ask permission, time the call, record its success in the sliding
  * window. This library's {@code CircuitBreaker} beside Resilience4j's, both with a count-based window of 100 calls,
  * in the same run, on one and two threads. The guarded call returns a constant, so the figure is the breaker's cost.
+ * Resilience4j guards it through {@code decorateSupplier}, its usual way to wrap a call that throws nothing checked.
  *
  * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar PeerCircuitBreaker -prof gc}.
  */
@@ -60,7 +62,10 @@ public class PeerCircuitBreakerBenchmark {
                 io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = CircuitBreakerRegistry.of(
                         io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom()
                                 .slidingWindowSize(WINDOW).build()).circuitBreaker("peer");
-                guarded = io.github.resilience4j.circuitbreaker.CircuitBreaker.decorateCallable(breaker, call);
+                Supplier<Integer> supplier = () -> 42;
+                Supplier<Integer> decorated =
+                        io.github.resilience4j.circuitbreaker.CircuitBreaker.decorateSupplier(breaker, supplier);
+                guarded = decorated::get;
                 break;
             }
             default:

@@ -9,6 +9,7 @@ import dev.throttle.local.limiters.ConcurrencyLimiter;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import java.time.Duration;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * the same run, on one and two threads. Every limit is 1000, far above the threads, so every request is granted;
  * {@link Outcomes} counts them. Each {@code impl} runs in its own fork. This library runs twice: through a
  * {@code Permit} (tryAcquire, close) and through the allocation-free pair (tryEnter, exit) that has the same shape
- * as the semaphore bulkhead's tryAcquirePermission and onComplete.
+ * as the semaphore bulkhead's tryAcquirePermission and onComplete. {@code semaphore} is the floor: a bare
+ * {@link Semaphore} (tryAcquire, release), what any bulkhead adds its bookkeeping to.
  *
  * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar PeerConcurrency}.
  */
@@ -43,7 +45,7 @@ public class PeerConcurrencyBenchmark extends RoundTripBenchmark {
     private static final int LIMIT = 1000;
 
     /** The implementation under test. */
-    @Param({"throttle", "throttleTryEnter", "resilience4jSemaphoreBulkhead", "netflixSimpleLimiter"})
+    @Param({"throttle", "throttleTryEnter", "resilience4jSemaphoreBulkhead", "netflixSimpleLimiter", "semaphore"})
     public String impl;
 
     /** Creates the benchmark; JMH instantiates it. */
@@ -86,6 +88,16 @@ public class PeerConcurrencyBenchmark extends RoundTripBenchmark {
             }
             case "netflixSimpleLimiter": {
                 return netflixRoundTrip(SimpleLimiter.newBuilder().limit(FixedLimit.of(LIMIT)).build());
+            }
+            case "semaphore": {
+                Semaphore semaphore = new Semaphore(LIMIT);
+                return () -> {
+                    if (!semaphore.tryAcquire()) {
+                        return false;
+                    }
+                    semaphore.release();
+                    return true;
+                };
             }
             default:
                 throw new IllegalArgumentException("impl = " + impl + " is unknown");

@@ -64,6 +64,8 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
 
     private static final VarHandle IN_USE;
     private static final VarHandle QUEUED;
+    /** What {@link #reserve} returns when the permits do not fit. */
+    private static final long NOT_RESERVED = -1L;
 
     static {
         try {
@@ -154,10 +156,13 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
      */
     @Override
     public Permit tryAcquire(long permits) {
-        long limit = spec.limit();
-        Arguments.requirePermits(permits, limit);
-        if (queued == 0 && tryReserve(permits, limit)) {
-            return granted(permits);
+        Concurrency current = spec;
+        Arguments.requirePermits(permits, current.limit());
+        if (queued == 0) {
+            long inUseAfter = reserve(permits, current.limit());
+            if (inUseAfter != NOT_RESERVED) {
+                return granted(permits, current, inUseAfter);
+            }
         }
         return refused(permits);
     }
@@ -171,7 +176,7 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
      * @return whether the permit was taken
      */
     public boolean tryEnter() {
-        return queued == 0 && tryReserve(1L, spec.limit());
+        return queued == 0 && reserve(1L, spec.limit()) != NOT_RESERVED;
     }
 
     /**
@@ -239,8 +244,11 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
         long maxWaitNanos = Arguments.waitNanos("maxWait", maxWait);
         Concurrency current = spec;
         Arguments.requirePermits(permits, current.limit());
-        if (queued == 0 && tryReserve(permits, current.limit())) {
-            return CompletableFuture.completedFuture(granted(permits));
+        if (queued == 0) {
+            long inUseAfter = reserve(permits, current.limit());
+            if (inUseAfter != NOT_RESERVED) {
+                return CompletableFuture.completedFuture(granted(permits, current, inUseAfter));
+            }
         }
         if (maxWaitNanos == 0L || !enterQueue(current.maxQueue())) {
             return CompletableFuture.completedFuture(refused(permits));
@@ -335,15 +343,20 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
         }
     }
 
-    /** Takes permits by CAS if they fit under the limit. */
-    private boolean tryReserve(long permits, long limit) {
+    /**
+     * Takes permits by CAS if they fit under the limit.
+     *
+     * @return the permits in use right after taking them, which the grant reports without reading the contended word
+     *     again; or {@link #NOT_RESERVED}
+     */
+    private long reserve(long permits, long limit) {
         for (;;) {
             long current = (long) IN_USE.getVolatile(this);
             if (current + permits > limit) {
-                return false;
+                return NOT_RESERVED;
             }
             if (IN_USE.compareAndSet(this, current, current + permits)) {
-                return true;
+                return current + permits;
             }
         }
     }
@@ -390,7 +403,7 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
             int outcome;
             if (head.permits() > limit) {
                 outcome = QueuedAcquisition.REFUSED;
-            } else if (tryReserve(head.permits(), limit)) {
+            } else if (reserve(head.permits(), limit) != NOT_RESERVED) {
                 outcome = QueuedAcquisition.GRANTED;
             } else {
                 break; // the head blocks those behind it: no starvation of large requests
@@ -418,7 +431,8 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
     private void completeOne(QueuedAcquisition<ConcurrencyLimiter> waiter) {
         waiter.cancelTask();
         if (waiter.fate() == QueuedAcquisition.GRANTED) {
-            waiter.grant(granted(waiter.permits())); // a waiter cancelled meanwhile withdraws it: the slots come back
+            // A waiter cancelled meanwhile withdraws it: the slots come back.
+            waiter.grant(granted(waiter.permits(), spec, inUse));
         } else {
             waiter.refuse(RefusedPermit.of(name, waiter.permits(), Permit.NEVER, available(), spec.limit()));
         }
@@ -455,13 +469,17 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
         }
     }
 
-    private Permit granted(long permits) {
-        Concurrency current = spec;
-        long held = inUse;
+    /**
+     * A grant. A permit taken and closed in one compiled method costs no allocation (see {@link HeldPermit}), as long
+     * as this stays small enough to inline and passes the permit to nothing that keeps it.
+     *
+     * @param inUseAfter the permits in use right after the grant: its in-flight sample and what remains
+     */
+    private Permit granted(long permits, Concurrency current, long inUseAfter) {
         // Only a sampled bulkhead reads the clock: a latency sample needs its grant's time.
         long grantedAt = sampler == null ? 0L : ticker.read();
-        return new HeldPermit(name, permits, Math.max(0L, current.limit() - held), current.limit(), this, grantedAt,
-                held);
+        return new HeldPermit(name, permits, Math.max(0L, current.limit() - inUseAfter), current.limit(), this,
+                grantedAt, inUseAfter);
     }
 
     /** A refusal: "when a permit is released", or never for a request above the limit (lowered meanwhile). */

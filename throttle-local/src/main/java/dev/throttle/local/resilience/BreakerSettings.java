@@ -135,7 +135,9 @@ final class BreakerSettings {
      * @return true to open
      */
     boolean trips(long calls, long failures, long slowCalls, long minimumCalls) {
-        if (calls < minimumCalls || calls == 0) {
+        // A window without a failure or a slow call never trips (both thresholds are above zero): the usual case,
+        // decided without dividing.
+        if (calls < minimumCalls || calls == 0 || (failures == 0 && slowCalls == 0)) {
             return false;
         }
         // Quotients, not products: failures / calls rounds to the same double as a decimal threshold equal to it
@@ -143,11 +145,13 @@ final class BreakerSettings {
         return (double) failures / calls >= failureRateThreshold || (double) slowCalls / calls >= slowCallRateThreshold;
     }
 
-    /** A new, empty window of the configured kind, for a breaker that closes. */
+    /** A new, empty window of the configured kind, for a breaker that closes; it judges itself by these rules. */
     OutcomeWindow newWindow() {
+        long minimumCalls = effectiveMinimumCalls();
+        OutcomeWindow.Verdict verdict = (calls, failures, slowCalls) -> trips(calls, failures, slowCalls, minimumCalls);
         return windowType == WindowType.COUNT_BASED
-                ? new CountWindow(windowSize)
-                : new TimeWindow(windowNanos, bucketNanos);
+                ? new CountWindow(windowSize, verdict)
+                : new TimeWindow(windowNanos, bucketNanos, verdict);
     }
 
     @Override

@@ -37,9 +37,11 @@ import java.util.function.Supplier;
  * the call is not made), in which case outcomes are applied to whatever state the breaker is in when they arrive. A
  * probe that never reports its outcome keeps the breaker half-open.
  *
- * <p>Thread-safe and lock-free: the state is an immutable object swapped by CAS (a half-open probe count, a
- * transition); while closed, outcomes go to a lock-free window (see {@code CountWindow}: a CAS on an immutable
- * snapshot of the counts per outcome, with a tagged ring of outcomes; {@code TimeWindow}: a CAS per bucket). The
+ * <p>Thread-safe: the state is an immutable object swapped by CAS (a half-open probe count, a transition), read
+ * without a lock; while closed, each outcome goes to a window in one short critical section (see
+ * {@code GuardedWindow}: a few plain writes to a ring of outcome bytes or to time buckets, and the running counts),
+ * which allocates nothing, and the window judges itself; a success into a count window full of successes changes
+ * nothing and skips even that. A call reads the ticker twice, for its duration. The
  * breaker reads time only through its ticker. An open breaker moves to half-open on the next permission request,
  * not by itself: {@link #state()} may report OPEN after the wait has passed.
  *
@@ -287,7 +289,7 @@ public final class CircuitBreaker {
      */
     public void onSuccess(long durationNanos) {
         Arguments.requireNonNegative("durationNanos", durationNanos);
-        record(ANY_EPOCH, durationNanos, null, null);
+        record(ANY_EPOCH, durationNanos, null, null, ticker.read());
     }
 
     /**
@@ -301,7 +303,7 @@ public final class CircuitBreaker {
     public void onError(long durationNanos, Throwable failure) {
         Arguments.requireNonNegative("durationNanos", durationNanos);
         Arguments.requireNonNull("failure", failure);
-        record(ANY_EPOCH, durationNanos, failure, null);
+        record(ANY_EPOCH, durationNanos, failure, null, ticker.read());
     }
 
     /**
@@ -314,7 +316,7 @@ public final class CircuitBreaker {
      */
     public void onResult(long durationNanos, Object result) {
         Arguments.requireNonNegative("durationNanos", durationNanos);
-        record(ANY_EPOCH, durationNanos, null, result);
+        record(ANY_EPOCH, durationNanos, null, result, ticker.read());
     }
 
     /**
@@ -333,15 +335,18 @@ public final class CircuitBreaker {
         if (epoch == DENIED) {
             throw notPermitted();
         }
+        // Two readings of time per call, for its duration: the end one also stamps what the outcome causes.
         long start = ticker.read();
         T result;
         try {
             result = task.call();
         } catch (Throwable failure) {
-            record(epoch, ticker.read() - start, failure, null);
+            long end = ticker.read();
+            record(epoch, end - start, failure, null, end);
             throw failure;
         }
-        record(epoch, ticker.read() - start, null, result);
+        long end = ticker.read();
+        record(epoch, end - start, null, result, end);
         return result;
     }
 
@@ -361,10 +366,12 @@ public final class CircuitBreaker {
         try {
             task.run();
         } catch (Throwable failure) {
-            record(epoch, ticker.read() - start, failure, null);
+            long end = ticker.read();
+            record(epoch, end - start, failure, null, end);
             throw failure;
         }
-        record(epoch, ticker.read() - start, null, null);
+        long end = ticker.read();
+        record(epoch, end - start, null, null, end);
     }
 
     /**
@@ -387,13 +394,15 @@ public final class CircuitBreaker {
             stage = task.get();
             Arguments.requireNonNull("stage supplied by task", stage);
         } catch (Throwable failure) {
-            record(epoch, ticker.read() - start, failure, null);
+            long end = ticker.read();
+            record(epoch, end - start, failure, null, end);
             return CompletableFuture.failedFuture(failure);
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         stage.whenComplete((value, failure) -> {
             // Recorded before the caller's future completes, so a caller reacting to it sees the updated breaker.
-            record(epoch, ticker.read() - start, Failures.unwrap(failure), failure == null ? value : null);
+            long end = ticker.read();
+            record(epoch, end - start, Failures.unwrap(failure), failure == null ? value : null, end);
             if (failure != null) {
                 result.completeExceptionally(failure);
             } else {
@@ -449,6 +458,10 @@ public final class CircuitBreaker {
      * @return the epoch of the state the call is let through in, or {@link #DENIED}
      */
     long acquire() {
+        BreakerState closed = current;
+        if (closed.state == State.CLOSED) {
+            return closed.epoch; // the usual case, tested before the switch and its table lookups
+        }
         for (;;) {
             BreakerState s = current;
             switch (s.state) {
@@ -506,15 +519,17 @@ public final class CircuitBreaker {
      * @param durationNanos its duration
      * @param failure what it threw, or null if it returned
      * @param result what it returned (null if it threw)
+     * @param now the ticker's reading at the call's end (the one its duration was measured with, if it was): the time
+     *     of its event, and of an opening it causes
      */
-    void record(long epoch, long durationNanos, Throwable failure, Object result) {
+    void record(long epoch, long durationNanos, Throwable failure, Object result, long now) {
         int classified = settings.classifier.classify(failure, result);
         boolean slow = durationNanos >= settings.slowCallDurationNanos;
-        BreakerState observed = current;
         if (listeners.length > 0) {
+            BreakerState observed = current;
             Event.Kind kind = classified == OutcomeClassifier.SUCCESS ? Event.Kind.SUCCESS
                     : classified == OutcomeClassifier.FAILURE ? Event.Kind.FAILURE : Event.Kind.IGNORED_FAILURE;
-            emit(new Event(name, kind, observed.state, observed.state, durationNanos, slow, failure, ticker.read()));
+            emit(new Event(name, kind, observed.state, observed.state, durationNanos, slow, failure, now));
         }
         if (classified == OutcomeClassifier.IGNORED) {
             release(epoch);
@@ -528,12 +543,10 @@ public final class CircuitBreaker {
             }
             switch (s.state) {
                 case CLOSED: {
-                    // The closed state object holds the window for as long as it is current: record once, then
-                    // judge; a lost CAS means another thread already moved the breaker on.
-                    long now = ticker.read();
+                    // The closed state object holds the window for as long as it is current: record once, the
+                    // window judging itself; a lost CAS means another thread already moved the breaker on.
                     Tally tally = s.window.record(outcome, now);
-                    if (settings.trips(tally.calls(), tally.failures(), tally.slowCalls(),
-                            settings.effectiveMinimumCalls())) {
+                    if (tally != null) {
                         BreakerState opened = BreakerState.open(s.epoch + 1, now);
                         if (CURRENT.compareAndSet(this, s, opened)) {
                             log.opened(tally.calls(), tally.failures(), tally.slowCalls());
@@ -550,7 +563,6 @@ public final class CircuitBreaker {
                     }
                     BreakerState judged = s.withProbeOutcome(outcome);
                     BreakerState next = judged;
-                    long now = ticker.read();
                     int probes = settings.permittedCallsInHalfOpenState;
                     if (judged.finished >= probes) {
                         next = settings.trips(judged.finished, judged.failures, judged.slowCalls, probes)

@@ -1,150 +1,110 @@
 package dev.throttle.local.resilience;
 
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.AtomicReference;
-
 /**
- * The last {@code size} outcomes, kept exactly without a lock.
+ * The last {@code size} outcomes, kept exactly: record {@code r} sits in slot {@code r % size} of a ring of outcome
+ * bytes, and the counts are those of exactly the last {@code min(r, size)} records. Recording is one short critical
+ * section (see {@link GuardedWindow}): the leaving outcome is subtracted, the new one added and written in its
+ * place; the verdict is taken on a copy of the counts, outside of it. Records are totally ordered by the lock.
  *
- * <p>The counts live in one immutable {@link Snapshot} swapped by CAS: recording an outcome is one CAS from the
- * snapshot after {@code r} records to the one after {@code r + 1}, so records are totally ordered and the counts are
- * always those of exactly the last {@code min(r, size)} of them. The outcomes themselves sit in a ring (record
- * {@code r} in slot {@code r % size}), needed to know which outcome leaves the window. The ring cannot be written in
- * the same CAS, so each snapshot also carries its latest outcome, and every recorder first writes the previous
- * record's outcome into the ring (helping whoever recorded it) before computing the next snapshot. Hence when the
- * snapshot says {@code r} records, records {@code 0 .. r-1} are all in the ring, including {@code r - size}, the
- * one about to leave. Ring entries are tagged with their record number, so a late helper never overwrites a newer
- * entry, and a recorder that read a ring slot already reused fails its CAS (the snapshot moved on) and starts over.
+ * <p>A healthy breaker's window is full of plain successes (neither failed nor slow), and one more success leaves it
+ * exactly as it was: the same counts, and the same sequence of outcomes from oldest to newest, since the ring only
+ * turns one slot among equal ones. Such a record takes no lock and writes nothing; it reads one flag, {@link #quiet},
+ * kept by the records that do take the lock. So a healthy breaker's calls do not contend on the window at all.
  */
-final class CountWindow implements OutcomeWindow {
-
-    /** A ring slot never written. */
-    private static final long EMPTY = -1L;
-
-    /** The counts after a number of records, and the outcome of the latest. */
-    static final class Snapshot implements Tally {
-        static final Snapshot START = new Snapshot(0L, 0, 0, 0, 0);
-
-        final long records;
-        final int calls;
-        final int failures;
-        final int slowCalls;
-        final int latest;
-
-        Snapshot(long records, int calls, int failures, int slowCalls, int latest) {
-            this.records = records;
-            this.calls = calls;
-            this.failures = failures;
-            this.slowCalls = slowCalls;
-            this.latest = latest;
-        }
-
-        @Override
-        public long calls() {
-            return calls;
-        }
-
-        @Override
-        public long failures() {
-            return failures;
-        }
-
-        @Override
-        public long slowCalls() {
-            return slowCalls;
-        }
-    }
+final class CountWindow extends GuardedWindow {
 
     private final int size;
-    private final AtomicLongArray ring;
-    private final AtomicReference<Snapshot> snapshot = new AtomicReference<>(Snapshot.START);
+    /** The outcomes, record {@code r} at {@code r % size}; guarded by the lock, like the fields below. */
+    private final byte[] ring;
+    private long records;
+    /** The slot the next record goes to. */
+    private int next;
+    private int failures;
+    private int slowCalls;
+    /**
+     * Whether the window is full and holds neither a failure nor a slow call; written under the lock, only when it
+     * changes, and read without it.
+     */
+    private volatile boolean quiet;
 
-    CountWindow(int size) {
+    CountWindow(int size, Verdict verdict) {
+        super(verdict);
         this.size = size;
-        this.ring = new AtomicLongArray(size);
-        for (int i = 0; i < size; i++) {
-            ring.set(i, EMPTY);
-        }
+        this.ring = new byte[size];
     }
 
     @Override
     public Tally record(int outcome, long now) {
-        for (;;) {
-            Snapshot current = snapshot.get();
-            if (current.records > 0) {
-                publish(current.records - 1, current.latest);
-            }
-            int calls = current.calls;
-            int failures = current.failures + Outcomes.failures(outcome);
-            int slowCalls = current.slowCalls + Outcomes.slowCalls(outcome);
-            if (current.records >= size) {
-                int leaving = (int) (ring.get(slot(current.records)) & 3);
-                failures -= Outcomes.failures(leaving);
-                slowCalls -= Outcomes.slowCalls(leaving);
-            } else {
-                calls++;
-            }
-            Snapshot next = new Snapshot(current.records + 1, calls, failures, slowCalls, outcome);
-            if (snapshot.compareAndSet(current, next)) {
-                return next;
-            }
+        if (outcome == 0 && quiet) {
+            // Ordered before any record under way that will end the quiet: the window it saw stays the same.
+            return judge(size, 0, 0);
         }
+        int calls;
+        int failed;
+        int slow;
+        lock();
+        // Nothing in here can throw, so the lock is always released.
+        int slot = next;
+        if (records >= size) {
+            int leaving = ring[slot];
+            failures -= Outcomes.failures(leaving);
+            slowCalls -= Outcomes.slowCalls(leaving);
+            calls = size;
+        } else {
+            calls = slot + 1;
+        }
+        ring[slot] = (byte) outcome;
+        next = slot + 1 == size ? 0 : slot + 1;
+        records++;
+        failed = failures += Outcomes.failures(outcome);
+        slow = slowCalls += Outcomes.slowCalls(outcome);
+        boolean nowQuiet = calls == size && failed == 0 && slow == 0;
+        if (nowQuiet != quiet) {
+            quiet = nowQuiet;
+        }
+        unlock();
+        return judge(calls, failed, slow);
     }
 
     @Override
     public Tally tally(long now) {
-        return snapshot.get();
-    }
-
-    /** Writes a record's outcome into its slot unless the slot already holds it or a newer record. */
-    private void publish(long record, int outcome) {
-        int slot = slot(record);
-        long entry = record << 2 | outcome;
-        for (;;) {
-            long present = ring.get(slot);
-            if (present != EMPTY && present >>> 2 >= record) {
-                return;
-            }
-            if (ring.compareAndSet(slot, present, entry)) {
-                return;
-            }
-        }
-    }
-
-    private int slot(long record) {
-        return (int) (record % size);
+        lock();
+        long calls = Math.min(records, size);
+        long failed = failures;
+        long slow = slowCalls;
+        unlock();
+        return new Tally(calls, failed, slow);
     }
 
     /**
-     * Recounts the window from the ring, for tests: at rest it must equal the snapshot's counts.
+     * Recounts the window from the ring, for tests: it must equal the counts.
      *
      * @return calls, failures and slow calls
      */
     long[] recount() {
-        Snapshot current = snapshot.get();
-        if (current.records > 0) {
-            publish(current.records - 1, current.latest);
-        }
+        lock();
         long[] counts = new long[3];
-        for (long record = Math.max(0L, current.records - size); record < current.records; record++) {
-            long entry = ring.get(slot(record));
-            if (entry >>> 2 != record) {
-                throw new IllegalStateException("slot of record " + record + " holds record " + (entry >>> 2));
-            }
-            int outcome = (int) (entry & 3);
+        long calls = Math.min(records, size);
+        for (long back = 1; back <= calls; back++) {
+            int outcome = ring[(int) Math.floorMod(next - back, (long) size)];
             counts[0]++;
             counts[1] += Outcomes.failures(outcome);
             counts[2] += Outcomes.slowCalls(outcome);
         }
+        unlock();
         return counts;
     }
 
     /**
-     * The records made since the window was created, for tests.
+     * The records that took the lock since the window was created, for tests: all but the plain successes that found
+     * the window quiet, which changed nothing.
      *
      * @return the count
      */
     long records() {
-        return snapshot.get().records;
+        lock();
+        long count = records;
+        unlock();
+        return count;
     }
 }

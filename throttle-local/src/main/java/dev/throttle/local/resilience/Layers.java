@@ -101,7 +101,8 @@ final class Layers<T> {
     void exit(long epoch, long start, Permit[] permits, Throwable failure, Object result) {
         Throwable cause = Failures.unwrap(failure);
         if (breaker != null) {
-            breaker.record(epoch, breaker.ticker().read() - start, cause, result);
+            long end = breaker.ticker().read();
+            breaker.record(epoch, end - start, cause, result, end);
         }
         for (int i = permits.length - 1; i >= 0; i--) {
             Permit permit = permits[i];

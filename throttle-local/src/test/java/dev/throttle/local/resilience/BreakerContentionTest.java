@@ -22,6 +22,9 @@ class BreakerContentionTest {
 
     private static final int THREADS = 8;
 
+    /** A verdict that always opens, so that every record returns its counts. */
+    private static final OutcomeWindow.Verdict ALWAYS = (calls, failures, slowCalls) -> true;
+
     private final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
 
     @AfterEach
@@ -55,7 +58,7 @@ class BreakerContentionTest {
 
     @Test
     void theCountWindowsCountsAlwaysMatchItsRing() throws Exception {
-        CountWindow window = new CountWindow(64);
+        CountWindow window = new CountWindow(64, ALWAYS);
         int perThread = 50_000;
         hammer(() -> {
             for (int i = 0; i < perThread; i++) {
@@ -67,6 +70,7 @@ class BreakerContentionTest {
             }
             return 0L;
         }).forEach(inconsistent -> assertThat(inconsistent).isZero());
+        // Every record took the lock: a success skips it only in a window of 64 plain successes (odds of 4^-64 here).
         assertThat(window.records()).isEqualTo((long) THREADS * perThread);
         Tally tally = window.tally(0L);
         assertThat(window.recount()).containsExactly(tally.calls(), tally.failures(), tally.slowCalls());
@@ -75,7 +79,7 @@ class BreakerContentionTest {
 
     @Test
     void theCountWindowEndsWithExactlyTheLastOutcomes() throws Exception {
-        CountWindow window = new CountWindow(100);
+        CountWindow window = new CountWindow(100, ALWAYS);
         hammer(() -> {
             for (int i = 0; i < 10_000; i++) {
                 window.record(Outcomes.FAILURE, 0L);
@@ -94,9 +98,58 @@ class BreakerContentionTest {
     }
 
     @Test
+    void aQuietWindowUnderContentionStaysExactThroughItsTransitions() throws Exception {
+        CountWindow window = new CountWindow(100, ALWAYS);
+        // Mostly plain successes, which skip the lock once the window is quiet, with a failure now and then.
+        hammer(() -> {
+            for (int i = 1; i <= 50_000; i++) {
+                window.record(i % 997 == 0 ? Outcomes.FAILURE : 0, 0L);
+            }
+            return 0L;
+        });
+        Tally mixed = window.tally(0L);
+        assertThat(window.recount()).containsExactly(mixed.calls(), mixed.failures(), mixed.slowCalls());
+        // Then only successes, more than the window holds per thread: it must end quiet and exact.
+        hammer(() -> {
+            for (int i = 0; i < 1_000; i++) {
+                window.record(0, 0L);
+            }
+            return 0L;
+        });
+        assertThat(window.tally(0L)).isEqualTo(new Tally(100, 0, 0));
+        assertThat(window.recount()).containsExactly(100L, 0L, 0L);
+        // A failure ends the quiet, and leaves after exactly 100 more records.
+        assertThat(window.record(Outcomes.FAILURE, 0L)).isEqualTo(new Tally(100, 1, 0));
+        for (int i = 0; i < 99; i++) {
+            assertThat(window.record(0, 0L)).isEqualTo(new Tally(100, 1, 0));
+        }
+        assertThat(window.record(0, 0L)).isEqualTo(new Tally(100, 0, 0));
+        assertThat(window.record(0, 0L)).isEqualTo(new Tally(100, 0, 0));
+    }
+
+    @Test
+    void aCountWindowLargerThanTheRecordsCountsEveryOutcomeExactly() throws Exception {
+        CountWindow window = new CountWindow(CircuitBreaker.Config.MAX_WINDOW_SIZE, ALWAYS);
+        int perThread = 50_000;
+        List<Long> failures = hammer(() -> {
+            long failed = 0;
+            for (int i = 0; i < perThread; i++) {
+                int outcome = ThreadLocalRandom.current().nextInt(4);
+                failed += Outcomes.failures(outcome);
+                window.record(outcome, 0L);
+            }
+            return failed;
+        });
+        Tally tally = window.tally(0L);
+        assertThat(tally.calls()).isEqualTo((long) THREADS * perThread);
+        assertThat(tally.failures()).isEqualTo(failures.stream().mapToLong(Long::longValue).sum());
+        assertThat(window.recount()).containsExactly(tally.calls(), tally.failures(), tally.slowCalls());
+    }
+
+    @Test
     void theTimeWindowLosesNoOutcome() throws Exception {
         ManualClock ticker = new ManualClock();
-        TimeWindow window = new TimeWindow(Duration.ofSeconds(10).toNanos(), Duration.ofSeconds(1).toNanos());
+        TimeWindow window = new TimeWindow(Duration.ofSeconds(10).toNanos(), Duration.ofSeconds(1).toNanos(), ALWAYS);
         AtomicLong failures = new AtomicLong();
         int perThread = 20_000;
         hammer(() -> {
