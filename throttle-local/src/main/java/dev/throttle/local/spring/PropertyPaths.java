@@ -31,13 +31,7 @@ final class PropertyPaths {
      * @throws ThrottlePropertyException naming {@code property} if the library refuses the value
      */
     static <T> T at(String property, Supplier<T> build) {
-        try {
-            return build.get();
-        } catch (ThrottlePropertyException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new ThrottlePropertyException(property, e);
-        }
+        return ThrottlePropertyException.wrap(property, build);
     }
 
     /**

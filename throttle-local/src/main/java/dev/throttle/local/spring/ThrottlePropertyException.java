@@ -1,6 +1,7 @@
 package dev.throttle.local.spring;
 
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A {@code throttle.*} property whose value the library refuses, found when the application starts: the message names
@@ -35,6 +36,26 @@ public final class ThrottlePropertyException extends IllegalArgumentException {
     public ThrottlePropertyException(String property, IllegalArgumentException refused) {
         super(Objects.requireNonNull(property, "property") + ": " + refused.getMessage(), refused);
         this.property = property;
+    }
+
+    /**
+     * Builds a value from a property, turning the library's refusal of it into this exception, naming the property.
+     *
+     * @param property the property's path
+     * @param build what builds the value, such as a builder's call
+     * @param <T> the value's type
+     * @return the value
+     * @throws ThrottlePropertyException naming {@code property} if {@code build} throws an
+     *     {@link IllegalArgumentException} (one that names a property already is thrown as it is)
+     */
+    public static <T> T wrap(String property, Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (ThrottlePropertyException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new ThrottlePropertyException(property, e);
+        }
     }
 
     /**
