@@ -1,0 +1,75 @@
+package dev.throttle.redis.spring;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The Redis engine's properties, {@code throttle.engine.redis.*}, read when {@code throttle.engine.type} is
+ * {@code redis}. Each one left out keeps the engine builder's default (see {@link dev.throttle.redis.RedisEngine}).
+ *
+ * <pre>
+ * throttle:
+ *   engine:
+ *     type: redis
+ *     redis:
+ *       uri: redis://redis.internal:6379
+ *       failure-policy: fallback
+ *       fallback-share: 0.25
+ *       decision-timeout: 50ms
+ * </pre>
+ *
+ * @param uri Redis URI of the server: redis://host:port (rediss:// for TLS, redis-sentinel:// for Sentinel), with
+ *     password and database as Lettuce reads them.
+ * @param keyPrefix Prefix of every key the engine writes (default throttle:); no braces.
+ * @param failurePolicy What decisions answer while Redis fails or is slow: fail-closed (refuse, the default),
+ *     fail-open (grant) or fallback (decide with a local limiter of the same spec, scaled by fallback-share).
+ * @param fallbackShare With the fallback policy: this instance's share of each limit while Redis is down, more than 0
+ *     and at most 1 (default 1).
+ * @param decisionTimeout How long a decision waits for a silent Redis before following the failure policy (default
+ *     50ms).
+ * @param commandTimeout How long a round trip may take at most (default 1s).
+ * @param breakerFailureThreshold Consecutive failed round trips that open the engine's circuit breaker (default 5).
+ * @param breakerOpenDuration How long the open breaker answers by the failure policy before probing Redis again
+ *     (default 1s).
+ * @param leaseTtl How long a concurrency permit's lease lasts when never closed (default 30s).
+ * @param minExpiry Least expiry of a written key (default 1ms).
+ * @param refusalCache Whether refusals are remembered in this instance until their retry time (default true).
+ */
+@ConfigurationProperties("throttle.engine.redis")
+public record ThrottleRedisProperties(String uri, String keyPrefix, FailureMode failurePolicy, Double fallbackShare,
+        Duration decisionTimeout, Duration commandTimeout, Integer breakerFailureThreshold,
+        Duration breakerOpenDuration, Duration leaseTtl, Duration minExpiry, Boolean refusalCache) {
+
+    /** Where Redis is when no URI is given. */
+    public static final String DEFAULT_URI = "redis://localhost:6379";
+
+    /**
+     * Defaults the URI to {@value #DEFAULT_URI} and the failure policy to {@code fail-closed}.
+     *
+     * @param uri the URI, or null for {@value #DEFAULT_URI}
+     * @param keyPrefix the key prefix, or null for the engine's
+     * @param failurePolicy the failure policy, or null for {@code fail-closed}
+     * @param fallbackShare the fallback's share, or null for 1
+     * @param decisionTimeout the decision timeout, or null for the engine's
+     * @param commandTimeout the command timeout, or null for the engine's
+     * @param breakerFailureThreshold the breaker's threshold, or null for the engine's
+     * @param breakerOpenDuration the breaker's open time, or null for the engine's
+     * @param leaseTtl the lease TTL, or null for the engine's
+     * @param minExpiry the least expiry, or null for the engine's
+     * @param refusalCache whether to cache refusals, or null for the engine's default
+     */
+    public ThrottleRedisProperties {
+        uri = uri == null ? DEFAULT_URI : uri;
+        failurePolicy = failurePolicy == null ? FailureMode.FAIL_CLOSED : failurePolicy;
+    }
+
+    /** What decisions answer while Redis cannot: see {@link dev.throttle.redis.FailurePolicy}. */
+    public enum FailureMode {
+        /** Refuse: the limit is never exceeded. */
+        FAIL_CLOSED,
+        /** Grant: no limit while Redis is down. */
+        FAIL_OPEN,
+        /** Decide with a local limiter of the same spec, scaled by the fallback share. */
+        FALLBACK
+    }
+}
