@@ -2,7 +2,6 @@ package dev.throttle.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.throttle.Concurrency;
 import dev.throttle.Limiter;
 import dev.throttle.ManualClock;
 import dev.throttle.Rate;
@@ -13,8 +12,7 @@ import dev.throttle.http.RouteRule;
 import dev.throttle.local.LocalEngine;
 import static dev.throttle.testing.Eventually.eventually;
 
-import dev.throttle.testing.PermitOrder;
-import dev.throttle.testing.RawHttpClient;
+import dev.throttle.testing.QueueScenarios;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -28,7 +26,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,8 +33,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -50,7 +45,6 @@ import org.junit.jupiter.api.Test;
  */
 class HttpThrottleHandlerQueueTest {
 
-    private static final int WAITING = 200;
 
     private final ManualClock clock = new ManualClock();
     private final LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();
@@ -84,68 +78,35 @@ class HttpThrottleHandlerQueueTest {
         return getAsync(pathAndQuery).get(10, TimeUnit.SECONDS);
     }
 
-    /**
-     * Whether {@code count} requests wait and each has its reservation on the clock: a request takes its place in the
-     * queue just before the limiter schedules its wait, and a test that moved the clock in between would move it past
-     * a reservation not yet made.
-     */
-    private boolean waitsForItsPermit(HttpLimit limit, int count) {
-        return limit.queued() == count && clock.pendingTasks() == count;
+    /** The server as the queue scenarios drive it. */
+    private QueueScenarios.Server server() {
+        return new QueueScenarios.Server() {
+            @Override
+            public CompletableFuture<HttpResponse<String>> getAsync(String pathAndQuery) {
+                return HttpThrottleHandlerQueueTest.this.getAsync(pathAndQuery);
+            }
+
+            @Override
+            public int port() {
+                return port;
+            }
+        };
     }
 
     @Test
     void twoHundredWaitingRequestsNeverBlockTheEventLoopAndAreAnsweredInTheOrderOfTheirPermits() throws Exception {
-        Limiter bucket = engine.limiter("orders", TokenBucket.of(1, Rate.of(1, PermitOrder.INTERVAL)));
-        HttpLimit limit = HttpLimit.shared(bucket).queueing(Duration.ofSeconds(5), WAITING);
+        HttpLimit limit = QueueScenarios.ordersLimit(engine);
         start(limit);
-        assertThat(get("/first?first").statusCode()).isEqualTo(200);
-        int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
-
-        List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
-        for (int i = 0; i < WAITING; i++) {
-            waiting.add(getAsync("/q?" + i));
-            int queued = i + 1;
-            assertThat(eventually(() -> waitsForItsPermit(limit, queued))).as("request %d waits", i).isTrue();
-        }
-        // 200 wait at once on one event loop thread, which still serves: a refusal is answered meanwhile.
-        assertThat(limit.queued()).isEqualTo(WAITING);
-        assertThat(ManagementFactory.getThreadMXBean().getThreadCount() - threadsBefore)
-                .as("threads started while 200 requests wait").isLessThan(WAITING / 4);
-        HttpResponse<String> full = get("/q?full");
-        assertThat(full.statusCode()).isEqualTo(429);
-        assertThat(full.headers().firstValue("Retry-After")).contains("3");
-        assertThat(waiting).noneMatch(CompletableFuture::isDone);
-
-        PermitOrder.answeredOneByOneInOrder(waiting, clock);
-        assertThat(limit.queued()).isZero();
+        // 200 wait at once on one event loop thread, which still serves: the queue-full refusal is answered meanwhile.
+        QueueScenarios.twoHundredWaitAndAreAnsweredInPermitOrder(server(), limit, clock, () -> { });
     }
 
     @Test
     void aClosedConnectionWithdrawsItsWaitingRequestAtOnceAndNoPermitIsLost() throws Exception {
-        Limiter bulkhead = engine.limiter("bulkhead", Concurrency.of(1, 100));
+        Limiter bulkhead = QueueScenarios.bulkhead(engine);
         HttpLimit limit = HttpLimit.shared(bulkhead).queueing(Duration.ofSeconds(30), 100);
         start(limit);
-        CompletableFuture<HttpResponse<String>> slow = getAsync("/slow?slow");
-        assertThat(eventually(() -> bulkhead.availablePermits() == 0)).isTrue();
-
-        List<RawHttpClient> clients = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            clients.add(RawHttpClient.get(port, "/fast?" + i));
-            int queued = i + 1;
-            assertThat(eventually(() -> limit.queued() == queued)).isTrue();
-        }
-        for (int i = 0; i < 20; i += 2) {
-            clients.get(i).close();
-        }
-        assertThat(eventually(() -> limit.queued() == 10)).as("withdrawn: %s", limit).isTrue();
-
-        gate.complete(null);
-        assertThat(slow.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-        for (int i = 1; i < 20; i += 2) {
-            assertThat(clients.get(i).response(Duration.ofSeconds(5))).startsWith("HTTP/1.1 200").endsWith("ok " + i);
-        }
-        assertThat(eventually(() -> limit.queued() == 0 && bulkhead.availablePermits() == 1))
-                .as("every permit back: %s, %s", limit, bulkhead).isTrue();
+        QueueScenarios.goneClientsLoseNoPermit(server(), bulkhead, limit, () -> gate.complete(null), true);
     }
 
     @Test
@@ -162,12 +123,15 @@ class HttpThrottleHandlerQueueTest {
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             // The POST waits for its permit, due in 1 s; the two GETs behind it are held, unseen by the throttle.
-            assertThat(eventually(() -> waitsForItsPermit(limit, 1) && answered.get() == 1)).isTrue();
+            assertThat(eventually(() -> limit.queued() == 1 && clock.pendingTasks() == 1 && answered.get() == 1))
+                    .isTrue();
             for (int i = 2; i <= 4; i++) {
                 clock.advance(Duration.ofSeconds(1));
                 int served = i;
                 // Each answered request lets the next one reach the throttle, where it waits for the next second.
-                assertThat(eventually(() -> answered.get() == served && waitsForItsPermit(limit, served < 4 ? 1 : 0)))
+                int waits = served < 4 ? 1 : 0;
+                assertThat(eventually(() -> answered.get() == served && limit.queued() == waits
+                        && clock.pendingTasks() == waits))
                         .as("after %d s: answered %d, queued %d", i - 1, answered.get(), limit.queued()).isTrue();
             }
             socket.setSoTimeout(5_000);

@@ -27,20 +27,7 @@ class OutcomeWindowModelTest {
     @CsvSource({"1, 1", "2, 2", "3, 3", "7, 4", "64, 5", "100, 6", "1000, 7"})
     void theCountWindowHoldsExactlyTheLastSizeOutcomes(int size, long seed) {
         Random random = new Random(seed);
-        CountWindow window = new CountWindow(size, ALWAYS);
-        Deque<Integer> model = new ArrayDeque<>();
-        for (int i = 0; i < 20 * size + 500; i++) {
-            int outcome = random.nextInt(4);
-            model.addLast(outcome);
-            if (model.size() > size) {
-                model.removeFirst();
-            }
-            Tally expected = counts(model);
-            assertThat(window.record(outcome, 0L)).isEqualTo(expected);
-            assertThat(window.tally(0L)).isEqualTo(expected);
-        }
-        Tally last = window.tally(0L);
-        assertThat(window.recount()).containsExactly(last.calls(), last.failures(), last.slowCalls());
+        followsTheModel(size, 20 * size + 500, () -> random.nextInt(4));
     }
 
     @ParameterizedTest(name = "size {0}, seed {1}")
@@ -48,10 +35,15 @@ class OutcomeWindowModelTest {
     void aMostlyHealthyCountWindowGoesQuietAndBackExactly(int size, long seed) {
         // 19 plain successes in 20: the window is often full of them (quiet, recorded without the lock) and often not.
         Random random = new Random(seed);
+        followsTheModel(size, 200 * size + 2_000, () -> random.nextInt(20) == 0 ? 1 + random.nextInt(3) : 0);
+    }
+
+    /** Records {@code records} outcomes into a count window of {@code size}, checking each against the last-size list. */
+    private static void followsTheModel(int size, int records, java.util.function.IntSupplier outcomes) {
         CountWindow window = new CountWindow(size, ALWAYS);
         Deque<Integer> model = new ArrayDeque<>();
-        for (int i = 0; i < 200 * size + 2_000; i++) {
-            int outcome = random.nextInt(20) == 0 ? 1 + random.nextInt(3) : 0;
+        for (int i = 0; i < records; i++) {
+            int outcome = outcomes.getAsInt();
             model.addLast(outcome);
             if (model.size() > size) {
                 model.removeFirst();
