@@ -5,11 +5,15 @@ import dev.throttle.Permit;
 import dev.throttle.ThrottledException;
 import dev.throttle.kernel.Arguments;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.reactivestreams.Publisher;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 
 /**
  * Guards a {@link Mono} or a {@link Flux} with a limiter, as operators for {@code transform}:
@@ -101,8 +105,7 @@ public final class ReactorThrottle {
      * @return the operator, for {@link Mono#transform}
      */
     public <T> Function<Mono<T>, Mono<T>> mono() {
-        return source -> Mono.usingWhen(acquire(), permit -> source, ReactorThrottle::close, this::failed,
-                ReactorThrottle::close);
+        return source -> Mono.fromDirect(guarded(source));
     }
 
     /**
@@ -113,8 +116,22 @@ public final class ReactorThrottle {
      * @return the operator, for {@link Flux#transform}
      */
     public <T> Function<Flux<T>, Flux<T>> flux() {
-        return source -> Flux.usingWhen(acquire(), permit -> source, ReactorThrottle::close, this::failed,
-                ReactorThrottle::close);
+        return source -> Flux.from(guarded(source));
+    }
+
+    /** Each subscription waits for its own permits, then subscribes to the source (see {@link PermitGuard}). */
+    private <T> Publisher<T> guarded(Publisher<T> source) {
+        return subscriber -> {
+            CoreSubscriber<? super T> actual = Operators.toCoreSubscriber(subscriber);
+            CompletableFuture<Permit> decision;
+            try {
+                decision = limiter.acquireAsync(permits, maxWait);
+            } catch (RuntimeException e) {
+                Operators.error(actual, e);
+                return;
+            }
+            new PermitGuard<>(actual, source, droppedOn).start(decision);
+        };
     }
 
     /**
@@ -138,20 +155,6 @@ public final class ReactorThrottle {
         return Mono.fromFuture(() -> limiter.acquireAsync(permits, maxWait), false)
                 .flatMap(permit -> permit.granted() ? Mono.just(permit)
                         : Mono.error(new ThrottledException(permit)));
-    }
-
-    private static Mono<Void> close(Permit permit) {
-        return Mono.fromRunnable(permit::close);
-    }
-
-    private Mono<Void> failed(Permit permit, Throwable failure) {
-        return Mono.fromRunnable(() -> {
-            if (droppedOn.test(failure)) {
-                permit.dropped();
-            } else {
-                permit.close();
-            }
-        });
     }
 
     @Override
