@@ -18,7 +18,6 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.test.context.runner.ContextConsumer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import reactor.core.Disposable;
@@ -52,22 +51,28 @@ class ThrottledTest {
                     .withPropertyValues(ThrottledServices.PROPERTIES);
         }
 
-        void run(ContextConsumer<AssertableApplicationContext> test) {
+        /** Runs a scenario on the services of a fresh application (fresh limiters), proxied this way. */
+        void run(Scenario scenario) {
             runner.run(context -> {
                 assertThat(context).hasNotFailed();
-                assertThat(AopUtils.isJdkDynamicProxy(context.getBean(ThrottledServices.Orders.class)))
-                        .isEqualTo(this == BY_INTERFACE);
+                ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
+                assertThat(AopUtils.isJdkDynamicProxy(orders)).isEqualTo(this == BY_INTERFACE);
                 assertThat(AopUtils.isCglibProxy(context.getBean(ThrottledServices.Reports.class))).isTrue();
-                test.accept(context);
+                scenario.run(orders, context);
             });
         }
+    }
+
+    /** A test's steps, on the interface-typed service and its application. */
+    @FunctionalInterface
+    interface Scenario {
+        void run(ThrottledServices.Orders orders, AssertableApplicationContext context) throws Exception;
     }
 
     @ParameterizedTest
     @EnumSource(Proxying.class)
     void aLimitOfThreeLetsThreeCallsThroughAndRefusesTheFourthWithItsRetryAfter(Proxying proxying) {
-        proxying.run(context -> {
-            ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
+        proxying.run((orders, context) -> {
             ManualClock clock = context.getBean(ManualClock.class);
             for (int i = 1; i <= 3; i++) {
                 assertThat(orders.order("tea")).isEqualTo("ordered tea");
@@ -84,7 +89,7 @@ class ThrottledTest {
     @ParameterizedTest
     @EnumSource(Proxying.class)
     void aTypesAnnotationGuardsEachPublicMethodOfABeanProxiedByClass(Proxying proxying) {
-        proxying.run(context -> {
+        proxying.run((orders, context) -> {
             ThrottledServices.Reports reports = context.getBean(ThrottledServices.Reports.class);
             assertThat(reports.daily()).isEqualTo("daily");
             assertThat(reports.weekly()).isEqualTo("weekly");   // the same limiter: 2 in all
@@ -96,8 +101,7 @@ class ThrottledTest {
     @ParameterizedTest
     @EnumSource(Proxying.class)
     void aKeyedLimiterCountsEachKeyTheExpressionReadsFromTheArguments(Proxying proxying) {
-        proxying.run(context -> {
-            ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
+        proxying.run((orders, context) -> {
             assertThat(orders.forCustomer("alice")).isEqualTo("hello alice");
             assertThatThrownBy(() -> orders.forCustomer("alice")).isInstanceOf(ThrottledException.class);
             assertThat(orders.forCustomer("bob")).isEqualTo("hello bob");
@@ -112,8 +116,7 @@ class ThrottledTest {
     @ParameterizedTest
     @EnumSource(Proxying.class)
     void aRefusalCallsTheFallbackWithOrWithoutTheException(Proxying proxying) {
-        proxying.run(context -> {
-            ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
+        proxying.run((orders, context) -> {
             assertThat(orders.price("tea")).isEqualTo("price of tea");
             assertThat(orders.price("tea")).isEqualTo("cached price of tea");
             assertThat(orders.stock("tea")).isEqualTo("stock of tea");
@@ -124,8 +127,7 @@ class ThrottledTest {
     @ParameterizedTest
     @EnumSource(Proxying.class)
     void aMaxWaitWaitsForThePermitsBlockingForAValueAndNotForAFuture(Proxying proxying) {
-        proxying.run(context -> {
-            ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
+        proxying.run((orders, context) -> {
             ManualClock clock = context.getBean(ManualClock.class);
             assertThat(orders.patiently("tea")).isEqualTo("patiently tea");
             assertThat(orders.patientlyLater("tea")).isCompletedWithValue("later tea");
@@ -147,8 +149,7 @@ class ThrottledTest {
     @ParameterizedTest
     @EnumSource(Proxying.class)
     void aConcurrencyPermitIsHeldForTheCall(Proxying proxying) {
-        proxying.run(context -> {
-            ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
+        proxying.run((orders, context) -> {
             CountDownLatch entered = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> orders.hold(entered, release));
@@ -167,8 +168,7 @@ class ThrottledTest {
     @ParameterizedTest
     @EnumSource(Proxying.class)
     void aFutureHoldsItsPermitUntilItCompletesAndARefusalIsAFailedFuture(Proxying proxying) {
-        proxying.run(context -> {
-            ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
+        proxying.run((orders, context) -> {
             CompletableFuture<String> pending = new CompletableFuture<>();
             CompletableFuture<String> first = orders.later(pending);
             CompletableFuture<String> refused = orders.later(CompletableFuture.completedFuture("second"));
@@ -189,8 +189,7 @@ class ThrottledTest {
     @ParameterizedTest
     @EnumSource(Proxying.class)
     void aMonoHoldsItsPermitPerSubscriptionUntilItEnds(Proxying proxying) {
-        proxying.run(context -> {
-            ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
+        proxying.run((orders, context) -> {
             Sinks.One<String> never = Sinks.one();
             Mono<String> waiting = orders.watch(never.asMono());
             Disposable subscription = waiting.subscribe();
@@ -207,8 +206,7 @@ class ThrottledTest {
     @ParameterizedTest
     @EnumSource(Proxying.class)
     void aFluxTakesItsPermitsAtSubscription(Proxying proxying) {
-        proxying.run(context -> {
-            ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
+        proxying.run((orders, context) -> {
             Flux<Integer> numbers = orders.numbers();
             assertThat(numbers.collectList().block(TIMEOUT)).containsExactly(1, 2, 3);
             assertThat(numbers.collectList().block(TIMEOUT)).containsExactly(1, 2, 3);
