@@ -12,6 +12,9 @@ module dev.throttle.local {
     requires static spring.context;
     requires static spring.beans;
     requires static spring.core;
+    requires static spring.aop;          // @Throttled's advisor and interceptor
+    requires static spring.expression;   // @Throttled's key
+    requires static reactor.core;        // @Throttled on a method returning a Mono or a Flux
     requires static spring.web;
     requires static jakarta.servlet;
 

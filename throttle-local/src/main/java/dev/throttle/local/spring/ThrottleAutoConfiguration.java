@@ -4,12 +4,14 @@ import dev.throttle.Engine;
 import dev.throttle.http.HttpThrottlePolicy;
 import dev.throttle.local.LocalEngine;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Role;
 
 /**
  * Spring Boot auto-configuration of the engine, the limiters and the HTTP policy, from {@link ThrottleProperties}:
@@ -21,7 +23,8 @@ import org.springframework.context.annotation.Conditional;
  *   there);</li>
  *   <li>the {@link HttpThrottlePolicy} of {@code throttle.http}, once it has a global limit or a route: the servlet
  *   filter ({@link ThrottleServletAutoConfiguration}) or the WebFlux filter ({@link ThrottleWebFluxAutoConfiguration})
- *   enforces it.</li>
+ *   enforces it;</li>
+ *   <li>the advisor that guards {@link Throttled} methods, which Spring Boot's auto-proxy creator applies.</li>
  * </ul>
  * Each bean yields to a bean of the same type the application declares. Any value the library refuses fails the
  * startup with a {@link ThrottlePropertyException} naming the property.
@@ -60,5 +63,23 @@ public final class ThrottleAutoConfiguration {
     @Conditional(HttpPolicyConfigured.class)
     HttpThrottlePolicy throttleHttpPolicy(ThrottleProperties properties, ThrottleLimiters limiters) {
         return HttpPolicies.of(properties.http(), limiters);
+    }
+
+    /*
+     * @Throttled: infrastructure beans, the only advisors Boot's auto-proxy creator applies when AspectJ is absent;
+     * static, so that making them (before most beans) does not make this configuration. The limiters are looked up
+     * only once every singleton exists (see ThrottledCalls).
+     */
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static ThrottledCalls throttledCalls(ObjectProvider<ThrottleLimiters> limiters) {
+        return new ThrottledCalls(limiters);
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static ThrottledAdvisor throttledAdvisor(ThrottledCalls throttledCalls) {
+        return new ThrottledAdvisor(throttledCalls);
     }
 }
