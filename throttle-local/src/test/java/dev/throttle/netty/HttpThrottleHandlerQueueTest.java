@@ -12,6 +12,7 @@ import dev.throttle.http.RouteRule;
 import dev.throttle.local.LocalEngine;
 import static dev.throttle.testing.Eventually.eventually;
 
+import dev.throttle.testing.LoopbackClient;
 import dev.throttle.testing.QueueScenarios;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,14 +28,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,11 +45,10 @@ class HttpThrottleHandlerQueueTest {
     private final ManualClock clock = new ManualClock();
     private final LocalEngine engine = LocalEngine.builder().ticker(clock).scheduler(clock).build();
     private final LoopbackNettyServer server = new LoopbackNettyServer();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     /** Requests to {@code /slow} are answered when this completes. */
     private final CompletableFuture<Void> gate = new CompletableFuture<>();
     private final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+    private LoopbackClient client;
     private int port;
 
     @AfterEach
@@ -67,30 +62,7 @@ class HttpThrottleHandlerQueueTest {
                 .route(RouteRule.anyMethod("/**", limit)).build());
         port = server.start(pipeline -> pipeline.addLast(new HttpServerCodec(), throttle.newHandler(),
                 new HttpObjectAggregator(1 << 20), new Echo()));
-    }
-
-    private CompletableFuture<HttpResponse<String>> getAsync(String pathAndQuery) {
-        return client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> get(String pathAndQuery) throws Exception {
-        return getAsync(pathAndQuery).get(10, TimeUnit.SECONDS);
-    }
-
-    /** The server as the queue scenarios drive it. */
-    private QueueScenarios.Server server() {
-        return new QueueScenarios.Server() {
-            @Override
-            public CompletableFuture<HttpResponse<String>> getAsync(String pathAndQuery) {
-                return HttpThrottleHandlerQueueTest.this.getAsync(pathAndQuery);
-            }
-
-            @Override
-            public int port() {
-                return port;
-            }
-        };
+        client = new LoopbackClient(port);
     }
 
     @Test
@@ -98,7 +70,7 @@ class HttpThrottleHandlerQueueTest {
         HttpLimit limit = QueueScenarios.ordersLimit(engine);
         start(limit);
         // 200 wait at once on one event loop thread, which still serves: the queue-full refusal is answered meanwhile.
-        QueueScenarios.twoHundredWaitAndAreAnsweredInPermitOrder(server(), limit, clock, () -> { });
+        QueueScenarios.twoHundredWaitAndAreAnsweredInPermitOrder(client, limit, clock, () -> { });
     }
 
     @Test
@@ -106,7 +78,7 @@ class HttpThrottleHandlerQueueTest {
         Limiter bulkhead = QueueScenarios.bulkhead(engine);
         HttpLimit limit = HttpLimit.shared(bulkhead).queueing(Duration.ofSeconds(30), 100);
         start(limit);
-        QueueScenarios.goneClientsLoseNoPermit(server(), bulkhead, limit, () -> gate.complete(null), true);
+        QueueScenarios.goneClientsLoseNoPermit(client, bulkhead, limit, () -> gate.complete(null), true);
     }
 
     @Test
@@ -114,7 +86,7 @@ class HttpThrottleHandlerQueueTest {
         Limiter bucket = engine.limiter("bucket", TokenBucket.of(1, Rate.perSecond(1)));
         HttpLimit limit = HttpLimit.shared(bucket).queueing(Duration.ofSeconds(10), 10);
         start(limit);
-        assertThat(get("/first?first").statusCode()).isEqualTo(200);
+        assertThat(client.get("/first?first").statusCode()).isEqualTo(200);
         try (Socket socket = new Socket("127.0.0.1", port)) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST /post?a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"

@@ -1,16 +1,12 @@
 package dev.throttle.servlet;
 
 import dev.throttle.testing.Eventually;
+import dev.throttle.testing.LoopbackClient;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -24,14 +20,13 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 final class JettyFixture implements AutoCloseable {
 
     private final Server server;
-    private final URI base;
     private final int port;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final LoopbackClient client;
 
     private JettyFixture(Server server, int port) {
         this.server = server;
         this.port = port;
-        this.base = URI.create("http://127.0.0.1:" + port);
+        this.client = new LoopbackClient(port);
     }
 
     static JettyFixture start(Filter filter, HttpServlet servlet) {
@@ -82,27 +77,25 @@ final class JettyFixture implements AutoCloseable {
         return port;
     }
 
+    /** The client of this server. */
+    LoopbackClient client() {
+        return client;
+    }
+
     HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10));
+        return client.request(path);
     }
 
     HttpResponse<String> send(HttpRequest request) {
-        try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return client.send(request);
     }
 
     HttpResponse<String> get(String path) {
-        return send(request(path).GET().build());
+        return client.get(path);
     }
 
     java.util.concurrent.CompletableFuture<HttpResponse<String>> sendAsync(HttpRequest request) {
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        return client.sendAsync(request);
     }
 
     /**

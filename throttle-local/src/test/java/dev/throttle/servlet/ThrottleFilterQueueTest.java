@@ -78,27 +78,12 @@ class ThrottleFilterQueueTest {
                 .count();
     }
 
-    /** Jetty as the queue scenarios drive it. */
-    private QueueScenarios.Server server() {
-        return new QueueScenarios.Server() {
-            @Override
-            public CompletableFuture<HttpResponse<String>> getAsync(String pathAndQuery) {
-                return jetty.sendAsync(jetty.request(pathAndQuery).GET().build());
-            }
-
-            @Override
-            public int port() {
-                return jetty.port();
-            }
-        };
-    }
-
     @Test
     void twoHundredWaitingRequestsHoldNoThreadAndAreAnsweredInTheOrderOfTheirPermits() throws Exception {
         HttpLimit limit = QueueScenarios.ordersLimit(engine);
         start(limit);
         // 200 wait at once behind a pool of 16 threads: none holds one.
-        QueueScenarios.twoHundredWaitAndAreAnsweredInPermitOrder(server(), limit, clock, () -> {
+        QueueScenarios.twoHundredWaitAndAreAnsweredInPermitOrder(jetty.client(), limit, clock, () -> {
             assertThat(threads.getThreads()).isLessThanOrEqualTo(MAX_THREADS);
             assertThat(threads.getBusyThreads()).as("busy request threads").isLessThanOrEqualTo(4);
             assertThat(threadsInTheFilter()).as("threads inside the filter").isZero();
@@ -143,6 +128,6 @@ class ThrottleFilterQueueTest {
         start(limit);
         // Jetty does not report a client gone while its request is suspended (the queue stays at 20: checked), so
         // each gone client's request is dispatched in its turn and fails to write; its permit comes back all the same.
-        QueueScenarios.goneClientsLoseNoPermit(server(), bulkhead, limit, gate::countDown, false);
+        QueueScenarios.goneClientsLoseNoPermit(jetty.client(), bulkhead, limit, gate::countDown, false);
     }
 }

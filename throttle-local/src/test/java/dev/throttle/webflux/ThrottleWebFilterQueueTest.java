@@ -61,27 +61,12 @@ class ThrottleWebFilterQueueTest {
                 .route(RouteRule.anyMethod("/**", limit)).build()));
     }
 
-    /** The application as the queue scenarios drive it. */
-    private QueueScenarios.Server server() {
-        return new QueueScenarios.Server() {
-            @Override
-            public CompletableFuture<HttpResponse<String>> getAsync(String pathAndQuery) {
-                return app.getAsync(pathAndQuery);
-            }
-
-            @Override
-            public int port() {
-                return app.port();
-            }
-        };
-    }
-
     @Test
     void twoHundredWaitingRequestsHoldNoThreadAndAreAnsweredInTheOrderOfTheirPermits() throws Exception {
         HttpLimit limit = QueueScenarios.ordersLimit(engine);
         start(limit);
         // 200 wait at once on one event loop thread, which still serves: the queue-full refusal is answered meanwhile.
-        QueueScenarios.twoHundredWaitAndAreAnsweredInPermitOrder(server(), limit, clock, () -> { });
+        QueueScenarios.twoHundredWaitAndAreAnsweredInPermitOrder(app.client(), limit, clock, () -> { });
     }
 
     @Test
@@ -101,6 +86,6 @@ class ThrottleWebFilterQueueTest {
         Limiter bulkhead = QueueScenarios.bulkhead(engine);
         HttpLimit limit = HttpLimit.shared(bulkhead).queueing(Duration.ofSeconds(30), 100);
         start(limit);
-        QueueScenarios.goneClientsLoseNoPermit(server(), bulkhead, limit, () -> gate.complete("go"), true);
+        QueueScenarios.goneClientsLoseNoPermit(app.client(), bulkhead, limit, () -> gate.complete("go"), true);
     }
 }

@@ -1,12 +1,9 @@
 package dev.throttle.webflux;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import dev.throttle.testing.LoopbackClient;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Configuration;
@@ -40,13 +37,13 @@ final class WebFluxFixture implements AutoCloseable {
     private final AnnotationConfigApplicationContext context;
     private final LoopResources loops;
     private final DisposableServer server;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final LoopbackClient client;
 
     private WebFluxFixture(AnnotationConfigApplicationContext context, LoopResources loops, DisposableServer server) {
         this.context = context;
         this.loops = loops;
         this.server = server;
+        this.client = new LoopbackClient(server.port());
     }
 
     /**
@@ -97,27 +94,25 @@ final class WebFluxFixture implements AutoCloseable {
         return server.port();
     }
 
+    /** The client of this server. */
+    LoopbackClient client() {
+        return client;
+    }
+
     HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path)).timeout(Duration.ofSeconds(10));
+        return client.request(path);
     }
 
     HttpResponse<String> send(HttpRequest request) {
-        try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return client.send(request);
     }
 
     HttpResponse<String> get(String path) {
-        return send(request(path).GET().build());
+        return client.get(path);
     }
 
     CompletableFuture<HttpResponse<String>> sendAsync(HttpRequest request) {
-        return sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        return client.sendAsync(request);
     }
 
     <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> body) {
@@ -125,7 +120,7 @@ final class WebFluxFixture implements AutoCloseable {
     }
 
     CompletableFuture<HttpResponse<String>> getAsync(String path) {
-        return sendAsync(request(path).GET().build());
+        return client.getAsync(path);
     }
 
     @Override
