@@ -28,8 +28,19 @@ final class StageGuard {
      */
     static CompletableFuture<Object> guard(ThrottledCall call, Limiter limiter, MethodInvocation invocation) {
         CompletableFuture<Object> result = new CompletableFuture<>();
-        limiter.acquireAsync(call.permits(), call.maxWait()).whenComplete((permit, failure) -> {
-            if (failure != null) {
+        CompletableFuture<Permit> pending = limiter.acquireAsync(call.permits(), call.maxWait());
+        // Cancelling the returned future withdraws a call still waiting for its permits.
+        result.whenComplete((value, failure) -> {
+            if (result.isCancelled()) {
+                pending.cancel(false);
+            }
+        });
+        pending.whenComplete((permit, failure) -> {
+            if (result.isCancelled()) {
+                if (permit != null) {
+                    permit.giveBack(); // granted as the caller cancelled: the method is not called
+                }
+            } else if (failure != null) {
                 result.completeExceptionally(failure);
             } else if (permit.granted()) {
                 proceed(call, invocation, permit, result);

@@ -22,7 +22,8 @@ import org.springframework.core.annotation.AliasFor;
  *   the limiter's retry-after.</li>
  *   <li>A method returning a {@code CompletionStage} or {@code CompletableFuture} never blocks: it is called once its
  *   permits are granted (on the thread that grants them when it had to wait), and holds them until its stage
- *   completes. A refusal, or a throw of the method, fails the returned future.</li>
+ *   completes. A refusal, or a throw of the method, fails the returned future; cancelling the returned future while
+ *   it waits withdraws the call, which then never runs.</li>
  *   <li>A method returning a Reactor {@code Mono} or {@code Flux} is called as usual; each subscription to what it
  *   returns takes the permits before subscribing and holds them until it completes, fails or is cancelled. A refusal
  *   signals a {@link ThrottledException}.</li>

@@ -148,6 +148,23 @@ class ThrottledTest {
 
     @ParameterizedTest
     @EnumSource(Proxying.class)
+    void cancellingAFutureStillWaitingWithdrawsItsCall(Proxying proxying) {
+        proxying.run((orders, context) -> {
+            ManualClock clock = context.getBean(ManualClock.class);
+            assertThat(orders.patiently("tea")).isEqualTo("patiently tea");
+            assertThat(orders.patientlyLater("tea")).isCompletedWithValue("later tea"); // the limit is spent
+            CompletableFuture<String> later = orders.patientlyLater("cake");
+            assertThat(later).as("waits for the next permit, a minute on").isNotDone();
+            assertThat(later.cancel(false)).isTrue();
+            clock.advance(Duration.ofMinutes(1));
+            // The next window's two permits are both free: the withdrawn call took none, and was not called.
+            assertThat(orders.patientlyLater("pie")).isCompletedWithValue("later pie");
+            assertThat(orders.patientlyLater("jam")).isCompletedWithValue("later jam");
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(Proxying.class)
     void aConcurrencyPermitIsHeldForTheCall(Proxying proxying) {
         proxying.run((orders, context) -> {
             CountDownLatch entered = new CountDownLatch(1);
