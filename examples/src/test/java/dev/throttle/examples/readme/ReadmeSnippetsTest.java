@@ -43,6 +43,9 @@ import org.junit.jupiter.api.Test;
  * missing import does not compile, and an import the code does not use fails here. Files without tags are not
  * snippets (this test, and the application stand-ins the snippets call, such as {@code handle(request)}).
  *
+ * <p>The sources of example 7 (Spring Boot) hold snippets too, tagged the same way, so that the README shows the
+ * application's real code; there, imports outside the tagged regions are the application's own.
+ *
  * <p>Run with {@code -Dreadme.snippets.update=true} to rewrite the READMEs' blocks from the snippets instead of
  * failing on a difference (markers and blocks without a match still fail).
  *
@@ -54,6 +57,13 @@ class ReadmeSnippetsTest {
     private static final List<String> READMES = List.of("README.md", "examples/README.md");
     /** Where the snippets live, relative to the examples module. */
     private static final Path SNIPPETS = Path.of("src", "test", "java", "dev", "throttle", "examples", "readme");
+    /**
+     * An example application whose own code the README shows (example 7, Spring Boot): its files are snippets too,
+     * but they are the application's sources, so they import what the rest of the file needs as well; the imports a
+     * snippet shows are still checked to be used by the code it shows.
+     */
+    private static final Path APPLICATION_SNIPPETS = Path.of("src", "main", "java", "dev", "throttle", "examples",
+            "boot");
 
     private static final Pattern TAG = Pattern.compile("^\\s*// (tag|end)::([a-z0-9-]+)\\[\\]\\s*$");
     private static final Pattern MARKER = Pattern.compile("^<!-- snippet: ([a-z0-9-]+) -->$");
@@ -208,18 +218,24 @@ class ReadmeSnippetsTest {
     /** Every snippet of the package's source files, by name; the rules a file breaks go to {@code problems}. */
     static Map<String, String> snippets(List<String> problems) {
         Map<String, String> snippets = new LinkedHashMap<>();
-        try (Stream<Path> files = Files.list(SNIPPETS)) {
+        readSnippets(SNIPPETS, true, snippets, problems);
+        readSnippets(APPLICATION_SNIPPETS, false, snippets, problems);
+        return snippets;
+    }
+
+    private static void readSnippets(Path directory, boolean onlySnippetImports, Map<String, String> snippets,
+            List<String> problems) {
+        try (Stream<Path> files = Files.list(directory)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
-                readSnippet(file, snippets, problems);
+                readSnippet(file, onlySnippetImports, snippets, problems);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return snippets;
     }
 
-    private static void readSnippet(Path file, Map<String, String> snippets, List<String> problems)
-            throws IOException {
+    private static void readSnippet(Path file, boolean onlySnippetImports, Map<String, String> snippets,
+            List<String> problems) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         String where = file.getFileName().toString();
         if (lines.stream().noneMatch(line -> TAG.matcher(line).matches())) {
@@ -250,7 +266,8 @@ class ReadmeSnippetsTest {
                 }
             } else if (open != null) {
                 region.add(line);
-            } else if (line.startsWith("import ") && !SCAFFOLDING_IMPORT.matcher(line).matches()) {
+            } else if (onlySnippetImports && line.startsWith("import ")
+                    && !SCAFFOLDING_IMPORT.matcher(line).matches()) {
                 problems.add(where + ":" + (i + 1) + ": " + line + " is outside a tagged region: a snippet's file"
                         + " imports only what the snippet shows (write other types by their full names)");
             }

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's YAML is the configuration the Spring Boot tests run: each {@code ```yaml} block after a line
+ * The README's YAML is the configuration an application the tests run uses (example 7's, run by BootAppTest): each {@code ```yaml} block after a line
  * {@code <!-- yaml: path -->} equals that file of the repository, so the example shown is one that works.
  */
 class ReadmeYamlTest {
@@ -40,6 +40,6 @@ class ReadmeYamlTest {
             assertThat(block.toString()).as("the README's block of " + marker.group(1)).isEqualTo(file);
             checked.add(marker.group(1));
         }
-        assertThat(checked).containsExactly("throttle-local/src/test/resources/application-boot.yml");
+        assertThat(checked).containsExactly("examples/src/main/resources/application.yml");
     }
 }
