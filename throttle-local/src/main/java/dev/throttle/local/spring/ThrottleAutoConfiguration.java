@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
 
 /**
@@ -24,13 +25,15 @@ import org.springframework.context.annotation.Role;
  *   <li>the {@link HttpThrottlePolicy} of {@code throttle.http}, once it has a global limit or a route: the servlet
  *   filter ({@link ThrottleServletAutoConfiguration}) or the WebFlux filter ({@link ThrottleWebFluxAutoConfiguration})
  *   enforces it;</li>
- *   <li>the advisor that guards {@link Throttled} methods, which Spring Boot's auto-proxy creator applies.</li>
+ *   <li>the advisor that guards {@link Throttled} methods, applied by the application's auto-proxy creator, or by
+ *   Spring's infrastructure-advisor creator where the application has none ({@link ThrottledProxying}).</li>
  * </ul>
  * Each bean yields to a bean of the same type the application declares. Any value the library refuses fails the
  * startup with a {@link ThrottlePropertyException} naming the property.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(ThrottleProperties.class)
+@Import(ThrottledProxying.class)
 public final class ThrottleAutoConfiguration {
 
     /** Created by Spring Boot, which finds this class in the module's auto-configuration imports. */
@@ -66,7 +69,7 @@ public final class ThrottleAutoConfiguration {
     }
 
     /*
-     * @Throttled: infrastructure beans, the only advisors Boot's auto-proxy creator applies when AspectJ is absent;
+     * @Throttled: infrastructure beans, the only advisors an auto-proxy creator applies when AspectJ is absent;
      * static, so that making them (before most beans) does not make this configuration. The limiters are looked up
      * only once every singleton exists (see ThrottledCalls).
      */

@@ -34,8 +34,10 @@ import org.springframework.core.annotation.AliasFor;
  *
  * <p>On a type, it guards each public method of the type, all counting against the one limiter it names; an
  * annotation on a method takes precedence. Spring applies it through an AOP proxy, so it guards calls
- * that come through the bean (not a method's calls of its own methods), on beans proxied by interface or by class;
- * Spring Boot proxies with {@code spring.aop.auto} (the default). A bad annotation (an unknown limiter, a key missing
+ * that come through the bean (not a method's calls of its own methods), on beans proxied by interface or by class:
+ * by the application's auto-proxy creator (Spring Boot's proxies by class unless {@code
+ * spring.aop.proxy-target-class=false}), or, where it has none, by Spring's infrastructure-advisor creator, which the
+ * auto-configuration then registers (by interface where the bean has one). A bad annotation (an unknown limiter, a key missing
  * or out of place, a bad {@code permits} or {@code maxWait}, a missing or mismatched fallback) stops the startup with
  * an {@link IllegalStateException} naming the method and the attribute.
  */

@@ -12,14 +12,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.aop.framework.autoproxy.InfrastructureAdvisorAutoProxyCreator;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -38,9 +35,13 @@ class ThrottledTest {
     enum Proxying {
         /** Spring Boot's default: every proxy a subclass (CGLIB), even of a bean with interfaces. */
         BY_CLASS(new ApplicationContextRunner()),
-        /** An auto-proxy creator of the application's own that proxies by interface where there is one. */
-        BY_INTERFACE(new ApplicationContextRunner().withPropertyValues("spring.aop.proxy-target-class=false")
-                .withUserConfiguration(InterfaceProxies.class));
+        /**
+         * {@code spring.aop.proxy-target-class=false}: Spring Boot registers no auto-proxy creator then (without
+         * AspectJ); the auto-configuration registers Spring's infrastructure-advisor creator, by interface.
+         */
+        BY_INTERFACE(new ApplicationContextRunner().withPropertyValues("spring.aop.proxy-target-class=false")),
+        /** {@code spring.aop.auto=false}: no AOP from Spring Boot at all; the same creator as above. */
+        WITHOUT_BOOT_AOP(new ApplicationContextRunner().withPropertyValues("spring.aop.auto=false"));
 
         private final ApplicationContextRunner runner;
 
@@ -56,7 +57,7 @@ class ThrottledTest {
             runner.run(context -> {
                 assertThat(context).hasNotFailed();
                 ThrottledServices.Orders orders = context.getBean(ThrottledServices.Orders.class);
-                assertThat(AopUtils.isJdkDynamicProxy(orders)).isEqualTo(this == BY_INTERFACE);
+                assertThat(AopUtils.isJdkDynamicProxy(orders)).isEqualTo(this != BY_CLASS);
                 assertThat(AopUtils.isCglibProxy(context.getBean(ThrottledServices.Reports.class))).isTrue();
                 scenario.run(orders, context);
             });
@@ -231,15 +232,5 @@ class ThrottledTest {
             assertThat(orders.numbersOrNone().collectList().block(TIMEOUT)).containsExactly(1, 2, 3);
             assertThat(orders.numbersOrNone().collectList().block(TIMEOUT)).containsExactly(0);
         });
-    }
-
-    /** An auto-proxy creator that proxies by interface where a bean has one (as spring.aop.proxy-target-class=false). */
-    @Configuration(proxyBeanMethods = false)
-    static class InterfaceProxies {
-
-        @Bean
-        static InfrastructureAdvisorAutoProxyCreator autoProxyCreator() {
-            return new InfrastructureAdvisorAutoProxyCreator();
-        }
     }
 }
