@@ -2,9 +2,17 @@ package dev.throttle.local.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 
 /**
  * Bad configuration fails the startup (the context refresh), never the first request, with a message that names the
@@ -130,6 +138,41 @@ class ThrottlePropertyFailureTest {
         failsWith("throttle.engine.type",
                 "redis needs the Redis engine: add dev.throttle:throttle-redis, or declare an Engine bean",
                 "throttle.engine.type=redis");
+    }
+
+    /**
+     * A real startup that fails on a property gets Spring Boot's report from this module's failure analyzer, which
+     * Boot finds among every jar's spring.factories: the property, the reason and what to change.
+     */
+    @Test
+    void aFailedStartupIsReportedByTheFailureAnalyzerWithThePropertyAndTheReason() {
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> new SpringApplicationBuilder(
+                BadConfiguration.class).web(WebApplicationType.NONE).properties("spring.main.banner-mode=off",
+                        "throttle.limiters.api.type=token-bucket", "throttle.limiters.api.capacity=0",
+                        "throttle.limiters.api.rate=10").run().close());
+        assertThat(failure).isNotNull();
+
+        // As Spring Boot loads them (some analyzers take constructor arguments this test does not give: skipped).
+        List<FailureAnalyzer> analyzers = SpringFactoriesLoader.forDefaultResourceLocation().load(
+                FailureAnalyzer.class, null, SpringFactoriesLoader.FailureHandler.handleMessage((message, e) -> { }));
+        assertThat(analyzers).as("the failure analyzers Spring Boot finds")
+                .hasAtLeastOneElementOfType(ThrottlePropertyFailureAnalyzer.class);
+        FailureAnalysis analysis = analyzers.stream().filter(ThrottlePropertyFailureAnalyzer.class::isInstance)
+                .findFirst().orElseThrow().analyze(failure);
+        assertThat(analysis).isNotNull();
+        assertThat(analysis.getDescription()).isEqualTo("The throttle configuration refused a property.\n\n"
+                + "    Property: throttle.limiters.api.capacity\n"
+                + "    Reason: capacity = 0 is out of range; allowed range is [1, 9223372036854775807]");
+        assertThat(analysis.getAction()).startsWith("Change throttle.limiters.api.capacity in the application's");
+        assertThat(analysis.getCause()).isInstanceOf(ThrottlePropertyException.class);
+        assertThat(new ThrottlePropertyFailureAnalyzer().analyze(new IllegalStateException("another failure")))
+                .as("other failures are left to other analyzers").isNull();
+    }
+
+    /** An application with only the auto-configuration. */
+    @SpringBootConfiguration
+    @ImportAutoConfiguration(ThrottleAutoConfiguration.class)
+    static class BadConfiguration {
     }
 
     private static String[] with(String[] base, String... more) {
