@@ -58,7 +58,9 @@ class BootAppTest {
     @AfterEach
     void stop() {
         building.forEach(report -> report.success("late\n"));
-        app.close();
+        if (app != null) {
+            app.close();
+        }
     }
 
     /** The beans the test declares beside the application's. */

@@ -6,6 +6,9 @@ import dev.throttle.redis.FailurePolicy;
 import dev.throttle.redis.RedisEngine;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -32,6 +35,27 @@ final class RedisEngines {
     }
 
     /**
+     * The Cluster's seed nodes.
+     *
+     * @param properties the properties, with Cluster nodes
+     * @return their URIs, in order
+     * @throws ThrottlePropertyException naming {@code throttle.engine.redis.cluster-nodes[i]} if Lettuce cannot read
+     *     one, or {@code throttle.engine.redis.uri} if a URI is given too
+     */
+    static List<RedisURI> clusterNodes(ThrottleRedisProperties properties) {
+        if (properties.uri() != null) {
+            throw new ThrottlePropertyException(PREFIX + "uri", "names one server, and cluster-nodes a Redis Cluster:"
+                    + " give one of them");
+        }
+        List<RedisURI> nodes = new ArrayList<>();
+        for (int i = 0; i < properties.clusterNodes().size(); i++) {
+            String node = properties.clusterNodes().get(i);
+            nodes.add(at("cluster-nodes[" + i + "]", () -> RedisURI.create(node)));
+        }
+        return nodes;
+    }
+
+    /**
      * The engine, on its own connection of the client.
      *
      * @param properties the properties
@@ -42,7 +66,24 @@ final class RedisEngines {
      * @throws ThrottlePropertyException naming the property whose value the builder refuses
      */
     static RedisEngine of(ThrottleRedisProperties properties, RedisClient client, Supplier<Engine> fallback) {
-        RedisEngine.Builder builder = RedisEngine.builder(client, uri(properties));
+        return configure(RedisEngine.builder(client, uri(properties)), properties, fallback);
+    }
+
+    /**
+     * The engine on a Redis Cluster, on its own connection of the client.
+     *
+     * @param properties the properties
+     * @param client the Cluster client
+     * @param fallback the engine of the fallback policy's limiters
+     * @return the engine, connecting
+     * @throws ThrottlePropertyException naming the property whose value the builder refuses
+     */
+    static RedisEngine of(ThrottleRedisProperties properties, RedisClusterClient client, Supplier<Engine> fallback) {
+        return configure(RedisEngine.builder(client), properties, fallback);
+    }
+
+    private static RedisEngine configure(RedisEngine.Builder builder, ThrottleRedisProperties properties,
+            Supplier<Engine> fallback) {
         set("key-prefix", properties.keyPrefix(), builder::keyPrefix);
         set("decision-timeout", properties.decisionTimeout(), builder::decisionTimeout);
         set("command-timeout", properties.commandTimeout(), builder::commandTimeout);

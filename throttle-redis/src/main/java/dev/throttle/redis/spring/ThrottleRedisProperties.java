@@ -1,6 +1,7 @@
 package dev.throttle.redis.spring;
 
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -18,8 +19,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *       decision-timeout: 50ms
  * </pre>
  *
+ * <p>A Redis Cluster is named by its seed nodes instead of a URI: {@code cluster-nodes: [redis://10.0.0.1:7000,
+ * redis://10.0.0.2:7000]}.
+ *
  * @param uri Redis URI of the server: redis://host:port (rediss:// for TLS, redis-sentinel:// for Sentinel), with
- *     password and database as Lettuce reads them.
+ *     password and database as Lettuce reads them (default redis://localhost:6379 unless cluster-nodes is set).
+ * @param clusterNodes Redis URIs of some nodes of a Redis Cluster (any of them; the client discovers the rest), for
+ *     a Cluster instead of one server: then uri is not set.
  * @param keyPrefix Prefix of every key the engine writes (default throttle:); no braces.
  * @param failurePolicy What decisions answer while Redis fails or is slow: fail-closed (refuse, the default),
  *     fail-open (grant) or fallback (decide with a local limiter of the same spec, scaled by fallback-share).
@@ -36,7 +42,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param refusalCache Whether refusals are remembered in this instance until their retry time (default true).
  */
 @ConfigurationProperties("throttle.engine.redis")
-public record ThrottleRedisProperties(String uri, String keyPrefix, FailureMode failurePolicy, Double fallbackShare,
+public record ThrottleRedisProperties(String uri, List<String> clusterNodes, String keyPrefix, FailureMode failurePolicy, Double fallbackShare,
         Duration decisionTimeout, Duration commandTimeout, Integer breakerFailureThreshold,
         Duration breakerOpenDuration, Duration leaseTtl, Duration minExpiry, Boolean refusalCache) {
 
@@ -44,9 +50,11 @@ public record ThrottleRedisProperties(String uri, String keyPrefix, FailureMode 
     public static final String DEFAULT_URI = "redis://localhost:6379";
 
     /**
-     * Defaults the URI to {@value #DEFAULT_URI} and the failure policy to {@code fail-closed}.
+     * Defaults the URI to {@value #DEFAULT_URI} (unless Cluster nodes are given) and the failure policy to
+     * {@code fail-closed}.
      *
-     * @param uri the URI, or null for {@value #DEFAULT_URI}
+     * @param uri the URI, or null for {@value #DEFAULT_URI} (null kept when Cluster nodes are given)
+     * @param clusterNodes the Cluster's seed nodes, or null for one server (or Sentinel) at {@code uri}
      * @param keyPrefix the key prefix, or null for the engine's
      * @param failurePolicy the failure policy, or null for {@code fail-closed}
      * @param fallbackShare the fallback's share, or null for 1
@@ -59,8 +67,18 @@ public record ThrottleRedisProperties(String uri, String keyPrefix, FailureMode 
      * @param refusalCache whether to cache refusals, or null for the engine's default
      */
     public ThrottleRedisProperties {
-        uri = uri == null ? DEFAULT_URI : uri;
+        clusterNodes = clusterNodes == null ? List.of() : List.copyOf(clusterNodes);
+        uri = uri == null && clusterNodes.isEmpty() ? DEFAULT_URI : uri;
         failurePolicy = failurePolicy == null ? FailureMode.FAIL_CLOSED : failurePolicy;
+    }
+
+    /**
+     * Whether the engine is on a Redis Cluster.
+     *
+     * @return true when Cluster nodes are given
+     */
+    public boolean cluster() {
+        return !clusterNodes.isEmpty();
     }
 
     /** What decisions answer while Redis cannot: see {@link dev.throttle.redis.FailurePolicy}. */
