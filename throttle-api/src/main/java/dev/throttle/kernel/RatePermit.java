@@ -151,6 +151,25 @@ public final class RatePermit extends AbstractPermit {
         }
     }
 
+    /**
+     * Settles below the grant without waiting: gives {@code permits() − actualPermits} back through the account's
+     * {@link Account#withdraw}, which a store sends without awaiting it (if it fails, the permits stay taken, which
+     * never over-admits). For grants returned in the background, such as the unused rest of a lease.
+     *
+     * @param actualPermits the permits actually used, from zero to {@link #permits()}
+     * @throws IllegalArgumentException if {@code actualPermits} is negative or more than {@link #permits()}
+     * @throws IllegalStateException if the permit was already settled or withdrawn
+     */
+    public void settleWithoutWaiting(long actualPermits) {
+        if (actualPermits > permits()) {
+            throw new IllegalArgumentException("actualPermits = " + actualPermits + " is out of range; allowed range"
+                    + " is [0, " + permits() + "]");
+        }
+        if (claimSettle(actualPermits) && actualPermits != permits()) {
+            account.withdraw(permits() - actualPermits, grantedAt);
+        }
+    }
+
     /** Gives the whole grant back through the account without waiting, unless it was settled already. */
     @Override
     public void withdraw() {

@@ -25,7 +25,12 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -137,6 +142,11 @@ public final class RedisEngine implements Engine {
     private final RedisBreaker breaker;
     /** What every limiter of this engine works with; limiters never call back into the engine. */
     private final RedisContext context;
+    /**
+     * The leased limiters made by this engine, whose leases it gives back when it closes; weakly held, so that a
+     * limiter dropped by the application is not kept (its lease then stays counted, which never over-admits).
+     */
+    private final Set<LeasedRateLimiter> leasedLimiters = Collections.newSetFromMap(new WeakHashMap<>());
 
     private RedisEngine(Builder builder) {
         this.commandTimeoutNanos = builder.commandTimeout.toNanos();
@@ -309,6 +319,49 @@ public final class RedisEngine implements Engine {
     }
 
     /**
+     * Creates a rate limiter like {@link #rateLimiter(String, LimitSpec)} that takes its permits from Redis
+     * {@code batch} at a time and spends each batch (a lease) in this JVM: while a lease lasts, a decision is one
+     * compare-and-set in memory, with no round trip, so one process makes millions of decisions a second on one hot
+     * limit. A lease may be spent for {@code lifetime}; then, or when a new lease replaces it, or when the engine
+     * closes, what is left of it is given back to Redis for every other process to use. When Redis refuses a whole
+     * batch, each decision asks Redis for exactly its own permits, as the plain limiter does.
+     *
+     * <p>The limit holds in count, not exactly in time: a leased permit is counted in Redis when its lease is taken and
+     * may be spent up to {@code lifetime} later, in a later window. In any window (any interval, for a bucket), the
+     * permits admitted by a fleet of {@code E} engines leasing this limit exceed it by at most {@code E × batch}: the
+     * leases still live when the window began. Choose {@code batch} small beside the limit, and {@code lifetime}
+     * short beside the window.
+     *
+     * @param name the limiter's name, the base of its keys (shared with plain limiters of the same name and spec)
+     * @param spec a fixed window, sliding window, sliding log, token bucket, or leaky bucket meter
+     * @param batch the permits of each lease, from 1 to the spec's capacity
+     * @param lifetime how long a lease may be spent, from 1 ms to 1 hour
+     * @return the limiter; its {@link Permit}s settle below their grant into the lease while it lasts
+     * @throws IllegalArgumentException if the name is null or empty, the spec is null, not one of those above (an
+     *     all-of composite, a shaping leaky bucket, whose permits are slots in time, or a concurrency limit), or too
+     *     large for the scripts' exact arithmetic, or {@code batch} or {@code lifetime} is out of range
+     */
+    public RateLimiter leasedRateLimiter(String name, LimitSpec spec, long batch, Duration lifetime) {
+        requireName(name);
+        Arguments.requireNonNull("spec", spec);
+        if (!spec.isRate() || spec instanceof AllOf
+                || spec instanceof LeakyBucket bucket && bucket.mode() == LeakyBucket.Mode.SHAPING) {
+            throw new IllegalArgumentException("spec = " + spec + " cannot be leased: only a FixedWindow,"
+                    + " SlidingWindow, SlidingLog, TokenBucket or metering LeakyBucket can");
+        }
+        Arguments.requireInRange("batch", batch, 1L, spec.capacity());
+        long lifetimeNanos = Arguments.toNanos("lifetime", lifetime, TimeUnit.MILLISECONDS.toNanos(1),
+                TimeUnit.HOURS.toNanos(1));
+        RedisRateLimiter redis = (RedisRateLimiter) spec.accept(new RedisLimiters(name, null, null, null));
+        LeasedRateLimiter leased = new LeasedRateLimiter(redis, batch, lifetimeNanos, context.waitClock(),
+                context.scheduler());
+        synchronized (leasedLimiters) {
+            leasedLimiters.add(leased);
+        }
+        return leased;
+    }
+
+    /**
      * The publisher of the shared rate factor of the limiters named {@code name} (made by
      * {@link #sharedRateLimiter(String, LimitSpec)} on any node), on this engine's connection.
      *
@@ -389,9 +442,23 @@ public final class RedisEngine implements Engine {
         return link.isOpen();
     }
 
-    /** Closes the connection if the engine opened it; limiters must not be used afterwards. Never throws. */
+    /**
+     * Gives back what is left of every lease of its leased limiters (waiting for Redis, at most the command timeout
+     * each), then closes the connection if the engine opened it; limiters must not be used afterwards. Never throws.
+     */
     @Override
     public void close() {
+        List<LeasedRateLimiter> leased;
+        synchronized (leasedLimiters) {
+            leased = new ArrayList<>(leasedLimiters);
+        }
+        for (LeasedRateLimiter limiter : leased) {
+            try {
+                limiter.close();
+            } catch (RuntimeException failure) {
+                // Redis did not take the rest back: it stays counted until its window passes, which never over-admits.
+            }
+        }
         link.close();
     }
 

@@ -19,7 +19,7 @@ enum Suite {
     KEYED("KeyedLimiterBenchmark"),
 
     /** The Redis engine beside Bucket4j's Lettuce proxy manager and a bare EVALSHA floor. */
-    REDIS("RedisRateLimiterBenchmark"),
+    REDIS("RedisRateLimiterBenchmark|RedisLeasedBenchmark"),
 
     /** Not JMH: permits admitted under a bursty load against the ideal, for every algorithm and every peer. */
     ACCURACY(""),
