@@ -1,0 +1,76 @@
+-- The batch bucket script: several requests to one token or leaky bucket, coalesced by the client, decided in one
+-- call in their arrival order, each exactly as bucket_script.lua would decide it alone at the same clock reading
+-- (one TIME for the whole batch). The state is read once, carried from one request to the next in a local, and
+-- written once at the end (the tat and expiry the last grant would have written alone); a refusal writes nothing, as
+-- alone. Each decision is bucket_step.lua, the text bucket.lua decides with. Fixed classpath text, never built from
+-- values.
+--
+-- KEYS as bucket_script.lua's. ARGV[1] and ARGV[4...7] as bucket_script.lua's; ARGV[2] the number n of requests
+-- (at most a few hundred, so one call stays short); ARGV[3] unused; then each request in arrival order as two
+-- values, its permits (at least 1) and the longest wait it accepts for a reserved slot, in clock units:
+-- ARGV[6 + 2i] and ARGV[7 + 2i] for request i.
+-- Answer: a flat array of 3 integers per request, {granted, wait of a reservation or retry time of a refusal,
+-- remaining}, as bucket_script.lua's long answer.
+
+local bucket_key = KEYS[1]
+local rate_key = KEYS[2]
+local now = ARGV[1]
+local per_ms
+if now == '' then
+  local t = redis.call('TIME')
+  now = (t[1] - 1767225600) * 1000000 + t[2]
+  per_ms = 1000
+else
+  now = now + 0
+  per_ms = 1000000
+end
+local interval = ARGV[4] + 0
+local tolerance = ARGV[5] + 0
+local queue_delay = ARGV[6]
+local shaping = queue_delay ~= ''
+if shaping then
+  queue_delay = queue_delay + 0
+end
+local least_ms = ARGV[7]
+local floor = math.floor
+
+--#include bucket_rate.lua
+
+local state = redis.call('GET', bucket_key)
+if state then
+  state = state + 0
+else
+  state = now
+end
+
+local answer = {}
+local written = false
+local n = ARGV[2] + 0
+for i = 1, n do
+  local tat = state
+  local permits = ARGV[6 + 2 * i] + 0
+  local max_wait = ARGV[7 + 2 * i]
+--#include bucket_step.lua
+  if next_tat then
+    state = next_tat
+    written = true
+  end
+  answer[3 * i - 2] = granted
+  answer[3 * i - 1] = wait
+  answer[3 * i] = remaining
+end
+
+if written then
+  -- As bucket.lua writes after a grant: at rest again once time reaches the tat.
+  local span = state - now
+  local ms = floor(span / per_ms)
+  if ms * per_ms < span then
+    ms = ms + 1
+  end
+  local least = least_ms + 0
+  if ms < least then
+    ms = least
+  end
+  redis.call('SET', bucket_key, state, 'PX', ms)
+end
+return answer
