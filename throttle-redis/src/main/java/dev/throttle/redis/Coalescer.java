@@ -166,10 +166,11 @@ final class Coalescer {
             return true;
         }
         call.whenComplete((answer, failure) -> {
+            // What waits goes out first, so Redis decides it while this thread completes the request.
             try {
-                request.settle(answer, failure);
-            } finally {
                 next(lane);
+            } finally {
+                request.settle(answer, failure);
             }
         });
         return false;
@@ -332,13 +333,16 @@ final class Coalescer {
             this.count = count;
         }
 
-        /** The call's answer: each request's, then what waits next. */
+        /**
+         * The call's answer: sends what waits next first, so Redis decides it while this thread completes the
+         * requests, then hands each request its answer.
+         */
         @Override
         public void accept(long[] flat, Throwable failure) {
             try {
-                settle(flat, failure);
-            } finally {
                 next(lane);
+            } finally {
+                settle(flat, failure);
             }
         }
 
