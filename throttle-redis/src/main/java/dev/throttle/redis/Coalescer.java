@@ -72,15 +72,14 @@ final class Coalescer {
         String[] batch(String now, Request[] requests, int from, int count);
 
         /**
-         * The answer of one request of a batch, in the common shape of a single answer.
+         * The answers of a batch, one per request in arrival order, each in the common shape of a single answer.
          *
          * @param flat the batch script's answer
-         * @param index the request's position in the batch, from 0
          * @param count how many requests the batch decided
-         * @return the answer
-         * @throws IllegalStateException if the batch answer does not have the expected length
+         * @return the answers
+         * @throws IllegalStateException if the batch answer is not one of {@code count} requests
          */
-        long[] answer(long[] flat, int index, int count);
+        long[][] answers(long[] flat, int count);
     }
 
     /** A lane's state while a call is in flight and nothing waits. */
@@ -364,22 +363,23 @@ final class Coalescer {
         }
 
         private void answer(long[] flat, boolean late) {
-            Limit limit = lane.limit;
+            long[][] answers;
+            try {
+                answers = lane.limit.answers(flat, count);
+            } catch (RuntimeException malformed) {
+                if (!late) {
+                    for (int i = 0; i < count; i++) {
+                        requests[from + i].fail(malformed);
+                    }
+                }
+                return;
+            }
             for (int i = 0; i < count; i++) {
                 Request request = requests[from + i];
-                long[] answer;
-                try {
-                    answer = limit.answer(flat, i, count);
-                } catch (RuntimeException malformed) {
-                    if (!late) {
-                        request.fail(malformed);
-                    }
-                    continue;
-                }
                 if (late) {
-                    request.lateAnswer(answer);
+                    request.lateAnswer(answers[i]);
                 } else {
-                    request.answer(answer);
+                    request.answer(answers[i]);
                 }
             }
         }

@@ -251,53 +251,79 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
     }
 
     /**
-     * A batch's ARGV, for its lane: {@code bucket_batch.lua}'s (each request's permits and wait, in pairs) or
-     * {@code batch.lua}'s (the shared template, the count in place of the permits, each request's permits last).
+     * A batch's ARGV, for its lane: {@code bucket_batch.lua}'s (runs of requests alike as count, permits, wait) or
+     * {@code batch.lua}'s (the shared template, the number of runs in place of the permits, then runs of requests
+     * alike as count, permits).
      */
     @Override
     public String[] batch(String now, Coalescer.Request[] requests, int from, int count) {
-        String[] args;
-        if (bucket) {
-            args = Arrays.copyOf(argvTemplate, 7 + 2 * count);
-            args[0] = now;
-            args[1] = Numerals.of(count);
-            args[2] = "";
-            for (int i = 0; i < count; i++) {
-                Coalescer.Request request = requests[from + i];
-                args[7 + 2 * i] = Numerals.of(request.permits);
-                args[8 + 2 * i] = Numerals.of(request.waitUnits);
+        int per = bucket ? 3 : 2;
+        String[] runs = new String[per * count];
+        int size = 0;
+        int end = from + count;
+        for (int i = from; i < end; ) {
+            Coalescer.Request first = requests[i];
+            int j = i + 1;
+            while (j < end && requests[j].permits == first.permits
+                    && (!bucket || requests[j].waitUnits == first.waitUnits)) {
+                j++;
             }
-            return args;
+            runs[size++] = Numerals.of(j - i);
+            runs[size++] = Numerals.of(first.permits);
+            if (bucket) {
+                runs[size++] = Numerals.of(first.waitUnits);
+            }
+            i = j;
         }
         int fixed = argvTemplate.length;
-        args = Arrays.copyOf(argvTemplate, fixed + count);
+        String[] args = Arrays.copyOf(argvTemplate, fixed + size);
+        System.arraycopy(runs, 0, args, fixed, size);
         args[0] = now;
-        args[3] = Numerals.of(count);
-        args[4] = "0";
-        args[5] = "";
-        args[6] = "";
-        for (int i = 0; i < count; i++) {
-            args[fixed + i] = Numerals.of(requests[from + i].permits);
+        if (bucket) {
+            args[1] = Numerals.of(count);
+            args[2] = "";
+        } else {
+            args[3] = Numerals.of(size / 2);
+            args[4] = "0";
+            args[5] = "";
+            args[6] = "";
         }
         return args;
     }
 
     /**
-     * One request's answer of a batch, widened to the common shape: a bucket batch answers 3 integers per request
-     * ({@code {granted, wait or retry, remaining}}, reading 0 as a bucket's answers have), the others 5 (with the
-     * reading and the refill time).
+     * The answers of a batch, one per request in arrival order, each widened to the common shape: a bucket batch
+     * answers one integer for an immediate grant (the remaining permits) and three for the others
+     * ({@code {-1 refused or -2 reserved, retry time or wait, remaining}}; reading 0, as a bucket's answers have), the
+     * others five integers per request (with the reading and the refill time).
      */
     @Override
-    public long[] answer(long[] flat, int index, int count) {
-        int stride = bucket ? 3 : 5;
-        if (flat.length != stride * count) {
+    public long[][] answers(long[] flat, int count) {
+        long[][] answers = new long[count][];
+        int at = 0;
+        for (int i = 0; i < count; i++) {
+            if (!bucket) {
+                if (at + 5 > flat.length) {
+                    break;
+                }
+                answers[i] = new long[] {flat[at], flat[at + 1], flat[at + 2], flat[at + 3], flat[at + 4]};
+                at += 5;
+            } else if (at < flat.length && flat[at] >= 0L) {
+                answers[i] = new long[] {1L, 0L, flat[at], 0L};
+                at++;
+            } else {
+                if (at + 3 > flat.length || flat[at] < -2L) {
+                    break;
+                }
+                answers[i] = new long[] {-1L - flat[at], flat[at + 1], flat[at + 2], 0L};
+                at += 3;
+            }
+        }
+        if (at != flat.length || answers[count - 1] == null) {
             throw new IllegalStateException("unexpected batch answer of " + flat.length + " integers for " + count
                     + " requests");
         }
-        int at = stride * index;
-        return bucket
-                ? new long[] {flat[at], flat[at + 1], flat[at + 2], 0L}
-                : new long[] {flat[at], flat[at + 1], flat[at + 2], flat[at + 3], flat[at + 4]};
+        return answers;
     }
 
     private String[] argv(String now, long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {

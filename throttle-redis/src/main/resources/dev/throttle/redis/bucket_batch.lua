@@ -6,11 +6,12 @@
 -- values.
 --
 -- KEYS as bucket_script.lua's. ARGV[1] and ARGV[4...7] as bucket_script.lua's; ARGV[2] the number n of requests
--- (at most a few hundred, so one call stays short); ARGV[3] unused; then each request in arrival order as two
--- values, its permits (at least 1) and the longest wait it accepts for a reserved slot, in clock units:
--- ARGV[6 + 2i] and ARGV[7 + 2i] for request i.
--- Answer: a flat array of 3 integers per request, {granted, wait of a reservation or retry time of a refusal,
--- remaining}, as bucket_script.lua's long answer.
+-- (at most a few hundred, so one call stays short); ARGV[3] unused; then the requests in arrival order, in runs of
+-- requests alike: each run is three values, how many requests, their permits (at least 1) and the longest wait they
+-- accept for a reserved slot, in clock units (so a burst of single permits is one run, however long).
+-- Answer: a flat array, per request in arrival order either one integer, the remaining permits of an immediate
+-- grant (0 or more, as bucket_script.lua's short answer), or three, {-1 for a refusal or -2 for a reserved slot,
+-- the retry time or the wait, remaining}.
 
 local bucket_key = KEYS[1]
 local rate_key = KEYS[2]
@@ -44,20 +45,31 @@ else
 end
 
 local answer = {}
+local size = 0
 local written = false
-local n = ARGV[2] + 0
-for i = 1, n do
-  local tat = state
-  local permits = ARGV[6 + 2 * i] + 0
-  local max_wait = ARGV[7 + 2 * i]
+local a = 8
+while a <= #ARGV do
+  local run = ARGV[a] + 0
+  local permits = ARGV[a + 1] + 0
+  local max_wait = ARGV[a + 2]
+  for _ = 1, run do
+    local tat = state
 --#include bucket_step.lua
-  if next_tat then
-    state = next_tat
-    written = true
+    if next_tat then
+      state = next_tat
+      written = true
+    end
+    if granted == 1 and wait == 0 then
+      size = size + 1
+      answer[size] = remaining
+    else
+      answer[size + 1] = -1 - granted
+      answer[size + 2] = wait
+      answer[size + 3] = remaining
+      size = size + 3
+    end
   end
-  answer[3 * i - 2] = granted
-  answer[3 * i - 1] = wait
-  answer[3 * i] = remaining
+  a = a + 3
 end
 
 if written then

@@ -62,7 +62,7 @@ class RedisCoalescingTest {
     }
 
     /** A spec, and the span of time over which its state goes from empty to full. */
-    record Case(String label, LimitSpec spec, long spanNanos) {
+    record Case(String label, LimitSpec spec, long spanNanos, long maxPermits) {
         /** Whether the algorithm reserves future slots for a request that accepts a wait (the buckets). */
         boolean reserves() {
             return !tellsRefill();
@@ -82,13 +82,16 @@ class RedisCoalescingTest {
     static Stream<Case> cases() {
         long window = 99_999_989L;
         return Stream.of(
-                new Case("token bucket", TokenBucket.of(40, Rate.perSecond(400)), 100_000_000L),
-                new Case("leaky meter", LeakyBucket.meter(30, Rate.perSecond(300)), 100_000_000L),
+                new Case("token bucket", TokenBucket.of(40, Rate.perSecond(400)), 100_000_000L, 4),
+                // Single permits: a batch's requests form long runs alike, which its arguments send as one.
+                new Case("token bucket, single permits", TokenBucket.of(40, Rate.perSecond(400)), 100_000_000L, 1),
+                new Case("leaky meter", LeakyBucket.meter(30, Rate.perSecond(300)), 100_000_000L, 4),
                 new Case("leaky shaping", LeakyBucket.shaping(Rate.perSecond(500), Duration.ofMillis(60)),
-                        60_000_000L),
-                new Case("fixed window", FixedWindow.of(60, Duration.ofNanos(window)), window),
-                new Case("sliding window", SlidingWindow.of(60, Duration.ofNanos(window)), window),
-                new Case("sliding log", SlidingLog.of(60, Duration.ofNanos(window)), window));
+                        60_000_000L, 4),
+                new Case("fixed window", FixedWindow.of(60, Duration.ofNanos(window)), window, 4),
+                new Case("fixed window, single permits", FixedWindow.of(60, Duration.ofNanos(window)), window, 1),
+                new Case("sliding window", SlidingWindow.of(60, Duration.ofNanos(window)), window, 4),
+                new Case("sliding log", SlidingLog.of(60, Duration.ofNanos(window)), window, 4));
     }
 
     /**
@@ -109,7 +112,7 @@ class RedisCoalescingTest {
             actual.tryAcquire(1); // the engine's scripts are loaded and its connection is up
             expected.tryAcquire(1);
             SplittableRandom random = new SplittableRandom(c.label().hashCode());
-            long maxPermits = Math.min(4L, c.spec().capacity());
+            long maxPermits = Math.min(c.maxPermits(), c.spec().capacity());
             long callsBefore = server.calls("evalsha");
             int requests = 0;
             int granted = 0;
