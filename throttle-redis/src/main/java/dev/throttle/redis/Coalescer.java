@@ -140,11 +140,6 @@ final class Coalescer {
         }
     }
 
-    /** How many lanes have a call in flight now: for tests. */
-    int lanesInFlight() {
-        return lanes.size();
-    }
-
     /**
      * Sends a lone request by the single script. Called holding the lane; the call's answer sends what waits next,
      * unless the call was over at once (no connection): then this returns true and the caller still holds the lane,
