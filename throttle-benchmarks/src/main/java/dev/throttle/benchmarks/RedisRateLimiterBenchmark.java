@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Rate decisions in Redis, side by side: this library's Redis engine ({@code throttle}, server-time mode), Bucket4j's
+ * Rate decisions in Redis, side by side: this library's Redis engine ({@code throttle}, server-time mode, coalescing
+ * concurrent decisions on one key into one script call; {@code throttle-uncoalesced}, a call per decision), Bucket4j's
  * Lettuce proxy manager ({@code bucket4j}), and a bare EVALSHA of a ten-line GCRA script ({@code floor}), all one
  * token bucket of the same limits that no run drains ({@link RedisTarget}). Keys: {@code hot}, one key; {@code 100k},
  * a key drawn uniformly from 100 000 per call.
@@ -53,8 +54,11 @@ public class RedisRateLimiterBenchmark {
     /** The key count of {@code keys = 100k}. */
     private static final int MANY_KEYS = 100_000;
 
-    /** The contender: throttle, bucket4j or floor. */
-    @Param({"throttle", "bucket4j", "floor"})
+    /**
+     * The contender: throttle (coalescing, the engine's default), throttle-uncoalesced (a call per decision), bucket4j
+     * or floor.
+     */
+    @Param({"throttle", "throttle-uncoalesced", "bucket4j", "floor"})
     public String target;
 
     /** The keys asked for: hot (one key) or 100k (uniformly drawn from 100 000). */
@@ -167,14 +171,16 @@ public class RedisRateLimiterBenchmark {
             int keyCount) {
         switch (target) {
             case "throttle":
-                return new ThrottleTarget(client, redis.uri(), prefix, keyCount);
+                return new ThrottleTarget(client, redis.uri(), prefix, keyCount, true);
+            case "throttle-uncoalesced":
+                return new ThrottleTarget(client, redis.uri(), prefix, keyCount, false);
             case "bucket4j":
                 return new Bucket4jTarget(client, redis.uri(), prefix, keyCount);
             case "floor":
                 return new FloorTarget(client, redis.uri(), prefix, keyCount);
             default:
-                throw new IllegalArgumentException("target = " + target + " is unknown; use throttle, bucket4j"
-                        + " or floor");
+                throw new IllegalArgumentException("target = " + target + " is unknown; use throttle,"
+                        + " throttle-uncoalesced, bucket4j or floor");
         }
     }
 

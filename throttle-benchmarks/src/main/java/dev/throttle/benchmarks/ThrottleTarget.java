@@ -12,7 +12,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * This library's Redis engine in its default server-time mode: one EVALSHA per decision. One key is one
+ * This library's Redis engine in its default server-time mode: one EVALSHA per decision, or per batch of the
+ * decisions on one key that arrive while one is in flight (coalescing, the default). One key is one
  * {@link RateLimiter}, built once; many keys go through a {@link KeyedLimiter}, as an application would use them.
  */
 final class ThrottleTarget implements RedisTarget {
@@ -22,10 +23,14 @@ final class ThrottleTarget implements RedisTarget {
     private final KeyedLimiter<String> keyed;
     private final String[] names;
 
-    ThrottleTarget(RedisClient client, RedisURI uri, String prefix, int keyCount) {
+    /**
+     * @param coalescing whether concurrent decisions on one key share a script call (the engine's default), or each is
+     *     a call of its own
+     */
+    ThrottleTarget(RedisClient client, RedisURI uri, String prefix, int keyCount, boolean coalescing) {
         // The same generous timeout as the peers: the benchmark measures answers, not the failure policy.
         engine = RedisEngine.builder(client, uri).keyPrefix(prefix).commandTimeout(TIMEOUT).decisionTimeout(TIMEOUT)
-                .build();
+                .coalescing(coalescing).build();
         TokenBucket spec = TokenBucket.of(CAPACITY, Rate.perSecond(RATE_PER_SECOND));
         names = new String[keyCount];
         for (int i = 0; i < keyCount; i++) {

@@ -45,6 +45,8 @@ final class RedisContext {
     private final String unitsPerMilliText;
     private final long leaseTtlNanos;
     private final long decisionTimeoutNanos;
+    /** Coalesces concurrent decisions on one rate limit into one script call; null when the engine does not. */
+    private Coalescer coalescer;
     /**
      * Mixed into every lease id: lease ids are drawn from each thread's {@link ThreadLocalRandom}, whose seeds two
      * JVMs started alike could share; this engine's own secure random salt keeps their ids apart.
@@ -78,6 +80,20 @@ final class RedisContext {
 
     ScriptRunner runner() {
         return runner;
+    }
+
+    /** The coalescer of rate decisions, or null when the engine sends each decision alone. */
+    Coalescer coalescer() {
+        return coalescer;
+    }
+
+    /**
+     * Makes rate decisions coalesce (see {@link Coalescer}); called once by the engine, before any limiter is made.
+     *
+     * @param commandTimeoutNanos the engine's command timeout, a batch call's bound
+     */
+    void coalesce(long commandTimeoutNanos) {
+        coalescer = new Coalescer(runner, timebase, decisionTimeoutNanos, commandTimeoutNanos);
     }
 
     RedisBreaker breaker() {

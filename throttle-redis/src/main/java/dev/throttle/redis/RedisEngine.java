@@ -51,8 +51,12 @@ import java.util.function.UnaryOperator;
  * }
  * }</pre>
  *
- * <p><b>One round trip.</b> A decision is exactly one EVALSHA on one shared, thread-safe connection; scripts are
+ * <p><b>One round trip.</b> A decision is at most one EVALSHA on one shared, thread-safe connection; scripts are
  * loaded when the engine is built and reloaded transparently after a NOSCRIPT error (a restart, a failover).
+ * Concurrent rate decisions on one limit share one EVALSHA ({@link Builder#coalescing(boolean) coalescing}, on by
+ * default): a decision that finds none of its limit in flight goes out at once; those arriving meanwhile go out
+ * together when it is answered, decided in arrival order exactly as one by one at one clock reading (in client-time
+ * mode, the ticker's reading when the batch leaves).
  *
  * <p><b>Time.</b> By default the Redis server's clock (TIME inside the script), so client clocks are never trusted:
  * the scripts count whole microseconds, and periods are rounded up to whole microseconds; decisions equal the local
@@ -167,6 +171,9 @@ public final class RedisEngine implements Engine {
                 builder.ticker == null ? Ticker.system() : builder.ticker,
                 builder.scheduler, builder.prefix, builder.minExpiryMillis, builder.leaseTtlNanos,
                 builder.decisionTimeout.toNanos());
+        if (builder.coalescing) {
+            context.coalesce(commandTimeoutNanos);
+        }
         // Loads the scripts on the connection now, or once the engine connects.
         EvictionPolicy eviction = new EvictionPolicy(health, stats);
         link.onConnected(commands -> {
@@ -786,6 +793,7 @@ public final class RedisEngine implements Engine {
         private int breakerFailureThreshold = 5;
         private Duration breakerOpenDuration = Duration.ofSeconds(1);
         private Boolean refusalCache;
+        private boolean coalescing = true;
         private final String where;
         private final String subject;
         private System.Logger logger = RedisHealth.LOGGER;
@@ -981,6 +989,26 @@ public final class RedisEngine implements Engine {
          */
         public Builder refusalCache(boolean enabled) {
             this.refusalCache = enabled;
+            return this;
+        }
+
+        /**
+         * Turns coalescing of rate decisions on or off (default on). With it on, a decision on a rate limiter (token
+         * or leaky bucket, fixed window, sliding window, sliding log; a keyed limiter's key too) that arrives while
+         * another decision of the same limit from this engine is in flight does not go out alone: the decisions that
+         * arrive meanwhile go out together, in one script call, as soon as the call in flight is answered. That call
+         * decides each of them in arrival order, exactly as if they had come one by one at the same clock reading,
+         * and answers each its own decision (at most 256 per call). A decision that finds no call in flight goes out
+         * at once, so a lone decision waits for nothing; one that waits in line is still bounded by the
+         * {@link #decisionTimeout(Duration) decision timeout} from its start, and a failed call fails each of its
+         * decisions to the failure policy. Composites, concurrency limits, settlements and
+         * {@code availablePermits()} always go out alone. Off, every decision is a call of its own.
+         *
+         * @param enabled whether to coalesce
+         * @return this builder
+         */
+        public Builder coalescing(boolean enabled) {
+            this.coalescing = enabled;
             return this;
         }
 

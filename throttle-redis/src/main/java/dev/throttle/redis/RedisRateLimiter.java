@@ -18,7 +18,9 @@ import java.util.function.Supplier;
 
 /**
  * A rate limiter whose state lives in Redis: each decision is one EVALSHA of the algorithm's script, which reads and
- * updates the state atomically. Everything is asynchronous underneath: the synchronous calls wait on the
+ * updates the state atomically; with the engine's coalescing on (the default), decisions arriving while another of the
+ * same limit is in flight share one call of the script's batch variant ({@link Coalescer}), which decides each in
+ * arrival order exactly as alone. Everything is asynchronous underneath: the synchronous calls wait on the
  * asynchronous one, and a waiting acquisition holds no thread (it waits on the {@link Scheduler} for its reserved slot,
  * or to retry a refusal at its retry time, until its deadline). Every decision takes the path of
  * {@link RedisAcquisition}: refusal cache, breaker, one round trip, or the failure policy.
@@ -27,7 +29,7 @@ import java.util.function.Supplier;
  * is one more round trip of the same script in its adjust mode, awaited; a withdrawn grant (a cancelled waiter's
  * reserved slot, a grant that came too late) is given back by the same round trip, not awaited.
  */
-final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
+final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalescer.Limit {
 
     private final String name;
     private final LimitSpec spec;
@@ -50,6 +52,13 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
      * raised rate may end a refusal early, which a cached refusal would not see.
      */
     private final RefusalCache refusals;
+    /**
+     * The engine's coalescer, or null when it sends each decision alone; with it, this limit's lane is
+     * {@link #laneKey}: its keys and parameters, shared with every limiter of the same name and spec (a keyed
+     * limiter's key is a limiter made afresh per call).
+     */
+    private final Coalescer coalescer;
+    private final String laneKey;
 
     /**
      * @param fallback supplies the fallback limiter (its own, or a keyed limiter's key's); null when the policy does
@@ -80,6 +89,9 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
         }
         this.argvTemplate = template;
         this.refusals = plan.keys().length > 1 ? null : context.refusals();
+        this.coalescer = context.coalescer();
+        this.laneKey = coalescer == null ? null
+                : String.join(" ", plan.keys()) + " " + plan.script().name + " " + String.join(" ", params);
     }
 
     @Override
@@ -132,10 +144,6 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
         Waiting acquisition = new Waiting(permits, maxWaitNanos);
         acquisition.start();
         return acquisition;
-    }
-
-    private Script script() {
-        return bucket ? Script.BUCKET : plan.script();
     }
 
     /** The refusal cache's key of this limiter: its first Redis key (prefix, name and algorithm). */
@@ -221,10 +229,108 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
 
     /** One call's ARGV: the shared template with this call's values. */
     private String[] argv(long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
+        return argv(context.timebase().nowArgument(), permitsOrDelta, maxWaitUnits, op, grantedAt);
+    }
+
+    /** The single script of this limit, for its lane. */
+    @Override
+    public Script script() {
+        return bucket ? Script.BUCKET : plan.script();
+    }
+
+    /** The keys of this limit, for its lane. */
+    @Override
+    public String[] keys() {
+        return plan.keys();
+    }
+
+    /** A lone decision's ARGV, for its lane. */
+    @Override
+    public String[] single(String now, long permits, long waitUnits) {
+        return argv(now, permits, waitUnits, "", "");
+    }
+
+    /**
+     * A batch's ARGV, for its lane: {@code bucket_batch.lua}'s (runs of requests alike as count, permits, wait) or
+     * {@code batch.lua}'s (the shared template, the number of runs in place of the permits, then runs of requests
+     * alike as count, permits).
+     */
+    @Override
+    public String[] batch(String now, Coalescer.Request[] requests, int from, int count) {
+        int per = bucket ? 3 : 2;
+        String[] runs = new String[per * count];
+        int size = 0;
+        int end = from + count;
+        for (int i = from; i < end; ) {
+            Coalescer.Request first = requests[i];
+            int j = i + 1;
+            while (j < end && requests[j].permits == first.permits
+                    && (!bucket || requests[j].waitUnits == first.waitUnits)) {
+                j++;
+            }
+            runs[size++] = Numerals.of(j - i);
+            runs[size++] = Numerals.of(first.permits);
+            if (bucket) {
+                runs[size++] = Numerals.of(first.waitUnits);
+            }
+            i = j;
+        }
+        int fixed = argvTemplate.length;
+        String[] args = Arrays.copyOf(argvTemplate, fixed + size);
+        System.arraycopy(runs, 0, args, fixed, size);
+        args[0] = now;
+        if (bucket) {
+            args[1] = Numerals.of(count);
+            args[2] = "";
+        } else {
+            args[3] = Numerals.of(size / 2);
+            args[4] = "0";
+            args[5] = "";
+            args[6] = "";
+        }
+        return args;
+    }
+
+    /**
+     * The answers of a batch, one per request in arrival order, each widened to the common shape: a bucket batch
+     * answers one integer for an immediate grant (the remaining permits) and three for the others
+     * ({@code {-1 refused or -2 reserved, retry time or wait, remaining}}; reading 0, as a bucket's answers have), the
+     * others five integers per request (with the reading and the refill time).
+     */
+    @Override
+    public long[][] answers(long[] flat, int count) {
+        long[][] answers = new long[count][];
+        int at = 0;
+        for (int i = 0; i < count; i++) {
+            if (!bucket) {
+                if (at + 5 > flat.length) {
+                    break;
+                }
+                answers[i] = new long[] {flat[at], flat[at + 1], flat[at + 2], flat[at + 3], flat[at + 4]};
+                at += 5;
+            } else if (at < flat.length && flat[at] >= 0L) {
+                answers[i] = new long[] {1L, 0L, flat[at], 0L};
+                at++;
+            } else {
+                if (at + 3 > flat.length || flat[at] < -2L) {
+                    break;
+                }
+                answers[i] = new long[] {-1L - flat[at], flat[at + 1], flat[at + 2], 0L};
+                at += 3;
+            }
+        }
+        if (at != flat.length || answers[count - 1] == null) {
+            throw new IllegalStateException("unexpected batch answer of " + flat.length + " integers for " + count
+                    + " requests");
+        }
+        return answers;
+    }
+
+    private String[] argv(String now, long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
         if (bucket) {
             // The bucket script decides unless an eighth argument names the operation (settling ignores grantedAt).
             String[] args = op.isEmpty() ? argvTemplate.clone() : Arrays.copyOf(argvTemplate, 8);
-            args[0] = context.timebase().nowArgument();
+            args[0] = now;
             args[1] = Numerals.of(permitsOrDelta);
             args[2] = Numerals.of(maxWaitUnits);
             if (!op.isEmpty()) {
@@ -233,7 +339,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
             return args;
         }
         String[] args = argvTemplate.clone();
-        args[0] = context.timebase().nowArgument();
+        args[0] = now;
         args[3] = Numerals.of(permitsOrDelta);
         args[4] = Numerals.of(maxWaitUnits);
         args[5] = op;
@@ -273,10 +379,14 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account {
             return refusedFor > maxWait ? RefusedPermit.of(name, permits, refusedFor, 0L, spec.capacity()) : null;
         }
 
+        /** Through the limit's lane when the engine coalesces, else one call of its own. */
         @Override
         CompletableFuture<long[]> ask(long maxWait) {
-            return context.decide(script(), plan.keys(), argv(permits, context.timebase().waitUnits(maxWait), "", ""),
-                    this);
+            long waitUnits = context.timebase().waitUnits(maxWait);
+            if (coalescer != null) {
+                return coalescer.decide(laneKey, RedisRateLimiter.this, permits, waitUnits, this);
+            }
+            return context.decide(script(), plan.keys(), argv(permits, waitUnits, "", ""), this);
         }
 
         @Override

@@ -17,7 +17,13 @@ import java.security.NoSuchAlgorithmException;
  * answer. A line {@code --#include bucket.lua} in a file is replaced by that text: {@code bucket_script.lua}
  * includes it as the main chunk of the standalone script a bucket limiter of its own runs (the engine's hot path: no
  * function, arguments read positionally, one integer for an immediate grant), after setting the locals from KEYS and
- * ARGV; {@code bucket_part.lua} includes it as the body of a function, the composite's bucket part.
+ * ARGV; {@code bucket_part.lua} includes it as the body of a function, the composite's bucket part. Its decision
+ * ({@code bucket_step.lua}) and rate factor ({@code bucket_rate.lua}) are fragments it includes, which the batch bucket
+ * script {@code bucket_batch.lua} includes too, in a loop over the coalesced requests.
+ *
+ * <p>Each rate script has a batch variant ({@link #batch}) that decides several requests to one limit, coalesced by
+ * {@link Coalescer}, in one call: the entry {@code batch.lua} runs the algorithm's function once per request in
+ * arrival order, at one clock reading.
  */
 final class Script {
 
@@ -29,35 +35,50 @@ final class Script {
      * standalone (no prologue), with its own arguments and short answers (see the scripts), because it is the hot
      * path. Inside a composite a bucket part runs the same {@code bucket.lua}; {@link #name} names it there.
      */
-    static final Script BUCKET = new Script("bucket", resource("bucket_script.lua"));
+    static final Script BUCKET = new Script("bucket", resource("bucket_script.lua"),
+            new Script("bucket_batch", resource("bucket_batch.lua"), null));
     static final Script FIXED_WINDOW = load("fixed_window");
     static final Script SLIDING_WINDOW = load("sliding_window");
     static final Script SLIDING_LOG = load("sliding_log");
-    static final Script CONCURRENCY = load("concurrency");
+    static final Script CONCURRENCY = new Script("concurrency", single("concurrency", "single.lua"), null);
 
     /** The all-of composite over any of the algorithms above. */
     static final Script COMPOSITE = new Script("composite", resource("common.lua") + "\n"
             + resource("bucket_part.lua") + "\n" + resource("fixed_window.lua") + "\n"
             + resource("sliding_window.lua") + "\n" + resource("sliding_log.lua") + "\n"
-            + resource("concurrency.lua") + "\n" + resource("composite.lua"));
+            + resource("concurrency.lua") + "\n" + resource("composite.lua"), null);
 
-    /** Every script, for loading them all when an engine starts. */
-    static final Script[] ALL = {BUCKET, FIXED_WINDOW, SLIDING_WINDOW, SLIDING_LOG, CONCURRENCY, COMPOSITE};
+    /** Every script, for loading them all when an engine starts: each rate script and its batch variant. */
+    static final Script[] ALL = {BUCKET, BUCKET.batch, FIXED_WINDOW, FIXED_WINDOW.batch, SLIDING_WINDOW,
+        SLIDING_WINDOW.batch, SLIDING_LOG, SLIDING_LOG.batch, CONCURRENCY, COMPOSITE};
 
     /** The algorithm's name: its file and Lua function, and how the composite script names it. */
     final String name;
     final String text;
     final String sha;
+    /**
+     * The batch variant of a rate script, which decides several coalesced requests to one limit in one call, in
+     * their arrival order ({@code bucket_batch.lua}, or the algorithm's file with the entry {@code batch.lua}); null
+     * for a script without one (concurrency, composite, and the batch scripts themselves).
+     */
+    final Script batch;
 
-    private Script(String name, String text) {
+    private Script(String name, String text, Script batch) {
         this.name = name;
         this.text = text;
         this.sha = sha1Hex(text);
+        this.batch = batch;
     }
 
+    /** A rate algorithm's script and its batch variant. */
     private static Script load(String algorithm) {
-        return new Script(algorithm, resource("common.lua") + "\n" + resource(algorithm + ".lua") + "\n"
-                + resource("single.lua"));
+        return new Script(algorithm, single(algorithm, "single.lua"),
+                new Script(algorithm + "_batch", single(algorithm, "batch.lua"), null));
+    }
+
+    /** The prologue, the algorithm's file and an entry. */
+    private static String single(String algorithm, String entry) {
+        return resource("common.lua") + "\n" + resource(algorithm + ".lua") + "\n" + resource(entry);
     }
 
     /** A file's text, each of its include lines replaced by the included file's text. */

@@ -109,13 +109,39 @@ final class ScriptRunner {
      * @return as {@link #run(Script, String[], String[])}
      */
     CompletableFuture<long[]> run(Script script, String[] keys, String[] args, long boundNanos, Late late) {
-        Call call = new Call(script, keys, args, late);
+        return call(new Call(script, keys, args, late, false), boundNanos);
+    }
+
+    /**
+     * Runs a batch script ({@link Script#batch}) within the shorter of the command timeout and {@code boundNanos}.
+     *
+     * @param late told of an answer that arrives after the call timed out (null for nobody)
+     * @return its answer as the script gave it, a flat array of integers (not widened to the common shape); fails
+     *     with the Redis error, or a timeout
+     */
+    CompletableFuture<long[]> runBatch(Script script, String[] keys, String[] args, long boundNanos, Late late) {
+        return call(new Call(script, keys, args, late, true), boundNanos);
+    }
+
+    /**
+     * Times out a future that is not a call of this runner (a coalesced request waiting for its call) as this runner
+     * times out its calls: within the shorter of the command timeout and {@code boundNanos}, waiting on while the
+     * server answers other calls (see {@link Deadlines#telling}).
+     *
+     * @param timed the future
+     * @param boundNanos its bound
+     */
+    void track(Deadlines.Timed<?> timed, long boundNanos) {
+        deadlines(Math.min(timeoutNanos, boundNanos)).track(timed);
+    }
+
+    private CompletableFuture<long[]> call(Call call, long boundNanos) {
         RedisClusterAsyncCommands<String, String> commands = link.commandsOrNull();
         if (commands == null) {
             call.completeExceptionally(link.notConnected()); // no connection yet: the failure policy answers
             return call;
         }
-        send(commands, CommandType.EVALSHA, script.sha, keys, args).whenComplete(call);
+        send(commands, CommandType.EVALSHA, call.script.sha, call.keys, call.args).whenComplete(call);
         deadlines(Math.min(timeoutNanos, boundNanos)).track(call);
         return call;
     }
@@ -145,14 +171,17 @@ final class ScriptRunner {
         private final String[] args;
         /** Told of an answer that arrives after this call timed out; null for nobody. */
         private final Late late;
+        /** Whether the answer is a batch's, kept as the script gave it instead of widened to the common shape. */
+        private final boolean batch;
         /** Whether this is the EVAL after a NOSCRIPT: its own NOSCRIPT (impossible) is not retried again. */
         private boolean evaluated;
 
-        Call(Script script, String[] keys, String[] args, Late late) {
+        Call(Script script, String[] keys, String[] args, Late late, boolean batch) {
             this.script = script;
             this.keys = keys;
             this.args = args;
             this.late = late;
+            this.batch = batch;
         }
 
         @Override
@@ -160,7 +189,7 @@ final class ScriptRunner {
             if (failure == null) {
                 lastAnswerNanos = System.nanoTime();
                 try {
-                    long[] decoded = decode(answer);
+                    long[] decoded = batch ? flat(answer) : decode(answer);
                     // Only the timeout completes a call before its answer: this answer came too late.
                     if (!complete(decoded) && late != null) {
                         late.lateAnswer(decoded);
@@ -222,6 +251,14 @@ final class ScriptRunner {
             return new long[] {values[0], values[1], values[2], 0L};
         }
         throw new IllegalStateException("unexpected script answer " + Arrays.toString(values));
+    }
+
+    /** A batch's answer read by {@link LongsOutput}: a flat array of integers. */
+    private static long[] flat(Object answer) {
+        if (!(answer instanceof long[] values)) {
+            throw new IllegalStateException("unexpected batch answer " + answer);
+        }
+        return values;
     }
 
     private static boolean isNoScript(Throwable failure) {

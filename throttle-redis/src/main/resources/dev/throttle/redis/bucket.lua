@@ -5,6 +5,8 @@
 -- body of a function of those locals, a part of the composite script. So the hot path defines no function (a
 -- `local function` makes a closure at every call), builds no table but its reply, and answers an immediate grant, by
 -- far the most common answer, with one integer. Fixed classpath text, never built from values.
+-- Its decision is bucket_step.lua and its rate factor bucket_rate.lua, fragments included here that
+-- bucket_batch.lua includes too, so a batch decides each of its requests by the same text.
 --
 -- bucket_key  the key of the theoretical arrival time (tat); absent, or not after now, is a bucket at rest (full, or
 --             an empty queue)
@@ -36,38 +38,7 @@
 
 local floor = math.floor
 
-if rate_key then
-  local factor = tonumber(redis.call('GET', rate_key))
-  if factor and factor >= 1 and factor < 1000000 and factor == floor(factor) then
-    -- The tolerance is capacity x interval exactly, so this quotient is exact.
-    local most = floor(4503599627370496 / (tolerance / interval))
-    -- interval x 10^6 / factor may pass 2^53, so in two exact steps: interval = q x factor + r, then
-    -- ceil(interval x 10^6 / factor) = q x 10^6 + ceil(r x 10^6 / factor), with r x 10^6 below 10^12.
-    local q = floor(interval / factor)
-    local r = interval - q * factor
-    if r < 0 then
-      q = q - 1
-      r = r + factor
-    elseif r >= factor then
-      q = q + 1
-      r = r - factor
-    end
-    r = r * 1000000
-    local up = floor(r / factor)
-    if up * factor < r then
-      up = up + 1
-    elseif (up - 1) * factor >= r then
-      up = up - 1
-    end
-    interval = q * 1000000 + up
-    if interval > most then
-      interval = most
-    end
-    if tolerance < interval then
-      tolerance = interval
-    end
-  end
-end
+--#include bucket_rate.lua
 
 local tat = redis.call('GET', bucket_key)
 if tat then
@@ -75,11 +46,6 @@ if tat then
 else
   tat = now
 end
-
--- Where the state is left, relative to now (the tat after this call minus now), and the answer's other parts.
-local ahead
-local granted = 1
-local wait = 0
 
 if op then
   -- Settling: tat moves by delta x interval, as in the local engine. A refund gives back at most the capacity and
@@ -115,7 +81,7 @@ if op then
     end
   end
   -- The expiry, as below. A tat not after now still gets the least expiry.
-  ahead = next_tat - now
+  local ahead = next_tat - now
   local ms = floor(ahead / per_ms)
   if ms * per_ms < ahead then
     ms = ms + 1
@@ -128,72 +94,21 @@ if op then
   return 0
 end
 
-if permits > 0 then
-  local slot = tat
-  if now > slot then
-    slot = now
-  end
-  local next_tat = slot + permits * interval
-  if shaping then
-    wait = slot - now
-  else
-    wait = next_tat - tolerance - now
-  end
-  if wait > 0 then
-    local acceptable = max_wait + 0
-    if shaping and queue_delay < acceptable then
-      acceptable = queue_delay
-    end
-    if wait > acceptable then
-      granted = 0
-      ahead = tat - now
-    end
-  else
-    wait = 0
-  end
-  if granted == 1 then
-    ahead = next_tat - now
-    if not dry then
-      -- At rest again once time reaches the new tat: the expiry is that span in milliseconds, rounded up, at least
-      -- the configured floor.
-      local ms = floor(ahead / per_ms)
-      if ms * per_ms < ahead then
-        ms = ms + 1
-      end
-      local least = least_ms + 0
-      if ms < least then
-        ms = least
-      end
-      redis.call('SET', bucket_key, next_tat, 'PX', ms)
-    end
-  end
-else
-  ahead = tat - now
-end
+--#include bucket_step.lua
 
--- The permits a bucket whose tat is `ahead` past now still has (meter), or the requests its queue still takes
--- (shaping): floor(room / interval), exactly.
-if ahead < 0 then
-  ahead = 0
-end
-local room
-if shaping then
-  room = queue_delay - ahead
-else
-  room = tolerance - ahead
-end
-local remaining = 0
-if room >= 0 then
-  remaining = floor(room / interval)
-  local rest = room - remaining * interval
-  if rest < 0 then
-    remaining = remaining - 1
-  elseif rest >= interval then
-    remaining = remaining + 1
+if next_tat and not dry then
+  -- At rest again once time reaches the new tat: the expiry is that span in milliseconds, rounded up, at least the
+  -- configured floor.
+  local span = next_tat - now
+  local ms = floor(span / per_ms)
+  if ms * per_ms < span then
+    ms = ms + 1
   end
-  if shaping then
-    remaining = remaining + 1 -- the head of the queue, served now
+  local least = least_ms + 0
+  if ms < least then
+    ms = least
   end
+  redis.call('SET', bucket_key, next_tat, 'PX', ms)
 end
 if granted == 1 and wait == 0 then
   return remaining

@@ -1,0 +1,405 @@
+package dev.throttle.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.throttle.FixedWindow;
+import dev.throttle.LeakyBucket;
+import dev.throttle.LimitSpec;
+import dev.throttle.ManualClock;
+import dev.throttle.Permit;
+import dev.throttle.Rate;
+import dev.throttle.RateLimiter;
+import dev.throttle.SlidingLog;
+import dev.throttle.SlidingWindow;
+import dev.throttle.TokenBucket;
+import dev.throttle.kernel.RatePermit;
+import dev.throttle.local.LocalEngine;
+import io.lettuce.core.RedisClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Coalescing (see {@link Coalescer}): concurrent decisions on one limit share a script call, each decided exactly as
+ * one by one in arrival order at one clock reading. Run against a redis-server of this class's own, which the tests
+ * pause (CLIENT PAUSE) to hold a call in flight while others arrive, so batches form deterministically, and freeze or
+ * kill to fail them.
+ */
+class RedisCoalescingTest {
+
+    private static final Duration ANSWER = Duration.ofSeconds(20);
+
+    private static RedisProcess server;
+    private static RedisClient client;
+
+    @BeforeAll
+    static void start() {
+        server = RedisProcess.start();
+        client = RedisClient.create();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.shutdown();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** A spec, and the span of time over which its state goes from empty to full. */
+    record Case(String label, LimitSpec spec, long spanNanos, long maxPermits) {
+        /** Whether the algorithm reserves future slots for a request that accepts a wait (the buckets). */
+        boolean reserves() {
+            return !tellsRefill();
+        }
+
+        /** Whether a grant carries a refill time on both engines (the windows' and the log's). */
+        boolean tellsRefill() {
+            return !(spec instanceof TokenBucket) && !(spec instanceof LeakyBucket);
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    static Stream<Case> cases() {
+        long window = 99_999_989L;
+        return Stream.of(
+                new Case("token bucket", TokenBucket.of(40, Rate.perSecond(400)), 100_000_000L, 4),
+                // Single permits: a batch's requests form long runs alike, which its arguments send as one.
+                new Case("token bucket, single permits", TokenBucket.of(40, Rate.perSecond(400)), 100_000_000L, 1),
+                new Case("leaky meter", LeakyBucket.meter(30, Rate.perSecond(300)), 100_000_000L, 4),
+                new Case("leaky shaping", LeakyBucket.shaping(Rate.perSecond(500), Duration.ofMillis(60)),
+                        60_000_000L, 4),
+                new Case("fixed window", FixedWindow.of(60, Duration.ofNanos(window)), window, 4),
+                new Case("fixed window, single permits", FixedWindow.of(60, Duration.ofNanos(window)), window, 1),
+                new Case("sliding window", SlidingWindow.of(60, Duration.ofNanos(window)), window, 4),
+                new Case("sliding log", SlidingLog.of(60, Duration.ofNanos(window)), window, 4));
+    }
+
+    /**
+     * The differential test: bursts of up to 400 requests of random permits (a bucket's accepting a wait or not),
+     * sent from one thread (so their arrival order is the order they were made) while the clock stands still, every other burst behind a call held in flight
+     * by a paused server (so all but the first share calls, up to 256 each), the others as they come. Each request's
+     * decision (granted, retry time, remaining, and a window's or log's grant's refill time) must be the local engine's, fed the same
+     * requests one by one in the same order at the same time. Far fewer calls than requests reach the server.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void burstsAreDecidedInArrivalOrderExactlyAsOneByOne(Case c) throws Exception {
+        ManualClock clock = new ManualClock(SideBySide.START);
+        LocalEngine local = LocalEngine.builder().ticker(clock).scheduler(clock).build();
+        try (RedisEngine redis = clientTimeEngine(clock, "diff")) {
+            RateLimiter expected = local.rateLimiter("burst", c.spec());
+            RateLimiter actual = redis.rateLimiter("burst", c.spec());
+            actual.tryAcquire(1); // the engine's scripts are loaded and its connection is up
+            expected.tryAcquire(1);
+            SplittableRandom random = new SplittableRandom(c.label().hashCode());
+            long maxPermits = Math.min(c.maxPermits(), c.spec().capacity());
+            long callsBefore = server.calls("evalsha");
+            int requests = 0;
+            int granted = 0;
+            int refused = 0;
+            for (int round = 0; round < 12; round++) {
+                clock.advance(random.nextLong(c.spanNanos() / 2 + 1));
+                boolean held = round % 2 == 0;
+                if (held) {
+                    server.pause(Duration.ofMillis(150));
+                }
+                int n = 1 + random.nextInt(400);
+                long[] permits = new long[n];
+                List<RedisAcquisition> answers = new ArrayList<>(n);
+                List<CompletableFuture<Permit>> wanted = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    permits[i] = 1 + random.nextLong(maxPermits);
+                    // A bucket's request may accept a wait: Redis reserves it a slot, as the local engine does.
+                    long maxWait = c.reserves() && random.nextBoolean() ? c.spanNanos() / 4 : 0L;
+                    answers.add(((RedisRateLimiter) actual).start(permits[i], maxWait));
+                    if (c.reserves()) {
+                        wanted.add(expected.acquireAsync(permits[i], Duration.ofNanos(maxWait)));
+                    }
+                }
+                // Every Redis decision is made (at this clock reading) before the clock moves on to end the waits.
+                for (RedisAcquisition answer : answers) {
+                    answer.firstDecision().get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                }
+                if (c.reserves()) {
+                    clock.advance(c.spanNanos()); // a refill time is read from the clock: windows and logs stay put
+                }
+                for (int i = 0; i < n; i++) {
+                    // A window's or log's grant tells its refill time from the limiter's state as it is when
+                    // read: the local requests are made one by one here, each read before the next.
+                    Permit want = c.reserves() ? wanted.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS)
+                            : expected.tryAcquire(permits[i]);
+                    Permit got = answers.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                    assertThat(SideBySide.outcome(got))
+                            .as("round %d, request %d of %d (%d permits)", round, i, n, permits[i])
+                            .isEqualTo(SideBySide.outcome(want));
+                    if (want.granted()) {
+                        granted++;
+                    } else {
+                        refused++;
+                    }
+                    if (want.granted() && c.tellsRefill()) {
+                        assertThat(refill(got)).as("refill time, round %d, request %d", round, i)
+                                .isEqualTo(refill(want));
+                    }
+                }
+                requests += n;
+            }
+            long calls = server.calls("evalsha") - callsBefore;
+            assertThat(granted).as("the bursts exercise grants").isGreaterThan(10);
+            assertThat(refused).as("the bursts exercise refusals").isGreaterThan(100);
+            assertThat(calls).as("script calls for %d requests", requests).isLessThan(requests / 4);
+        }
+    }
+
+    /**
+     * A lone request goes out at once: it reaches the server while the server is paused, before any answer. The
+     * requests made while it is in flight wait for its answer, then go out together: 600 of them in three calls of at
+     * most 256, decided in arrival order (remaining counts down one by one).
+     */
+    @Test
+    void aLoneRequestGoesOutAtOnceAndLaterOnesShareCalls() throws Exception {
+        try (DroppingProxy proxy = DroppingProxy.to(server.port());
+                RedisEngine engine = RedisEngine.builder(client, proxy.uri())
+                        .keyPrefix(RedisServer.uniquePrefix("coalesce-lone"))
+                        .refusalCache(false)
+                        .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
+            RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, Duration.ofMinutes(10)));
+            assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999_999L);
+            int sentBefore = proxy.forwarded("EVALSHA");
+            long callsBefore = server.calls("evalsha");
+
+            server.pause(Duration.ofMillis(500));
+            CompletableFuture<Permit> lone = limiter.acquireAsync(1, Duration.ZERO);
+            Polling.until(() -> proxy.forwarded("EVALSHA") > sentBefore, Duration.ofSeconds(5));
+            assertThat(proxy.forwarded("EVALSHA")).as("the lone request went out").isEqualTo(sentBefore + 1);
+            assertThat(lone).as("its answer waits for the paused server").isNotDone();
+
+            List<CompletableFuture<Permit>> later = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                later.add(limiter.acquireAsync(1, Duration.ZERO));
+            }
+            assertThat(proxy.forwarded("EVALSHA")).as("the later requests wait for the answer in flight")
+                    .isEqualTo(sentBefore + 1);
+
+            assertThat(lone.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS).remaining()).isEqualTo(999_998L);
+            for (int i = 0; i < later.size(); i++) {
+                Permit permit = later.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(permit.granted()).isTrue();
+                assertThat(permit.remaining()).as("request %d", i).isEqualTo(999_997L - i);
+            }
+            assertThat(server.calls("evalsha") - callsBefore).as("1 lone call, then 256 + 256 + 88").isEqualTo(4L);
+        }
+    }
+
+    /**
+     * Without coalescing, the same requests are a call each: the switch works, and the batches above are its doing.
+     */
+    @Test
+    void withoutCoalescingEveryRequestIsACall() throws Exception {
+        try (RedisEngine engine = RedisEngine.builder(client, server.uri())
+                .keyPrefix(RedisServer.uniquePrefix("coalesce-off"))
+                .refusalCache(false)
+                .coalescing(false)
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
+            RateLimiter limiter = engine.rateLimiter("hot", TokenBucket.of(1_000, Rate.perSecond(1)));
+            limiter.tryAcquire(1);
+            long callsBefore = server.calls("evalsha");
+            server.pause(Duration.ofMillis(100));
+            List<CompletableFuture<Permit>> answers = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                answers.add(limiter.acquireAsync(1, Duration.ZERO));
+            }
+            for (CompletableFuture<Permit> answer : answers) {
+                assertThat(answer.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS).granted()).isTrue();
+            }
+            assertThat(server.calls("evalsha") - callsBefore).isEqualTo(50L);
+        }
+    }
+
+    /**
+     * Eight threads racing on one key, one permit each: whatever order the lane takes them in, exactly the limit is
+     * granted, and the remaining counts of the grants are each value from limit - 1 down to 0 once (no two decisions
+     * saw the same state). Keyed limiters (a limiter made per call) share the key's lane.
+     */
+    @Test
+    void racingThreadsGetExactlyTheLimit() throws Exception {
+        ManualClock clock = new ManualClock(SideBySide.START);
+        try (RedisEngine engine = clientTimeEngine(clock, "race")) {
+            long limit = 2_000;
+            var keyed = engine.keyed("race", FixedWindow.of(limit, Duration.ofMinutes(10)));
+            int threads = 8;
+            int perThread = 400;
+            List<List<CompletableFuture<Permit>>> answers = new ArrayList<>();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> racers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                List<CompletableFuture<Permit>> mine = new ArrayList<>();
+                answers.add(mine);
+                Thread racer = new Thread(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    for (int i = 0; i < perThread; i++) {
+                        mine.add(keyed.acquireAsync("k", 1, Duration.ZERO));
+                    }
+                });
+                racers.add(racer);
+                racer.start();
+            }
+            long callsBefore = server.calls("evalsha");
+            go.countDown();
+            for (Thread racer : racers) {
+                racer.join();
+            }
+            Set<Long> remaining = new HashSet<>();
+            int granted = 0;
+            for (List<CompletableFuture<Permit>> mine : answers) {
+                for (CompletableFuture<Permit> answer : mine) {
+                    Permit permit = answer.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                    if (permit.granted()) {
+                        granted++;
+                        assertThat(remaining.add(permit.remaining())).as("remaining %d seen twice",
+                                permit.remaining()).isTrue();
+                    }
+                }
+            }
+            assertThat(granted).isEqualTo((int) limit);
+            assertThat(remaining).hasSize((int) limit).allMatch(r -> r >= 0 && r < limit);
+            assertThat(server.calls("evalsha") - callsBefore).isLessThan(threads * perThread);
+        }
+    }
+
+    /**
+     * A server that stops answering (SIGSTOP) while a call is in flight and requests wait behind it: every waiting
+     * request is answered by the failure policy within its decision timeout (failing open: granted without Redis), and
+     * once the server runs again the lane serves decisions from Redis.
+     */
+    @Test
+    void aStalledServerAnswersEveryWaiterByThePolicy() throws Exception {
+        try (RedisEngine engine = RedisEngine.builder(client, server.uri())
+                .keyPrefix(RedisServer.uniquePrefix("coalesce-stall"))
+                .refusalCache(false)
+                .failurePolicy(FailurePolicy.FAIL_OPEN)
+                .decisionTimeout(Duration.ofMillis(200))
+                .commandTimeout(Duration.ofSeconds(2)).build()) {
+            RateLimiter limiter = engine.rateLimiter("stall", FixedWindow.of(1_000, Duration.ofMinutes(10)));
+            assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999L);
+            List<CompletableFuture<Permit>> answers = new ArrayList<>();
+            long start = System.nanoTime();
+            server.freeze();
+            try {
+                for (int i = 0; i < 50; i++) {
+                    answers.add(limiter.acquireAsync(1, Duration.ZERO));
+                }
+                for (CompletableFuture<Permit> answer : answers) {
+                    assertThat(answer.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS).granted()).isTrue();
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1_500));
+            } finally {
+                server.resume();
+            }
+            assertThat(engine.stats().failOpenGrants()).isEqualTo(50L);
+            // Redis answers again: decisions come from it (a remaining count below 999 is Redis's, not the policy's).
+            Polling.until(() -> limiter.tryAcquire(1).remaining() < 999L, Duration.ofSeconds(10));
+            Permit fromRedis = limiter.tryAcquire(1);
+            assertThat(fromRedis.granted()).isTrue();
+            assertThat(fromRedis.remaining()).isLessThan(999L);
+        }
+    }
+
+    /**
+     * The server dies while a call is in flight and requests wait behind it: the call fails, the batch that follows
+     * fails too, and every request is answered by the failure policy (failing closed: refused). Restarted, the server
+     * decides again.
+     */
+    @Test
+    void aServerKilledDuringABatchFailsEveryWaiterByThePolicy() throws Exception {
+        try (RedisProcess own = RedisProcess.start();
+                RedisEngine engine = RedisEngine.builder(client, own.uri())
+                        .keyPrefix(RedisServer.uniquePrefix("coalesce-kill"))
+                        .refusalCache(false)
+                        .decisionTimeout(Duration.ofMillis(300))
+                        .breakerOpenDuration(Duration.ofMillis(100))
+                        .commandTimeout(Duration.ofSeconds(2)).build()) {
+            RateLimiter limiter = engine.rateLimiter("kill", TokenBucket.of(1_000, Rate.perSecond(1)));
+            assertThat(limiter.tryAcquire(1).granted()).isTrue();
+            own.pause(Duration.ofSeconds(2));
+            List<CompletableFuture<Permit>> answers = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                answers.add(limiter.acquireAsync(1, Duration.ZERO));
+            }
+            own.kill();
+            for (CompletableFuture<Permit> answer : answers) {
+                assertThat(answer.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS).granted()).isFalse();
+            }
+            assertThat(engine.stats().failClosedRefusals()).isEqualTo(100L);
+            own.restart();
+            Polling.until(() -> limiter.tryAcquire(1).granted(), Duration.ofSeconds(10));
+            assertThat(limiter.tryAcquire(1).granted()).isTrue();
+        }
+    }
+
+    /**
+     * A server that lost its scripts (SCRIPT FLUSH, as a restart or failover does) answers a batch NOSCRIPT: the batch
+     * is run again by its text, once, and every request gets its own decision.
+     */
+    @Test
+    void aBatchMeetingNoScriptIsRunByItsText() throws Exception {
+        try (RedisEngine engine = RedisEngine.builder(client, server.uri())
+                .keyPrefix(RedisServer.uniquePrefix("coalesce-noscript"))
+                .refusalCache(false)
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
+            RateLimiter limiter = engine.rateLimiter("flushed", SlidingLog.of(1_000, Duration.ofMinutes(10)));
+            assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999L);
+            server.scriptFlush();
+            long evalBefore = server.calls("eval");
+            server.pause(Duration.ofMillis(150));
+            List<CompletableFuture<Permit>> answers = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                answers.add(limiter.acquireAsync(1, Duration.ZERO));
+            }
+            for (int i = 0; i < answers.size(); i++) {
+                Permit permit = answers.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(permit.granted()).isTrue();
+                assertThat(permit.remaining()).as("request %d", i).isEqualTo(998L - i);
+            }
+            assertThat(server.calls("eval") - evalBefore).as("the single script, then the batch's").isEqualTo(2L);
+        }
+    }
+
+    private static RedisEngine clientTimeEngine(ManualClock clock, String what) {
+        return RedisEngine.builder(client, server.uri())
+                .keyPrefix(RedisServer.uniquePrefix("coalesce-" + what))
+                .ticker(clock)
+                .scheduler(clock)
+                .minExpiry(Duration.ofMinutes(5))
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
+    }
+
+    private static OptionalLong refill(Permit permit) {
+        return ((RatePermit) permit).refillNanos();
+    }
+}
