@@ -22,7 +22,7 @@ import reactor.core.publisher.Mono;
  *   thread, the next refused with 503 (see {@link ReportController}).</li>
  * </ul>
  *
- * <p>Run it with {@code ./mvnw -B -ntp -pl examples -am compile -Prun -Dexec.mainClass=dev.throttle.examples.boot.BootApp}
+ * <p>Run it with {@code ./mvnw -B -ntp -pl examples -am compile -Prun,boot -Dexec.mainClass=dev.throttle.examples.boot.BootApp}
  * (port 8080; add {@code -Dexec.args=--server.port=9090} for another). Its test starts it from the same YAML.
  */
 @SpringBootApplication
