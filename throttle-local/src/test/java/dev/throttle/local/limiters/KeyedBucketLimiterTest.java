@@ -56,7 +56,7 @@ class KeyedBucketLimiterTest {
         KeyedBucketLimiter<String> keyed = keyed(TokenBucket.of(capacity, Rate.of(1, Duration.ofHours(1)))); // rests in 5 h
         int keys = 32;
         int threads = 8;
-        int phases = 200;
+        int phases = 1_000;
         String[] names = new String[keys];
         for (int k = 0; k < keys; k++) {
             names[k] = "key-" + k;
