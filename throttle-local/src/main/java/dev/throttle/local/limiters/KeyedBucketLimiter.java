@@ -38,12 +38,13 @@ import java.util.concurrent.CompletableFuture;
  * from its slot with acquire semantics and compare hash and key. New keys are inserted, forgotten keys unlinked, and
  * tables grown under the segment's lock; a lookup racing with them may miss a key, and then looks it up again under
  * the lock before creating it. Each insertion first sweeps a few slots of its segment, forgetting the keys at rest
- * there, and a segment about to grow sweeps all of it first and grows only if it is still three-quarters full: memory
- * stays bounded by the keys used in the last {@code KEEP_NANOS} plus their rest. {@link #cleanUp()} sweeps everything.
+ * there, and a segment three-quarters full sweeps all of it and grows only if it is still more than half full: memory
+ * stays bounded by the keys used in the last {@code KEEP_NANOS} plus their rest, and the whole sweeps cost a few slots
+ * per insertion. {@link #cleanUp()} sweeps everything.
  *
  * <h2>Memory</h2>
  * Per key, with compressed references: the entry (32 bytes: header, hash, key reference, chain link, word) and its
- * slot in the table (4 bytes at a load between 3/8 and 3/4): about 40 bytes, plus the key itself.
+ * slot in the table (4 bytes at a load between 1/4 and 3/4): about 40 bytes, plus the key itself.
  *
  * @param <K> the key type
  */
@@ -201,8 +202,10 @@ public final class KeyedBucketLimiter<K> implements LocalKeyed<K> {
             }
             sweep(segment, now, SWEEP_SLOTS);
             if (segment.count + 1 > segment.table.length - (segment.table.length >>> 2)) {
+                // Three-quarters full: sweep it all, and grow unless that brought it down to half, so the next whole
+                // sweep is at least a quarter of the table's insertions away (a few slots per insertion in all).
                 sweep(segment, now, segment.table.length);
-                if (segment.count + 1 > segment.table.length - (segment.table.length >>> 2)) {
+                if (segment.count + 1 > segment.table.length >>> 1) {
                     grow(segment);
                 }
             }
