@@ -10,6 +10,7 @@ import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,16 +27,20 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A limiter per key, over a million keys drawn from a Zipfian distribution (exponent 0.99, as YCSB's default): the
- * shape of per-client limits in front of an API. Each operation is one granted decision for the next key of a fixed
- * sequence of 2^20 draws (about 200k distinct keys), so every implementation sees the same keys in the same order.
+ * A limiter per key, over {@code keys} keys (100k or a million) drawn uniformly or from a Zipfian distribution
+ * (exponent 0.99, as YCSB's default): the shape of per-client limits in front of an API. Each operation is one
+ * granted decision for the next key of a fixed sequence of 2^20 draws, so every implementation sees the same keys in
+ * the same order; the setup makes one pass over the sequence first, so the figures are those of keys already held.
  *
  * <p>This library's keyed limiter ({@code LocalEngine.keyed}, on Caffeine, forgetting a key once its bucket is full
  * again) beside the way each peer is keyed in practice: Bucket4j buckets and Guava limiters in a
  * {@code ConcurrentHashMap} filled by {@code computeIfAbsent}, and Resilience4j's {@code RateLimiterRegistry}. The
- * peers never forget a key, so their maps only grow: cheaper per call, unbounded in memory.
+ * peers never forget a key, so their maps only grow: cheaper per call, unbounded in memory. The {@code floor} is the
+ * least a keyed decision can do: a {@code ConcurrentHashMap} lookup of an {@code AtomicLong}, one
+ * {@link System#nanoTime()} and one compare-and-set on it (no limit, no forgetting).
  *
- * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar KeyedLimiter -prof gc}.
+ * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar KeyedLimiter -bm thrpt -tu us -prof gc
+ * -p impl=throttle,bucket4j,floor}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -45,7 +50,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Threads(1)
 public class KeyedLimiterBenchmark {
 
-    private static final int KEYS = 1_000_000;
     private static final double EXPONENT = 0.99;
     private static final int DRAWS = 1 << 20;
 
@@ -61,10 +65,18 @@ public class KeyedLimiterBenchmark {
     public static class Keyed {
 
         /** The implementation under test. */
-        @Param({"throttle", "bucket4j", "resilience4j", "guava"})
+        @Param({"throttle", "bucket4j", "floor", "resilience4j", "guava"})
         public String impl;
 
-        ZipfianKeys keys;
+        /** How many distinct keys the draws are made from. */
+        @Param({"100000", "1000000"})
+        public int keys;
+
+        /** How the keys are drawn: {@code uniform}, or {@code zipfian} (exponent 0.99). */
+        @Param({"uniform", "zipfian"})
+        public String distribution;
+
+        ZipfianKeys sequence;
         Predicate<String> decision;
 
         /** Creates the state; JMH instantiates it. */
@@ -74,11 +86,20 @@ public class KeyedLimiterBenchmark {
         /** Draws the keys and builds the limiter. */
         @Setup(Level.Trial)
         public void build() {
-            keys = new ZipfianKeys(KEYS, EXPONENT, DRAWS, 42);
+            double exponent = switch (distribution) {
+                case "uniform" -> 0.0;
+                case "zipfian" -> EXPONENT;
+                default -> throw new IllegalArgumentException("distribution = " + distribution + " is unknown");
+            };
+            sequence = new ZipfianKeys(keys, exponent, DRAWS, 42);
             decision = create(impl);
+            // One pass over the sequence first: the iterations time decisions on keys held, not the filling.
+            for (int i = 0; i < DRAWS; i++) {
+                decision.test(sequence.key(i));
+            }
         }
 
-        private static Predicate<String> create(String impl) {
+        static Predicate<String> create(String impl) {
             switch (impl) {
                 case "throttle": {
                     KeyedLimiter<String> limiter = LocalEngine.create().keyed("clients",
@@ -91,6 +112,18 @@ public class KeyedLimiterBenchmark {
                             .addLimit(Bandwidth.builder().capacity(CAPACITY)
                                     .refillGreedy(CAPACITY, Duration.ofSeconds(1)).build())
                             .build()).tryConsume(1);
+                }
+                case "floor": {
+                    ConcurrentHashMap<String, AtomicLong> words = new ConcurrentHashMap<>();
+                    return key -> {
+                        AtomicLong word = words.get(key);
+                        if (word == null) {
+                            word = words.computeIfAbsent(key, ignored -> new AtomicLong());
+                        }
+                        long now = System.nanoTime();
+                        long current = word.get();
+                        return word.compareAndSet(current, Math.max(current, now) + 1) || true;
+                    };
                 }
                 case "resilience4j": {
                     RateLimiterRegistry registry = RateLimiterRegistry.of(RateLimiterConfig.custom()
@@ -135,7 +168,7 @@ public class KeyedLimiterBenchmark {
      */
     @Benchmark
     public boolean allow(Keyed keyed, Cursor cursor, Outcomes outcomes) {
-        return outcomes.record(keyed.decision.test(keyed.keys.key(cursor.next++)));
+        return outcomes.record(keyed.decision.test(keyed.sequence.key(cursor.next++)));
     }
 
     /** The same with two threads sharing the keyed limiter. */
@@ -161,7 +194,7 @@ public class KeyedLimiterBenchmark {
          */
         @Benchmark
         public boolean allow(Keyed keyed, Cursor cursor, Outcomes outcomes) {
-            return outcomes.record(keyed.decision.test(keyed.keys.key(cursor.next++)));
+            return outcomes.record(keyed.decision.test(keyed.sequence.key(cursor.next++)));
         }
     }
 }

@@ -21,6 +21,7 @@ import dev.throttle.local.adaptive.ClientSideThrottle;
 import dev.throttle.local.limiters.BucketLimiter;
 import dev.throttle.local.limiters.ConcurrencyLimiter;
 import dev.throttle.local.limiters.FixedWindowLimiter;
+import dev.throttle.local.limiters.KeyedBucketLimiter;
 import dev.throttle.local.limiters.LocalKeyedLimiter;
 import dev.throttle.local.limiters.Reconfigurable;
 import dev.throttle.local.limiters.SlidingLogLimiter;
@@ -122,6 +123,8 @@ public final class LocalEngine implements Engine {
      * Creates a limiter per key, all enforcing one spec, with tuning options. A key's state is forgotten only once it
      * has returned to rest, so memory stays bounded by the recently active keys and forgetting changes no decision.
      * For an {@link AllOf}, the shared parts are one limiter for every key and only the per-key parts are the key's.
+     * A {@link TokenBucket} or {@link LeakyBucket} keeps each key's whole state (one word) inline in the keyed
+     * limiter's own map, about 40 bytes per key plus the key; the other specs hold a limiter per key in a cache.
      *
      * @param name the name shared by every key's limiter
      * @param spec the limit
@@ -136,6 +139,10 @@ public final class LocalEngine implements Engine {
         Arguments.requireNonNull("options", options);
         if (spec instanceof AllOf composite) {
             return keyedAllOf(name, composite, options);
+        }
+        if (spec instanceof TokenBucket || spec instanceof LeakyBucket) {
+            // A bucket's whole state is one word: kept inline in the keyed limiter's own map, no limiter per key.
+            return new KeyedBucketLimiter<>(name, spec, options, ticker, scheduler);
         }
         Supplier<Limiter> perKey = () -> spec.accept(new LocalLimiters(name, null));
         return new LocalKeyedLimiter<>(name, spec, new LocalKeyedLimiter.KeyState(spec.restNanos(), !spec.isRate()),

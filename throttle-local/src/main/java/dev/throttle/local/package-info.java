@@ -9,6 +9,7 @@
  * (circuit breaker, retries, the decorator chain) and {@code dev.throttle.local.micrometer} (their metrics). The
  * limiters themselves live in a package the module does not export: each is named after its spec
  * ({@code BucketLimiter} for token and leaky buckets, {@code FixedWindowLimiter}, {@code SlidingWindowLimiter},
- * {@code SlidingLogLimiter}, {@code ConcurrencyLimiter}, {@code LocalKeyedLimiter}).
+ * {@code SlidingLogLimiter}, {@code ConcurrencyLimiter}; keyed: {@code KeyedBucketLimiter} for buckets, their state
+ * inline in its own map, and {@code LocalKeyedLimiter} on Caffeine for the other specs).
  */
 package dev.throttle.local;

@@ -13,10 +13,10 @@ import java.util.concurrent.CompletableFuture;
  */
 class KeyView<K> implements Limiter {
 
-    final LocalKeyedLimiter<K> owner;
+    final LocalKeyed<K> owner;
     final K key;
 
-    KeyView(LocalKeyedLimiter<K> owner, K key) {
+    KeyView(LocalKeyed<K> owner, K key) {
         this.owner = owner;
         this.key = key;
     }
@@ -66,7 +66,7 @@ class KeyView<K> implements Limiter {
     /** The view of a key whose limiter is a rate limiter, with its allocation-free fast path. */
     static final class Rate<K> extends KeyView<K> implements dev.throttle.RateLimiter {
 
-        Rate(LocalKeyedLimiter<K> owner, K key) {
+        Rate(LocalKeyed<K> owner, K key) {
             super(owner, key);
         }
 

@@ -2,7 +2,6 @@ package dev.throttle.local.limiters;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.throttle.KeyedLimiter;
 import dev.throttle.LimitSpec;
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
@@ -73,7 +72,7 @@ import java.util.function.Supplier;
  *
  * @param <K> the key type
  */
-public final class LocalKeyedLimiter<K> implements KeyedLimiter<K>, ObservedPermit.Observer {
+public final class LocalKeyedLimiter<K> implements LocalKeyed<K>, ObservedPermit.Observer {
 
     /** The identity remapping: makes Caffeine re-run the expiry's update under the entry's lock. */
     private static final BiFunction<Object, KeyEntry, KeyEntry> SAME = (key, entry) -> entry;
@@ -253,12 +252,14 @@ public final class LocalKeyedLimiter<K> implements KeyedLimiter<K>, ObservedPerm
     }
 
     /** Runs the cache's pending maintenance now, removing the keys that expired. For tests and housekeeping. */
+    @Override
     public void cleanUp() {
         cache.cleanUp();
     }
 
     /** The availability of a key without creating it: a key not held is at rest, its full capacity free. */
-    long availablePermits(K key) {
+    @Override
+    public long availablePermits(K key) {
         KeyEntry entry = cache.getIfPresent(key);
         return entry == null ? capacity : entry.limiter.availablePermits();
     }
