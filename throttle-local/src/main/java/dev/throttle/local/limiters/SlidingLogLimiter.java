@@ -30,12 +30,9 @@ import java.util.OptionalLong;
  * the other write different lines, while each stripe is still walked in order (one line per eight of its permits).
  *
  * <h2>Why one timestamp decides</h2>
- * Each decision claims with a CAS from the value {@code s} of {@code head} it read, and logs a reading no earlier than
- * the time of permit {@code s − 1}, the newest claimed: the caller's reading, taken before {@code head} was read, when
- * permit {@code s − 1}'s slot holds its own time and that time is no later (the common case, which keeps the clock
- * out of the span between reading {@code head} and the CAS, so a concurrent claim seldom overtakes it); else a reading
- * taken after {@code head} was read, hence after every claim below {@code s} read the monotonic ticker. Either way
- * times never decrease with the permit number. With {@code s = head}, the request fits iff
+ * Each decision reads {@code head} (volatile) <em>before</em> the ticker, and claims with a CAS from the value it
+ * read. A claim that succeeds after another's read {@code head} after that CAS, hence read the monotonic ticker
+ * after the other read it: times never decrease with the permit number. With {@code s = head}, the request fits iff
  * every permit up to {@code j = s + n − L − 1} (the newest that must have left the last {@code L}) is out of the
  * window, which by monotonicity is iff {@code time(j) <= now − W}; a refusal can retry after
  * {@code time(j) + W − now}, exactly. {@code j < 0}: fewer than {@code L} permits were ever granted.
@@ -142,22 +139,25 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         return spec;
     }
 
+    /** The decision reads the clock itself, after {@code head}: the caller's reading would only be wasted. */
+    @Override
+    long decideNow(long permits) {
+        return reserve(permits, 0L, 0L);
+    }
+
     /**
-     * Decides from the log at the caller's reading, taken before {@code head} is read, when it is no earlier than the
-     * newest claimed permit's time; else at a reading taken after (see the class comment). Waiting callers are never
-     * given a reservation, so {@code maxDelayNanos} is ignored.
+     * Decides from the log. The caller's reading of the ticker is not used: it was taken before {@code head} was
+     * read, and only a reading taken after it keeps times ordered by permit number. Waiting callers are never
+     * given a reservation, so {@code maxDelayNanos} is ignored too.
      */
     @Override
     long reserve(long permits, long callerNow, long maxDelayNanos) {
         if (permits > limit) {
             return Decisions.NEVER;
         }
-        long now = callerNow;
         for (;;) {
             long s = (long) HEAD.getVolatile(this);
-            if (!loggedBy(s - 1, now)) {
-                now = ticker.read(); // after head was read: no earlier than any permit below s
-            }
+            long now = ticker.read();
             long j = s + permits - limit - 1;
             if (j >= 0) {
                 long time = timeOf(j, s, now);
@@ -183,19 +183,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
             }
             // Lost head to another claim: step aside, then decide again from the new head at a new reading.
             Contention.backOff();
-            now = ticker.read();
         }
-    }
-
-    /**
-     * Whether permit {@code k}'s slot holds its own time and that time is no later than {@code now}: read while
-     * {@code head} is {@code k + 1}, no helper has written it (a helper writes only permits older than a written one
-     * below {@code head}), so it is the true time, and no earlier permit's slot holds a later one.
-     * {@code k = −1} reads a slot's first value, a never-granted permit of time 0.
-     */
-    private boolean loggedBy(long k, long now) {
-        long value = (long) LOG.getAcquire(log, index(k));
-        return (value & GENERATION_MASK) == generation(k) && timeIn(value) <= now;
     }
 
     /**
