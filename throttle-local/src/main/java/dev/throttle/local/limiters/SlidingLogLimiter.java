@@ -89,8 +89,6 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
      * {@code −1 mod 4} and time 0, which is a window before the first reading (see {@link #origin}).
      */
     private static final long NEVER_GRANTED = GENERATION_MASK;
-    /** How many permits ahead of a grant {@link #prefetch} reads the slots: one stripe's cache line holds 64. */
-    private static final long AHEAD = 64;
     /** How often a decision re-reads an unwritten slot that no later permit bounds, before refusing. */
     private static final int SPINS = 100;
     /** The retry time of a conservative refusal: the missing write is normally nanoseconds away. */
@@ -181,24 +179,11 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
             }
             if (HEAD.compareAndSet(this, s, s + permits)) {
                 write(s, permits, now);
-                prefetch(s + permits + AHEAD);
                 return 0L;
             }
             // Lost head to another claim: step aside, then decide again from the new head at a new reading.
             Contention.backOff();
         }
-    }
-
-    /**
-     * Brings into this core's cache, after a grant and so outside the span between reading {@code head} and the CAS,
-     * the slots a claim of permit {@code k} will read and write: the slot of {@code k − L} (then its {@code j}) and its
-     * own. In a large ring they were last touched a whole ring ago and are in memory; two threads granting in turn
-     * defeat the hardware's prefetching, each seeing only part of the walk, and a miss inside that span lets the
-     * other thread's claim overtake this one.
-     */
-    private void prefetch(long k) {
-        LOG.getOpaque(log, index(k - limit));
-        LOG.getOpaque(log, index(k));
     }
 
     /**
