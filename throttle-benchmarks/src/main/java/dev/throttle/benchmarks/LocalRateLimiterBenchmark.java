@@ -46,8 +46,11 @@ public class LocalRateLimiterBenchmark {
     @State(Scope.Benchmark)
     public static class Limiters {
 
-        /** The algorithm under test. */
-        @Param({"fixedWindow", "slidingWindow", "slidingLog", "tokenBucket", "leakyBucket"})
+        /**
+         * The algorithm under test; the sliding log twice, with the largest limit (2^20) and with a limit of 100, whose
+         * decisions should cost the same.
+         */
+        @Param({"fixedWindow", "slidingWindow", "slidingLog", "slidingLog100", "tokenBucket", "leakyBucket"})
         public String algorithm;
 
         RateLimiter granting;

@@ -36,7 +36,8 @@ final class RateSpecs {
     /**
      * A spec of the algorithm that grants every request of a benchmark run.
      *
-     * @param algorithm one of fixedWindow, slidingWindow, slidingLog, tokenBucket, leakyBucket
+     * @param algorithm one of fixedWindow, slidingWindow, slidingLog (limit 2^20), slidingLog100 (limit 100),
+     *     tokenBucket, leakyBucket
      * @return the spec
      * @throws IllegalArgumentException for another name
      */
@@ -50,6 +51,10 @@ final class RateSpecs {
                 // The log is capped at 2^20 entries; a 1 µs window empties it faster than any thread fills it
                 // (2^20 permits per µs would be one per picosecond).
                 return SlidingLog.of(SlidingLog.MAX_LIMIT, Duration.ofNanos(1_000));
+            case "slidingLog100":
+                // A small log: 100 permits take at least 100 decisions, far longer than a 20 ns window even at the
+                // nanoTime + CAS floor, so every request fits.
+                return SlidingLog.of(100, Duration.ofNanos(20));
             case "tokenBucket":
                 return TokenBucket.of(HUGE_CAPACITY, ONE_PER_NANO);
             case "leakyBucket":
@@ -62,7 +67,7 @@ final class RateSpecs {
     /**
      * A spec of the algorithm whose single permit, once taken, does not come back during a run.
      *
-     * @param algorithm one of fixedWindow, slidingWindow, slidingLog, tokenBucket, leakyBucket
+     * @param algorithm one of fixedWindow, slidingWindow, slidingLog, slidingLog100, tokenBucket, leakyBucket
      * @return the spec
      * @throws IllegalArgumentException for another name
      */
@@ -73,6 +78,7 @@ final class RateSpecs {
             case "slidingWindow":
                 return SlidingWindow.of(1, DECADE);
             case "slidingLog":
+            case "slidingLog100":
                 return SlidingLog.of(1, DECADE);
             case "tokenBucket":
                 return TokenBucket.of(1, ONE_PER_DECADE);

@@ -11,7 +11,6 @@ import dev.throttle.kernel.SpecVisitor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.OptionalLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The local engine's {@link TokenBucket} and {@link LeakyBucket} (meter and shaping queue), as the generic cell rate
@@ -214,16 +213,11 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
     }
 
     /**
-     * After losing the word to another thread: step aside for the shortest park the OS gives (tens of microseconds
-     * on Linux) before trying again, as Resilience4j's rate limiter does. Retrying at once, or after a spin hint,
-     * bounces the word's cache line between the contending cores on every attempt and halves the limiter's
-     * aggregate throughput; parking lets the winner run uncontended meanwhile. The price is paid only by a thread
-     * that lost a race, and its decision stays exact: it decides again on the word as it then is, at the time it read
-     * (an earlier time, so never more generous). Two threads hammering one bucket: 48 ns per decision per thread
-     * with the park, 94 ns without (PeerRateLimiterBenchmark.TwoThreads).
+     * After losing the word to another thread ({@link Contention#backOff()}): the retry decides on the word as it then
+     * is, at the time it read (an earlier time, so never more generous).
      */
     private static void backOff() {
-        LockSupport.parkNanos(1L);
+        Contention.backOff();
     }
 
     @Override

@@ -17,12 +17,17 @@ import java.util.OptionalLong;
  * permits.
  *
  * <h2>State</h2>
- * A counter {@code head} of the permits ever granted, and a ring of {@code L} slots, one per permit: permit number
- * {@code k} lives in slot {@code k mod L} as one word, the time of its grant and its generation
- * {@code (k div L) mod 4} packed together, so that a slot is always read and written whole. A request for
- * {@code n} permits takes the {@code n} consecutive numbers {@code head .. head + n − 1} in one CAS on {@code head},
- * then writes their slots. Memory: 8 bytes per permit of the limit (8 MiB at {@link SlidingLog#MAX_LIMIT}); cost of a
- * grant: one CAS on {@code head} plus one CAS per permit on its slot.
+ * A counter {@code head} of the permits ever granted, and a ring of {@code R} slots, {@code R} the limit rounded up to
+ * a power of two: permit number {@code k} lives in the slot of {@code k mod R} as one word, the time of its grant and
+ * its generation {@code (k div R) mod 4} packed together, so that a slot is always read and written whole. A request
+ * for {@code n} permits takes the {@code n} consecutive numbers {@code head .. head + n − 1} in one CAS on
+ * {@code head}, then writes their slots. Memory: 8 bytes per slot, at most 16 per permit of the limit (8 MiB at
+ * {@link SlidingLog#MAX_LIMIT}, a power of two); cost of a grant: one CAS on {@code head} plus one CAS per permit on
+ * its slot, and no division (the ring's size is a power of two).
+ *
+ * <p>Consecutive permits lie in different cache lines: {@code k mod R} is spread over eight stripes of the ring
+ * ({@code k mod 8} picks the stripe, {@code (k div 8) mod (R/8)} the slot in it), so two threads granting one after
+ * the other write different lines, while each stripe is still walked in order (one line per eight of its permits).
  *
  * <h2>Why one timestamp decides</h2>
  * Each decision reads {@code head} (volatile) <em>before</em> the ticker, and claims with a CAS from the value it
@@ -43,8 +48,8 @@ import java.util.OptionalLong;
  * retry after 1 µs; and when a bound written by a helper with a later clock reading makes a permit look younger than
  * it was, in the narrow race between two decisions taken at the same moment.
  *
- * <p>Before a claim, the slots it overwrites (permits {@code s − L .. j}) are written, by their claimers or by helpers.
- * So each slot goes through its permits in order, one generation at a time; a reader that finds a slot of the
+ * <p>Before a claim, the slots it overwrites (permits {@code s − R .. s + n − 1 − R}, all no later than {@code j}) are
+ * written, by their claimers or by helpers. So each slot goes through its permits in order, one generation at a time; a reader that finds a slot of the
  * generation before the one it needs knows the permit is unwritten, and any other generation means the log moved on
  * (checked against {@code head}, read again after the slot). A claimer writes its slot by CAS, only over its
  * predecessor's word, so a late writer never buries a newer permit.
@@ -76,11 +81,11 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         }
     }
 
-    /** A slot's low bits: its permit's generation, {@code (k div L) mod 4}. */
+    /** A slot's low bits: its permit's generation, {@code (k div R) mod 4}. */
     private static final int GENERATION_BITS = 2;
     private static final long GENERATION_MASK = (1L << GENERATION_BITS) - 1;
     /**
-     * The slots' first value: permit {@code k − L} of every {@code k < L}, a permit that never was, of generation
+     * The slots' first value: permit {@code k − R} of every {@code k < R}, a permit that never was, of generation
      * {@code −1 mod 4} and time 0, which is a window before the first reading (see {@link #origin}).
      */
     private static final long NEVER_GRANTED = GENERATION_MASK;
@@ -95,6 +100,12 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
 
     private final SlidingLog spec;
     private final int limit;
+    /** {@code log2 R}: the ring holds {@code R = 2^ringBits} slots, at least the limit. */
+    private final int ringBits;
+    /** {@code log2} of the number of stripes (8, or {@code R} when the ring is smaller). */
+    private final int stripeBits;
+    /** The slots of a stripe, minus one. */
+    private final int rowMask;
     private final long window;
     /** The ticker reading packed as time 0: one window before the first reading, so a never-granted slot is out. */
     private final long origin;
@@ -116,7 +127,10 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         this.limit = Math.toIntExact(spec.limit());
         this.window = spec.window().toNanos();
         this.origin = ticker.read() - window;
-        this.log = new long[limit];
+        this.ringBits = 32 - Integer.numberOfLeadingZeros(limit - 1);
+        this.stripeBits = Math.min(3, ringBits);
+        this.rowMask = (1 << (ringBits - stripeBits)) - 1;
+        this.log = new long[1 << ringBits];
         Arrays.fill(log, NEVER_GRANTED);
     }
 
@@ -158,7 +172,8 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
                     continue;
                 }
                 // Permit j has left, and the older ones this claim overwrites with it: their slots must be written.
-                if (!writeUnwritten(Math.max(0L, s - limit), j - 1, s, time)) {
+                long overwritten = s + permits - 1 - log.length; // the newest; permit j is written already
+                if (!writeUnwritten(Math.max(0L, s - log.length), Math.min(j - 1, overwritten), s, time)) {
                     continue;
                 }
             }
@@ -166,6 +181,8 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
                 write(s, permits, now);
                 return 0L;
             }
+            // Lost head to another claim: step aside, then decide again from the new head at a new reading.
+            Contention.backOff();
         }
     }
 
@@ -292,7 +309,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
     }
 
     /**
-     * Settles an estimate. More permits used are logged now, unconditionally (at most {@code L}: the ring remembers no
+     * Settles an estimate. More permits used are logged now, unconditionally (at most {@code L}: the window counts no
      * more), writing the reading for any overwritten permit still unwritten (it was claimed before the reading, so
      * its own time is no later); fewer used is a no-op, as the class comment explains.
      */
@@ -305,7 +322,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         for (;;) {
             long s = (long) HEAD.getVolatile(this);
             long now = ticker.read();
-            if (writeUnwritten(Math.max(0L, s - limit), s + permits - limit - 1, s, now)
+            if (writeUnwritten(Math.max(0L, s - log.length), s + permits - 1 - log.length, s, now)
                     && HEAD.compareAndSet(this, s, s + permits)) {
                 write(s, permits, now);
                 return;
@@ -317,7 +334,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
      * Writes the slots of the permits {@code first .. first + permits − 1} claimed at {@code now}: each by CAS from the
      * word it read, and only if that word is of the generation before and of a time no later than {@code now}. So a
      * claimer preempted before its write never overwrites what was written meanwhile: its predecessor's word helped
-     * (a bound, the permit's own generation), or a later permit's (of the same bits only {@code 4L} numbers on, and
+     * (a bound, the permit's own generation), or a later permit's (of the same bits only {@code 4R} numbers on, and
      * then a window later at least, unless logged by settling at the same reading, when the time is the same anyway).
      */
     private void write(long first, long permits, long now) {
@@ -344,12 +361,14 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         return now - timeIn(value) < window;
     }
 
+    /** Permit {@code k}'s slot: stripe {@code k mod 8}, row {@code (k div 8) mod (R/8)} of it. */
     private int index(long permit) {
-        return (int) (permit % limit);
+        int k = (int) permit; // the low bits are all that count: R divides 2^32
+        return ((k & ((1 << stripeBits) - 1)) << (ringBits - stripeBits)) | ((k >>> stripeBits) & rowMask);
     }
 
     private long generation(long permit) {
-        return (permit / limit) & GENERATION_MASK;
+        return (permit >>> ringBits) & GENERATION_MASK;
     }
 
     /** Permit {@code k}'s slot word for a grant at ticker reading {@code time}. */

@@ -149,6 +149,11 @@ public abstract class WindowCounterLimiter extends AbstractRateLimiter implement
             if (w.compareAndSet(used, used + permits)) {
                 return 0L;
             }
+            if (!CounterWindow.isSealed(w.raw())) {
+                // Lost the count to another grant (not to a roll, which is decided again at once): step aside, then
+                // decide on the count as it then is, at this reading (earlier than the retry, so never more generous).
+                Contention.backOff();
+            }
         }
     }
 
