@@ -172,7 +172,7 @@ public final class RedisEngine implements Engine {
                 builder.scheduler, builder.prefix, builder.minExpiryMillis, builder.leaseTtlNanos,
                 builder.decisionTimeout.toNanos());
         if (builder.coalescing) {
-            context.coalesce(commandTimeoutNanos);
+            context.coalesce(commandTimeoutNanos, CLUSTER.equals(builder.where));
         }
         // Loads the scripts on the connection now, or once the engine connects.
         EvictionPolicy eviction = new EvictionPolicy(health, stats);
