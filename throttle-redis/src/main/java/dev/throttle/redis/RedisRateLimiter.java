@@ -236,26 +236,26 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
         return argv(context.timebase().nowArgument(), permitsOrDelta, maxWaitUnits, op, grantedAt);
     }
 
-    /** The single script of this limit, for its lane. */
+    /** The single script of this limit, for its group. */
     @Override
     public Script script() {
         return bucket ? Script.BUCKET : plan.script();
     }
 
-    /** The keys of this limit, for its lane. */
+    /** The keys of this limit, for its group. */
     @Override
     public String[] keys() {
         return plan.keys();
     }
 
-    /** A lone decision's ARGV, for its lane. */
+    /** A lone decision's ARGV, for its group. */
     @Override
     public String[] single(String now, long permits, long waitUnits) {
         return argv(now, permits, waitUnits, "", "");
     }
 
     /**
-     * A batch's ARGV, for its lane: {@code bucket_batch.lua}'s (runs of requests alike as count, permits, wait) or
+     * A batch's ARGV, for its group: {@code bucket_batch.lua}'s (runs of requests alike as count, permits, wait) or
      * {@code batch.lua}'s (the shared template, the number of runs in place of the permits, then runs of requests
      * alike as count, permits).
      */
@@ -419,7 +419,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             return refusedFor > maxWait ? RefusedPermit.of(name, permits, refusedFor, 0L, spec.capacity()) : null;
         }
 
-        /** Through the limit's lane when the engine coalesces, else one call of its own. */
+        /** Through the limit's group when the engine coalesces, else one call of its own. */
         @Override
         CompletableFuture<long[]> ask(long maxWait) {
             long waitUnits = context.timebase().waitUnits(maxWait);
