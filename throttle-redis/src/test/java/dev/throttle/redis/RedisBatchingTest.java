@@ -268,6 +268,72 @@ class RedisBatchingTest {
     }
 
     /**
+     * A server that lost its scripts (SCRIPT FLUSH, as a restart or failover does) answers a multi-key batch NOSCRIPT:
+     * the batch is run again by its text, once, and every request gets its own decision.
+     */
+    @Test
+    void aMultiKeyBatchMeetingNoScriptIsRunByItsText() throws Exception {
+        try (RedisEngine engine = RedisEngine.builder(client, server.uri())
+                .keyPrefix(RedisServer.uniquePrefix("batch-noscript"))
+                .refusalCache(false)
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
+            KeyedLimiter<String> keyed = engine.keyed("flushed", SlidingLog.of(10, Duration.ofMinutes(10)));
+            assertThat(keyed.tryAcquire("first", 1).remaining()).isEqualTo(9L);
+            server.scriptFlush();
+            long evalBefore = server.calls("eval");
+            server.pause(Duration.ofMillis(150));
+            List<CompletableFuture<Permit>> answers = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                answers.add(keyed.acquireAsync("key-" + i, 1 + i % 2, Duration.ZERO));
+            }
+            for (int i = 0; i < answers.size(); i++) {
+                Permit permit = answers.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(permit.granted()).as("request %d", i).isTrue();
+                assertThat(permit.remaining()).as("request %d", i).isEqualTo(10L - (1 + i % 2));
+            }
+            assertThat(server.calls("eval") - evalBefore).as("the single script, then the multi-key batch's")
+                    .isEqualTo(2L);
+        }
+    }
+
+    /**
+     * A server that stops answering (SIGSTOP) while a call is in flight and requests on many keys wait behind it:
+     * every waiting request is answered by the failure policy within its decision timeout (failing open), and once the
+     * server runs again decisions come from Redis.
+     */
+    @Test
+    void aStalledServerAnswersEveryWaiterOnEveryKeyByThePolicy() throws Exception {
+        try (RedisEngine engine = RedisEngine.builder(client, server.uri())
+                .keyPrefix(RedisServer.uniquePrefix("batch-stall"))
+                .refusalCache(false)
+                .failurePolicy(FailurePolicy.FAIL_OPEN)
+                .decisionTimeout(Duration.ofMillis(200))
+                .commandTimeout(Duration.ofSeconds(2)).build()) {
+            KeyedLimiter<String> keyed = engine.keyed("stall", FixedWindow.of(1_000, Duration.ofMinutes(10)));
+            assertThat(keyed.tryAcquire("first", 1).remaining()).isEqualTo(999L);
+            List<CompletableFuture<Permit>> answers = new ArrayList<>();
+            long start = System.nanoTime();
+            server.freeze();
+            try {
+                for (int i = 0; i < 50; i++) {
+                    answers.add(keyed.acquireAsync("key-" + i, 1, Duration.ZERO));
+                }
+                for (CompletableFuture<Permit> answer : answers) {
+                    assertThat(answer.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS).granted()).isTrue();
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1_500));
+            } finally {
+                server.resume();
+            }
+            assertThat(engine.stats().failOpenGrants()).isEqualTo(50L);
+            Polling.until(() -> keyed.tryAcquire("first", 1).remaining() < 999L, Duration.ofSeconds(10));
+            Permit fromRedis = keyed.tryAcquire("first", 1);
+            assertThat(fromRedis.granted()).isTrue();
+            assertThat(fromRedis.remaining()).as("from Redis, not the policy").isLessThan(999L);
+        }
+    }
+
+    /**
      * The grouping: on a standalone server every limit shares the stripes; on a Cluster a limit's group is the hash
      * slot of its keys, so limits of different slots never share a call, and all of one limit's keys (one hash tag)
      * lie in its group.
