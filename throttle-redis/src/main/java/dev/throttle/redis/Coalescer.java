@@ -1,43 +1,56 @@
 package dev.throttle.redis;
 
 import dev.throttle.kernel.Acquisition;
+import io.lettuce.core.cluster.SlotHash;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BiConsumer;
 
 /**
- * Coalesces one engine's concurrent decisions on one rate limit into one script call. Each limit (its keys and
- * parameters) has a lane with at most one call in flight:
+ * Coalesces one engine's concurrent rate decisions into shared script calls. Decisions go through groups, each with at
+ * most one call in flight: on a standalone or Sentinel server a few stripes for the whole engine (a limit's stripe is
+ * fixed by its first key), on a Cluster one group per hash slot (every key of a limit lies in its slot, and a call may
+ * only touch keys of one slot). A limit always lands in the same group, so its requests keep their arrival order.
  * <ul>
- *   <li>a request that finds its lane idle goes out at once, alone, as the single script call it always was (no added
+ *   <li>a request that finds its group idle goes out at once, alone, as the single script call it always was (no added
  *   latency, the same bytes on the wire);</li>
- *   <li>a request that finds a call in flight joins the lane's pending list (one compare-and-set, no lock);</li>
- *   <li>when the call in flight is answered, every pending request goes out in one call of the limit's batch script
- *   ({@link Script#batch}), in arrival order, at most {@link #MAX_BATCH} per call, which decides each of them as the
- *   single script would, one after the other, at one clock reading, and answers each its own decision.</li>
+ *   <li>a request that finds a call in flight joins the group's pending list (one compare-and-set, no lock);</li>
+ *   <li>when the call in flight is answered, every pending request goes out in arrival order, at most
+ *   {@link #MAX_BATCH} per call: requests all of one limit in one call of the limit's batch script
+ *   ({@link Script#batch}), requests of several limits in one call of the multi-key script ({@link Script#MULTI}),
+ *   which takes each limit's requests together, in their arrival order. Either decides each request as the single
+ *   script would, one after the other, at one clock reading, and answers each its own decision.</li>
  * </ul>
- * Every request is its own future, timed by the decision timeout from its arrival (waiting in the lane counts), so the
- * failure policy answers it within the same bound as a lone call; a request whose deadline passed before its batch
- * left is not sent at all. A batch's answer arriving after a request timed out is handed to that request's late
- * recipient, which gives the grant back, as for a lone call. A batch that fails fails each of its requests, each
- * then counted by the breaker and answered by the policy as a lone call's failure would be.
+ * Every request is its own future, timed by the decision timeout from its arrival (waiting in the group counts), so
+ * the failure policy answers it within the same bound as a lone call; a request whose deadline passed before its
+ * batch left is not sent at all. A batch's answer arriving after a request timed out is handed to that request's late
+ * recipient, which gives the grant back, as for a lone call. A batch that fails fails each of its requests, each then
+ * counted by the breaker and answered by the policy as a lone call's failure would be.
  *
- * <p>Lanes live in a map only while they have a call in flight: a lane found idle after an answer is removed, so
- * memory is bounded by the limits being decided at the moment. A request that reaches a lane just removed still goes
- * out (the lane works unmapped), and at worst two calls of one limit are in flight at once: fewer requests share a
- * call, no decision changes, since every call is atomic in Redis.
+ * <p>Groups are made on first use and kept: a few per engine on a standalone server, at most one per hash slot on a
+ * Cluster, each a few fields.
  */
 final class Coalescer {
 
     /** The most requests one batch call decides, so that a script call stays short on the server. */
     static final int MAX_BATCH = 256;
 
-    /** How a lane asks Redis for its limit: the single script of a lone request, the batch script of several. */
+    /** The groups of an engine on a standalone or Sentinel server: a power of two. */
+    static final int STRIPES = 1;
+
+    /** The hash slots of a Cluster: its groups. */
+    private static final int SLOTS = 16384;
+
+    /** How a request asks Redis for its limit: the single script of a lone request, the batch scripts of several. */
     interface Limit {
 
         /**
-         * The limit's single script.
+         * The limit's single script; its name names the algorithm in the multi-key script.
          *
          * @return the script
          */
@@ -80,33 +93,78 @@ final class Coalescer {
          * @throws IllegalStateException if the batch answer is not one of {@code count} requests
          */
         long[][] answers(long[] flat, int count);
+
+        /**
+         * The limit's parameters as the multi-key script takes them (see {@code multi.lua}): equal for limits of one
+         * spec, which a call then describes once.
+         *
+         * @return the parameters
+         */
+        String[] multiParams();
+
+        /**
+         * Reads one request's answer from a multi-key script's answer, widened to the common shape.
+         *
+         * @param flat the script's answer
+         * @param at where the request's answer starts
+         * @param into where to put the widened answer
+         * @param index its index in {@code into}
+         * @return where the next answer starts, or -1 if {@code flat} holds no answer at {@code at}
+         */
+        int answer(long[] flat, int at, long[][] into, int index);
     }
 
-    /** A lane's state while a call is in flight and nothing waits. */
-    private static final Request BUSY = new Request(0L, 0L, "", null);
+    /** A group's state while a call is in flight and nothing waits. */
+    private static final Request BUSY = new Request(null, null, 0L, 0L, "", null);
 
     private final ScriptRunner runner;
     private final Timebase timebase;
     private final long decisionTimeoutNanos;
     private final long commandTimeoutNanos;
-    private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+    /** The least expiry of a key, in milliseconds, as the multi-key script takes it. */
+    private final String minExpiryMillis;
+    /** Whether groups are hash slots (a Cluster) rather than stripes. */
+    private final boolean cluster;
+    private final AtomicReferenceArray<Group> groups;
 
     /**
      * @param decisionTimeoutNanos each request's bound, from its arrival
-     * @param commandTimeoutNanos a call's bound: a lane whose call Redis never answers moves on after it
+     * @param commandTimeoutNanos a call's bound: a group whose call Redis never answers moves on after it
+     * @param minExpiryMillis the least expiry of a key written, in milliseconds
+     * @param cluster whether the engine is on a Cluster, where a call's keys must share a hash slot
      */
-    Coalescer(ScriptRunner runner, Timebase timebase, long decisionTimeoutNanos, long commandTimeoutNanos) {
+    Coalescer(ScriptRunner runner, Timebase timebase, long decisionTimeoutNanos, long commandTimeoutNanos,
+            long minExpiryMillis, boolean cluster) {
         this.runner = runner;
         this.timebase = timebase;
         this.decisionTimeoutNanos = decisionTimeoutNanos;
         this.commandTimeoutNanos = commandTimeoutNanos;
+        this.minExpiryMillis = Long.toString(minExpiryMillis);
+        this.cluster = cluster;
+        this.groups = new AtomicReferenceArray<>(cluster ? SLOTS : STRIPES);
     }
 
     /**
-     * Decides one request on a limit: at once if its lane is idle, else with the requests that arrive while the lane's
-     * call is in flight.
+     * The group of a limit's keys: on a Cluster the hash slot of its first key (all of a limit's keys share it), else
+     * the stripe of its first key.
      *
-     * @param laneKey the limit's identity: requests of equal keys share a lane, and must have equal {@code limit}s
+     * @param keys the limit's keys
+     * @param cluster whether the engine is on a Cluster
+     * @return the group's index
+     */
+    static int groupOf(String[] keys, boolean cluster) {
+        if (cluster) {
+            return SlotHash.getSlot(keys[0]);
+        }
+        int h = keys[0].hashCode();
+        return (h ^ (h >>> 16)) & (STRIPES - 1);
+    }
+
+    /**
+     * Decides one request on a limit: at once if its group is idle, else with the requests that arrive while the
+     * group's call is in flight.
+     *
+     * @param laneKey the limit's identity: requests of equal keys are one limit's, and must have equal {@code limit}s
      * @param limit how to ask Redis for the limit
      * @param permits the permits asked for, at least 1
      * @param waitUnits the longest wait accepted for a reserved slot, in clock units
@@ -116,24 +174,26 @@ final class Coalescer {
      */
     CompletableFuture<long[]> decide(String laneKey, Limit limit, long permits, long waitUnits,
             ScriptRunner.Late late) {
-        Request request = new Request(permits, waitUnits, timebase.nowArgument(), late);
+        Request request = new Request(laneKey, limit, permits, waitUnits, timebase.nowArgument(), late);
         runner.track(request, decisionTimeoutNanos);
-        Lane lane = lanes.get(laneKey);
-        if (lane == null) {
-            lane = lanes.computeIfAbsent(laneKey, key -> new Lane(key, limit));
+        int index = groupOf(limit.keys(), cluster);
+        Group group = groups.get(index);
+        if (group == null) {
+            groups.compareAndSet(index, null, new Group());
+            group = groups.get(index);
         }
         while (true) {
-            Request state = lane.state.get();
+            Request state = group.state.get();
             if (state == null) {
-                if (lane.state.compareAndSet(null, BUSY)) {
-                    if (send(lane, request)) {
-                        next(lane);
+                if (group.state.compareAndSet(null, BUSY)) {
+                    if (send(group, request)) {
+                        next(group);
                     }
                     return request;
                 }
             } else {
                 request.next = state == BUSY ? null : state;
-                if (lane.state.compareAndSet(state, request)) {
+                if (group.state.compareAndSet(state, request)) {
                     return request;
                 }
             }
@@ -141,12 +201,12 @@ final class Coalescer {
     }
 
     /**
-     * Sends a lone request by the single script. Called holding the lane; the call's answer sends what waits next,
-     * unless the call was over at once (no connection): then this returns true and the caller still holds the lane,
-     * so a lane that fails fast loops instead of recursing.
+     * Sends a lone request by its limit's single script. Called holding the group; the call's answer sends what waits
+     * next, unless the call was over at once (no connection): then this returns true and the caller still holds the
+     * group, so a group that fails fast loops instead of recursing.
      */
-    private boolean send(Lane lane, Request request) {
-        Limit limit = lane.limit;
+    private boolean send(Group group, Request request) {
+        Limit limit = request.limit;
         CompletableFuture<long[]> call;
         try {
             call = runner.run(limit.script(), limit.keys(), limit.single(request.now, request.permits,
@@ -162,7 +222,7 @@ final class Coalescer {
         call.whenComplete((answer, failure) -> {
             // What waits goes out first, so Redis decides it while this thread completes the request.
             try {
-                next(lane);
+                next(group);
             } finally {
                 request.settle(answer, failure);
             }
@@ -171,33 +231,40 @@ final class Coalescer {
     }
 
     /**
-     * The lane's call was answered (or failed): sends the next batch (the rest of the last drained list first, then
-     * everything that arrived meanwhile), or leaves the lane idle. Called holding the lane.
+     * The group's call was answered (or failed): sends the next batch (the rest of the last drained list first, then
+     * everything that arrived meanwhile), or leaves the group idle. Called holding the group.
      */
-    private void next(Lane lane) {
+    private void next(Group group) {
         while (true) {
-            if (lane.backlogFrom < lane.backlogTo) {
-                Request[] backlog = lane.backlog;
-                int from = lane.backlogFrom;
-                int count = Math.min(MAX_BATCH, lane.backlogTo - from);
-                lane.backlogFrom = from + count;
-                if (lane.backlogFrom == lane.backlogTo) {
-                    lane.backlog = null;
+            if (group.backlogFrom < group.backlogTo) {
+                Request[] backlog = group.backlog;
+                int from = group.backlogFrom;
+                int count = Math.min(MAX_BATCH, group.backlogTo - from);
+                group.backlogFrom = from + count;
+                if (group.backlogFrom == group.backlogTo) {
+                    group.backlog = null;
                 }
-                if (count == 1 ? send(lane, backlog[from]) : sendBatch(lane, backlog, from, count)) {
+                boolean over;
+                if (count == 1) {
+                    over = send(group, backlog[from]);
+                } else if (oneLimit(backlog, from, count)) {
+                    over = sendBatch(group, backlog, from, count);
+                } else {
+                    over = sendMulti(group, backlog, from, count);
+                }
+                if (over) {
                     continue;
                 }
                 return;
             }
-            Request state = lane.state.get();
+            Request state = group.state.get();
             if (state == BUSY) {
-                if (lane.state.compareAndSet(BUSY, null)) {
-                    lanes.remove(lane.key, lane);
+                if (group.state.compareAndSet(BUSY, null)) {
                     return;
                 }
                 continue;
             }
-            if (!lane.state.compareAndSet(state, BUSY)) {
+            if (!group.state.compareAndSet(state, BUSY)) {
                 continue;
             }
             // The list is newest first: in arrival order, without the requests whose deadline already passed.
@@ -217,24 +284,143 @@ final class Coalescer {
                 r.next = null; // nothing in the list keeps an answered request reachable
                 r = older;
             }
-            lane.backlog = ordered;
-            lane.backlogFrom = 0;
-            lane.backlogTo = live;
+            group.backlog = ordered;
+            group.backlogFrom = 0;
+            group.backlogTo = live;
         }
     }
 
-    /** Sends requests in one batch call; returns as {@link #send(Lane, Request)} does. Called holding the lane. */
-    private boolean sendBatch(Lane lane, Request[] requests, int from, int count) {
-        Batch batch = new Batch(lane, requests, from, count);
+    /** Whether the requests are all of one limit. */
+    private static boolean oneLimit(Request[] requests, int from, int count) {
+        String first = requests[from].laneKey;
+        for (int i = from + 1; i < from + count; i++) {
+            String key = requests[i].laneKey;
+            if (key != first && !key.equals(first)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Sends requests of one limit in one call of its batch script; returns as {@link #send(Group, Request)} does.
+     * Called holding the group.
+     */
+    private boolean sendBatch(Group group, Request[] requests, int from, int count) {
+        Limit limit = requests[from].limit;
+        Batch batch = new Batch(group, limit, requests, from, count);
         CompletableFuture<long[]> call;
         try {
-            Limit limit = lane.limit;
             call = runner.runBatch(limit.script().batch, limit.keys(),
                     limit.batch(timebase.nowArgument(), requests, from, count), commandTimeoutNanos, batch);
         } catch (RuntimeException | Error failure) {
             batch.settle(null, failure);
             return true;
         }
+        return sent(call, batch);
+    }
+
+    /**
+     * Sends requests of several limits in one call of the multi-key script: each limit's requests together, in their
+     * arrival order, the limits in the order of their first request; returns as {@link #send(Group, Request)} does.
+     * Called holding the group.
+     */
+    private boolean sendMulti(Group group, Request[] requests, int from, int count) {
+        // Each limit's requests, chained in arrival order: its first request heads the chain.
+        HashMap<String, Request> lastOf = new HashMap<>();
+        Request[] heads = new Request[count];
+        int limits = 0;
+        for (int i = from; i < from + count; i++) {
+            Request request = requests[i];
+            request.next = null;
+            Request last = lastOf.put(request.laneKey, request);
+            if (last == null) {
+                heads[limits++] = request;
+            } else {
+                last.next = request;
+            }
+        }
+        // The requests in answer order, and the specs each described once.
+        Request[] ordered = new Request[count];
+        List<String> keys = new ArrayList<>(limits);
+        List<Limit> specs = new ArrayList<>(4);
+        List<String> entries = new ArrayList<>(limits * 5);
+        int n = 0;
+        for (int l = 0; l < limits; l++) {
+            Request head = heads[l];
+            Limit limit = head.limit;
+            int spec = specIndex(specs, limit);
+            for (String key : limit.keys()) {
+                keys.add(key);
+            }
+            entries.add(Numerals.of(spec + 1));
+            int runsAt = entries.size();
+            entries.add(null);
+            int runs = 0;
+            for (Request r = head; r != null; ) {
+                Request s = r.next;
+                int run = 1;
+                ordered[n++] = r;
+                while (s != null && s.permits == r.permits && s.waitUnits == r.waitUnits) {
+                    ordered[n++] = s;
+                    run++;
+                    s = s.next;
+                }
+                entries.add(Numerals.of(run));
+                entries.add(Numerals.of(r.permits));
+                entries.add(Numerals.of(r.waitUnits));
+                runs++;
+                r = s;
+            }
+            entries.set(runsAt, Numerals.of(runs));
+        }
+        for (int i = 0; i < count; i++) {
+            ordered[i].next = null; // nothing links answered requests
+        }
+        List<String> args = new ArrayList<>(4 + specs.size() * 6 + entries.size());
+        args.add(null); // the clock argument, read last
+        args.add(Long.toString(timebase.unitsPerMilli()));
+        args.add(minExpiryMillis);
+        args.add(Numerals.of(specs.size()));
+        for (Limit spec : specs) {
+            String[] params = spec.multiParams();
+            args.add(spec.script().name);
+            args.add(Numerals.of(spec.keys().length));
+            args.add(Numerals.of(params.length));
+            for (String param : params) {
+                args.add(param);
+            }
+        }
+        args.addAll(entries);
+        Batch batch = new Batch(group, null, ordered, 0, count);
+        CompletableFuture<long[]> call;
+        try {
+            args.set(0, timebase.nowArgument());
+            call = runner.runBatch(Script.MULTI, keys.toArray(new String[0]), args.toArray(new String[0]),
+                    commandTimeoutNanos, batch);
+        } catch (RuntimeException | Error failure) {
+            batch.settle(null, failure);
+            return true;
+        }
+        return sent(call, batch);
+    }
+
+    /** The index of a limit's spec among those a multi-key call describes, added if new. */
+    private static int specIndex(List<Limit> specs, Limit limit) {
+        String[] params = limit.multiParams();
+        for (int i = 0; i < specs.size(); i++) {
+            Limit spec = specs.get(i);
+            if (spec.script() == limit.script() && spec.keys().length == limit.keys().length
+                    && Arrays.equals(spec.multiParams(), params)) {
+                return i;
+            }
+        }
+        specs.add(limit);
+        return specs.size() - 1;
+    }
+
+    /** Hands a batch its call's answer; returns as {@link #send(Group, Request)} does. */
+    private static boolean sent(CompletableFuture<long[]> call, Batch batch) {
         if (call.isDone()) {
             call.whenComplete(batch::settle);
             return true;
@@ -243,45 +429,42 @@ final class Coalescer {
         return false;
     }
 
-    /** One limit's lane: its state word and the rest of a drained list longer than a batch. */
-    private static final class Lane {
-        final String key;
-        final Limit limit;
+    /** One group: its state word and the rest of a drained list longer than a batch. */
+    private static final class Group {
         /**
          * Null when idle; {@link #BUSY} while a call is in flight and nothing waits; else the newest waiting request,
-         * linked to older ones. Whoever moves it from null to {@link #BUSY}, or takes the list, holds the lane: only
+         * linked to older ones. Whoever moves it from null to {@link #BUSY}, or takes the list, holds the group: only
          * the holder sends, and reads or writes the backlog.
          */
         final AtomicReference<Request> state = new AtomicReference<>();
         Request[] backlog;
         int backlogFrom;
         int backlogTo;
-
-        Lane(String key, Limit limit) {
-            this.key = key;
-            this.limit = limit;
-        }
     }
 
     /**
-     * One request in a lane: its own future, timed from its arrival by the decision timeout, and what its call needs.
+     * One request in a group: its own future, timed from its arrival by the decision timeout, and what its call needs.
      */
     static final class Request extends Deadlines.Timed<long[]> implements ScriptRunner.Late {
+        /** Its limit's identity: requests of equal lane keys are one limit's, kept in arrival order. */
+        final String laneKey;
+        final Limit limit;
         final long permits;
         final long waitUnits;
         /** The clock argument read when it arrived: a lone request's reading. */
         final String now;
         private final ScriptRunner.Late late;
-        /** The next older request in its lane's list. */
+        /** The next older request in its group's list; while a multi-key call is built, the next of its limit. */
         Request next;
 
-        Request(long permits, long waitUnits, String now, ScriptRunner.Late late) {
+        Request(String laneKey, Limit limit, long permits, long waitUnits, String now, ScriptRunner.Late late) {
+            this.laneKey = laneKey;
+            this.limit = limit;
             this.permits = permits;
             this.waitUnits = waitUnits;
             this.now = now;
             this.late = late;
         }
-
         /** Completes with its call's answer or failure. */
         void settle(long[] answer, Throwable failure) {
             if (failure != null) {
@@ -315,13 +498,16 @@ final class Coalescer {
 
     /** A batch call and its requests: hands each its answer (or the call's failure), then sends what waits next. */
     private final class Batch implements BiConsumer<long[], Throwable>, ScriptRunner.Late {
-        private final Lane lane;
+        private final Group group;
+        /** The limit of a one-limit batch; null for a multi-key call, whose requests read their own answers. */
+        private final Limit limit;
         private final Request[] requests;
         private final int from;
         private final int count;
 
-        Batch(Lane lane, Request[] requests, int from, int count) {
-            this.lane = lane;
+        Batch(Group group, Limit limit, Request[] requests, int from, int count) {
+            this.group = group;
+            this.limit = limit;
             this.requests = requests;
             this.from = from;
             this.count = count;
@@ -334,7 +520,7 @@ final class Coalescer {
         @Override
         public void accept(long[] flat, Throwable failure) {
             try {
-                next(lane);
+                next(group);
             } finally {
                 settle(flat, failure);
             }
@@ -360,7 +546,7 @@ final class Coalescer {
         private void answer(long[] flat, boolean late) {
             long[][] answers;
             try {
-                answers = lane.limit.answers(flat, count);
+                answers = limit != null ? limit.answers(flat, count) : multiAnswers(flat);
             } catch (RuntimeException malformed) {
                 if (!late) {
                     for (int i = 0; i < count; i++) {
@@ -377,6 +563,23 @@ final class Coalescer {
                     request.answer(answers[i]);
                 }
             }
+        }
+
+        /** Each request's answer in a multi-key call's answer, read in turn. */
+        private long[][] multiAnswers(long[] flat) {
+            long[][] answers = new long[count][];
+            int at = 0;
+            for (int i = 0; i < count; i++) {
+                at = requests[from + i].limit.answer(flat, at, answers, i);
+                if (at < 0) {
+                    break;
+                }
+            }
+            if (at != flat.length) {
+                throw new IllegalStateException("unexpected multi-key batch answer of " + flat.length
+                        + " integers for " + count + " requests");
+            }
+            return answers;
         }
     }
 }

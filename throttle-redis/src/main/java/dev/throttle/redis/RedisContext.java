@@ -45,7 +45,7 @@ final class RedisContext {
     private final String unitsPerMilliText;
     private final long leaseTtlNanos;
     private final long decisionTimeoutNanos;
-    /** Coalesces concurrent decisions on one rate limit into one script call; null when the engine does not. */
+    /** Coalesces concurrent rate decisions into shared script calls; null when the engine does not. */
     private Coalescer coalescer;
     /**
      * Mixed into every lease id: lease ids are drawn from each thread's {@link ThreadLocalRandom}, whose seeds two
@@ -91,9 +91,11 @@ final class RedisContext {
      * Makes rate decisions coalesce (see {@link Coalescer}); called once by the engine, before any limiter is made.
      *
      * @param commandTimeoutNanos the engine's command timeout, a batch call's bound
+     * @param cluster whether the engine is on a Cluster, where only keys of one hash slot share a call
      */
-    void coalesce(long commandTimeoutNanos) {
-        coalescer = new Coalescer(runner, timebase, decisionTimeoutNanos, commandTimeoutNanos);
+    void coalesce(long commandTimeoutNanos, boolean cluster) {
+        coalescer = new Coalescer(runner, timebase, decisionTimeoutNanos, commandTimeoutNanos, minExpiryMillis,
+                cluster);
     }
 
     RedisBreaker breaker() {

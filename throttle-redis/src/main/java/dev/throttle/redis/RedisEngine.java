@@ -53,10 +53,11 @@ import java.util.function.UnaryOperator;
  *
  * <p><b>One round trip.</b> A decision is at most one EVALSHA on one shared, thread-safe connection; scripts are
  * loaded when the engine is built and reloaded transparently after a NOSCRIPT error (a restart, a failover).
- * Concurrent rate decisions on one limit share one EVALSHA ({@link Builder#coalescing(boolean) coalescing}, on by
- * default): a decision that finds none of its limit in flight goes out at once; those arriving meanwhile go out
- * together when it is answered, decided in arrival order exactly as one by one at one clock reading (in client-time
- * mode, the ticker's reading when the batch leaves).
+ * Concurrent rate decisions share one EVALSHA ({@link Builder#coalescing(boolean) coalescing}, on by default), on one
+ * limit or across limits: any limits of the engine on a standalone or Sentinel server, limits whose keys lie in one
+ * hash slot on a Cluster. A decision that finds no call of its group in flight goes out at once; those arriving
+ * meanwhile go out together when it is answered, each limit's decided in arrival order exactly as one by one at one
+ * clock reading (in client-time mode, the ticker's reading when the batch leaves).
  *
  * <p><b>Time.</b> By default the Redis server's clock (TIME inside the script), so client clocks are never trusted:
  * the scripts count whole microseconds, and periods are rounded up to whole microseconds; decisions equal the local
@@ -172,7 +173,7 @@ public final class RedisEngine implements Engine {
                 builder.scheduler, builder.prefix, builder.minExpiryMillis, builder.leaseTtlNanos,
                 builder.decisionTimeout.toNanos());
         if (builder.coalescing) {
-            context.coalesce(commandTimeoutNanos);
+            context.coalesce(commandTimeoutNanos, CLUSTER.equals(builder.where));
         }
         // Loads the scripts on the connection now, or once the engine connects.
         EvictionPolicy eviction = new EvictionPolicy(health, stats);
@@ -995,10 +996,12 @@ public final class RedisEngine implements Engine {
         /**
          * Turns coalescing of rate decisions on or off (default on). With it on, a decision on a rate limiter (token
          * or leaky bucket, fixed window, sliding window, sliding log; a keyed limiter's key too) that arrives while
-         * another decision of the same limit from this engine is in flight does not go out alone: the decisions that
-         * arrive meanwhile go out together, in one script call, as soon as the call in flight is answered. That call
-         * decides each of them in arrival order, exactly as if they had come one by one at the same clock reading,
-         * and answers each its own decision (at most 256 per call). A decision that finds no call in flight goes out
+         * another decision of its group from this engine is in flight does not go out alone: the decisions that
+         * arrive meanwhile go out together, in one script call, as soon as the call in flight is answered. A group is
+         * every rate limit of the engine on a standalone or Sentinel server, and the limits whose keys lie in one
+         * hash slot on a Cluster (a script call touches one slot), so concurrent decisions on different keys share
+         * calls too. That call decides each limit's decisions in arrival order, exactly as if they had come one by
+         * one at the same clock reading, and answers each its own decision (at most 256 per call). A decision that finds no call in flight goes out
          * at once, so a lone decision waits for nothing; one that waits in line is still bounded by the
          * {@link #decisionTimeout(Duration) decision timeout} from its start, and a failed call fails each of its
          * decisions to the failure policy. Composites, concurrency limits, settlements and

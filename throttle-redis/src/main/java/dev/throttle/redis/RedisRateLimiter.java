@@ -18,9 +18,9 @@ import java.util.function.Supplier;
 
 /**
  * A rate limiter whose state lives in Redis: each decision is one EVALSHA of the algorithm's script, which reads and
- * updates the state atomically; with the engine's coalescing on (the default), decisions arriving while another of the
- * same limit is in flight share one call of the script's batch variant ({@link Coalescer}), which decides each in
- * arrival order exactly as alone. Everything is asynchronous underneath: the synchronous calls wait on the
+ * updates the state atomically; with the engine's coalescing on (the default), decisions arriving while another call
+ * of their group is in flight share one call ({@link Coalescer}): of the script's batch variant when they are all of
+ * one limit, else of the multi-key script, which decides each limit's requests in arrival order exactly as alone. Everything is asynchronous underneath: the synchronous calls wait on the
  * asynchronous one, and a waiting acquisition holds no thread (it waits on the {@link Scheduler} for its reserved slot,
  * or to retry a refusal at its retry time, until its deadline). Every decision takes the path of
  * {@link RedisAcquisition}: refusal cache, breaker, one round trip, or the failure policy.
@@ -53,12 +53,14 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
      */
     private final RefusalCache refusals;
     /**
-     * The engine's coalescer, or null when it sends each decision alone; with it, this limit's lane is
+     * The engine's coalescer, or null when it sends each decision alone; with it, this limit's identity is
      * {@link #laneKey}: its keys and parameters, shared with every limiter of the same name and spec (a keyed
-     * limiter's key is a limiter made afresh per call).
+     * limiter's key is a limiter made afresh per call), whose requests keep their arrival order.
      */
     private final Coalescer coalescer;
     private final String laneKey;
+    /** This limit's parameters as the multi-key script takes them ({@link #multiParams()}). */
+    private final String[] multiParams;
 
     /**
      * @param fallback supplies the fallback limiter (its own, or a keyed limiter's key's); null when the policy does
@@ -88,6 +90,8 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             System.arraycopy(params, 0, template, 7, params.length);
         }
         this.argvTemplate = template;
+        this.multiParams = bucket ? new String[] {params[0], params[1], "1".equals(params[2]) ? params[3] : ""}
+                : params;
         this.refusals = plan.keys().length > 1 ? null : context.refusals();
         this.coalescer = context.coalescer();
         this.laneKey = coalescer == null ? null
@@ -232,26 +236,26 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
         return argv(context.timebase().nowArgument(), permitsOrDelta, maxWaitUnits, op, grantedAt);
     }
 
-    /** The single script of this limit, for its lane. */
+    /** The single script of this limit, for its group. */
     @Override
     public Script script() {
         return bucket ? Script.BUCKET : plan.script();
     }
 
-    /** The keys of this limit, for its lane. */
+    /** The keys of this limit, for its group. */
     @Override
     public String[] keys() {
         return plan.keys();
     }
 
-    /** A lone decision's ARGV, for its lane. */
+    /** A lone decision's ARGV, for its group. */
     @Override
     public String[] single(String now, long permits, long waitUnits) {
         return argv(now, permits, waitUnits, "", "");
     }
 
     /**
-     * A batch's ARGV, for its lane: {@code bucket_batch.lua}'s (runs of requests alike as count, permits, wait) or
+     * A batch's ARGV, for its group: {@code bucket_batch.lua}'s (runs of requests alike as count, permits, wait) or
      * {@code batch.lua}'s (the shared template, the number of runs in place of the permits, then runs of requests
      * alike as count, permits).
      */
@@ -326,6 +330,42 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
         return answers;
     }
 
+    /**
+     * This limit's parameters in the multi-key script, for its group: a bucket's interval, tolerance and queue delay
+     * ({@code ''} for a meter), or the algorithm's parameters.
+     */
+    @Override
+    public String[] multiParams() {
+        return multiParams;
+    }
+
+    /**
+     * One request's answer in a multi-key call's answer, widened to the common shape: as {@link #answers} reads a
+     * batch's (a bucket's one integer for an immediate grant or three, the others' five).
+     */
+    @Override
+    public int answer(long[] flat, int at, long[][] into, int index) {
+        if (!bucket) {
+            if (at + 5 > flat.length) {
+                return -1;
+            }
+            into[index] = new long[] {flat[at], flat[at + 1], flat[at + 2], flat[at + 3], flat[at + 4]};
+            return at + 5;
+        }
+        if (at >= flat.length) {
+            return -1;
+        }
+        if (flat[at] >= 0L) {
+            into[index] = new long[] {1L, 0L, flat[at], 0L};
+            return at + 1;
+        }
+        if (at + 3 > flat.length || flat[at] < -2L) {
+            return -1;
+        }
+        into[index] = new long[] {-1L - flat[at], flat[at + 1], flat[at + 2], 0L};
+        return at + 3;
+    }
+
     private String[] argv(String now, long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
         if (bucket) {
             // The bucket script decides unless an eighth argument names the operation (settling ignores grantedAt).
@@ -379,7 +419,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             return refusedFor > maxWait ? RefusedPermit.of(name, permits, refusedFor, 0L, spec.capacity()) : null;
         }
 
-        /** Through the limit's lane when the engine coalesces, else one call of its own. */
+        /** Through the limit's group when the engine coalesces, else one call of its own. */
         @Override
         CompletableFuture<long[]> ask(long maxWait) {
             long waitUnits = context.timebase().waitUnits(maxWait);

@@ -23,7 +23,8 @@ import java.security.NoSuchAlgorithmException;
  *
  * <p>Each rate script has a batch variant ({@link #batch}) that decides several requests to one limit, coalesced by
  * {@link Coalescer}, in one call: the entry {@code batch.lua} runs the algorithm's function once per request in
- * arrival order, at one clock reading.
+ * arrival order, at one clock reading. Requests to different limits gathered together go out in one call of
+ * {@link #MULTI}, which decides each limit's requests as that limit's batch script would.
  */
 final class Script {
 
@@ -42,6 +43,15 @@ final class Script {
     static final Script SLIDING_LOG = load("sliding_log");
     static final Script CONCURRENCY = new Script("concurrency", single("concurrency", "single.lua"), null);
 
+    /**
+     * The multi-key batch script: concurrent requests to many rate limits (buckets, windows, logs) gathered by
+     * {@link Coalescer} in one call, each limit's requests decided in arrival order as its own batch script would
+     * ({@code multi.lua} after the prologue and the window and log algorithms' files).
+     */
+    static final Script MULTI = new Script("multi", resource("common.lua") + "\n" + resource("fixed_window.lua")
+            + "\n" + resource("sliding_window.lua") + "\n" + resource("sliding_log.lua") + "\n"
+            + resource("multi.lua"), null);
+
     /** The all-of composite over any of the algorithms above. */
     static final Script COMPOSITE = new Script("composite", resource("common.lua") + "\n"
             + resource("bucket_part.lua") + "\n" + resource("fixed_window.lua") + "\n"
@@ -50,7 +60,7 @@ final class Script {
 
     /** Every script, for loading them all when an engine starts: each rate script and its batch variant. */
     static final Script[] ALL = {BUCKET, BUCKET.batch, FIXED_WINDOW, FIXED_WINDOW.batch, SLIDING_WINDOW,
-        SLIDING_WINDOW.batch, SLIDING_LOG, SLIDING_LOG.batch, CONCURRENCY, COMPOSITE};
+        SLIDING_WINDOW.batch, SLIDING_LOG, SLIDING_LOG.batch, MULTI, CONCURRENCY, COMPOSITE};
 
     /** The algorithm's name: its file and Lua function, and how the composite script names it. */
     final String name;

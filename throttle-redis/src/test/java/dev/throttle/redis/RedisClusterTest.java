@@ -79,6 +79,57 @@ class RedisClusterTest {
         }
     }
 
+    /**
+     * Batching across keys on a Cluster: requests of keys in one hash slot share a call, requests of keys in different
+     * slots never do (such a call would fail CROSSSLOT, and its requests go to the failure policy). Two keys of a keyed
+     * limiter that share a slot and ten more, seven requests each, made while every master is paused so they wait
+     * behind calls in flight: each key grants exactly its limit, in order, and the policy answers nothing.
+     */
+    @Test
+    void batchesAcrossKeysStayInOneSlotAndDecideEachKeyExactly() throws Exception {
+        String prefix = RedisServer.uniquePrefix("batch");
+        List<String> keys = new ArrayList<>();
+        java.util.Map<Integer, String> bySlot = new java.util.HashMap<>();
+        for (int i = 0; keys.isEmpty(); i++) {
+            String key = "key-" + i;
+            String other = bySlot.put(Coalescer.groupOf(new String[] {Keys.key(prefix, "k:" + key, ":fw")}, true), key);
+            if (other != null) {
+                keys.add(other);
+                keys.add(key);
+            }
+        }
+        for (int i = 0; i < 10; i++) {
+            keys.add("other-" + i);
+        }
+        try (RedisEngine engine = RedisEngine.builder(cluster.clusterClient()).keyPrefix(prefix)
+                .commandTimeout(Duration.ofSeconds(5)).decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
+            var keyed = engine.keyed("k", FixedWindow.of(5, FOREVER));
+            assertThat(keyed.tryAcquire("warm-up", 1).granted()).isTrue();
+            for (RedisClusterFixture.Node node : cluster.nodes()) {
+                node.sync().clientPause(300);
+            }
+            List<List<java.util.concurrent.CompletableFuture<Permit>>> answers = new ArrayList<>();
+            for (int k = 0; k < keys.size(); k++) {
+                answers.add(new ArrayList<>());
+            }
+            for (int i = 0; i < 7; i++) {
+                for (int k = 0; k < keys.size(); k++) {
+                    answers.get(k).add(keyed.acquireAsync(keys.get(k), 1, Duration.ZERO));
+                }
+            }
+            for (int k = 0; k < keys.size(); k++) {
+                for (int i = 0; i < 7; i++) {
+                    Permit permit = answers.get(k).get(i).get(20, TimeUnit.SECONDS);
+                    assertThat(permit.granted()).as("%s request %d", keys.get(k), i).isEqualTo(i < 5);
+                    if (i < 5) {
+                        assertThat(permit.remaining()).as("%s request %d", keys.get(k), i).isEqualTo(4L - i);
+                    }
+                }
+            }
+            assertThat(engine.stats().failClosedRefusals()).as("requests answered by the policy").isZero();
+        }
+    }
+
     @Test
     void everyKeyOfADecisionLiesInOneSlotSoNoDecisionRaisesCrossSlot() {
         List<LimitSpec> specs = List.of(

@@ -1,0 +1,146 @@
+-- Entry of the multi-key batch script (follows common.lua, fixed_window.lua, sliding_window.lua and sliding_log.lua):
+-- concurrent requests to many rate limits (of any of those algorithms and the token and leaky buckets), gathered by
+-- the client while another call of theirs was in flight, decided in one call at one clock reading. The requests of one
+-- limit come together as one entry, in their arrival order, and each is decided exactly as that limit's own batch
+-- script would decide it (bucket_batch.lua, or the algorithm's function through batch.lua): each request sees the
+-- state the one before it left. Entries touch their own keys; two entries touching one key (two specs under one name)
+-- are decided one after the other, each seeing what the one before wrote. Fixed classpath text, never built from
+-- values.
+--
+-- ARGV[1] the clock reading in client-time mode, or '' for the server's clock (see common.lua)
+-- ARGV[2] clock units per millisecond; ARGV[3] the least expiry in milliseconds (see common.lua)
+-- ARGV[4] the number s of specs, then s specs, each: the algorithm ('bucket', 'fixed_window', 'sliding_window',
+--         'sliding_log'), the number of keys of a limit of it, the number p of its parameters, then its p parameters
+--         (a bucket's: the interval per permit, the tolerance, the shaping queue's longest delay or '' for a meter; the
+--         others': the limit and the window, as their single scripts take them)
+-- then, to the end, the entries, each: the index (1-based) of its spec, the number of runs of its requests, then its
+--         runs of requests alike, each three values: how many requests, their permits (at least 1), the longest wait
+--         they accept for a reserved slot in clock units (read by the buckets only)
+-- KEYS every entry's keys in entry order, as many per entry as its spec says (a bucket's second key is its shared rate
+--      factor's)
+-- Answer: a flat array, per request in entry order then arrival order: for a bucket, as bucket_batch.lua answers (one
+-- integer, the remaining permits of an immediate grant, or three, {-1 refused or -2 reserved, retry time or wait,
+-- remaining}); for the others, as batch.lua answers (five integers).
+
+local now = clock_now()
+local per_ms = tonumber(ARGV[2])
+local least_ms = ARGV[3]
+local floor = math.floor
+local answer = {}
+local size = 0
+
+-- One bucket's entry: bucket_batch.lua's loop over the entry's runs from ARGV[a]; answers the next entry's index.
+local function bucket_entry(bucket_key, rate_key, interval, tolerance, queue_delay, a, runs)
+  local shaping = queue_delay ~= ''
+  if shaping then
+    queue_delay = queue_delay + 0
+  end
+--#include bucket_rate.lua
+  local state = redis.call('GET', bucket_key)
+  if state then
+    state = state + 0
+  else
+    state = now
+  end
+  local written = false
+  for _ = 1, runs do
+    local run = ARGV[a] + 0
+    local permits = ARGV[a + 1] + 0
+    local max_wait = ARGV[a + 2]
+    for _ = 1, run do
+      local tat = state
+--#include bucket_step.lua
+      if next_tat then
+        state = next_tat
+        written = true
+      end
+      if granted == 1 and wait == 0 then
+        size = size + 1
+        answer[size] = remaining
+      else
+        answer[size + 1] = -1 - granted
+        answer[size + 2] = wait
+        answer[size + 3] = remaining
+        size = size + 3
+      end
+    end
+    a = a + 3
+  end
+  if written then
+    -- As bucket.lua writes after a grant: at rest again once time reaches the tat.
+    local span = state - now
+    local ms = floor(span / per_ms)
+    if ms * per_ms < span then
+      ms = ms + 1
+    end
+    local least = least_ms + 0
+    if ms < least then
+      ms = least
+    end
+    redis.call('SET', bucket_key, state, 'PX', ms)
+  end
+  return a
+end
+
+-- One entry of another algorithm: its function once per request, as batch.lua runs it; answers the next entry's index.
+local function function_entry(run_function, keys, at, a, runs)
+  local r = {now = now, permits = 0, max_wait = 0, op = ''}
+  for _ = 1, runs do
+    local run = tonumber(ARGV[a])
+    r.permits = tonumber(ARGV[a + 1])
+    r.max_wait = tonumber(ARGV[a + 2])
+    for _ = 1, run do
+      local one = run_function(keys, ARGV, at, r)
+      answer[size + 1] = one[1]
+      answer[size + 2] = one[2]
+      answer[size + 3] = one[3]
+      answer[size + 4] = one[4]
+      answer[size + 5] = one[5] or 0
+      size = size + 5
+    end
+    a = a + 3
+  end
+  return a
+end
+
+local functions = {
+  fixed_window = fixed_window,
+  sliding_window = sliding_window,
+  sliding_log = sliding_log
+}
+
+-- The specs: {algorithm, key count, index of ARGV just before its parameters}.
+local specs = {}
+local a = 5
+for i = 1, tonumber(ARGV[4]) do
+  specs[i] = {ARGV[a], tonumber(ARGV[a + 1]), a + 2}
+  a = a + 3 + tonumber(ARGV[a + 2])
+end
+
+local k = 1
+local last = #ARGV
+while a <= last do
+  local spec = specs[tonumber(ARGV[a])]
+  local runs = tonumber(ARGV[a + 1])
+  a = a + 2
+  local at = spec[3]
+  if spec[1] == 'bucket' then
+    local rate_key = nil
+    if spec[2] > 1 then
+      rate_key = KEYS[k + 1]
+    end
+    a = bucket_entry(KEYS[k], rate_key, ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3], a, runs)
+  else
+    local run_function = functions[spec[1]]
+    if not run_function then
+      return redis.error_reply('unknown algorithm ' .. tostring(spec[1]))
+    end
+    local keys = {}
+    for i = 1, spec[2] do
+      keys[i] = KEYS[k + i - 1]
+    end
+    a = function_entry(run_function, keys, at, a, runs)
+  end
+  k = k + spec[2]
+end
+return answer
