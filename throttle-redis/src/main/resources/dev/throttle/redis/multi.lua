@@ -44,41 +44,9 @@ local function bucket_entry(bucket_key, rate_key, interval, tolerance, queue_del
   end
   local written = false
   for _ = 1, runs do
-    local run = ARGV[a] + 0
-    local permits = ARGV[a + 1] + 0
-    local max_wait = ARGV[a + 2]
-    for _ = 1, run do
-      local tat = state
---#include bucket_step.lua
-      if next_tat then
-        state = next_tat
-        written = true
-      end
-      if granted == 1 and wait == 0 then
-        size = size + 1
-        answer[size] = remaining
-      else
-        answer[size + 1] = -1 - granted
-        answer[size + 2] = wait
-        answer[size + 3] = remaining
-        size = size + 3
-      end
-    end
-    a = a + 3
+--#include bucket_runs_step.lua
   end
-  if written then
-    -- As bucket.lua writes after a grant: at rest again once time reaches the tat.
-    local span = state - now
-    local ms = floor(span / per_ms)
-    if ms * per_ms < span then
-      ms = ms + 1
-    end
-    local least = least_ms + 0
-    if ms < least then
-      ms = least
-    end
-    redis.call('SET', bucket_key, state, 'PX', ms)
-  end
+--#include bucket_runs_write.lua
   return a
 end
 

@@ -1,0 +1,25 @@
+-- A fragment, included by bucket_batch.lua and multi.lua in their loop over one bucket's runs: decides the run of
+-- requests at ARGV[a] (count, permits, longest wait) one by one on the bucket's state, appends each answer (one
+-- integer for an immediate grant, else -1 - granted, wait, remaining) and moves a to the next run. Needs the locals
+-- bucket_step.lua needs, and state, written, answer, size and a.
+local run = ARGV[a] + 0
+local permits = ARGV[a + 1] + 0
+local max_wait = ARGV[a + 2]
+for _ = 1, run do
+  local tat = state
+--#include bucket_step.lua
+  if next_tat then
+    state = next_tat
+    written = true
+  end
+  if granted == 1 and wait == 0 then
+    size = size + 1
+    answer[size] = remaining
+  else
+    answer[size + 1] = -1 - granted
+    answer[size + 2] = wait
+    answer[size + 3] = remaining
+    size = size + 3
+  end
+end
+a = a + 3
