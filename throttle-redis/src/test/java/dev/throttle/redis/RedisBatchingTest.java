@@ -12,22 +12,16 @@ import dev.throttle.Rate;
 import dev.throttle.SlidingLog;
 import dev.throttle.SlidingWindow;
 import dev.throttle.TokenBucket;
-import dev.throttle.kernel.ObservedPermit;
-import dev.throttle.kernel.RatePermit;
 import dev.throttle.local.LocalEngine;
-import io.lettuce.core.RedisClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,29 +32,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * against a redis-server of this class's own, which the tests pause (CLIENT PAUSE) to hold a call in flight while
  * others arrive, so batches form deterministically.
  */
-class RedisBatchingTest {
+class RedisBatchingTest extends CoalescingServer {
 
-    private static final Duration ANSWER = Duration.ofSeconds(20);
     private static final long WINDOW = 99_999_989L;
 
-    private static RedisProcess server;
-    private static RedisClient client;
-
-    @BeforeAll
-    static void start() {
-        server = RedisProcess.start();
-        client = RedisClient.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.shutdown();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     /**
      * Keyed limiters of one or several specs, the keys requests are spread over, and the span of time over which a
@@ -107,7 +82,7 @@ class RedisBatchingTest {
     void burstsOverManyKeysAreDecidedPerKeyExactlyAsOneByOne(Case c) throws Exception {
         ManualClock clock = new ManualClock(SideBySide.START);
         LocalEngine local = LocalEngine.builder().ticker(clock).scheduler(clock).build();
-        try (RedisEngine redis = clientTimeEngine(clock, "diff")) {
+        try (RedisEngine redis = clientTimeEngine(clock, "batch-diff")) {
             List<KeyedLimiter<String>> expected = new ArrayList<>();
             List<KeyedLimiter<String>> actual = new ArrayList<>();
             for (int s = 0; s < c.specs().size(); s++) {
@@ -369,21 +344,5 @@ class RedisBatchingTest {
 
     private static boolean reserves(LimitSpec spec) {
         return spec instanceof TokenBucket || spec instanceof LeakyBucket;
-    }
-
-    private static RedisEngine clientTimeEngine(ManualClock clock, String what) {
-        return RedisEngine.builder(client, server.uri())
-                .keyPrefix(RedisServer.uniquePrefix("batch-" + what))
-                .ticker(clock)
-                .scheduler(clock)
-                .minExpiry(Duration.ofMinutes(5))
-                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
-    }
-
-    private static OptionalLong refill(Permit permit) {
-        while (permit instanceof ObservedPermit observed) {
-            permit = observed.delegate(); // a local keyed limiter's permit, observed for its key's eviction
-        }
-        return ((RatePermit) permit).refillNanos();
     }
 }

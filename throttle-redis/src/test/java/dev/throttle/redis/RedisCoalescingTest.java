@@ -12,22 +12,17 @@ import dev.throttle.RateLimiter;
 import dev.throttle.SlidingLog;
 import dev.throttle.SlidingWindow;
 import dev.throttle.TokenBucket;
-import dev.throttle.kernel.RatePermit;
 import dev.throttle.local.LocalEngine;
-import io.lettuce.core.RedisClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,28 +33,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * pause (CLIENT PAUSE) to hold a call in flight while others arrive, so batches form deterministically, and freeze or
  * kill to fail them.
  */
-class RedisCoalescingTest {
+class RedisCoalescingTest extends CoalescingServer {
 
-    private static final Duration ANSWER = Duration.ofSeconds(20);
 
-    private static RedisProcess server;
-    private static RedisClient client;
-
-    @BeforeAll
-    static void start() {
-        server = RedisProcess.start();
-        client = RedisClient.create();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.shutdown();
-        }
-        if (server != null) {
-            server.close();
-        }
-    }
 
     /** A spec, and the span of time over which its state goes from empty to full. */
     record Case(String label, LimitSpec spec, long spanNanos, long maxPermits) {
@@ -106,7 +82,7 @@ class RedisCoalescingTest {
     void burstsAreDecidedInArrivalOrderExactlyAsOneByOne(Case c) throws Exception {
         ManualClock clock = new ManualClock(SideBySide.START);
         LocalEngine local = LocalEngine.builder().ticker(clock).scheduler(clock).build();
-        try (RedisEngine redis = clientTimeEngine(clock, "diff")) {
+        try (RedisEngine redis = clientTimeEngine(clock, "coalesce-diff")) {
             RateLimiter expected = local.rateLimiter("burst", c.spec());
             RateLimiter actual = redis.rateLimiter("burst", c.spec());
             actual.tryAcquire(1); // the engine's scripts are loaded and its connection is up
@@ -244,7 +220,7 @@ class RedisCoalescingTest {
     @Test
     void racingThreadsGetExactlyTheLimit() throws Exception {
         ManualClock clock = new ManualClock(SideBySide.START);
-        try (RedisEngine engine = clientTimeEngine(clock, "race")) {
+        try (RedisEngine engine = clientTimeEngine(clock, "coalesce-race")) {
             long limit = 2_000;
             var keyed = engine.keyed("race", FixedWindow.of(limit, Duration.ofMinutes(10)));
             int threads = 8;
@@ -388,18 +364,5 @@ class RedisCoalescingTest {
             }
             assertThat(server.calls("eval") - evalBefore).as("the single script, then the batch's").isEqualTo(2L);
         }
-    }
-
-    private static RedisEngine clientTimeEngine(ManualClock clock, String what) {
-        return RedisEngine.builder(client, server.uri())
-                .keyPrefix(RedisServer.uniquePrefix("coalesce-" + what))
-                .ticker(clock)
-                .scheduler(clock)
-                .minExpiry(Duration.ofMinutes(5))
-                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
-    }
-
-    private static OptionalLong refill(Permit permit) {
-        return ((RatePermit) permit).refillNanos();
     }
 }
