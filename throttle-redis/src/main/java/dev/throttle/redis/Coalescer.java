@@ -85,16 +85,6 @@ final class Coalescer {
         String[] batch(String now, Request[] requests, int from, int count);
 
         /**
-         * The answers of a batch, one per request in arrival order, each in the common shape of a single answer.
-         *
-         * @param flat the batch script's answer
-         * @param count how many requests the batch decided
-         * @return the answers
-         * @throws IllegalStateException if the batch answer is not one of {@code count} requests
-         */
-        long[][] answers(long[] flat, int count);
-
-        /**
          * The limit's parameters as the multi-key script takes them (see {@code multi.lua}): equal for limits of one
          * spec, which a call then describes once.
          *
@@ -103,7 +93,8 @@ final class Coalescer {
         String[] multiParams();
 
         /**
-         * Reads one request's answer from a multi-key script's answer, widened to the common shape.
+         * Reads one request's answer from a batch or multi-key script's answer (the same shape per request), widened
+         * to the common shape.
          *
          * @param flat the script's answer
          * @param at where the request's answer starts
@@ -308,7 +299,7 @@ final class Coalescer {
      */
     private boolean sendBatch(Group group, Request[] requests, int from, int count) {
         Limit limit = requests[from].limit;
-        Batch batch = new Batch(group, limit, requests, from, count);
+        Batch batch = new Batch(group, requests, from, count);
         CompletableFuture<long[]> call;
         try {
             call = runner.runBatch(limit.script().batch, limit.keys(),
@@ -392,7 +383,7 @@ final class Coalescer {
             }
         }
         args.addAll(entries);
-        Batch batch = new Batch(group, null, ordered, 0, count);
+        Batch batch = new Batch(group, ordered, 0, count);
         CompletableFuture<long[]> call;
         try {
             args.set(0, timebase.nowArgument());
@@ -499,15 +490,12 @@ final class Coalescer {
     /** A batch call and its requests: hands each its answer (or the call's failure), then sends what waits next. */
     private final class Batch implements BiConsumer<long[], Throwable>, ScriptRunner.Late {
         private final Group group;
-        /** The limit of a one-limit batch; null for a multi-key call, whose requests read their own answers. */
-        private final Limit limit;
         private final Request[] requests;
         private final int from;
         private final int count;
 
-        Batch(Group group, Limit limit, Request[] requests, int from, int count) {
+        Batch(Group group, Request[] requests, int from, int count) {
             this.group = group;
-            this.limit = limit;
             this.requests = requests;
             this.from = from;
             this.count = count;
@@ -546,7 +534,7 @@ final class Coalescer {
         private void answer(long[] flat, boolean late) {
             long[][] answers;
             try {
-                answers = limit != null ? limit.answers(flat, count) : multiAnswers(flat);
+                answers = answers(flat);
             } catch (RuntimeException malformed) {
                 if (!late) {
                     for (int i = 0; i < count; i++) {
@@ -565,8 +553,8 @@ final class Coalescer {
             }
         }
 
-        /** Each request's answer in a multi-key call's answer, read in turn. */
-        private long[][] multiAnswers(long[] flat) {
+        /** Each request's answer in the call's answer (one limit's batch or a multi-key call), read in turn. */
+        private long[][] answers(long[] flat) {
             long[][] answers = new long[count][];
             int at = 0;
             for (int i = 0; i < count; i++) {
@@ -576,7 +564,7 @@ final class Coalescer {
                 }
             }
             if (at != flat.length) {
-                throw new IllegalStateException("unexpected multi-key batch answer of " + flat.length
+                throw new IllegalStateException("unexpected batch answer of " + flat.length
                         + " integers for " + count + " requests");
             }
             return answers;

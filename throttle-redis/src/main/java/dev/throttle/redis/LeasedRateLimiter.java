@@ -243,9 +243,11 @@ final class LeasedRateLimiter implements RateLimiter {
 
         /** Takes permits from the lease if it is live and has them. */
         boolean take(long permits, long now) {
-            if (!live(now)) {
-                return false;
-            }
+            return live(now) && takeLeft(permits);
+        }
+
+        /** Takes permits from what is left unless the lease holds fewer or is retired, whatever the time. */
+        private boolean takeLeft(long permits) {
             long have = left.get();
             while (have >= permits) {
                 long witness = left.compareAndExchange(have, have - permits);
@@ -274,7 +276,7 @@ final class LeasedRateLimiter implements RateLimiter {
                     have = witness;
                 }
                 // Retired: the permits stay counted in Redis, which never over-admits.
-            } else if (!take(delta, expiresAt - 1L) && grantedAt > 0L) {
+            } else if (!takeLeft(delta) && grantedAt > 0L) {
                 // More than the lease holds: charged in Redis at the lease's decision time, as a plain grant would be.
                 redis.adjust(delta, grantedAt);
             }

@@ -20,9 +20,10 @@ import java.util.function.Supplier;
  * A rate limiter whose state lives in Redis: each decision is one EVALSHA of the algorithm's script, which reads and
  * updates the state atomically; with the engine's coalescing on (the default), decisions arriving while another call
  * of their group is in flight share one call ({@link Coalescer}): of the script's batch variant when they are all of
- * one limit, else of the multi-key script, which decides each limit's requests in arrival order exactly as alone. Everything is asynchronous underneath: the synchronous calls wait on the
- * asynchronous one, and a waiting acquisition holds no thread (it waits on the {@link Scheduler} for its reserved slot,
- * or to retry a refusal at its retry time, until its deadline). Every decision takes the path of
+ * one limit, else of the multi-key script, which decides each limit's requests in arrival order exactly as alone.
+ * Everything is asynchronous underneath: the synchronous calls wait on the asynchronous one, and a waiting
+ * acquisition holds no thread (it waits on the {@link Scheduler} for its reserved slot, or to retry a refusal at its
+ * retry time, until its deadline). Every decision takes the path of
  * {@link RedisAcquisition}: refusal cache, breaker, one round trip, or the failure policy.
  *
  * <p>Its grants are the kernel's {@link RatePermit}s, with this limiter as their {@link RatePermit.Account}: settling
@@ -296,41 +297,6 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
     }
 
     /**
-     * The answers of a batch, one per request in arrival order, each widened to the common shape: a bucket batch
-     * answers one integer for an immediate grant (the remaining permits) and three for the others
-     * ({@code {-1 refused or -2 reserved, retry time or wait, remaining}}; reading 0, as a bucket's answers have), the
-     * others five integers per request (with the reading and the refill time).
-     */
-    @Override
-    public long[][] answers(long[] flat, int count) {
-        long[][] answers = new long[count][];
-        int at = 0;
-        for (int i = 0; i < count; i++) {
-            if (!bucket) {
-                if (at + 5 > flat.length) {
-                    break;
-                }
-                answers[i] = new long[] {flat[at], flat[at + 1], flat[at + 2], flat[at + 3], flat[at + 4]};
-                at += 5;
-            } else if (at < flat.length && flat[at] >= 0L) {
-                answers[i] = new long[] {1L, 0L, flat[at], 0L};
-                at++;
-            } else {
-                if (at + 3 > flat.length || flat[at] < -2L) {
-                    break;
-                }
-                answers[i] = new long[] {-1L - flat[at], flat[at + 1], flat[at + 2], 0L};
-                at += 3;
-            }
-        }
-        if (at != flat.length || answers[count - 1] == null) {
-            throw new IllegalStateException("unexpected batch answer of " + flat.length + " integers for " + count
-                    + " requests");
-        }
-        return answers;
-    }
-
-    /**
      * This limit's parameters in the multi-key script, for its group: a bucket's interval, tolerance and queue delay
      * ({@code ''} for a meter), or the algorithm's parameters.
      */
@@ -340,8 +306,10 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
     }
 
     /**
-     * One request's answer in a multi-key call's answer, widened to the common shape: as {@link #answers} reads a
-     * batch's (a bucket's one integer for an immediate grant or three, the others' five).
+     * One request's answer in a batch's or a multi-key call's answer, widened to the common shape: a bucket's one
+     * integer for an immediate grant (the remaining permits) or three ({@code {-1 refused or -2 reserved, retry time
+     * or wait, remaining}}; reading 0, as a bucket's answers have), the others' five (with the reading and the refill
+     * time).
      */
     @Override
     public int answer(long[] flat, int at, long[][] into, int index) {

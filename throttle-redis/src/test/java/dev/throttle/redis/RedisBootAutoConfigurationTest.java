@@ -24,6 +24,12 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
  */
 class RedisBootAutoConfigurationTest {
 
+    /** The limiters the applications of the Boot tests declare: 3 an hour in all, 1 an hour per client. */
+    static final String[] LIMITERS = {"throttle.limiters.api.type=fixed-window", "throttle.limiters.api.limit=3",
+        "throttle.limiters.api.window=1h", "throttle.keyed.per-client.type=token-bucket",
+        "throttle.keyed.per-client.capacity=1", "throttle.keyed.per-client.rate=1",
+        "throttle.keyed.per-client.period=1h"};
+
     private final String prefix = RedisServer.uniquePrefix("boot");
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ThrottleRedisAutoConfiguration.class,
@@ -32,11 +38,8 @@ class RedisBootAutoConfigurationTest {
             .withPropertyValues("throttle.engine.type=redis",
                     "throttle.engine.redis.uri=" + RedisServer.get().uri().toURI(),
                     "throttle.engine.redis.key-prefix=" + prefix,
-                    "throttle.engine.redis.decision-timeout=" + RedisServer.DECISION_TIMEOUT.toMillis() + "ms",
-                    "throttle.limiters.api.type=fixed-window", "throttle.limiters.api.limit=3",
-                    "throttle.limiters.api.window=1h",
-                    "throttle.keyed.per-client.type=token-bucket", "throttle.keyed.per-client.capacity=1",
-                    "throttle.keyed.per-client.rate=1", "throttle.keyed.per-client.period=1h");
+                    "throttle.engine.redis.decision-timeout=" + RedisServer.DECISION_TIMEOUT.toMillis() + "ms")
+            .withPropertyValues(LIMITERS);
 
     @Test
     void twoInstancesShareTheLimitsTheirPropertiesDeclareInRedis() {
@@ -109,13 +112,19 @@ class RedisBootAutoConfigurationTest {
     private void failsWith(String property, String message, String... properties) {
         runner.withPropertyValues(properties).run(context -> {
             assertThat(context).hasFailed();
-            Throwable cause = context.getStartupFailure();
-            while (!(cause instanceof ThrottlePropertyException)) {
-                assertThat(cause).as("a ThrottlePropertyException in the startup's failure").isNotNull();
-                cause = cause.getCause();
-            }
-            assertThat(((ThrottlePropertyException) cause).property()).isEqualTo(property);
-            assertThat(cause).hasMessage(property + ": " + message);
+            ThrottlePropertyException refused = propertyFailure(context.getStartupFailure());
+            assertThat(refused.property()).isEqualTo(property);
+            assertThat(refused).hasMessage(property + ": " + message);
         });
+    }
+
+    /** The refusal of a property somewhere in a startup's failure. */
+    static ThrottlePropertyException propertyFailure(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ThrottlePropertyException refused) {
+                return refused;
+            }
+        }
+        throw new AssertionError("no ThrottlePropertyException in " + failure, failure);
     }
 }

@@ -54,11 +54,8 @@ class RedisBootClusterTest {
                             ThrottleAutoConfiguration.class))
                     .withPropertyValues("throttle.engine.type=redis", "throttle.engine.redis.cluster-nodes=" + seeds,
                             "throttle.engine.redis.key-prefix=" + prefix,
-                            "throttle.engine.redis.decision-timeout=" + RedisServer.DECISION_TIMEOUT.toMillis() + "ms",
-                            "throttle.limiters.api.type=fixed-window", "throttle.limiters.api.limit=3",
-                            "throttle.limiters.api.window=1h",
-                            "throttle.keyed.per-client.type=token-bucket", "throttle.keyed.per-client.capacity=1",
-                            "throttle.keyed.per-client.rate=1", "throttle.keyed.per-client.period=1h");
+                            "throttle.engine.redis.decision-timeout=" + RedisServer.DECISION_TIMEOUT.toMillis() + "ms")
+                    .withPropertyValues(RedisBootAutoConfigurationTest.LIMITERS);
         }
         return runner;
     }
@@ -103,7 +100,8 @@ class RedisBootClusterTest {
                 "throttle.engine.redis.uri=redis://127.0.0.1:6379");
         runner().withPropertyValues("throttle.engine.redis.cluster-nodes=" + seeds + ",not a uri").run(context -> {
             assertThat(context).hasFailed();
-            ThrottlePropertyException refused = propertyFailure(context.getStartupFailure());
+            ThrottlePropertyException refused = RedisBootAutoConfigurationTest.propertyFailure(
+                    context.getStartupFailure());
             assertThat(refused.property()).isEqualTo("throttle.engine.redis.cluster-nodes[3]");
         });
     }
@@ -111,18 +109,10 @@ class RedisBootClusterTest {
     private void failsWith(String property, String message, String... properties) {
         runner().withPropertyValues(properties).run(context -> {
             assertThat(context).hasFailed();
-            ThrottlePropertyException refused = propertyFailure(context.getStartupFailure());
+            ThrottlePropertyException refused = RedisBootAutoConfigurationTest.propertyFailure(
+                    context.getStartupFailure());
             assertThat(refused.property()).isEqualTo(property);
             assertThat(refused).hasMessage(property + ": " + message);
         });
-    }
-
-    private static ThrottlePropertyException propertyFailure(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ThrottlePropertyException) {
-                return (ThrottlePropertyException) cause;
-            }
-        }
-        throw new AssertionError("no ThrottlePropertyException in " + failure, failure);
     }
 }

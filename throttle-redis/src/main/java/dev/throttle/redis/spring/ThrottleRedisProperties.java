@@ -72,15 +72,6 @@ public record ThrottleRedisProperties(String uri, List<String> clusterNodes, Str
         failurePolicy = failurePolicy == null ? FailureMode.FAIL_CLOSED : failurePolicy;
     }
 
-    /**
-     * Whether the engine is on a Redis Cluster.
-     *
-     * @return true when Cluster nodes are given
-     */
-    public boolean cluster() {
-        return !clusterNodes.isEmpty();
-    }
-
     /** What decisions answer while Redis cannot: see {@link dev.throttle.redis.FailurePolicy}. */
     public enum FailureMode {
         /** Refuse: the limit is never exceeded. */
