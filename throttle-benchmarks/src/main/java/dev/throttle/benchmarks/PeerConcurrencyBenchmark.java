@@ -10,6 +10,7 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +31,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link Outcomes} counts them. Each {@code impl} runs in its own fork. This library runs twice: through a
  * {@code Permit} (tryAcquire, close) and through the allocation-free pair (tryEnter, exit) that has the same shape
  * as the semaphore bulkhead's tryAcquirePermission and onComplete. {@code semaphore} is the floor: a bare
- * {@link Semaphore} (tryAcquire, release), what any bulkhead adds its bookkeeping to.
+ * {@link Semaphore} (tryAcquire, release), what any bulkhead adds its bookkeeping to. {@code lockedAdds} is the floor
+ * under that one: the two atomic read-modify-writes any exact bulkhead makes on shared state per hold (one to take a
+ * slot, one to give it back: on x86 two {@code lock}-prefixed instructions), with nothing else, no queue, no check
+ * for waiters. A bulkhead cannot be much faster than this row without giving up exactness or keeping state per
+ * thread.
  *
  * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar PeerConcurrency}.
  */
@@ -45,7 +50,8 @@ public class PeerConcurrencyBenchmark extends RoundTripBenchmark {
     private static final int LIMIT = 1000;
 
     /** The implementation under test. */
-    @Param({"throttle", "throttleTryEnter", "resilience4jSemaphoreBulkhead", "netflixSimpleLimiter", "semaphore"})
+    @Param({"throttle", "throttleTryEnter", "resilience4jSemaphoreBulkhead", "netflixSimpleLimiter", "semaphore",
+        "lockedAdds"})
     public String impl;
 
     /** Creates the benchmark; JMH instantiates it. */
@@ -96,6 +102,17 @@ public class PeerConcurrencyBenchmark extends RoundTripBenchmark {
                         return false;
                     }
                     semaphore.release();
+                    return true;
+                };
+            }
+            case "lockedAdds": {
+                AtomicLong inUse = new AtomicLong();
+                return () -> {
+                    if (inUse.incrementAndGet() > LIMIT) {
+                        inUse.decrementAndGet();
+                        return false;
+                    }
+                    inUse.decrementAndGet();
                     return true;
                 };
             }
