@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +58,15 @@ final class RedisProcess implements AutoCloseable {
      * initial sync done).
      */
     static RedisProcess replicaOf(RedisProcess master) {
+        String dir;
+        try {
+            // A replica loads its initial sync through a file: in a directory of its own, not the working directory.
+            dir = Files.createTempDirectory("throttle-replica-").toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory for the replica", e);
+        }
         RedisProcess redis = new RedisProcess(RedisBinary.find(), RedisBinary.freePort(), "--replicaof", "127.0.0.1",
-                Integer.toString(master.port()));
+                Integer.toString(master.port()), "--dir", dir);
         redis.launch();
         Polling.await("the replica on port " + redis.port + " in sync",
                 () -> redis.command("INFO", "replication").contains("master_link_status:up"), START_TIMEOUT, "");
