@@ -1,6 +1,8 @@
 package dev.throttle.benchmarks;
 
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,6 +13,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,13 +61,51 @@ final class BenchRedis implements AutoCloseable {
         if (url != null && !url.isBlank()) {
             return new BenchRedis(RedisURI.create(url.trim()), null, null);
         }
+        return launch();
+    }
+
+    /**
+     * A new {@code redis-server} from the PATH and a replica of it ({@code --replicaof}), in sync, whatever
+     * {@code REDIS_URL} says: for benchmarks of replication.
+     *
+     * @return the master and the replica, in that order; close both
+     * @throws IllegalStateException if there is no {@code redis-server} on the PATH, or the replica is not in sync
+     *     within 10 s
+     */
+    static BenchRedis[] startWithReplica() {
+        BenchRedis master = launch();
+        BenchRedis replica;
+        try {
+            // A replica loads its initial sync through a file: in a directory of its own, not the working directory.
+            String dir = Files.createTempDirectory("bench-replica-").toString();
+            replica = launch("--replicaof", LOOPBACK, Integer.toString(master.uri.getPort()), "--dir", dir);
+        } catch (IOException failure) {
+            master.close();
+            throw new IllegalStateException("cannot create a directory for the replica", failure);
+        } catch (RuntimeException failure) {
+            master.close();
+            throw failure;
+        }
+        try {
+            replica.awaitInSync();
+        } catch (RuntimeException failure) {
+            replica.close();
+            master.close();
+            throw failure;
+        }
+        return new BenchRedis[] {master, replica};
+    }
+
+    private static BenchRedis launch(String... extra) {
         int port = freePort();
         Path log;
         Process process;
         try {
             log = Files.createTempFile("bench-redis-" + port + "-", ".log");
-            process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", LOOPBACK,
-                    "--save", "", "--appendonly", "no")
+            List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                    "--bind", LOOPBACK, "--save", "", "--appendonly", "no"));
+            command.addAll(List.of(extra));
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -123,6 +166,28 @@ final class BenchRedis implements AutoCloseable {
             Files.deleteIfExists(log);
         } catch (IOException ignored) {
             // A leftover temporary log is harmless.
+        }
+    }
+
+    /** Polls INFO replication until this replica's link to its master is up, or 10 s pass. */
+    private void awaitInSync() {
+        RedisClient admin = RedisClient.create();
+        try (StatefulRedisConnection<String, String> connection = admin.connect(uri)) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
+            while (!connection.sync().info("replication").contains("master_link_status:up")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the replica on port " + uri.getPort() + " was not in sync within "
+                            + START_TIMEOUT_MILLIS + " ms: " + logText());
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the replica", interrupted);
+                }
+            }
+        } finally {
+            admin.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }
 

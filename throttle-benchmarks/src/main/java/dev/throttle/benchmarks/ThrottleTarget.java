@@ -10,6 +10,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * This library's Redis engine in its default server-time mode: one EVALSHA per decision, or per batch of the
@@ -28,9 +29,17 @@ final class ThrottleTarget implements RedisTarget {
      *     a call of its own
      */
     ThrottleTarget(RedisClient client, RedisURI uri, String prefix, int keyCount, boolean coalescing) {
+        this(client, uri, prefix, keyCount, builder -> builder.coalescing(coalescing));
+    }
+
+    /**
+     * @param options sets the engine's options beyond the key prefix and the timeouts
+     */
+    ThrottleTarget(RedisClient client, RedisURI uri, String prefix, int keyCount,
+            UnaryOperator<RedisEngine.Builder> options) {
         // The same generous timeout as the peers: the benchmark measures answers, not the failure policy.
-        engine = RedisEngine.builder(client, uri).keyPrefix(prefix).commandTimeout(TIMEOUT).decisionTimeout(TIMEOUT)
-                .coalescing(coalescing).build();
+        engine = options.apply(RedisEngine.builder(client, uri).keyPrefix(prefix).commandTimeout(TIMEOUT)
+                .decisionTimeout(TIMEOUT)).build();
         TokenBucket spec = TokenBucket.of(CAPACITY, Rate.perSecond(RATE_PER_SECOND));
         names = new String[keyCount];
         for (int i = 0; i < keyCount; i++) {

@@ -165,14 +165,20 @@ final class RedisContext {
      * been silent for the whole command timeout: before that, it may be a slow round trip on a loaded client (whose
      * timeouts come in bursts between bursts of answers) as well as a dead server, and opening the breaker for it
      * would refuse everything for the open time. The decision itself has followed the policy within its timeout
-     * either way.
+     * either way. A call whose writes too few replicas acknowledged ({@link UnacknowledgedWriteException}) counts
+     * at once too: the master is alive, but every call would meet the same lagging replicas and hold the connection
+     * for the WAIT's timeout before the policy answers anyway, so the open breaker answers by the policy at once
+     * instead, and its probe finds out when the replicas are back.
      */
     void recordFailure(Throwable failure) {
-        if (Acquisition.unwrap(failure) instanceof TimeoutException) {
+        Throwable cause = Acquisition.unwrap(failure);
+        if (cause instanceof TimeoutException) {
             stats.timeout();
             if (runner.answeredWithinCommandTimeout()) {
                 return;
             }
+        } else if (cause instanceof UnacknowledgedWriteException) {
+            stats.unacknowledgedWrite();
         } else {
             stats.redisFailure();
         }

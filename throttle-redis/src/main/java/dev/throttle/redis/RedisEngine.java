@@ -139,6 +139,8 @@ public final class RedisEngine implements Engine {
     private static final String CLUSTER = "redis cluster";
     /** Where Redis is, for the toStrings of an engine on a connection it was given (whose address it cannot see). */
     private static final String SHARED_CONNECTION = "a shared connection";
+    /** The most replicas {@link Builder#replicaAcknowledgement(int, Duration)} may ask for. */
+    private static final long MAX_ACK_REPLICAS = 1_000L;
 
     /** The connection: the caller's, or the engine's own, which may not exist yet (built during an outage). */
     private final RedisLink link;
@@ -164,7 +166,8 @@ public final class RedisEngine implements Engine {
                 builder.logClock);
         this.link = builder.connection != null ? RedisLink.given(builder.connection, health)
                 : RedisLink.opened(builder.opener, Scheduler.shared(), health, RedisLink.FIRST_ATTEMPT_MAX_NANOS);
-        ScriptRunner runner = new ScriptRunner(link, builder.commandTimeout, health);
+        ScriptRunner runner = new ScriptRunner(link, builder.commandTimeout, health, builder.ackReplicas,
+                builder.ackTimeoutMillis);
         this.context = new RedisContext(runner, breaker, health, builder.where, stats,
                 cache ? new RefusalCache(RefusalCache.DEFAULT_MAX_ENTRIES) : null,
                 builder.failurePolicy,
@@ -613,6 +616,7 @@ public final class RedisEngine implements Engine {
         private final LongAdder breakerOpens = new LongAdder();
         private final LongAdder shortCircuits = new LongAdder();
         private final LongAdder refusalCacheHits = new LongAdder();
+        private final LongAdder unacknowledgedWrites = new LongAdder();
         private volatile String evictionPolicy;
 
         Stats() {
@@ -702,6 +706,17 @@ public final class RedisEngine implements Engine {
         }
 
         /**
+         * Round trips whose writes fewer replicas acknowledged within the timeout than
+         * {@link Builder#replicaAcknowledgement(int, Duration)} asks: Redis answered, but the failure policy answered
+         * their decisions. Always 0 when the option is off.
+         *
+         * @return the count
+         */
+        public long unacknowledgedWrites() {
+            return unacknowledgedWrites.sum();
+        }
+
+        /**
          * The server's {@code maxmemory-policy}, read once when the engine connected: empty until then, or when the
          * server refuses {@code CONFIG GET}. Any policy but {@code noeviction} may evict limiter keys (every one has a
          * TTL), and a limit whose keys are evicted no longer holds; the engine logs a warning then.
@@ -763,6 +778,10 @@ public final class RedisEngine implements Engine {
             refusalCacheHits.increment();
         }
 
+        void unacknowledgedWrite() {
+            unacknowledgedWrites.increment();
+        }
+
         /**
          * Every counter in one line, for logs.
          *
@@ -774,7 +793,8 @@ public final class RedisEngine implements Engine {
                     + timeouts() + ", fail-open grants " + failOpenGrants() + ", fail-closed refusals "
                     + failClosedRefusals() + ", fallback decisions " + fallbackDecisions() + ", breaker opens "
                     + breakerOpens() + ", short circuits " + shortCircuits() + ", refusal cache hits "
-                    + refusalCacheHits() + evictionPolicy().map(policy -> ", maxmemory-policy " + policy).orElse("")
+                    + refusalCacheHits() + (unacknowledgedWrites() == 0L ? ""
+                    : ", unacknowledged writes " + unacknowledgedWrites()) + evictionPolicy().map(policy -> ", maxmemory-policy " + policy).orElse("")
                     + "]";
         }
     }
@@ -795,6 +815,9 @@ public final class RedisEngine implements Engine {
         private Duration breakerOpenDuration = Duration.ofSeconds(1);
         private Boolean refusalCache;
         private boolean coalescing = true;
+        /** The replicas a write must reach before its decision is answered; 0 (the default) for none. */
+        private int ackReplicas;
+        private long ackTimeoutMillis;
         private final String where;
         private final String subject;
         private System.Logger logger = RedisHealth.LOGGER;
@@ -1016,6 +1039,59 @@ public final class RedisEngine implements Engine {
         }
 
         /**
+         * Makes every script call wait until {@code replicas} replicas have acknowledged its writes (off by default).
+         * Replication is asynchronous: a master that fails over may lose the writes its replicas had not received yet,
+         * and with them permits it granted, which the promoted replica grants again (permits over the limit). With
+         * this option every script call that writes limiter state (a decision, a coalesced or batched call, a
+         * concurrency acquire or release, a settlement or give-back, a lease taken or returned; estimates such as
+         * {@code availablePermits()} too) is followed on the same connection by {@code WAIT replicas timeout}, sent
+         * pipelined right behind it (Redis does not allow WAIT in a script), and its decisions are answered only when
+         * the WAIT replies. If fewer replicas acknowledged than asked within the timeout, the call's decisions are
+         * answered as a failed call's, by the {@link #failurePolicy(FailurePolicy) failure policy}: a grant whose
+         * write may be lost is not handed out. The write still happened on the master, and stays counted there, so
+         * this only ever under-admits.
+         *
+         * <p><b>What it guarantees.</b> A grant handed out was on {@code replicas} replicas when it was answered: a
+         * failover to one of them keeps it. WAIT is not strong consistency: with several replicas, a failover may
+         * promote one that did not acknowledge (Sentinel and Cluster prefer the most up-to-date replica, but do not
+         * promise it), and a write acknowledged by a replica's memory is lost if that replica fails too.
+         *
+         * <p><b>What it costs.</b> One WAIT per script call, and a wait for the replica's round trip; Redis answers
+         * a connection's commands in order and a WAIT blocks its connection, so every call sent behind it on the
+         * engine's one connection waits for it too. {@link #coalescing(boolean) Coalescing} amortises that: the
+         * decisions that arrive meanwhile share the next call, and its WAIT. While replicas lag or are down, each
+         * call holds the connection up to {@code timeout}; such calls count towards the breaker as failures (the
+         * master answered, but every call would wait in vain), so after {@link #breakerFailureThreshold(int)} of them
+         * decisions follow the policy at once until a probe finds the replicas back. A decision waits at most its
+         * {@link #decisionTimeout(Duration) decision timeout} (or up to the command timeout while Redis answers other
+         * calls): choose {@code timeout} below it, or decisions whose replicas are slow follow the policy at the
+         * decision timeout (a grant acknowledged after that is given back).
+         *
+         * <p>Standalone and Sentinel only: on a Cluster Lettuce routes a script by its keys' slot and follows MOVED
+         * and ASK redirects by itself, so a WAIT sent beside it could reach another master than the one that ran the
+         * script (during the very failovers and migrations the option is for) and report another node's
+         * acknowledgements; {@link #build()} refuses the option there. On a connection the caller gives, Lettuce must
+         * not resend commands after a reconnect (a WAIT resent to a new master would count acknowledgements of other
+         * writes): its {@code ClientOptions} must reject commands while disconnected
+         * ({@code disconnectedBehavior(REJECT_COMMANDS)}, or {@code DEFAULT} without auto-reconnect), as the engine's
+         * own connection does.
+         *
+         * @param replicas the replicas that must acknowledge, from 1 to 1,000
+         * @param timeout how long a WAIT waits for them, from 1 ms to {@link dev.throttle.LimitSpec#MAX_DURATION},
+         *     rounded up to whole milliseconds; at most the {@link #commandTimeout(Duration) command timeout}
+         *     (checked by {@link #build()})
+         * @return this builder
+         * @throws IllegalArgumentException if {@code replicas} or {@code timeout} is out of range, or the timeout null
+         */
+        public Builder replicaAcknowledgement(int replicas, Duration timeout) {
+            Arguments.requireInRange("replicas", replicas, 1L, MAX_ACK_REPLICAS);
+            long nanos = Arguments.toNanos("timeout", timeout, 1_000_000L, Arguments.MAX_DURATION_NANOS);
+            this.ackReplicas = replicas;
+            this.ackTimeoutMillis = (nanos + 999_999L) / 1_000_000L;
+            return this;
+        }
+
+        /**
          * Where the engine logs its outages, recoveries and lost scripts instead of the package's logger, and the
          * clock that times them and rate-limits the lines: for tests, which capture the lines without touching the
          * global logging configuration and drive the clock by hand.
@@ -1038,9 +1114,44 @@ public final class RedisEngine implements Engine {
          * says so, and an INFO line when it connects.
          *
          * @return the engine
+         * @throws IllegalArgumentException if {@link #replicaAcknowledgement(int, Duration) replica acknowledgement} is
+         *     asked of a Cluster, of a given connection that may resend commands after a reconnect, or with a timeout
+         *     longer than the command timeout
          */
         public RedisEngine build() {
+            if (ackReplicas != 0) {
+                checkReplicaAcknowledgement();
+            }
             return new RedisEngine(this);
+        }
+
+        private void checkReplicaAcknowledgement() {
+            if (CLUSTER.equals(where)) {
+                throw new IllegalArgumentException("replicaAcknowledgement is not supported on a Redis Cluster: Lettuce"
+                        + " routes a script by its slot and follows redirects by itself, so a WAIT sent beside it may"
+                        + " reach another master than the one that ran it");
+            }
+            if (ackTimeoutMillis * 1_000_000L > commandTimeout.toNanos()) {
+                throw new IllegalArgumentException("replicaAcknowledgement timeout = " + ackTimeoutMillis + " ms must not"
+                        + " exceed the command timeout " + commandTimeout + ": a WAIT would outlive every call");
+            }
+            if (connection != null && resendsAfterReconnect(connection.getOptions())) {
+                throw new IllegalArgumentException("replicaAcknowledgement needs a connection that does not resend"
+                        + " commands after a reconnect (a WAIT resent to a new master would count acknowledgements of"
+                        + " other writes): set ClientOptions.disconnectedBehavior(REJECT_COMMANDS)");
+            }
+        }
+
+        /** Whether Lettuce requeues the commands in flight on a lost connection and sends them after reconnecting. */
+        private static boolean resendsAfterReconnect(ClientOptions options) {
+            switch (options.getDisconnectedBehavior()) {
+                case REJECT_COMMANDS:
+                    return false;
+                case ACCEPT_COMMANDS:
+                    return true;
+                default:
+                    return options.isAutoReconnect();
+            }
         }
     }
 }

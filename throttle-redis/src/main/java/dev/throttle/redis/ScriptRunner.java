@@ -4,6 +4,7 @@ import dev.throttle.kernel.Acquisition;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
@@ -38,12 +39,26 @@ final class ScriptRunner {
      * past (no answer yet).
      */
     private volatile long lastAnswerNanos = System.nanoTime() - (1L << 60);
+    /** The replicas a call's writes must reach before it is answered (WAIT); 0 when the engine does not wait. */
+    private final int ackReplicas;
+    /** The WAIT's timeout, in milliseconds (at least 1: a WAIT of 0 would block forever). */
+    private final long ackTimeoutMillis;
 
     ScriptRunner(RedisLink link, Duration timeout, RedisHealth health) {
+        this(link, timeout, health, 0, 0L);
+    }
+
+    /**
+     * @param ackReplicas the replicas each call's writes must reach before it is answered, or 0 not to wait
+     * @param ackTimeoutMillis how long the WAIT waits for them, at least 1 ms when {@code ackReplicas} is not 0
+     */
+    ScriptRunner(RedisLink link, Duration timeout, RedisHealth health, int ackReplicas, long ackTimeoutMillis) {
         this.link = link;
         this.health = health;
         this.timeoutNanos = timeout.toNanos();
         this.commandDeadlines = new Deadlines(timeoutNanos);
+        this.ackReplicas = ackReplicas;
+        this.ackTimeoutMillis = ackTimeoutMillis;
     }
 
     /**
@@ -142,8 +157,20 @@ final class ScriptRunner {
             return call;
         }
         send(commands, CommandType.EVALSHA, call.script.sha, call.keys, call.args).whenComplete(call);
+        if (ackReplicas != 0) {
+            sendWait(commands, call);
+        }
         deadlines(Math.min(timeoutNanos, boundNanos)).track(call);
         return call;
+    }
+
+    /**
+     * Sends {@code WAIT} right behind a call's script, on the same connection, so that it waits for the replicas to
+     * acknowledge every write of this connection up to that script's.
+     */
+    private void sendWait(RedisClusterAsyncCommands<String, String> commands, Call call) {
+        CommandArgs<String, String> wait = new CommandArgs<>(StringCodec.UTF8).add(ackReplicas).add(ackTimeoutMillis);
+        commands.dispatch(CommandType.WAIT, new IntegerOutput<>(StringCodec.UTF8), wait).whenComplete(call.ack());
     }
 
     /** The deadlines of calls of one bound: the command timeout's, the last other bound's, or new ones. */
@@ -175,6 +202,16 @@ final class ScriptRunner {
         private final boolean batch;
         /** Whether this is the EVAL after a NOSCRIPT: its own NOSCRIPT (impossible) is not retried again. */
         private boolean evaluated;
+        /**
+         * The script's answer held until its WAIT replies (replica acknowledgement only); null before, and once
+         * handed on. Written and read on the connection's thread, which reads a connection's replies in order.
+         */
+        private long[] held;
+
+        /** What receives this call's WAIT replies. */
+        BiConsumer<Long, Throwable> ack() {
+            return this::acknowledged;
+        }
 
         Call(Script script, String[] keys, String[] args, Late late, boolean batch) {
             this.script = script;
@@ -190,6 +227,10 @@ final class ScriptRunner {
                 lastAnswerNanos = System.nanoTime();
                 try {
                     long[] decoded = batch ? flat(answer) : decode(answer);
+                    if (ackReplicas != 0) {
+                        held = decoded; // answered when the WAIT behind it replies
+                        return;
+                    }
                     // Only the timeout completes a call before its answer: this answer came too late.
                     if (!complete(decoded) && late != null) {
                         late.lateAnswer(decoded);
@@ -204,7 +245,11 @@ final class ScriptRunner {
                 evaluated = true;
                 health.scriptLost(script.name);
                 try {
-                    send(link.commands(), CommandType.EVAL, script.text, keys, args).whenComplete(this);
+                    RedisClusterAsyncCommands<String, String> commands = link.commands();
+                    send(commands, CommandType.EVAL, script.text, keys, args).whenComplete(this);
+                    if (ackReplicas != 0) {
+                        sendWait(commands, this); // the WAIT sent behind the EVALSHA came before this write
+                    }
                 } catch (RuntimeException refused) {
                     completeExceptionally(refused);
                     untrack();
@@ -213,6 +258,33 @@ final class ScriptRunner {
                 completeExceptionally(Acquisition.unwrap(failure));
                 untrack();
             }
+        }
+
+        /**
+         * A WAIT's reply: answers the call with the held answer if enough replicas acknowledged, else fails it. A WAIT
+         * that finds nothing held is ignored: its script failed (the call is answered), or met NOSCRIPT and its EVAL
+         * went out with a WAIT of its own, which answers instead. An answer whose writes were not acknowledged is not
+         * handed to the late recipient either: the caller heard the policy (or a timeout), and the grant stays
+         * counted on the master, which can only under-admit.
+         */
+        private void acknowledged(Long replicas, Throwable failure) {
+            long[] answer = held;
+            if (answer == null) {
+                return;
+            }
+            held = null;
+            if (failure != null) {
+                completeExceptionally(Acquisition.unwrap(failure));
+            } else {
+                lastAnswerNanos = System.nanoTime();
+                if (replicas == null || replicas < ackReplicas) {
+                    completeExceptionally(new UnacknowledgedWriteException(replicas == null ? 0L : replicas,
+                            ackReplicas, ackTimeoutMillis));
+                } else if (!complete(answer) && late != null) {
+                    late.lateAnswer(answer); // acknowledged, but after the call timed out: given back
+                }
+            }
+            untrack();
         }
     }
 

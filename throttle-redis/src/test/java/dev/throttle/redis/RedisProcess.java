@@ -12,7 +12,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,11 +34,14 @@ final class RedisProcess implements AutoCloseable {
     private final File binary;
     private final int port;
     private final Thread hook;
+    /** Arguments added to the command line, such as {@code --replicaof}. */
+    private final String[] extra;
     private volatile Process process;
 
-    private RedisProcess(File binary, int port) {
+    private RedisProcess(File binary, int port, String... extra) {
         this.binary = binary;
         this.port = port;
+        this.extra = extra.clone();
         this.hook = new Thread(this::kill);
         Runtime.getRuntime().addShutdownHook(hook);
     }
@@ -44,6 +50,26 @@ final class RedisProcess implements AutoCloseable {
     static RedisProcess start() {
         RedisProcess redis = new RedisProcess(RedisBinary.find(), RedisBinary.freePort());
         redis.launch();
+        return redis;
+    }
+
+    /**
+     * Starts a replica of {@code master} on a free port and waits, bounded, until its link to the master is up (the
+     * initial sync done).
+     */
+    static RedisProcess replicaOf(RedisProcess master) {
+        String dir;
+        try {
+            // A replica loads its initial sync through a file: in a directory of its own, not the working directory.
+            dir = Files.createTempDirectory("throttle-replica-").toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory for the replica", e);
+        }
+        RedisProcess redis = new RedisProcess(RedisBinary.find(), RedisBinary.freePort(), "--replicaof", "127.0.0.1",
+                Integer.toString(master.port()), "--dir", dir);
+        redis.launch();
+        Polling.await("the replica on port " + redis.port + " in sync",
+                () -> redis.command("INFO", "replication").contains("master_link_status:up"), START_TIMEOUT, "");
         return redis;
     }
 
@@ -168,8 +194,10 @@ final class RedisProcess implements AutoCloseable {
 
     private void launch() {
         try {
-            process = new ProcessBuilder(binary.getPath(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no")
+            List<String> command = new ArrayList<>(List.of(binary.getPath(), "--port",
+                    Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
+            command.addAll(List.of(extra));
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();

@@ -144,6 +144,18 @@ final class RedisSentinelFixture implements AutoCloseable {
     }
 
     /**
+     * Starts the killed master again on its port, empty (nothing persists), as a crashed host coming back would: the
+     * sentinels, which have promoted its replica meanwhile, make it a replica of the new master. Call it only once the
+     * sentinels report the new master, or they may see the old one back before the failover and keep it (empty).
+     */
+    void restartKilledMaster() {
+        if (master.isAlive()) {
+            throw new IllegalStateException("the master on port " + masterPort + " is still running");
+        }
+        master = launchServer(RedisBinary.find(), masterPort, "old-master");
+    }
+
+    /**
      * Waits until {@code replicas} replicas acknowledged every write the master took (WAIT), bounded by one second.
      *
      * @return how many replicas acknowledged

@@ -18,8 +18,11 @@ enum Suite {
     /** A keyed limiter over a million keys drawn from a Zipfian distribution, beside Bucket4j's per-key buckets. */
     KEYED("KeyedLimiterBenchmark"),
 
-    /** The Redis engine beside Bucket4j's Lettuce proxy manager and a bare EVALSHA floor. */
-    REDIS("RedisRateLimiterBenchmark|RedisLeasedBenchmark"),
+    /**
+     * The Redis engine beside Bucket4j's Lettuce proxy manager and a bare EVALSHA floor; the cost of waiting for a
+     * replica's acknowledgement.
+     */
+    REDIS("RedisRateLimiterBenchmark|RedisLeasedBenchmark|RedisReplicaAckBenchmark"),
 
     /** Not JMH: permits admitted under a bursty load against the ideal, for every algorithm and every peer. */
     ACCURACY(""),
