@@ -793,8 +793,9 @@ public final class RedisEngine implements Engine {
                     + timeouts() + ", fail-open grants " + failOpenGrants() + ", fail-closed refusals "
                     + failClosedRefusals() + ", fallback decisions " + fallbackDecisions() + ", breaker opens "
                     + breakerOpens() + ", short circuits " + shortCircuits() + ", refusal cache hits "
-                    + refusalCacheHits() + (unacknowledgedWrites() == 0L ? ""
-                    : ", unacknowledged writes " + unacknowledgedWrites()) + evictionPolicy().map(policy -> ", maxmemory-policy " + policy).orElse("")
+                    + refusalCacheHits()
+                    + (unacknowledgedWrites() == 0L ? "" : ", unacknowledged writes " + unacknowledgedWrites())
+                    + evictionPolicy().map(policy -> ", maxmemory-policy " + policy).orElse("")
                     + "]";
         }
     }
@@ -1132,8 +1133,9 @@ public final class RedisEngine implements Engine {
                         + " reach another master than the one that ran it");
             }
             if (ackTimeoutMillis * 1_000_000L > commandTimeout.toNanos()) {
-                throw new IllegalArgumentException("replicaAcknowledgement timeout = " + ackTimeoutMillis + " ms must not"
-                        + " exceed the command timeout " + commandTimeout + ": a WAIT would outlive every call");
+                throw new IllegalArgumentException("replicaAcknowledgement timeout = " + ackTimeoutMillis
+                        + " ms must not exceed the command timeout " + commandTimeout
+                        + ": a WAIT would outlive every call");
             }
             if (connection != null && resendsAfterReconnect(connection.getOptions())) {
                 throw new IllegalArgumentException("replicaAcknowledgement needs a connection that does not resend"

@@ -146,7 +146,8 @@ class RedisFailoverUnderTrafficTest {
             long granted = 0;
             long policyAnswers = 0;
             StringBuilder figures = new StringBuilder(acknowledged
-                    ? "with replicaAcknowledgement(1, " + ACK_TIMEOUT.toMillis() + " ms)\n" : "without acknowledgement\n");
+                    ? "with replicaAcknowledgement(1, " + ACK_TIMEOUT.toMillis() + " ms)\n"
+                    : "without acknowledgement\n");
             for (int i = 0; i < 2; i++) {
                 Traffic t = traffic.get(i);
                 assertThat(t.backAt.get()).as("engine %d back on Redis", i).isPositive();

@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
 /**
  * A redis-server process of one test's own, on a free loopback port, that the test can kill, pause and restart on the
  * same port: for fault tests, which must not disturb the server other tests share ({@link RedisServer}). The binary is
- * {@link RedisBinary#find()}'s. Administration goes through a fresh socket per command (RESP by hand), so it works across kills. {@link #close()} kills the process; a JVM shutdown hook
- * does too, should a test fail to close it.
+ * {@link RedisBinary#find()}'s. Administration goes through a fresh socket per command (RESP by hand), so it works
+ * across kills. {@link #close()} kills the process; a JVM shutdown hook does too, should a test fail to close it.
  */
 final class RedisProcess implements AutoCloseable {
 
