@@ -37,17 +37,6 @@ import java.util.OptionalLong;
  * window, which by monotonicity is iff {@code time(j) <= now − W}; a refusal can retry after
  * {@code time(j) + W − now}, exactly. {@code j < 0}: fewer than {@code L} permits were ever granted.
  *
- * <h2>Permits known to have left</h2>
- * A word {@code leftThrough} holds a permit number up to which every permit is written and out of the window. It
- * only grows and stays true: a permit out of the window stays out (the clock only moves on), and a written slot is
- * only ever overwritten by a later permit, which needed it written first. A decision reads it after {@code head} and
- * before the ticker, so its reading is no earlier than the one that established the bound; when {@code j} is within
- * it, the decision needs no slot at all (every permit the claim overwrites is older than {@code j}, so written). Else
- * it scans the permits after the bound in order, up to {@code 64} past {@code j}, stopping at the first unwritten or
- * still in the window, records how far it got, and decides from the slots as below only if that was short of
- * {@code j}. A scan's reads stand if {@code head} has not moved {@code 4R} past them (a slot holds another permit of
- * the same generation only {@code 4R} numbers on).
- *
  * <h2>Slots written after the claim, and helped</h2>
  * Between its CAS and its write, a claimer may be preempted for a long while. A decision that needs its permit does
  * not wait for it: every later permit was claimed after it, so the time of any later permit already written bounds
@@ -81,15 +70,12 @@ import java.util.OptionalLong;
 public final class SlidingLogLimiter extends AbstractRateLimiter {
 
     private static final VarHandle HEAD;
-    private static final VarHandle LEFT_THROUGH;
     /** Slot {@code i}: the time of the permit it holds, shifted left past its generation. */
     private static final VarHandle LOG = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            HEAD = lookup.findVarHandle(SlidingLogLimiter.class, "head", long.class);
-            LEFT_THROUGH = lookup.findVarHandle(SlidingLogLimiter.class, "leftThrough", long.class);
+            HEAD = MethodHandles.lookup().findVarHandle(SlidingLogLimiter.class, "head", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -111,8 +97,6 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
     private static final long MOVED = Long.MIN_VALUE;
     /** {@link #timeOf(long, long, long)}: the permit is unwritten and nothing tells whether it has left. */
     private static final long UNKNOWN = Long.MIN_VALUE + 1;
-    /** How far past permit {@code j} a decision that must read it scans, so the next decisions need not. */
-    private static final int SCAN_AHEAD = 64;
 
     private final SlidingLog spec;
     private final int limit;
@@ -128,9 +112,6 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
     private final long[] log;
     @SuppressWarnings("unused") // accessed through HEAD
     private volatile long head;
-    /** Every permit up to this number is written and out of the window (see the class comment); only grows. */
-    @SuppressWarnings("unused") // accessed through LEFT_THROUGH
-    private volatile long leftThrough = -1L;
 
     /**
      * A limiter, its log empty.
@@ -176,13 +157,9 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         }
         for (;;) {
             long s = (long) HEAD.getVolatile(this);
-            long left = (long) LEFT_THROUGH.getAcquire(this); // before the ticker: it was out at an earlier reading
             long now = ticker.read();
             long j = s + permits - limit - 1;
-            if (j > left) {
-                left = scan(left, Math.min(j + SCAN_AHEAD, s - 1), now);
-            }
-            if (j > left) {
+            if (j >= 0) {
                 long time = timeOf(j, s, now);
                 if (time == MOVED) {
                     continue;
@@ -196,7 +173,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
                 }
                 // Permit j has left, and the older ones this claim overwrites with it: their slots must be written.
                 long overwritten = s + permits - 1 - log.length; // the newest; permit j is written already
-                if (!writeUnwritten(Math.max(left + 1, s - log.length), Math.min(j - 1, overwritten), s, time)) {
+                if (!writeUnwritten(Math.max(0L, s - log.length), Math.min(j - 1, overwritten), s, time)) {
                     continue;
                 }
             }
@@ -207,33 +184,6 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
             // Lost head to another claim: step aside, then decide again from the new head at a new reading.
             Contention.backOff();
         }
-    }
-
-    /**
-     * Reads the permits after {@code left} (every one up to it written and out), up to {@code to}, in order, while
-     * they are written and out of the window at {@code now}, and records the last of them in {@link #leftThrough};
-     * returns the new bound. Permit {@code k}'s slot cannot hold another permit of its generation before {@code head}
-     * passes {@code k + 4R} (it held {@code k − R} or later once {@code k} was claimed), so the reads stand if
-     * {@code head}, read after them, has not passed {@code left + 1 + 4R}.
-     */
-    private long scan(long left, long to, long now) {
-        long k = left + 1;
-        for (; k <= to; k++) {
-            long value = (long) LOG.getAcquire(log, index(k));
-            if ((value & GENERATION_MASK) != generation(k) || now - timeIn(value) < window) {
-                break;
-            }
-        }
-        long last = k - 1;
-        if (last == left || (long) HEAD.getVolatile(this) - (left + 1) > 4L * log.length) {
-            return left;
-        }
-        for (long current = left; current < last; current = (long) LEFT_THROUGH.getVolatile(this)) {
-            if (LEFT_THROUGH.compareAndSet(this, current, last)) {
-                break;
-            }
-        }
-        return last;
     }
 
     /**

@@ -253,13 +253,11 @@ class SlidingLogLimiterTest {
     }
 
     /**
-     * The decisions that skip permit {@code j}'s slot because a scan ahead found it written and out: a full log of 100
-     * (in a ring of 128) whose oldest permits leave one nanosecond apart. Each decision that must read a permit scans
-     * past it to the first still in the window, no further, and the next decisions trust that bound only while it
-     * holds: one nanosecond later exactly one more permit fits.
+     * A full log of 100 (in a ring of 128) whose oldest permits leave one nanosecond apart: each nanosecond lets
+     * exactly as many more permits in as have left, whichever decisions read which slots.
      */
     @Test
-    void scanningAheadStopsAtTheWindowAndGrantsExactlyWhatLeft() {
+    void aFullLogGrantsExactlyThePermitsThatLeft() {
         RateLimiter log = engine.rateLimiter("log", SlidingLog.of(100, Duration.ofNanos(1_000)));
         for (int i = 0; i < 100; i++) {
             assertThat(log.allow()).isTrue(); // permit i at START + i
@@ -290,9 +288,9 @@ class SlidingLogLimiterTest {
     }
 
     /**
-     * The reference-log comparison of {@link #matchesAReferenceLogStepByStep} for logs larger than a scan ahead,
-     * with a ring larger than the limit (100 in 128, 300 in 512) and equal to it (128): bursts at one reading and
-     * steps far shorter than the window, so scans stop in the middle of the window, and long jumps that empty it.
+     * The reference-log comparison of {@link #matchesAReferenceLogStepByStep} for larger logs, with a ring larger than
+     * the limit (100 in 128, 300 in 512) and equal to it (128): bursts at one reading and steps far shorter than the
+     * window, so permits leave in the middle of a stripe of the ring, and long jumps that empty it.
      */
     @ParameterizedTest
     @ValueSource(ints = {100, 128, 300})
