@@ -252,6 +252,86 @@ class SlidingLogLimiterTest {
         }
     }
 
+    /**
+     * A full log of 100 (in a ring of 128) whose oldest permits leave one nanosecond apart: each nanosecond lets
+     * exactly as many more permits in as have left, whichever decisions read which slots.
+     */
+    @Test
+    void aFullLogGrantsExactlyThePermitsThatLeft() {
+        RateLimiter log = engine.rateLimiter("log", SlidingLog.of(100, Duration.ofNanos(1_000)));
+        for (int i = 0; i < 100; i++) {
+            assertThat(log.allow()).isTrue(); // permit i at START + i
+            clock.advance(1);
+        }
+        clock.advance(900 - 100);                                      // START + 900: nothing has left
+        assertThat(log.tryAcquire(1).retryAfterNanos()).isEqualTo(100);
+        clock.advance(100);                                            // START + 1000: permit 0 has left
+        assertThat(log.allow()).isTrue();
+        assertThat(log.tryAcquire(1).retryAfterNanos()).isEqualTo(1);  // permit 1 leaves at START + 1001
+        clock.advance(50);                                             // START + 1050: permits 1 .. 50 have left
+        assertThat(log.availablePermits()).isEqualTo(50);
+        assertThat(log.allow(30)).isTrue();
+        for (int i = 0; i < 20; i++) {
+            assertThat(log.allow()).as("grant %d of the last 20", i).isTrue();
+        }
+        Permit refused = log.tryAcquire(1);                            // permit 51, at START + 51, is in
+        assertThat(refused.granted()).isFalse();
+        assertThat(refused.retryAfterNanos()).isEqualTo(1);
+        clock.advance(1);
+        assertThat(log.allow(2)).isFalse();
+        assertThat(log.allow()).isTrue();
+        assertThat(log.allow()).isFalse();
+        clock.advance(1_000);                                          // everything up to START + 1052 has left
+        assertThat(log.availablePermits()).isEqualTo(100);
+        assertThat(log.allow(100)).isTrue();
+        assertThat(log.allow()).isFalse();
+    }
+
+    /**
+     * The reference-log comparison of {@link #matchesAReferenceLogStepByStep} for larger logs, with a ring larger than
+     * the limit (100 in 128, 300 in 512) and equal to it (128): bursts at one reading and steps far shorter than the
+     * window, so permits leave in the middle of a stripe of the ring, and long jumps that empty it.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {100, 128, 300})
+    void largeLogsMatchAReferenceLogStepByStep(int limit) {
+        for (long seed = 1; seed <= 4; seed++) {
+            Random random = new Random(seed * 31 + limit);
+            long window = 10_000;
+            ManualClock manual = new ManualClock(random.nextLong() >> 2);
+            LocalEngine local = LocalEngine.builder().ticker(manual).scheduler(manual).build();
+            RateLimiter log = local.rateLimiter("log", SlidingLog.of(limit, Duration.ofNanos(window)));
+            ReferenceLog reference = new ReferenceLog(limit, window);
+            long lastRetry = 0;
+            int granted = 0;
+            for (int step = 0; step < 4_000; step++) {
+                int how = random.nextInt(20);
+                long advance = how == 0 ? lastRetry : how == 1 ? window + random.nextInt(3) : how < 8 ? 0
+                        : random.nextInt((int) window / 40);
+                long now = manual.advance(advance);
+                long permits = how == 19 ? 1 + random.nextInt(limit) : 1 + random.nextInt(limit / 25);
+                String at = "seed " + seed + " step " + step;
+                long expected = reference.decide(now, permits);
+                if (how >= 12) {
+                    assertThat(log.allow(permits)).as(at).isEqualTo(expected == 0);
+                } else {
+                    Permit permit = log.tryAcquire(permits);
+                    assertThat(permit.granted()).as(at).isEqualTo(expected == 0);
+                    assertThat(permit.retryAfterNanos()).as(at).isEqualTo(expected);
+                    if (permit.granted() && how == 11) {
+                        long actual = random.nextInt(2 * (int) permits + 1);
+                        permit.settle(actual);
+                        reference.settle(now, actual - permits);
+                    }
+                }
+                assertThat(log.availablePermits()).as(at).isEqualTo(reference.available(now));
+                lastRetry = expected;
+                granted += expected == 0 ? 1 : 0;
+            }
+            assertThat(granted).as("seed %d grants", seed).isBetween(400, 3_600);
+        }
+    }
+
     @Test
     void aGrantIsLoggedAtAReadingTakenAfterItSawTheLatestClaim() throws Exception {
         // Thread A reads the clock at 10 and stalls; meanwhile B is granted at 15. A's grant must be logged at 15
