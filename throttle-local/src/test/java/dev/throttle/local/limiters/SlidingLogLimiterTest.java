@@ -229,27 +229,40 @@ class SlidingLogLimiterTest {
                 long advance = how == 0 ? lastRetry : how < 3 ? 0 : random.nextInt((int) window / 2);
                 long now = manual.advance(advance);
                 long permits = 1 + random.nextInt(limit);
-                String at = "seed " + seed + " step " + step;
-                long expected = reference.decide(now, permits);
-                if (how == 9) {
-                    assertThat(log.allow(permits)).as(at).isEqualTo(expected == 0);
-                } else {
-                    Permit permit = log.tryAcquire(permits);
-                    assertThat(permit.granted()).as(at).isEqualTo(expected == 0);
-                    assertThat(permit.retryAfterNanos()).as(at).isEqualTo(expected);
-                    assertThat(permit.remaining()).as(at).isEqualTo(reference.available(now));
-                    if (permit.granted() && how == 8) {
-                        long actual = random.nextInt(2 * limit + 1);
-                        permit.settle(actual);
-                        reference.settle(now, actual - permits);
-                    }
-                }
-                assertThat(log.availablePermits()).as(at).isEqualTo(reference.available(now));
+                long expected = stepAgainstReference(log, reference, now, permits, how == 9,
+                        how == 8 ? 2 * limit : -1, random, "seed " + seed + " step " + step);
                 lastRetry = expected;
                 granted += expected == 0 ? 1 : 0;
             }
             assertThat(granted).as("seed %d grants", seed).isBetween(500, 4_500);
         }
+    }
+
+    /**
+     * One decision compared with the reference log's at {@code now}: by {@code allow} (the boolean path) or by
+     * {@code tryAcquire} (granted, retry time and remaining compared), a grant then settled at a random use up to
+     * {@code settleUpTo} when that is not negative; the permits available after it compared too.
+     *
+     * @return the reference's answer: 0 for a grant, else the retry time
+     */
+    private static long stepAgainstReference(RateLimiter log, ReferenceLog reference, long now, long permits,
+            boolean viaAllow, int settleUpTo, Random random, String at) {
+        long expected = reference.decide(now, permits);
+        if (viaAllow) {
+            assertThat(log.allow(permits)).as(at).isEqualTo(expected == 0);
+        } else {
+            Permit permit = log.tryAcquire(permits);
+            assertThat(permit.granted()).as(at).isEqualTo(expected == 0);
+            assertThat(permit.retryAfterNanos()).as(at).isEqualTo(expected);
+            assertThat(permit.remaining()).as(at).isEqualTo(reference.available(now));
+            if (permit.granted() && settleUpTo >= 0) {
+                long actual = random.nextInt(settleUpTo + 1);
+                permit.settle(actual);
+                reference.settle(now, actual - permits);
+            }
+        }
+        assertThat(log.availablePermits()).as(at).isEqualTo(reference.available(now));
+        return expected;
     }
 
     /**
@@ -310,21 +323,8 @@ class SlidingLogLimiterTest {
                         : random.nextInt((int) window / 40);
                 long now = manual.advance(advance);
                 long permits = how == 19 ? 1 + random.nextInt(limit) : 1 + random.nextInt(limit / 25);
-                String at = "seed " + seed + " step " + step;
-                long expected = reference.decide(now, permits);
-                if (how >= 12) {
-                    assertThat(log.allow(permits)).as(at).isEqualTo(expected == 0);
-                } else {
-                    Permit permit = log.tryAcquire(permits);
-                    assertThat(permit.granted()).as(at).isEqualTo(expected == 0);
-                    assertThat(permit.retryAfterNanos()).as(at).isEqualTo(expected);
-                    if (permit.granted() && how == 11) {
-                        long actual = random.nextInt(2 * (int) permits + 1);
-                        permit.settle(actual);
-                        reference.settle(now, actual - permits);
-                    }
-                }
-                assertThat(log.availablePermits()).as(at).isEqualTo(reference.available(now));
+                long expected = stepAgainstReference(log, reference, now, permits, how >= 12,
+                        how == 11 ? 2 * (int) permits : -1, random, "seed " + seed + " step " + step);
                 lastRetry = expected;
                 granted += expected == 0 ? 1 : 0;
             }
