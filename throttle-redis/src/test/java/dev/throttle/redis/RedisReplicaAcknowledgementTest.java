@@ -63,9 +63,14 @@ class RedisReplicaAcknowledgementTest {
     }
 
     private static RedisEngine waiting(String prefix) {
+        return waiting(prefix, ACK_TIMEOUT);
+    }
+
+    /** An engine waiting up to {@code ackTimeout} for the replica; a long one for tests that count, not time. */
+    private static RedisEngine waiting(String prefix, Duration ackTimeout) {
         return RedisEngine.builder(client, master.uri()).keyPrefix(prefix).refusalCache(false)
                 .decisionTimeout(DECISION_TIMEOUT).commandTimeout(DECISION_TIMEOUT)
-                .replicaAcknowledgement(1, ACK_TIMEOUT).build();
+                .replicaAcknowledgement(1, ackTimeout).build();
     }
 
     @Test
@@ -86,7 +91,8 @@ class RedisReplicaAcknowledgementTest {
 
     @Test
     void everyScriptCallIsFollowedByAWaitDecisionsSettlementsLeasesAndCoalescedBatchesAlike() {
-        try (RedisEngine engine = waiting(RedisServer.uniquePrefix("ack-every"))) {
+        // Acknowledgements counted, not timed: a loaded machine must not turn a slow one into a refusal here.
+        try (RedisEngine engine = waiting(RedisServer.uniquePrefix("ack-every"), DECISION_TIMEOUT)) {
             RateLimiter rate = engine.rateLimiter("rate", TokenBucket.of(100_000, Rate.perSecond(1)));
             Limiter concurrency = engine.limiter("leases", Concurrency.of(10));
             long waits = master.calls("wait");
@@ -121,16 +127,24 @@ class RedisReplicaAcknowledgementTest {
         long limit = 40;
         try (RedisEngine engine = waiting(RedisServer.uniquePrefix("ack-stopped"))) {
             RateLimiter limiter = engine.rateLimiter("stopped", FixedWindow.of(limit, Duration.ofDays(1)));
+            // A loaded machine may delay an acknowledgement past the timeout at any time: such a decision is answered
+            // by the policy and counted, and the accounting at the end holds whatever their number.
             long grantedByRedis = 0;
-            for (int i = 0; i < 5; i++) {
+            long policyAnswered = 0;
+            while (grantedByRedis < 5) {
                 Answered answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
-                assertThat(answered.byRedis()).isTrue();
-                assertThat(answered.permit().granted()).isTrue();
-                grantedByRedis++;
+                if (answered.byRedis()) {
+                    assertThat(answered.permit().granted()).isTrue();
+                    grantedByRedis++;
+                } else {
+                    policyAnswered++;
+                }
             }
+            long unacknowledgedBefore = engine.stats().unacknowledgedWrites();
+            long refusedBefore = engine.stats().failClosedRefusals();
+            long timeoutsBefore = engine.stats().timeouts();
 
             replica.freeze();
-            long policyAnswered;
             try {
                 long start = System.nanoTime();
                 Answered answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
@@ -139,10 +153,10 @@ class RedisReplicaAcknowledgementTest {
                 assertThat(answered.permit().granted()).as("fail closed").isFalse();
                 assertThat(tookMillis).as("answered once the WAIT's timeout passed, before the decision timeout")
                         .isGreaterThanOrEqualTo(ACK_TIMEOUT.toMillis() - 10).isLessThan(DECISION_TIMEOUT.toMillis());
-                assertThat(engine.stats().unacknowledgedWrites()).isEqualTo(1);
-                assertThat(engine.stats().failClosedRefusals()).isEqualTo(1);
-                assertThat(engine.stats().timeouts()).isZero();
-                policyAnswered = 1;
+                assertThat(engine.stats().unacknowledgedWrites()).isEqualTo(unacknowledgedBefore + 1);
+                assertThat(engine.stats().failClosedRefusals()).isEqualTo(refusedBefore + 1);
+                assertThat(engine.stats().timeouts()).isEqualTo(timeoutsBefore);
+                policyAnswered++;
             } finally {
                 replica.resume();
             }
@@ -162,7 +176,11 @@ class RedisReplicaAcknowledgementTest {
             }
             while (true) {
                 Answered answered = Answered.ask(engine, () -> limiter.tryAcquire(1));
-                assertThat(answered.byRedis()).isTrue();
+                if (!answered.byRedis()) {
+                    policyAnswered++;
+                    assertThat(System.nanoTime()).as("answered by Redis within " + BOUND).isLessThan(deadline);
+                    continue;
+                }
                 if (!answered.permit().granted()) {
                     break;
                 }
