@@ -18,10 +18,11 @@ import java.security.NoSuchAlgorithmException;
  * includes it as the main chunk of the standalone script a bucket limiter of its own runs (the engine's hot path: no
  * function, arguments read positionally, one integer for an immediate grant), after setting the locals from KEYS and
  * ARGV; {@code bucket_part.lua} includes it as the body of a function, the composite's bucket part. Its decision
- * ({@code bucket_step.lua}) and rate factor ({@code bucket_rate.lua}) are fragments it includes, which the batch bucket
- * script {@code bucket_batch.lua} includes too, in a loop over the coalesced requests; that loop's body
- * ({@code bucket_runs_step.lua}) and its final write ({@code bucket_runs_write.lua}) are fragments the batch script and
- * the multi-key script {@code multi.lua} share (includes nest).
+ * ({@code bucket_step.lua}), rate factor ({@code bucket_rate.lua}) and keys' expiry ({@code bucket_expiry.lua}) are
+ * fragments it includes, which the batch bucket script {@code bucket_batch.lua} includes too, in a loop over the
+ * coalesced requests; that loop's body ({@code bucket_runs_step.lua}) and its final write
+ * ({@code bucket_runs_write.lua}) are fragments the batch script and the multi-key script {@code multi.lua} share
+ * (includes nest).
  *
  * <p>Each rate script has a batch variant ({@link #batch}) that decides several requests to one limit, coalesced by
  * {@link Coalescer}, in one call: the entry {@code batch.lua} runs the algorithm's function once per request in

@@ -5,8 +5,8 @@
 -- body of a function of those locals, a part of the composite script. So the hot path defines no function (a
 -- `local function` makes a closure at every call), builds no table but its reply, and answers an immediate grant, by
 -- far the most common answer, with one integer. Fixed classpath text, never built from values.
--- Its decision is bucket_step.lua and its rate factor bucket_rate.lua, fragments included here that
--- bucket_batch.lua includes too, so a batch decides each of its requests by the same text.
+-- Its decision is bucket_step.lua, its rate factor bucket_rate.lua and its keys' expiry bucket_expiry.lua, fragments
+-- included here that bucket_batch.lua includes too, so a batch decides and writes by the same text.
 --
 -- bucket_key  the key of the theoretical arrival time (tat); absent, or not after now, is a bucket at rest (full, or
 --             an empty queue)
@@ -80,16 +80,9 @@ if op then
       next_tat = tat
     end
   end
-  -- The expiry, as below. A tat not after now still gets the least expiry.
-  local ahead = next_tat - now
-  local ms = floor(ahead / per_ms)
-  if ms * per_ms < ahead then
-    ms = ms + 1
-  end
-  local least = least_ms + 0
-  if ms < least then
-    ms = least
-  end
+  -- A tat not after now still gets the least expiry.
+  local span = next_tat - now
+--#include bucket_expiry.lua
   redis.call('SET', bucket_key, next_tat, 'PX', ms)
   return 0
 end
@@ -97,17 +90,8 @@ end
 --#include bucket_step.lua
 
 if next_tat and not dry then
-  -- At rest again once time reaches the new tat: the expiry is that span in milliseconds, rounded up, at least the
-  -- configured floor.
   local span = next_tat - now
-  local ms = floor(span / per_ms)
-  if ms * per_ms < span then
-    ms = ms + 1
-  end
-  local least = least_ms + 0
-  if ms < least then
-    ms = least
-  end
+--#include bucket_expiry.lua
   redis.call('SET', bucket_key, next_tat, 'PX', ms)
 end
 if granted == 1 and wait == 0 then
