@@ -6,6 +6,8 @@ module dev.throttle.redis {
     requires transitive dev.throttle;
     // Its types (RedisClient, RedisURI, connections) make a Redis engine: part of this module's API.
     requires transitive lettuce.core;
+    // Netty's buffer, which Lettuce writes commands into: a coalesced call appends its arguments as it is written.
+    requires io.netty.buffer;
     requires static micrometer.core;
     // Spring Boot auto-configuration (dev.throttle.redis.spring): optional. throttle-local holds the properties and the
     // limiters' auto-configuration it completes, and the local engine of the fallback policy.

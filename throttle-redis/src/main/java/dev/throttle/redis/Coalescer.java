@@ -12,19 +12,32 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BiConsumer;
 
 /**
- * Coalesces one engine's concurrent rate decisions into shared script calls. Decisions go through groups, each with at
- * most one call in flight: on a standalone or Sentinel server a few stripes for the whole engine (a limit's stripe is
- * fixed by its first key), on a Cluster one group per hash slot (every key of a limit lies in its slot, and a call may
- * only touch keys of one slot). A limit always lands in the same group, so its requests keep their arrival order.
+ * Coalesces one engine's concurrent rate decisions into shared script calls. Decisions go through groups: on a
+ * standalone or Sentinel server a few stripes for the whole engine (a limit's stripe is fixed by its first key), on a
+ * Cluster one group per hash slot (every key of a limit lies in its slot, and a call may only touch keys of one slot).
+ * A limit always lands in the same group, so its requests keep their arrival order. A call decides requests all of
+ * one limit by the limit's batch script ({@link Script#batch}), requests of several limits by the multi-key script
+ * ({@link Script#MULTI}), which takes each limit's requests together, in their arrival order, and a lone request by
+ * its single script; each decides every request as the single script would, one after the other, at one clock
+ * reading, and answers each its own decision ({@link #plan}). At most {@link #MAX_BATCH} requests share a call.
+ *
+ * <p>On a single connection (standalone or Sentinel) a group's calls are {@link OpenCall}s, pipelined:
  * <ul>
- *   <li>a request that finds its group idle goes out at once, alone, as the single script call it always was (no added
- *   latency, the same bytes on the wire);</li>
+ *   <li>a request that finds no open call opens one and dispatches it at once (no added latency for a lone request:
+ *   the connection's thread writes it as soon as it would have written the request alone);</li>
+ *   <li>a request that finds a call open (dispatched, not yet written) joins it (one compare-and-set, no lock);</li>
+ *   <li>a call's requests are fixed when the connection's thread writes it; the next request opens the next call,
+ *   which goes out at once, without waiting for an answer.</li>
+ * </ul>
+ * So a burst goes out in as many calls as the connection's thread takes turns to write while it arrives, all in one
+ * round trip, and the calls reach Redis in arrival order.
+ *
+ * <p>On a Cluster, where Lettuce routes a call by its first key on the caller's thread (so its content cannot wait
+ * for the write), a group has at most one call in flight:
+ * <ul>
+ *   <li>a request that finds its group idle goes out at once, alone;</li>
  *   <li>a request that finds a call in flight joins the group's pending list (one compare-and-set, no lock);</li>
- *   <li>when the call in flight is answered, every pending request goes out in arrival order, at most
- *   {@link #MAX_BATCH} per call: requests all of one limit in one call of the limit's batch script
- *   ({@link Script#batch}), requests of several limits in one call of the multi-key script ({@link Script#MULTI}),
- *   which takes each limit's requests together, in their arrival order. Either decides each request as the single
- *   script would, one after the other, at one clock reading, and answers each its own decision.</li>
+ *   <li>when the call in flight is answered, every pending request goes out in arrival order.</li>
  * </ul>
  * Every request is its own future, timed by the decision timeout from its arrival (waiting in the group counts), so
  * the failure policy answers it within the same bound as a lone call; a request whose deadline passed before its
@@ -173,6 +186,10 @@ final class Coalescer {
             groups.compareAndSet(index, null, new Group());
             group = groups.get(index);
         }
+        if (!cluster) {
+            OpenCall.decide(this, group.open, request);
+            return request;
+        }
         while (true) {
             Request state = group.state.get();
             if (state == null) {
@@ -238,10 +255,8 @@ final class Coalescer {
                 boolean over;
                 if (count == 1) {
                     over = send(group, backlog[from]);
-                } else if (oneLimit(backlog, from, count)) {
-                    over = sendBatch(group, backlog, from, count);
                 } else {
-                    over = sendMulti(group, backlog, from, count);
+                    over = sendBatch(group, backlog, from, count);
                 }
                 if (over) {
                     continue;
@@ -294,16 +309,21 @@ final class Coalescer {
     }
 
     /**
-     * Sends requests of one limit in one call of its batch script; returns as {@link #send(Group, Request)} does.
-     * Called holding the group.
+     * Sends requests of one limit in one call of its batch script, or of several limits in one call of the multi-key
+     * script; returns as {@link #send(Group, Request)} does. Called holding the group.
      */
     private boolean sendBatch(Group group, Request[] requests, int from, int count) {
-        Limit limit = requests[from].limit;
-        Batch batch = new Batch(group, requests, from, count);
+        Planned plan;
+        try {
+            plan = plan(requests, from, count);
+        } catch (RuntimeException | Error failure) {
+            new Batch(group, requests, from, count).settle(null, failure);
+            return true;
+        }
+        Batch batch = new Batch(group, plan.requests, plan.from, plan.count);
         CompletableFuture<long[]> call;
         try {
-            call = runner.runBatch(limit.script().batch, limit.keys(),
-                    limit.batch(timebase.nowArgument(), requests, from, count), commandTimeoutNanos, batch);
+            call = runner.runBatch(plan.script, plan.keys, plan.args, commandTimeoutNanos, batch);
         } catch (RuntimeException | Error failure) {
             batch.settle(null, failure);
             return true;
@@ -312,11 +332,29 @@ final class Coalescer {
     }
 
     /**
-     * Sends requests of several limits in one call of the multi-key script: each limit's requests together, in their
-     * arrival order, the limits in the order of their first request; returns as {@link #send(Group, Request)} does.
-     * Called holding the group.
+     * What one call sends for requests in arrival order: a lone request's single script; several requests of one
+     * limit in one call of its batch script ({@link Script#batch}); requests of several limits in one call of the
+     * multi-key script ({@link Script#MULTI}), each limit's requests together in their arrival order, the limits in the
+     * order of their first request. Either decides each request as the single script would, one after the other, at
+     * one clock reading.
+     *
+     * @param requests the requests, {@code requests[from]} first
+     * @param from the first request's index
+     * @param count how many requests, 1 to {@link #MAX_BATCH}
+     * @return the call's content and its requests in the order of their answers
      */
-    private boolean sendMulti(Group group, Request[] requests, int from, int count) {
+    Planned plan(Request[] requests, int from, int count) {
+        if (count == 1) {
+            Request request = requests[from];
+            Limit limit = request.limit;
+            return new Planned(limit.script(), limit.keys(),
+                    limit.single(request.now, request.permits, request.waitUnits), requests, from, 1);
+        }
+        if (oneLimit(requests, from, count)) {
+            Limit limit = requests[from].limit;
+            return new Planned(limit.script().batch, limit.keys(),
+                    limit.batch(timebase.nowArgument(), requests, from, count), requests, from, count);
+        }
         // Each limit's requests, chained in arrival order: its first request heads the chain.
         HashMap<String, Request> lastOf = new HashMap<>();
         Request[] heads = new Request[count];
@@ -383,17 +421,18 @@ final class Coalescer {
             }
         }
         args.addAll(entries);
-        Batch batch = new Batch(group, ordered, 0, count);
-        CompletableFuture<long[]> call;
-        try {
-            args.set(0, timebase.nowArgument());
-            call = runner.runBatch(Script.MULTI, keys.toArray(new String[0]), args.toArray(new String[0]),
-                    commandTimeoutNanos, batch);
-        } catch (RuntimeException | Error failure) {
-            batch.settle(null, failure);
-            return true;
-        }
-        return sent(call, batch);
+        args.set(0, timebase.nowArgument());
+        return new Planned(Script.MULTI, keys.toArray(new String[0]), args.toArray(new String[0]), ordered, 0, count);
+    }
+
+    /**
+     * Dispatches a call whose content is decided when the connection writes it, bounded by the command timeout.
+     *
+     * @param call the call
+     * @return its answer or failure
+     */
+    CompletableFuture<long[]> runDeferred(OpenCall call) {
+        return runner.runDeferred(call, commandTimeoutNanos);
     }
 
     /** The index of a limit's spec among those a multi-key call describes, added if new. */
@@ -420,6 +459,24 @@ final class Coalescer {
         return false;
     }
 
+    /**
+     * One call's content, and its requests in the order of its answers ({@code requests[from]} first).
+     *
+     * @param script the script: a single one for one request, else a batch or the multi-key script
+     * @param keys its keys
+     * @param args its arguments
+     * @param requests holds its requests
+     * @param from the first request's index
+     * @param count how many requests
+     */
+    record Planned(Script script, String[] keys, String[] args, Request[] requests, int from, int count) {
+
+        /** Whether the call's answer is a batch's (several requests) rather than one decision's. */
+        boolean batch() {
+            return count > 1;
+        }
+    }
+
     /** One group: its state word and the rest of a drained list longer than a batch. */
     private static final class Group {
         /**
@@ -428,6 +485,8 @@ final class Coalescer {
          * the holder sends, and reads or writes the backlog.
          */
         final AtomicReference<Request> state = new AtomicReference<>();
+        /** On a single connection (standalone or Sentinel): the group's open call, if any ({@link OpenCall}). */
+        final AtomicReference<OpenCall> open = new AtomicReference<>();
         Request[] backlog;
         int backlogFrom;
         int backlogTo;
@@ -488,7 +547,23 @@ final class Coalescer {
     }
 
     /** A batch call and its requests: hands each its answer (or the call's failure), then sends what waits next. */
-    private final class Batch implements BiConsumer<long[], Throwable>, ScriptRunner.Late {
+    /**
+     * The answers of a planned call of several requests, handed to each request (or its late recipient) with nothing
+     * sent after them: for a call whose successor its own caller sends ({@link OpenCall}).
+     *
+     * @param plan the call
+     * @return what hands its answer, or its failure, to each request
+     */
+    Batch answering(Planned plan) {
+        return new Batch(null, plan.requests(), plan.from(), plan.count());
+    }
+
+    /**
+     * A batch call and its requests: hands each its answer (or the call's failure), after sending what waits next in
+     * its group (if it has one).
+     */
+    final class Batch implements BiConsumer<long[], Throwable>, ScriptRunner.Late {
+        /** The group whose next call goes out when this one is answered; null for none. */
         private final Group group;
         private final Request[] requests;
         private final int from;
@@ -508,7 +583,9 @@ final class Coalescer {
         @Override
         public void accept(long[] flat, Throwable failure) {
             try {
-                next(group);
+                if (group != null) {
+                    next(group);
+                }
             } finally {
                 settle(flat, failure);
             }

@@ -55,9 +55,10 @@ import java.util.function.UnaryOperator;
  * loaded when the engine is built and reloaded transparently after a NOSCRIPT error (a restart, a failover).
  * Concurrent rate decisions share one EVALSHA ({@link Builder#coalescing(boolean) coalescing}, on by default), on one
  * limit or across limits: any limits of the engine on a standalone or Sentinel server, limits whose keys lie in one
- * hash slot on a Cluster. A decision that finds no call of its group in flight goes out at once; those arriving
- * meanwhile go out together when it is answered, each limit's decided in arrival order exactly as one by one at one
- * clock reading (in client-time mode, the ticker's reading when the batch leaves).
+ * hash slot on a Cluster. A decision that finds no call of its group open goes out at once; those arriving before
+ * the connection writes it go out in it (on a Cluster: those arriving while it is in flight go out together when it
+ * is answered), each limit's decided in arrival order exactly as one by one at one clock reading (in client-time mode,
+ * the ticker's reading when the batch is written).
  *
  * <p><b>Time.</b> By default the Redis server's clock (TIME inside the script), so client clocks are never trusted:
  * the scripts count whole microseconds, and periods are rounded up to whole microseconds; decisions equal the local
@@ -1018,15 +1019,18 @@ public final class RedisEngine implements Engine {
         }
 
         /**
-         * Turns coalescing of rate decisions on or off (default on). With it on, a decision on a rate limiter (token
-         * or leaky bucket, fixed window, sliding window, sliding log; a keyed limiter's key too) that arrives while
-         * another decision of its group from this engine is in flight does not go out alone: the decisions that
-         * arrive meanwhile go out together, in one script call, as soon as the call in flight is answered. A group is
-         * every rate limit of the engine on a standalone or Sentinel server, and the limits whose keys lie in one
-         * hash slot on a Cluster (a script call touches one slot), so concurrent decisions on different keys share
-         * calls too. That call decides each limit's decisions in arrival order, exactly as if they had come one by
-         * one at the same clock reading, and answers each its own decision (at most 256 per call). A decision that finds no call in flight goes out
-         * at once, so a lone decision waits for nothing; one that waits in line is still bounded by the
+         * Turns coalescing of rate decisions on or off (default on). With it on, concurrent decisions on rate limiters
+         * (token or leaky bucket, fixed window, sliding window, sliding log; a keyed limiter's key too) of one group
+         * from this engine share script calls. A group is every rate limit of the engine on a standalone or Sentinel
+         * server, and the limits whose keys lie in one hash slot on a Cluster (a script call touches one slot), so
+         * concurrent decisions on different keys share calls too. On a standalone or Sentinel server a call is
+         * dispatched at once and takes every decision that arrives until the connection writes it; the next decision
+         * opens the next call, pipelined behind it without waiting for its answer. On a Cluster, where Lettuce routes
+         * a call before writing it, the decisions that arrive while a call of their group is in flight go out
+         * together as soon as it is answered. A call decides each limit's decisions in arrival order, exactly as if
+         * they had come one by one at the same clock reading, and answers each its own decision (at most 256 per
+         * call). A decision that finds no call open goes out at once, so a lone decision waits for nothing; one that
+         * waits in line is still bounded by the
          * {@link #decisionTimeout(Duration) decision timeout} from its start, and a failed call fails each of its
          * decisions to the failure policy. Composites, concurrency limits, settlements and
          * {@code availablePermits()} always go out alone. Off, every decision is a call of its own.

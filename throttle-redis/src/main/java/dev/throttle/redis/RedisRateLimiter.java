@@ -18,9 +18,10 @@ import java.util.function.Supplier;
 
 /**
  * A rate limiter whose state lives in Redis: each decision is one EVALSHA of the algorithm's script, which reads and
- * updates the state atomically; with the engine's coalescing on (the default), decisions arriving while another call
- * of their group is in flight share one call ({@link Coalescer}): of the script's batch variant when they are all of
- * one limit, else of the multi-key script, which decides each limit's requests in arrival order exactly as alone.
+ * updates the state atomically; with the engine's coalescing on (the default), concurrent decisions share calls
+ * ({@link Coalescer}: those that arrive before a call is written, or while one is in flight on a Cluster): of the
+ * script's batch variant when they are all of one limit, else of the multi-key script, which decides each limit's
+ * requests in arrival order exactly as alone.
  * Everything is asynchronous underneath: the synchronous calls wait on the asynchronous one, and a waiting
  * acquisition holds no thread (it waits on the {@link Scheduler} for its reserved slot, or to retry a refusal at its
  * retry time, until its deadline). Every decision takes the path of

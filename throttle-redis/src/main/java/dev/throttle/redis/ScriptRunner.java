@@ -7,6 +7,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -139,6 +140,48 @@ final class ScriptRunner {
     }
 
     /**
+     * What a deferred call sends, decided as late as possible: when the connection writes it (see
+     * {@link #runDeferred}).
+     */
+    interface Deferred {
+
+        /**
+         * Decides the call's content. Called at most once per call that is written, on the connection's thread just
+         * before its bytes are encoded; implementations memoize, since whoever sees the call fail unwritten may decide
+         * it too, and Lettuce may encode a command again after a reconnect.
+         *
+         * @return what the call sends
+         */
+        Content content();
+    }
+
+    /**
+     * A call's content.
+     *
+     * @param script the script
+     * @param keys its keys
+     * @param args its arguments
+     * @param batch whether its answer is a batch's (a flat array of integers) rather than one decision's
+     * @param late told of an answer that arrives after the call timed out, or null
+     */
+    record Content(Script script, String[] keys, String[] args, boolean batch, Late late) {
+    }
+
+    /**
+     * Runs a script whose content is decided when the connection writes the call, not now: whatever the caller can
+     * still add until then (requests that arrive while the connection's thread wakes) goes out in this call. The call
+     * is dispatched now, so calls keep the order of their dispatch on the wire.
+     *
+     * @param deferred decides the call's content
+     * @param boundNanos the call's bound, as {@link #run(Script, String[], String[], long, Late)} takes it
+     * @return its answer, widened to the common shape unless the content is a batch's; fails with the Redis error or
+     *     a timeout
+     */
+    CompletableFuture<long[]> runDeferred(Deferred deferred, long boundNanos) {
+        return call(new Call(deferred), boundNanos);
+    }
+
+    /**
      * Times out a future that is not a call of this runner (a coalesced request waiting for its call) as this runner
      * times out its calls: within the shorter of the command timeout and {@code boundNanos}, waiting on while the
      * server answers other calls (see {@link Deadlines#telling}).
@@ -156,7 +199,7 @@ final class ScriptRunner {
             call.completeExceptionally(link.notConnected()); // no connection yet: the failure policy answers
             return call;
         }
-        send(commands, CommandType.EVALSHA, call.script.sha, call.keys, call.args).whenComplete(call);
+        commands.dispatch(CommandType.EVALSHA, new LongsOutput(), call.evalsha()).whenComplete(call);
         if (ackReplicas != 0) {
             sendWait(commands, call);
         }
@@ -193,13 +236,19 @@ final class ScriptRunner {
      * decision), and answers a NOSCRIPT error by running the script once by EVAL.
      */
     private final class Call extends Deadlines.Timed<long[]> implements BiConsumer<Object, Throwable> {
-        private final Script script;
-        private final String[] keys;
-        private final String[] args;
+        /** Decides the content of a deferred call when it is written; null for a call whose content is given. */
+        private final Deferred deferred;
+        /*
+         * The content: given, or set when a deferred call is written, under the lock of its arguments (see
+         * DeferredArgs), before the connection's thread reads any of it (answers are read after the write).
+         */
+        private Script script;
+        private String[] keys;
+        private String[] args;
         /** Told of an answer that arrives after this call timed out; null for nobody. */
-        private final Late late;
+        private Late late;
         /** Whether the answer is a batch's, kept as the script gave it instead of widened to the common shape. */
-        private final boolean batch;
+        private boolean batch;
         /** Whether this is the EVAL after a NOSCRIPT: its own NOSCRIPT (impossible) is not retried again. */
         private boolean evaluated;
         /**
@@ -214,11 +263,30 @@ final class ScriptRunner {
         }
 
         Call(Script script, String[] keys, String[] args, Late late, boolean batch) {
+            this.deferred = null;
             this.script = script;
             this.keys = keys;
             this.args = args;
             this.late = late;
             this.batch = batch;
+        }
+
+        Call(Deferred deferred) {
+            this.deferred = deferred;
+        }
+
+        /** The EVALSHA's arguments: built now, or when the connection writes them for a deferred call. */
+        CommandArgs<String, String> evalsha() {
+            return deferred == null ? arguments(script.sha, keys, args) : new DeferredArgs(this);
+        }
+
+        /** Takes a deferred call's content, decided as the call is written. */
+        void adopt(Content content) {
+            script = content.script();
+            keys = content.keys();
+            args = content.args();
+            late = content.late();
+            batch = content.batch();
         }
 
         @Override
@@ -295,12 +363,60 @@ final class ScriptRunner {
      */
     private static CompletionStage<?> send(RedisClusterAsyncCommands<String, String> commands, CommandType type,
             String script, String[] keys, String[] args) {
-        CommandArgs<String, String> command = new CommandArgs<>(StringCodec.UTF8).add(script).add(keys.length)
+        return commands.dispatch(type, new LongsOutput(), arguments(script, keys, args));
+    }
+
+    /** The arguments of EVALSHA or EVAL: the script's SHA-1 or text, the keys, then ARGV. */
+    private static CommandArgs<String, String> arguments(String script, String[] keys, String[] args) {
+        return append(new CommandArgs<>(StringCodec.UTF8), script, keys, args);
+    }
+
+    private static CommandArgs<String, String> append(CommandArgs<String, String> command, String script,
+            String[] keys, String[] args) {
+        command.add(script).add(keys.length)
                 .addKeys(keys); // keys through the codec, as the API does: a Cluster routes by the first one
         for (String arg : args) {
             command.add(arg);
         }
-        return commands.dispatch(type, new LongsOutput(), command);
+        return command;
+    }
+
+    /**
+     * The arguments of a deferred call: empty until Lettuce first asks for them, which it does on the connection's
+     * thread as it encodes the command for the wire (its size, then its bytes); then the call's content is decided
+     * and appended. Standalone and Sentinel connections only: a Cluster connection reads the first key earlier, on
+     * the caller's thread, to route the command.
+     */
+    private static final class DeferredArgs extends CommandArgs<String, String> {
+        private final Call call;
+        private boolean decided;
+
+        DeferredArgs(Call call) {
+            super(StringCodec.UTF8);
+            this.call = call;
+        }
+
+        @Override
+        public int count() {
+            decide();
+            return super.count();
+        }
+
+        @Override
+        public void encode(ByteBuf buffer) {
+            decide();
+            super.encode(buffer);
+        }
+
+        /** Decides the content once, even if Lettuce encodes the command again after a reconnect. */
+        private synchronized void decide() {
+            if (!decided) {
+                Content content = call.deferred.content();
+                call.adopt(content);
+                append(this, content.script().sha, content.keys(), content.args());
+                decided = true;
+            }
+        }
     }
 
     /**

@@ -148,12 +148,13 @@ class RedisCoalescingTest extends CoalescingServer {
     }
 
     /**
-     * A lone request goes out at once: it reaches the server while the server is paused, before any answer. The
-     * requests made while it is in flight wait for its answer, then go out together: 600 of them in three calls of at
-     * most 256, decided in arrival order (remaining counts down one by one).
+     * A lone request goes out at once: it reaches the server while the server is paused, before any answer. Requests
+     * made after it was written do not wait for its answer either: they go out in further calls, pipelined behind it
+     * on the same connection, while the server is still paused. Every request is decided in arrival order (remaining
+     * counts down one by one).
      */
     @Test
-    void aLoneRequestGoesOutAtOnceAndLaterOnesShareCalls() throws Exception {
+    void aLoneRequestGoesOutAtOnceAndLaterOnesDoNotWaitForItsAnswer() throws Exception {
         try (DroppingProxy proxy = DroppingProxy.to(server.port());
                 RedisEngine engine = RedisEngine.builder(client, proxy.uri())
                         .keyPrefix(RedisServer.uniquePrefix("coalesce-lone"))
@@ -162,7 +163,6 @@ class RedisCoalescingTest extends CoalescingServer {
             RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, Duration.ofMinutes(10)));
             assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999_999L);
             int sentBefore = proxy.forwarded("EVALSHA");
-            long callsBefore = server.calls("evalsha");
 
             server.pause(Duration.ofMillis(500));
             CompletableFuture<Permit> lone = limiter.acquireAsync(1, Duration.ZERO);
@@ -174,8 +174,8 @@ class RedisCoalescingTest extends CoalescingServer {
             for (int i = 0; i < 600; i++) {
                 later.add(limiter.acquireAsync(1, Duration.ZERO));
             }
-            assertThat(proxy.forwarded("EVALSHA")).as("the later requests wait for the answer in flight")
-                    .isEqualTo(sentBefore + 1);
+            Polling.until(() -> proxy.forwarded("EVALSHA") > sentBefore + 1, Duration.ofSeconds(5));
+            assertThat(lone).as("later requests went out before the lone one's answer").isNotDone();
 
             assertThat(lone.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS).remaining()).isEqualTo(999_998L);
             for (int i = 0; i < later.size(); i++) {
@@ -183,7 +183,37 @@ class RedisCoalescingTest extends CoalescingServer {
                 assertThat(permit.granted()).isTrue();
                 assertThat(permit.remaining()).as("request %d", i).isEqualTo(999_997L - i);
             }
-            assertThat(server.calls("evalsha") - callsBefore).as("1 lone call, then 256 + 256 + 88").isEqualTo(4L);
+        }
+    }
+
+    /**
+     * Requests made before a call is written join it: with the connection's thread held, a lone request and the 600
+     * made after it wait for the write together, then go out as calls of at most 256: the first takes 256, and the
+     * rest are carried to the next call, which goes out when the first is answered (256, then 89): three calls for
+     * 601 requests, decided in arrival order.
+     */
+    @Test
+    void requestsMadeBeforeTheCallIsWrittenShareIt() throws Exception {
+        try (RedisEngine engine = RedisEngine.builder(client, server.uri())
+                .keyPrefix(RedisServer.uniquePrefix("coalesce-held"))
+                .refusalCache(false)
+                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
+            RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, Duration.ofMinutes(10)));
+            assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999_999L);
+            List<CompletableFuture<Permit>> requests = new ArrayList<>();
+            long callsBefore;
+            try (ConnectionHold hold = ConnectionHold.on(server, () -> limiter.acquireAsync(1, Duration.ZERO))) {
+                callsBefore = server.calls("evalsha");
+                for (int i = 0; i < 601; i++) {
+                    requests.add(limiter.acquireAsync(1, Duration.ZERO));
+                }
+            }
+            for (int i = 0; i < requests.size(); i++) {
+                Permit permit = requests.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(permit.granted()).isTrue();
+                assertThat(permit.remaining()).as("request %d", i).isEqualTo(999_997L - i);
+            }
+            assertThat(server.calls("evalsha") - callsBefore).as("256 + 256 + 89").isEqualTo(3L);
         }
     }
 
@@ -350,19 +380,21 @@ class RedisCoalescingTest extends CoalescingServer {
                 .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
             RateLimiter limiter = engine.rateLimiter("flushed", SlidingLog.of(1_000, Duration.ofMinutes(10)));
             assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999L);
-            server.scriptFlush();
-            long evalBefore = server.calls("eval");
-            server.pause(Duration.ofMillis(150));
             List<CompletableFuture<Permit>> answers = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
-                answers.add(limiter.acquireAsync(1, Duration.ZERO));
+            long evalBefore;
+            try (ConnectionHold hold = ConnectionHold.on(server, () -> limiter.acquireAsync(1, Duration.ZERO))) {
+                server.scriptFlush();
+                evalBefore = server.calls("eval");
+                for (int i = 0; i < 40; i++) {
+                    answers.add(limiter.acquireAsync(1, Duration.ZERO));
+                }
             }
             for (int i = 0; i < answers.size(); i++) {
                 Permit permit = answers.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
                 assertThat(permit.granted()).isTrue();
-                assertThat(permit.remaining()).as("request %d", i).isEqualTo(998L - i);
+                assertThat(permit.remaining()).as("request %d", i).isEqualTo(997L - i);
             }
-            assertThat(server.calls("eval") - evalBefore).as("the single script, then the batch's").isEqualTo(2L);
+            assertThat(server.calls("eval") - evalBefore).as("the batch's, once").isEqualTo(1L);
         }
     }
 }
