@@ -38,8 +38,9 @@ import java.util.OptionalLong;
  *
  * <h2>Why one timestamp decides</h2>
  * A claimer of number {@code k} reads the ticker only after it has seen (acquire) permit {@code k − 1}'s slot hold its
- * time, and then claims {@code k} by CAS from the word of permit {@code k − R}, which is there only while {@code k} is
- * unclaimed: numbers are claimed in order, and times never decrease with the number. So the request for {@code n}
+ * time, or the hint {@code k} stored after it, and then claims {@code k} by CAS from the word of permit {@code k − R},
+ * which is there only while {@code k} is unclaimed: numbers are claimed in order, and times never decrease with the
+ * number. So the request for {@code n}
  * permits at {@code k} fits iff every permit up to {@code j = k + n − 1 − L} (the newest that must have left the last
  * {@code L}) is out of the window, which by monotonicity is iff {@code time(j) <= now − W}; a refusal can retry after
  * {@code time(j) + W − now}, exactly. {@code j < 0}: fewer than {@code L} permits were ever logged. Each granted permit
@@ -57,15 +58,17 @@ import java.util.OptionalLong;
  * read, at a number {@code q} in {@code (k − R, k + R)}, then held a permit below {@code N <= k + R}, and one that
  * was claimed, {@code q − R} at least ({@code q − 2R} when {@code q − R} waits in a block): three generations,
  * {@code q − 2R, q − R, q} (or {@code q − R, q, q + R} for a number below {@code k}), never four, so the bits are
- * unambiguous. Block fillers (below) check {@code head <= b + R} for a block at {@code b}, else the block is complete
- * ({@code b + R} was claimed, which needs {@code b} filled). The CASes themselves cannot succeed against a later
+ * unambiguous. Permit {@code j}'s slot, read after the ticker, is pinned down by what follows: the grant's CAS
+ * succeeds, or the refusal finds slot {@code k} unchanged, so {@code k} was the next free number across the read and
+ * slot {@code j} held {@code j} or, unfilled, {@code j − R}. Block fillers (below) check {@code head <= b + R} for a
+ * block at {@code b}, else the block is complete ({@code b + R} was claimed, which needs {@code b} filled). The CASes themselves cannot succeed against a later
  * generation: a slot's time strictly grows every round ({@code time(k + R) > time(k)}: permit {@code k + R} was granted
  * at {@code t} only with {@code time(k + R − L) <= t − W}, and settling up never logs a permit at the reading of the
  * one it overwrites, see below), so the word a CAS expects never comes back once replaced.
  *
  * <h2>Requests for several permits: blocks</h2>
  * A request for {@code n > 1} permits stays all-or-nothing in one CAS: slot {@code k} goes from permit
- * {@code k − R}'s word to a block word (the flag, {@code n}, and the number's round {@code k div R} to 43 bits), which
+ * {@code k − R}'s word to a block word (the flag, {@code n}, and the number's round {@code k div R} mod {@code 2^43}), which
  * claims {@code k .. k + n − 1} at once; before it, slots {@code k + 1 .. k + n − 1} must hold exactly the words of
  * their permits {@code − R} (if one is older, that permit waits in an earlier block: it is finished first). Filling
  * the block, by its claimer or by any decision that meets it (lock-free: a claimer preempted after its CAS delays
@@ -253,7 +256,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
             }
             if (permits == 1) {
                 if (LOG.compareAndSet(log, index, free, packed(now, k))) {
-                    claimed(k, k + 1, h2);
+                    claimed(k + 1, h2);
                     return 0L;
                 }
             } else if (LOG.compareAndSet(log, index, free, blockWord(k, permits))) {
@@ -261,7 +264,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
                     afterBlockClaim.run();
                 }
                 fill(k, true, now);
-                claimed(k, k + permits, h2);
+                claimed(k + permits, h2);
                 return 0L;
             }
             // Lost slot k to another claim: step aside, then decide again at a new reading, from the winner's hint.
@@ -344,8 +347,11 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         return false;
     }
 
-    /** After a claim of {@code first .. end − 1}: the hint when it crossed a cache line, and head when far behind. */
-    private void claimed(long first, long end, long h) {
+    /**
+     * After a claim ending at {@code end}, filled: the hint (released after the fill, as a decision from it assumes),
+     * and {@code head} when it is far behind.
+     */
+    private void claimed(long end, long h) {
         HINT.setRelease(this, end);
         if (end - h >= advanceEvery) {
             HEAD.compareAndSet(this, h, end);
@@ -561,12 +567,12 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
             }
             if (logged == 1) {
                 if (LOG.compareAndSet(log, index, free, packed(now, k))) {
-                    claimed(k, k + 1, h2);
+                    claimed(k + 1, h2);
                     return;
                 }
             } else if (LOG.compareAndSet(log, index, free, blockWord(k, logged))) {
                 fill(k, true, now);
-                claimed(k, k + logged, h2);
+                claimed(k + logged, h2);
                 return;
             }
         }
