@@ -211,6 +211,16 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         if (permits > limit) {
             return Decisions.NEVER;
         }
+        return claim(permits, false);
+    }
+
+    /**
+     * Claims {@code permits} numbers at a fresh reading: a decision ({@code settling} false: only if the newest permit
+     * that must have left the window has; 0, or the refusal's encoded retry time) or a settlement ({@code settling}
+     * true: unconditionally, as far as the class comment's limits allow; 0). One method for both, so that both find
+     * their number the same way, from the hint and, once that led nowhere, by a scan from {@code head}.
+     */
+    private long claim(long permits, boolean settling) {
         // Whether to scan from head: after the hint led nowhere, for retrying from it could fail the same way forever.
         boolean scan = false;
         for (;;) {
@@ -239,32 +249,47 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
                 continue; // k was claimed (head passed it), or head had to move first
             }
             long now = ticker.read();
-            long j = k + permits - 1 - limit;
-            if (j >= 0) {
-                long filled = index(j) == index ? free : filledWord(j); // L = R: permit j's slot is k's
-                if (filled == AGAIN) {
-                    continue;
+            long claiming = permits;
+            if (settling) {
+                // Log only while the permit overwritten is older than now (the class comment says why no more matter).
+                claiming = 0;
+                while (claiming < permits && timeIn((long) LOG.getAcquire(log, index(k + claiming))) - now < 0L) {
+                    claiming++;
                 }
-                long time = timeIn(filled);
-                if (now - time < window) {
-                    // Refuse only if k was still free after the reads: then time(j) was the time that decides.
+                if (claiming == 0) {
                     if ((long) LOG.getAcquire(log, index) == free) {
-                        return Decisions.refused(window - (now - time));
+                        return 0L; // the last R permits, from k − R on, were all logged at this reading
                     }
                     continue;
                 }
+            } else {
+                long j = k + permits - 1 - limit;
+                if (j >= 0) {
+                    long filled = index(j) == index ? free : filledWord(j); // L = R: permit j's slot is k's
+                    if (filled == AGAIN) {
+                        continue;
+                    }
+                    long time = timeIn(filled);
+                    if (now - time < window) {
+                        // Refuse only if k was still free after the reads: then time(j) was the time that decides.
+                        if ((long) LOG.getAcquire(log, index) == free) {
+                            return Decisions.refused(window - (now - time));
+                        }
+                        continue;
+                    }
+                }
             }
-            if (permits == 1) {
+            if (claiming == 1) {
                 if (LOG.compareAndSet(log, index, free, packed(now, k))) {
                     claimed(k + 1, h2);
                     return 0L;
                 }
-            } else if (LOG.compareAndSet(log, index, free, blockWord(k, permits))) {
-                if (afterBlockClaim != null) {
+            } else if (LOG.compareAndSet(log, index, free, blockWord(k, claiming))) {
+                if (afterBlockClaim != null && !settling) {
                     afterBlockClaim.run();
                 }
                 fill(k, true, now);
-                claimed(k + permits, h2);
+                claimed(k + claiming, h2);
                 return 0L;
             }
             // Lost slot k to another claim: step aside, then decide again at a new reading, from the winner's hint.
@@ -528,54 +553,7 @@ public final class SlidingLogLimiter extends AbstractRateLimiter {
         if (delta <= 0) {
             return;
         }
-        long permits = Math.min(delta, limit);
-        for (;;) {
-            // The hint is stored after the claim ending there was filled: permit k − 1's time is behind this read.
-            long k = (long) HINT.getAcquire(this);
-            int index = index(k);
-            long free = (long) LOG.getAcquire(log, index);
-            if (k == 0L || !isFree(free, k)) {
-                // Not the usual case (the hint at the next free number, after a filled slot): scan from head.
-                k = candidate((long) HEAD.getVolatile(this));
-                if (k == AGAIN) {
-                    continue;
-                }
-                index = index(k);
-                free = (long) LOG.getAcquire(log, index);
-                if (!isFree(free, k)) {
-                    continue;
-                }
-            }
-            if (permits > 1 && !membersFree(k, permits)) {
-                continue;
-            }
-            long h2 = (long) HEAD.getVolatile(this);
-            if (h2 > k || !withinReach(k, permits, h2)) {
-                continue;
-            }
-            long now = ticker.read();
-            // Log only while the permit overwritten is older than now (the class comment says why no more matter).
-            long logged = 0;
-            while (logged < permits && timeIn((long) LOG.getAcquire(log, index(k + logged))) - now < 0L) {
-                logged++;
-            }
-            if (logged == 0) {
-                if ((long) LOG.getAcquire(log, index) == free) {
-                    return; // the last R permits, from k − R on, were all logged at this reading
-                }
-                continue;
-            }
-            if (logged == 1) {
-                if (LOG.compareAndSet(log, index, free, packed(now, k))) {
-                    claimed(k + 1, h2);
-                    return;
-                }
-            } else if (LOG.compareAndSet(log, index, free, blockWord(k, logged))) {
-                fill(k, true, now);
-                claimed(k + logged, h2);
-                return;
-            }
-        }
+        claim(Math.min(delta, limit), true);
     }
 
     /** Whether {@code word} holds permit {@code k − R}'s time: slot {@code k} free, or a member of a block. */

@@ -303,7 +303,7 @@ class SlidingLogLimiterTest {
     /**
      * The reference-log comparison of {@link #matchesAReferenceLogStepByStep} for larger logs, with a ring larger than
      * the limit (100 in 128, 300 in 512) and equal to it (128): bursts at one reading and steps far shorter than the
-     * window, so permits leave in the middle of a stripe of the ring, and long jumps that empty it.
+     * window, so permits leave in the middle of the ring, and long jumps that empty it.
      */
     @ParameterizedTest
     @ValueSource(ints = {100, 128, 300})
@@ -532,11 +532,10 @@ class SlidingLogLimiterTest {
     /**
      * No false refusal under contention: a clock that moves one nanosecond at every reading and a window of one
      * nanosecond make every permit leave before the next decision, so every call fits and must be granted. Eight
-     * threads on a machine of a few cores are preempted at every point of a decision, between a claim and its write
-     * too; a decision that needs such a permit must still find out that it has left (its time is at most that of any
-     * later permit), not refuse because it is not written yet. Limits whose ring of slots is exactly the limit (64) and
-     * larger than it (48 and 25, in rings of 64 and 32), all above the 24 permits the threads can hold mid-write at
-     * once (below that, a refusal while every permit that could decide is unwritten is the documented cautious one).
+     * threads on a machine of a few cores are preempted at every point of a decision, between a block's claim and its
+     * filling too (the threads ask for 1 to 3 permits); a decision that needs a permit of such a block fills it itself
+     * and goes on, never refusing because it is not filled yet. Limits whose ring of slots is exactly the limit (64)
+     * and larger than it (48 and 25, in rings of 64 and 32).
      */
     @ParameterizedTest
     @ValueSource(ints = {64, 48, 25})
