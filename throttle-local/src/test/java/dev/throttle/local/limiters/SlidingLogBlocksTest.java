@@ -84,16 +84,8 @@ class SlidingLogBlocksTest {
     /** One decision against the reference at the clock's reading {@code now}, as {@link #randomStep} takes it. */
     private static long stepAt(SlidingLogLimiter log, ReferenceLog reference, long now, Random random, String at) {
         long permits = 1 + random.nextInt((int) log.limit());
-        long expected = reference.decide(now, permits);
-        if (random.nextBoolean()) {
-            assertThat(log.allow(permits)).as(at).isEqualTo(expected == 0);
-        } else {
-            Permit permit = log.tryAcquire(permits);
-            assertThat(permit.granted()).as(at).isEqualTo(expected == 0);
-            assertThat(permit.retryAfterNanos()).as(at).isEqualTo(expected);
-            assertThat(permit.remaining()).as(at).isEqualTo(reference.available(now));
-        }
-        assertThat(log.availablePermits()).as(at).isEqualTo(reference.available(now));
+        long expected = SlidingLogLimiterTest.stepAgainstReference(log, reference, now, permits, random.nextBoolean(),
+                -1, random, at);
         return expected == 0 ? permits : 0;
     }
 

@@ -245,7 +245,7 @@ class SlidingLogLimiterTest {
      *
      * @return the reference's answer: 0 for a grant, else the retry time
      */
-    private static long stepAgainstReference(RateLimiter log, ReferenceLog reference, long now, long permits,
+    static long stepAgainstReference(RateLimiter log, ReferenceLog reference, long now, long permits,
             boolean viaAllow, int settleUpTo, Random random, String at) {
         long expected = reference.decide(now, permits);
         if (viaAllow) {
