@@ -218,6 +218,48 @@ class RedisCoalescingTest extends CoalescingServer {
     }
 
     /**
+     * The connection drops under a call that carried requests over to successors (700 requests held behind one
+     * write: 256 in the call, the rest in calls sent as each is answered or fails): every request is answered, by
+     * Redis or by the failure policy (failing closed), none twice: no successor is left unsent when the call before it
+     * fails, and no request is in two calls. (In practice the write fails on the dropped connection and the policy
+     * answers all 700, successors included.) Then the lane serves decisions from Redis again.
+     */
+    @Test
+    void aDroppedConnectionUnderCarriedOverRequestsLeavesNoneUnanswered() throws Exception {
+        try (DroppingProxy proxy = DroppingProxy.to(server.port());
+                RedisEngine engine = RedisEngine.builder(client, proxy.uri())
+                        .keyPrefix(RedisServer.uniquePrefix("coalesce-dropped"))
+                        .refusalCache(false)
+                        .decisionTimeout(Duration.ofSeconds(2)).build()) {
+            RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, Duration.ofMinutes(10)));
+            assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999_999L);
+            long refusalsBefore = engine.stats().failClosedRefusals();
+            List<CompletableFuture<Permit>> requests = new ArrayList<>();
+            try (ConnectionHold hold = ConnectionHold.on(server, () -> limiter.acquireAsync(1, Duration.ZERO))) {
+                for (int i = 0; i < 700; i++) {
+                    requests.add(limiter.acquireAsync(1, Duration.ZERO));
+                }
+                proxy.dropAll();
+            }
+            Set<Long> remaining = new HashSet<>();
+            int granted = 0;
+            for (int i = 0; i < requests.size(); i++) {
+                Permit permit = requests.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                if (permit.granted()) {
+                    granted++;
+                    assertThat(remaining.add(permit.remaining())).as("request %d: remaining %d seen twice", i,
+                            permit.remaining()).isTrue();
+                }
+            }
+            long refused = requests.size() - granted;
+            assertThat(engine.stats().failClosedRefusals() - refusalsBefore).as("refusals by the policy")
+                    .isEqualTo(refused);
+            // The lane is not stuck: once reconnected, decisions come from Redis again (a remaining count is Redis's).
+            Polling.until(() -> limiter.tryAcquire(1).remaining() > 0L, Duration.ofSeconds(10));
+        }
+    }
+
+    /**
      * Without coalescing, the same requests are a call each: the switch works, and the batches above are its doing.
      */
     @Test
