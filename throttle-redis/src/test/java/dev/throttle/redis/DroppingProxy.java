@@ -25,6 +25,9 @@ final class DroppingProxy implements AutoCloseable {
     /** How many times each command name was forwarded to the server (counted in the bytes, for waiting on). */
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> sent =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** How many times each command name was read from the client, counted before it is forwarded. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> seen =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private DroppingProxy(int target) throws IOException {
         this.target = target;
@@ -52,6 +55,17 @@ final class DroppingProxy implements AutoCloseable {
      */
     int forwarded(String command) {
         java.util.concurrent.atomic.AtomicInteger count = sent.get(command);
+        return count == null ? 0 : count.get();
+    }
+
+    /**
+     * How many {@code command}s the proxy has read from the client so far, forwarded or about to be: counted before
+     * forwarding, so a command whose answer the client has is always counted here (not always yet in
+     * {@link #forwarded}, which counts once the bytes are written). The baseline to wait for more forwarded commands
+     * from.
+     */
+    int seen(String command) {
+        java.util.concurrent.atomic.AtomicInteger count = seen.get(command);
         return count == null ? 0 : count.get();
     }
 
@@ -90,10 +104,15 @@ final class DroppingProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
+                    String text = toServer
+                            ? new String(buffer, 0, read, java.nio.charset.StandardCharsets.ISO_8859_1) : null;
+                    if (text != null) {
+                        count(text, seen);
+                    }
                     out.write(buffer, 0, read);
                     out.flush();
-                    if (toServer) {
-                        count(new String(buffer, 0, read, java.nio.charset.StandardCharsets.ISO_8859_1));
+                    if (text != null) {
+                        count(text, sent);
                     }
                 }
             } catch (IOException dropped) {
@@ -108,11 +127,12 @@ final class DroppingProxy implements AutoCloseable {
     }
 
     /** Counts the command names in forwarded bytes: each is a bulk string, {@code $<length>\r\n<NAME>\r\n}. */
-    private void count(String bytes) {
+    private static void count(String bytes,
+            java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> into) {
         for (String name : new String[] {"EVALSHA", "EVAL"}) {
             String token = "$" + name.length() + "\r\n" + name + "\r\n";
             for (int at = bytes.indexOf(token); at >= 0; at = bytes.indexOf(token, at + 1)) {
-                sent.computeIfAbsent(name, n -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                into.computeIfAbsent(name, n -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
             }
         }
     }
