@@ -44,7 +44,7 @@ import java.util.function.Consumer;
  * released, so it means "retry when a permit is released" (or wait with {@link #acquire(long, Duration)}); it is
  * {@link Permit#NEVER} only for a request above the limit.
  */
-public final class ConcurrencyLimiter implements Limiter, Reconfigurable, ConcurrencyStats, HeldPermit.Holder,
+public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Reconfigurable, ConcurrencyStats, HeldPermit.Holder,
         QueuedAcquisition.Queue<ConcurrencyLimiter> {
 
     /**
@@ -70,7 +70,7 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            IN_USE = lookup.findVarHandle(ConcurrencyLimiter.class, "inUse", long.class);
+            IN_USE = lookup.findVarHandle(InUseWord.class, "inUse", long.class);
             QUEUED = lookup.findVarHandle(ConcurrencyLimiter.class, "queued", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -95,9 +95,6 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
     /** Completes one decided waiter; kept in a field so that completing a pass allocates nothing. */
     private final Consumer<QueuedAcquisition<ConcurrencyLimiter>> completer = this::completeOne;
     private volatile Concurrency spec;
-    /** Permits held by granted, unclosed permits (more than the limit only after the limit was lowered). */
-    @SuppressWarnings("unused") // accessed through IN_USE
-    private volatile long inUse;
     /**
      * Waiters still undecided. Counted before a waiter enters the queue and uncounted by whoever decides it, so it
      * bounds the queue exactly and tells the fast path, in one read, whether it would barge past someone.
@@ -350,14 +347,16 @@ public final class ConcurrencyLimiter implements Limiter, Reconfigurable, Concur
      *     again; or {@link #NOT_RESERVED}
      */
     private long reserve(long permits, long limit) {
+        long expected = 0L;
         for (;;) {
-            long current = (long) IN_USE.getVolatile(this);
-            if (current + permits > limit) {
+            if (expected + permits > limit) {
                 return NOT_RESERVED;
             }
-            if (IN_USE.compareAndSet(this, current, current + permits)) {
-                return current + permits;
+            long witness = (long) IN_USE.compareAndExchange(this, expected, expected + permits);
+            if (witness == expected) {
+                return expected + permits;
             }
+            expected = witness;
         }
     }
 
