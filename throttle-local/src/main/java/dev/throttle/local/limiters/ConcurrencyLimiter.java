@@ -341,7 +341,11 @@ public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Re
     }
 
     /**
-     * Takes permits by CAS if they fit under the limit.
+     * Takes permits by CAS if they fit under the limit. The first CAS guesses that none are in use instead of reading
+     * the word: a read before the CAS fetches the line shared and the CAS then fetches it again, owned, which under
+     * contention is two transfers between cores where the guess costs one; a wrong guess returns the word's value
+     * (the witness), and the loop goes on from it as it would from a read. A refusal is decided only on a witness,
+     * never on the guess (which fits, as permits never exceed the limit here).
      *
      * @return the permits in use right after taking them, which the grant reports without reading the contended word
      *     again; or {@link #NOT_RESERVED}
