@@ -20,6 +20,8 @@ final class ConnectionHold implements AutoCloseable {
     private final CountDownLatch entered = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
     private volatile String holder = "";
+    /** Set once the connection's thread goes on: after {@link #close}, or when the hold gives up after 10 s. */
+    private volatile boolean over;
 
     private ConnectionHold() {
     }
@@ -49,7 +51,19 @@ final class ConnectionHold implements AutoCloseable {
             release.await(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            over = true;
         }
+    }
+
+    /**
+     * Whether the connection's thread is held still. A test asserts it after dispatching what it wants written
+     * together: false would mean the hold gave up (10 s) before, and that some of it may have been written alone.
+     *
+     * @return true until closed, unless the hold gave up
+     */
+    boolean held() {
+        return entered.getCount() == 0 && !over;
     }
 
     /** Lets the connection's thread go on: it writes what was dispatched meanwhile. */

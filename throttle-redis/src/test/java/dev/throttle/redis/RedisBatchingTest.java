@@ -182,6 +182,7 @@ class RedisBatchingTest extends CoalescingServer {
                 for (int i = 0; i < 300; i++) {
                     later.add(keyed.acquireAsync("key-" + i, 1 + i % 3, Duration.ZERO));
                 }
+                assertThat(hold.held()).as("all of it dispatched while the connection was held").isTrue();
             }
             assertThat(lone.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS).remaining()).isEqualTo(9L);
             for (int i = 0; i < later.size(); i++) {
@@ -226,6 +227,7 @@ class RedisBatchingTest extends CoalescingServer {
                         answers.get(l).add(limiters.get(l).acquireAsync(1, Duration.ZERO));
                     }
                 }
+                assertThat(hold.held()).as("all of it dispatched while the connection was held").isTrue();
             }
             assertThat(lone.get(ANSWER.toMillis(), TimeUnit.MILLISECONDS).granted()).isTrue();
             for (int l = 0; l < limiters.size(); l++) {
@@ -262,6 +264,7 @@ class RedisBatchingTest extends CoalescingServer {
                 for (int i = 0; i < 40; i++) {
                     answers.add(keyed.acquireAsync("key-" + i, 1 + i % 2, Duration.ZERO));
                 }
+                assertThat(hold.held()).as("all of it dispatched while the connection was held").isTrue();
             }
             for (int i = 0; i < answers.size(); i++) {
                 Permit permit = answers.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);

@@ -207,6 +207,7 @@ class RedisCoalescingTest extends CoalescingServer {
                 for (int i = 0; i < 601; i++) {
                     requests.add(limiter.acquireAsync(1, Duration.ZERO));
                 }
+                assertThat(hold.held()).as("all of it dispatched while the connection was held").isTrue();
             }
             for (int i = 0; i < requests.size(); i++) {
                 Permit permit = requests.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
@@ -240,6 +241,7 @@ class RedisCoalescingTest extends CoalescingServer {
                     requests.add(limiter.acquireAsync(1, Duration.ZERO));
                 }
                 proxy.dropAll();
+                assertThat(hold.held()).as("all of it dispatched while the connection was held").isTrue();
             }
             Set<Long> remaining = new HashSet<>();
             int granted = 0;
@@ -430,6 +432,7 @@ class RedisCoalescingTest extends CoalescingServer {
                 for (int i = 0; i < 40; i++) {
                     answers.add(limiter.acquireAsync(1, Duration.ZERO));
                 }
+                assertThat(hold.held()).as("all of it dispatched while the connection was held").isTrue();
             }
             for (int i = 0; i < answers.size(); i++) {
                 Permit permit = answers.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
