@@ -7,7 +7,7 @@ package dev.throttle.local.limiters;
  * <p>When two cores share a bulkhead, that line moves between them on every take and give-back, and whatever else lies
  * on it misses with it. The object header's class word (read by every interface call's type check) and the limiter's
  * own fields (the spec, the waiter count, read on every take) did: two threads on one bulkhead took 38–72 ns a round
- * trip with them on the line (most runs above 50), 55–58 with only the fields moved off it, 33–42 with both
+ * trip with them on the line (most runs above 50), 33–42 with the word alone on it
  * ({@code PeerConcurrencyBenchmark.roundTripTwoThreads}, alternating runs). HotSpot lays a superclass's fields before
  * a subclass's, hence the hierarchy; the padding costs 112 bytes per bulkhead.
  */
