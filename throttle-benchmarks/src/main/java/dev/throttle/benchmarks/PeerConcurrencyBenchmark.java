@@ -3,6 +3,7 @@ package dev.throttle.benchmarks;
 import com.netflix.concurrency.limits.limit.FixedLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import dev.throttle.Concurrency;
+import dev.throttle.Limiter;
 import dev.throttle.Permit;
 import dev.throttle.local.LocalEngine;
 import dev.throttle.local.limiters.ConcurrencyLimiter;
@@ -54,25 +55,42 @@ public class PeerConcurrencyBenchmark extends RoundTripBenchmark {
         "lockedAdds"})
     public String impl;
 
+    /**
+     * Permits held by other callers for the whole run, taken in setup: 0, a bulkhead that is empty between round
+     * trips; more, a busy one, where a take never finds the count at zero.
+     */
+    @Param({"0"})
+    public int held;
+
     /** Creates the benchmark; JMH instantiates it. */
     public PeerConcurrencyBenchmark() {
     }
 
-    /** Builds the limiter and checks one round trip. */
+    /** Builds the limiter, takes the held permits, and checks one round trip. */
     @Setup(Level.Trial)
     public void build() {
-        measure(impl, create(impl));
+        if (held < 0 || held > LIMIT / 2) {
+            throw new IllegalArgumentException("held = " + held + " is not in [0, " + LIMIT / 2 + "]");
+        }
+        measure(impl, create(impl, held));
     }
 
-    private static BooleanSupplier create(String impl) {
+    private static BooleanSupplier create(String impl, int held) {
         switch (impl) {
             case "throttle": {
-                return permitRoundTrip(LocalEngine.create().limiter("peer", Concurrency.of(LIMIT)));
+                Limiter limiter = LocalEngine.create().limiter("peer", Concurrency.of(LIMIT));
+                for (int i = 0; i < held; i++) {
+                    limiter.tryAcquire(); // never closed: held for the run
+                }
+                return permitRoundTrip(limiter);
             }
             case "throttleTryEnter": {
                 // The allocation-free pair, the same shape as the semaphore bulkhead's below.
                 ConcurrencyLimiter limiter =
                         (ConcurrencyLimiter) LocalEngine.create().limiter("peer", Concurrency.of(LIMIT));
+                for (int i = 0; i < held; i++) {
+                    limiter.tryEnter();
+                }
                 return () -> {
                     if (!limiter.tryEnter()) {
                         return false;
@@ -84,6 +102,9 @@ public class PeerConcurrencyBenchmark extends RoundTripBenchmark {
             case "resilience4jSemaphoreBulkhead": {
                 Bulkhead bulkhead = Bulkhead.of("peer", BulkheadConfig.custom()
                         .maxConcurrentCalls(LIMIT).maxWaitDuration(Duration.ZERO).build());
+                for (int i = 0; i < held; i++) {
+                    bulkhead.tryAcquirePermission();
+                }
                 return () -> {
                     if (!bulkhead.tryAcquirePermission()) {
                         return false;
@@ -93,10 +114,15 @@ public class PeerConcurrencyBenchmark extends RoundTripBenchmark {
                 };
             }
             case "netflixSimpleLimiter": {
-                return netflixRoundTrip(SimpleLimiter.newBuilder().limit(FixedLimit.of(LIMIT)).build());
+                SimpleLimiter<Void> limiter = SimpleLimiter.newBuilder().limit(FixedLimit.of(LIMIT)).build();
+                for (int i = 0; i < held; i++) {
+                    limiter.acquire(null); // its listener never completes: held for the run
+                }
+                return netflixRoundTrip(limiter);
             }
             case "semaphore": {
                 Semaphore semaphore = new Semaphore(LIMIT);
+                semaphore.acquireUninterruptibly(held);
                 return () -> {
                     if (!semaphore.tryAcquire()) {
                         return false;
@@ -106,7 +132,7 @@ public class PeerConcurrencyBenchmark extends RoundTripBenchmark {
                 };
             }
             case "lockedAdds": {
-                AtomicLong inUse = new AtomicLong();
+                AtomicLong inUse = new AtomicLong(held);
                 return () -> {
                     if (inUse.incrementAndGet() > LIMIT) {
                         inUse.decrementAndGet();
