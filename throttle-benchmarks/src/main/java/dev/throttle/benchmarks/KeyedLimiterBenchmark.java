@@ -33,11 +33,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * the same order; the setup makes one pass over the sequence first, so the figures are those of keys already held.
  *
  * <p>This library's keyed limiter ({@code LocalEngine.keyed}: a bucket's one word of state per key, inline in its own
- * striped map, forgetting a key once its bucket is full again) beside the way each peer is keyed in practice: Bucket4j buckets and Guava limiters in a
- * {@code ConcurrentHashMap} filled by {@code computeIfAbsent}, and Resilience4j's {@code RateLimiterRegistry}. The
- * peers never forget a key, so their maps only grow: cheaper per call, unbounded in memory. The {@code floor} is the
- * least a keyed decision can do: a {@code ConcurrentHashMap} lookup of an {@code AtomicLong}, one
- * {@link System#nanoTime()} and one compare-and-set on it (no limit, no forgetting).
+ * striped map, forgetting a key once its bucket is full again) beside the way each peer is keyed in practice:
+ * Bucket4j buckets and Guava limiters in a {@code ConcurrentHashMap} filled by {@code computeIfAbsent}, and
+ * Resilience4j's {@code RateLimiterRegistry}. The peers never forget a key, so their maps only grow: cheaper per call,
+ * unbounded in memory. The {@code floor} is the least a keyed decision can do: a {@code ConcurrentHashMap} lookup of
+ * an {@code AtomicLong}, one {@link System#nanoTime()} and one compare-and-set on it (no limit, no forgetting).
  *
  * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar KeyedLimiter -bm thrpt -tu us -prof gc
  * -p impl=throttle,bucket4j,floor}.

@@ -44,8 +44,8 @@ import java.util.function.Consumer;
  * released, so it means "retry when a permit is released" (or wait with {@link #acquire(long, Duration)}); it is
  * {@link Permit#NEVER} only for a request above the limit.
  */
-public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Reconfigurable, ConcurrencyStats, HeldPermit.Holder,
-        QueuedAcquisition.Queue<ConcurrencyLimiter> {
+public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Reconfigurable, ConcurrencyStats,
+        HeldPermit.Holder, QueuedAcquisition.Queue<ConcurrencyLimiter> {
 
     /**
      * Learns how each permit of a bulkhead ended: the time from its grant to its end, the permits in flight at its
