@@ -440,8 +440,10 @@ final class Coalescer {
         String[] params = limit.multiParams();
         for (int i = 0; i < specs.size(); i++) {
             Limit spec = specs.get(i);
-            if (spec.script() == limit.script() && spec.keys().length == limit.keys().length
-                    && Arrays.equals(spec.multiParams(), params)) {
+            String[] known = spec.multiParams();
+            // The limiters of one keyed limiter share one array: the identity settles it without comparing.
+            if (known == params || spec.script() == limit.script() && spec.keys().length == limit.keys().length
+                    && Arrays.equals(known, params)) {
                 return i;
             }
         }

@@ -420,8 +420,21 @@ public final class RedisEngine implements Engine {
             local = RedisContext.once(() -> policy.localKeyed(name, localSpec));
         }
         Supplier<KeyedLimiter<String>> fallbacks = local;
-        Function<String, Limiter> limiters = key -> spec.accept(new RedisLimiters(name + ":" + key, name, key,
-                fallbacks == null ? null : () -> fallbacks.get().forKey(key)));
+        Function<String, Limiter> limiters;
+        if (spec.isRate() && !(spec instanceof AllOf)) {
+            // A call makes its key's limiter afresh: the spec's script, numbers and ARGV are worked out once, here,
+            // so that a call only names the key's Redis keys.
+            RateShape shape = RateShape.keyed(plan(UnaryOperator.identity(), spec), context);
+            String prefix = context.prefix();
+            limiters = key -> {
+                String limiterName = name + ":" + key;
+                return new RedisRateLimiter(limiterName, spec, shape, shape.keys(prefix, limiterName), context,
+                        fallbacks == null ? null : () -> fallbacks.get().forKey(key));
+            };
+        } else {
+            limiters = key -> spec.accept(new RedisLimiters(name + ":" + key, name, key,
+                    fallbacks == null ? null : () -> fallbacks.get().forKey(key)));
+        }
         return new RedisKeyedLimiter<>(name, spec, limiters, context.where());
     }
 

@@ -14,8 +14,9 @@ import java.util.function.Function;
  * A limiter per key, all enforcing one spec, with every key's state in Redis: key {@code k}'s limiter is the one the
  * engine makes for it, named {@code name + ":" + k} (see {@link RedisEngine#keyed(String, LimitSpec)} for where its
  * keys lie), so it shares its state with any JVM using the same name. Nothing per key is held in this JVM: a key's
- * limiter is made afresh for each call (cheap: a few strings), and a key's Redis state expires once it has returned to
- * rest, which is what bounds memory.
+ * limiter is made afresh for each call (for a rate spec, from the script, numbers and arguments the engine worked out
+ * once for the spec, {@link RateShape}: a call only names the key's Redis keys), and a key's Redis state expires once
+ * it has returned to rest, which is what bounds memory.
  *
  * <p>Keys with equal {@code String.valueOf} share a limiter; key types should have distinct string forms.
  *

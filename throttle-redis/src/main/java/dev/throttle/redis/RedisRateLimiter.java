@@ -35,19 +35,14 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
 
     private final String name;
     private final LimitSpec spec;
-    private final Plan plan;
+    /** What every limiter of this spec on the engine shares: script, ARGV template, parameters. */
+    private final RateShape shape;
+    /** This limiter's Redis keys. */
+    private final String[] keys;
     private final RedisContext context;
     /** Supplies the failure policy's fallback limiter; null unless the policy falls back. */
     private final Supplier<Limiter> fallback;
-    /**
-     * The ARGV every call shares, computed once: the clock's units, the minimum expiry and the algorithm's
-     * parameters; each call copies it and fills in the clock reading, the permits, the wait and the operation.
-     */
-    private final String[] argvTemplate;
-    /**
-     * Whether this is a token or leaky bucket, which runs the standalone {@link Script#BUCKET} with its own, shorter
-     * ARGV (the hot path) instead of a script with the shared layout.
-     */
+    /** Whether this is a token or leaky bucket, which runs the standalone {@link Script#BUCKET} (the hot path). */
     private final boolean bucket;
     /**
      * The engine's refusal cache, or null when it is off or this limiter follows a shared rate (its second key): a
@@ -61,43 +56,35 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
      */
     private final Coalescer coalescer;
     private final String laneKey;
-    /** This limit's parameters as the multi-key script takes them ({@link #multiParams()}). */
-    private final String[] multiParams;
 
     /**
+     * A limiter of its own.
+     *
+     * @param fallback supplies the fallback limiter; null when the policy does not fall back
+     */
+    RedisRateLimiter(String name, LimitSpec spec, Plan plan, RedisContext context, Supplier<Limiter> fallback) {
+        this(name, spec, RateShape.of(plan, context), plan.keys(), context, fallback);
+    }
+
+    /**
+     * A limiter of a shape computed once for many (a keyed limiter's key's).
+     *
+     * @param keys its Redis keys, as the shape names them
      * @param fallback supplies the fallback limiter (its own, or a keyed limiter's key's); null when the policy does
      *     not fall back
      */
-    RedisRateLimiter(String name, LimitSpec spec, Plan plan, RedisContext context, Supplier<Limiter> fallback) {
+    RedisRateLimiter(String name, LimitSpec spec, RateShape shape, String[] keys, RedisContext context,
+            Supplier<Limiter> fallback) {
         this.name = name;
         this.spec = spec;
-        this.plan = plan;
+        this.shape = shape;
+        this.keys = keys;
         this.context = context;
         this.fallback = fallback;
-        String[] params = plan.params();
-        this.bucket = plan.script() == Script.BUCKET;
-        String[] template;
-        if (bucket) {
-            // bucket_script.lua: reading, permits, wait, interval, tolerance, queue delay ('' for a meter), least
-            // expiry.
-            template = new String[] {"", "", "", params[0], params[1], "1".equals(params[2]) ? params[3] : "",
-                Long.toString(context.minExpiryMillis())};
-        } else {
-            template = new String[7 + params.length];
-            template[0] = "";
-            template[1] = Long.toString(context.timebase().unitsPerMilli());
-            template[2] = Long.toString(context.minExpiryMillis());
-            template[5] = "";
-            template[6] = "";
-            System.arraycopy(params, 0, template, 7, params.length);
-        }
-        this.argvTemplate = template;
-        this.multiParams = bucket ? new String[] {params[0], params[1], "1".equals(params[2]) ? params[3] : ""}
-                : params;
-        this.refusals = plan.keys().length > 1 ? null : context.refusals();
+        this.bucket = shape.bucket;
+        this.refusals = shape.cacheRefusals ? context.refusals() : null;
         this.coalescer = context.coalescer();
-        this.laneKey = coalescer == null ? null
-                : String.join(" ", plan.keys()) + " " + plan.script().name + " " + String.join(" ", params);
+        this.laneKey = coalescer == null ? null : shape.laneKey(keys);
     }
 
     @Override
@@ -141,7 +128,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
     /** Asks Redis unless the breaker is open; without Redis, the policy's estimate (0 when failing closed). */
     @Override
     public long availablePermits() {
-        return context.available(() -> context.decide(script(), plan.keys(), argv(0L, 0L, "", ""), null),
+        return context.available(() -> context.decide(script(), keys, argv(0L, 0L, "", ""), null),
                 spec.capacity(), fallback);
     }
 
@@ -154,7 +141,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
 
     /** The refusal cache's key of this limiter: its first Redis key (prefix, name and algorithm). */
     private String refusalKey() {
-        return plan.keys()[0];
+        return keys[0];
     }
 
     /**
@@ -192,10 +179,10 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
      */
     @Override
     public OptionalLong refillNanos(long grantedAt) {
-        if (plan.script() != Script.FIXED_WINDOW || grantedAt <= 0L) {
+        if (shape.script != Script.FIXED_WINDOW || grantedAt <= 0L) {
             return OptionalLong.empty();
         }
-        long window = Long.parseLong(plan.params()[1]);
+        long window = Long.parseLong(shape.params[1]);
         return OptionalLong.of(context.timebase().nanos(window - Math.floorMod(grantedAt, window)));
     }
 
@@ -230,7 +217,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
         if (delta < 0L && refusals != null) {
             refusals.forget(refusalKey()); // permits come back: a cached refusal may no longer hold
         }
-        return context.runner().run(script(), plan.keys(), argv(delta, 0L, "adjust", Long.toString(grantedAt)));
+        return context.runner().run(script(), keys, argv(delta, 0L, "adjust", Long.toString(grantedAt)));
     }
 
     /** One call's ARGV: the shared template with this call's values. */
@@ -241,13 +228,13 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
     /** The single script of this limit, for its group. */
     @Override
     public Script script() {
-        return bucket ? Script.BUCKET : plan.script();
+        return shape.script;
     }
 
     /** The keys of this limit, for its group. */
     @Override
     public String[] keys() {
-        return plan.keys();
+        return keys;
     }
 
     /** A lone decision's ARGV, for its group. */
@@ -281,8 +268,8 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             }
             i = j;
         }
-        int fixed = argvTemplate.length;
-        String[] args = Arrays.copyOf(argvTemplate, fixed + size);
+        int fixed = shape.argvTemplate.length;
+        String[] args = Arrays.copyOf(shape.argvTemplate, fixed + size);
         System.arraycopy(runs, 0, args, fixed, size);
         args[0] = now;
         if (bucket) {
@@ -303,7 +290,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
      */
     @Override
     public String[] multiParams() {
-        return multiParams;
+        return shape.multiParams;
     }
 
     /**
@@ -338,7 +325,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
     private String[] argv(String now, long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
         if (bucket) {
             // The bucket script decides unless an eighth argument names the operation (settling ignores grantedAt).
-            String[] args = op.isEmpty() ? argvTemplate.clone() : Arrays.copyOf(argvTemplate, 8);
+            String[] args = op.isEmpty() ? shape.argvTemplate.clone() : Arrays.copyOf(shape.argvTemplate, 8);
             args[0] = now;
             args[1] = Numerals.of(permitsOrDelta);
             args[2] = Numerals.of(maxWaitUnits);
@@ -347,7 +334,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             }
             return args;
         }
-        String[] args = argvTemplate.clone();
+        String[] args = shape.argvTemplate.clone();
         args[0] = now;
         args[3] = Numerals.of(permitsOrDelta);
         args[4] = Numerals.of(maxWaitUnits);
@@ -395,7 +382,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             if (coalescer != null) {
                 return coalescer.decide(laneKey, RedisRateLimiter.this, permits, waitUnits, this);
             }
-            return context.decide(script(), plan.keys(), argv(permits, waitUnits, "", ""), this);
+            return context.decide(script(), keys, argv(permits, waitUnits, "", ""), this);
         }
 
         @Override
@@ -415,7 +402,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             if (refusals != null) {
                 refusals.record(refusalKey(), spec, permits, waitOrRetry, askedAt);
             }
-            retry(refused, plan.reserves() ? Permit.NEVER : waitOrRetry, askedAt, true);
+            retry(refused, shape.reserves ? Permit.NEVER : waitOrRetry, askedAt, true);
         }
 
         @Override

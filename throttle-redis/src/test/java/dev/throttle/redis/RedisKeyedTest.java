@@ -7,14 +7,19 @@ import dev.throttle.AllOf;
 import dev.throttle.Concurrency;
 import dev.throttle.FixedWindow;
 import dev.throttle.KeyedLimiter;
+import dev.throttle.LeakyBucket;
+import dev.throttle.LimitSpec;
 import dev.throttle.Permit;
 import dev.throttle.Rate;
+import dev.throttle.RateLimiter;
 import dev.throttle.SlidingLog;
+import dev.throttle.SlidingWindow;
 import dev.throttle.TokenBucket;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +67,40 @@ class RedisKeyedTest {
         int slot = SlotHash.getSlot(Keys.key(prefix, "route:7", ":gcra"));
         assertThat(RedisServer.get().connection().sync().keys(prefix + "*"))
                 .anySatisfy(key -> assertThat(SlotHash.getSlot(key)).isEqualTo(slot));
+    }
+
+    /**
+     * A keyed limiter works out its spec's script and numbers once and only names each key's Redis keys per call: for
+     * every rate algorithm (the sliding log has two keys), and for keys whose names are hashed (braces, 10 kB), a key's
+     * limiter must still be the engine's plain limiter of the combined name, state and keys alike, and requests of
+     * both sent together must be decided in arrival order.
+     */
+    @Test
+    void everyRateAlgorithmOfAKeyIsThePlainLimiterOfTheCombinedName() throws Exception {
+        List<LimitSpec> specs = List.of(FixedWindow.of(3, Duration.ofMinutes(10)),
+                SlidingWindow.of(3, Duration.ofMinutes(10)), SlidingLog.of(3, Duration.ofMinutes(10)),
+                TokenBucket.of(3, Rate.perMinute(1)), LeakyBucket.meter(3, Rate.perMinute(1)));
+        RedisCommands<String, String> redis = RedisServer.get().connection().sync();
+        int n = 0;
+        for (LimitSpec spec : specs) {
+            for (String key : List.of("plain", "{braces}", "k".repeat(10_240))) {
+                String name = "same" + n++;
+                KeyedLimiter<String> keyed = engine.keyed(name, spec);
+                RateLimiter plain = engine.rateLimiter(name + ":" + key, spec);
+                assertThat(keyed.allow(key, 2)).as("%s, key of length %d", spec, key.length()).isTrue();
+                assertThat(plain.availablePermits()).as("%s: the plain limiter sees the key's grant", spec)
+                        .isEqualTo(1);
+                // Sent together (one coalesced call, or two in order on the connection): the plain limiter's
+                // request arrives first and takes the last permit, so the key's request is refused.
+                CompletableFuture<Permit> first = plain.acquireAsync(1, Duration.ZERO);
+                CompletableFuture<Permit> second = keyed.acquireAsync(key, 1, Duration.ZERO);
+                assertThat(first.get(5, TimeUnit.SECONDS).granted()).as("%s: the last permit", spec).isTrue();
+                assertThat(second.get(5, TimeUnit.SECONDS).granted()).as("%s: none left", spec).isFalse();
+                assertThat(keyed.allow("other", 3)).as("%s: another key is untouched", spec).isTrue();
+                List<String> keys = redis.keys(prefix + "{" + Keys.tag(name + ":" + key) + "}*");
+                assertThat(keys).as("%s: the key's state under the combined name's tag", spec).isNotEmpty();
+            }
+        }
     }
 
     @Test
