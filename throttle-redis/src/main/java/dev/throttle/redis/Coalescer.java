@@ -548,7 +548,6 @@ final class Coalescer {
         }
     }
 
-    /** A batch call and its requests: hands each its answer (or the call's failure), then sends what waits next. */
     /**
      * The answers of a planned call of several requests, handed to each request (or its late recipient) with nothing
      * sent after them: for a call whose successor its own caller sends ({@link OpenCall}).
