@@ -1,8 +1,10 @@
 package dev.throttle.benchmarks;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,10 +38,16 @@ final class BenchRedis implements AutoCloseable {
     private static final long START_TIMEOUT_MILLIS = 10_000L;
     private static final int PING_TIMEOUT_MILLIS = 500;
 
+    /** The server of the running trial: {@link #measured()}. */
+    private static volatile BenchRedis measured;
+
     private final RedisURI uri;
     private final Process process;
     private final Path log;
     private final Thread killer;
+    /** Whether {@link #close()} ran; then {@link #cpuSeconds()} answers what it read as it closed. */
+    private volatile boolean closed;
+    private volatile OptionalDouble cpuAtClose = OptionalDouble.empty();
 
     private BenchRedis(RedisURI uri, Process process, Path log) {
         this.uri = uri;
@@ -58,10 +68,19 @@ final class BenchRedis implements AutoCloseable {
      */
     static BenchRedis start() {
         String url = System.getenv(URL_VARIABLE);
-        if (url != null && !url.isBlank()) {
-            return new BenchRedis(RedisURI.create(url.trim()), null, null);
-        }
-        return launch();
+        BenchRedis redis = url != null && !url.isBlank()
+                ? new BenchRedis(RedisURI.create(url.trim()), null, null) : launch();
+        measured = redis;
+        return redis;
+    }
+
+    /**
+     * The server the running trial's decisions go to (a replicated trial's master), for {@link RedisCpuProfiler}.
+     *
+     * @return the server, until it is closed
+     */
+    static Optional<BenchRedis> measured() {
+        return Optional.ofNullable(measured);
     }
 
     /**
@@ -93,6 +112,7 @@ final class BenchRedis implements AutoCloseable {
             master.close();
             throw failure;
         }
+        measured = master;
         return new BenchRedis[] {master, replica};
     }
 
@@ -145,6 +165,11 @@ final class BenchRedis implements AutoCloseable {
     /** Stops the server if this run started it (bounded: a forced kill after 5 s); a server of REDIS_URL is kept. */
     @Override
     public void close() {
+        cpuAtClose = cpuSeconds(); // before it stops: the last iteration's profile ends after the trial's teardown
+        closed = true;
+        if (measured == this) {
+            measured = null;
+        }
         if (process == null) {
             return;
         }
@@ -235,6 +260,75 @@ final class BenchRedis implements AutoCloseable {
         } catch (IOException notYet) {
             return false;
         }
+    }
+
+    /**
+     * The server's CPU time so far, user and system, in seconds ({@code used_cpu_user + used_cpu_sys} of
+     * {@code INFO cpu}, microsecond resolution), read on a connection of its own; once closed, what it was then.
+     *
+     * @return the seconds, or empty if the server cannot be asked now
+     */
+    OptionalDouble cpuSeconds() {
+        if (closed) {
+            return cpuAtClose;
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), PING_TIMEOUT_MILLIS);
+            socket.setSoTimeout(PING_TIMEOUT_MILLIS * 4);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block();
+            if (credentials != null && credentials.hasPassword()) {
+                String password = new String(credentials.getPassword());
+                send(out, credentials.hasUsername() ? List.of("AUTH", credentials.getUsername(), password)
+                        : List.of("AUTH", password));
+                if (!line(in).startsWith("+")) {
+                    return OptionalDouble.empty();
+                }
+            }
+            send(out, List.of("INFO", "cpu"));
+            String header = line(in);
+            if (!header.startsWith("$")) {
+                return OptionalDouble.empty();
+            }
+            byte[] body = in.readNBytes(Integer.parseInt(header.substring(1)));
+            double seconds = 0.0;
+            int found = 0;
+            for (String field : new String(body, StandardCharsets.US_ASCII).split("\r\n")) {
+                if (field.startsWith("used_cpu_user:") || field.startsWith("used_cpu_sys:")) {
+                    seconds += Double.parseDouble(field.substring(field.indexOf(':') + 1).trim());
+                    found++;
+                }
+            }
+            return found == 2 ? OptionalDouble.of(seconds) : OptionalDouble.empty();
+        } catch (IOException | NumberFormatException unavailable) {
+            return OptionalDouble.empty();
+        }
+    }
+
+    /** One command in the RESP protocol. */
+    private static void send(OutputStream out, List<String> command) throws IOException {
+        StringBuilder text = new StringBuilder().append('*').append(command.size()).append("\r\n");
+        for (String part : command) {
+            byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+            text.append('$').append(bytes.length).append("\r\n").append(part).append("\r\n");
+        }
+        out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** One line of an answer, without its CRLF. */
+    private static String line(InputStream in) throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("the server closed the connection");
+            }
+            if (c != '\r') {
+                text.append((char) c);
+            }
+        }
+        return text.toString();
     }
 
     /** A port free on the loopback interface now; the server binds it a moment later. */

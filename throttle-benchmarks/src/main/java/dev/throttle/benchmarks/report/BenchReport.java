@@ -1,5 +1,6 @@
 package dev.throttle.benchmarks.report;
 
+import dev.throttle.benchmarks.RedisCpuProfiler;
 import dev.throttle.benchmarks.accuracy.AccuracyReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,8 @@ import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 
 /**
- * One command for a suite: runs it with JMH (and its GC profiler), then writes into the results directory the JMH
+ * One command for a suite: runs it with JMH (and its GC profiler; the {@code redis} suite also with
+ * {@link RedisCpuProfiler}), then writes into the results directory the JMH
  * JSON, a Markdown table of ratios to the peers and the floor, and an SVG chart, all named
  * {@code <date>-<suite>.*}.
  *
@@ -68,6 +70,10 @@ public final class BenchReport {
         Path json = dir.resolve(stem + ".json");
         List<String> jmhArgs = new ArrayList<>(List.of(suite.include(), "-rf", "json", "-rff", json.toString(),
                 "-prof", "gc"));
+        if (suite == Suite.REDIS) {
+            // On a fleet the Redis core is what every decision shares: how much of it one decision takes.
+            jmhArgs.addAll(List.of("-prof", RedisCpuProfiler.class.getName()));
+        }
         jmhArgs.addAll(Arrays.asList(args).subList(1, args.length));
         Collection<RunResult> results = new Runner(new CommandLineOptions(jmhArgs.toArray(new String[0]))).run();
         List<Row> rows = new ArrayList<>();
@@ -93,13 +99,16 @@ public final class BenchReport {
         }
         Result<?> primary = result.getPrimaryResult();
         OptionalDouble alloc = OptionalDouble.empty();
+        OptionalDouble redisCpu = OptionalDouble.empty();
         for (String secondary : result.getSecondaryResults().keySet()) {
             if (secondary.endsWith("gc.alloc.rate.norm")) {
                 alloc = OptionalDouble.of(result.getSecondaryResults().get(secondary).getScore());
+            } else if (secondary.endsWith(RedisCpuProfiler.RESULT)) {
+                redisCpu = OptionalDouble.of(result.getSecondaryResults().get(secondary).getScore());
             }
         }
         return new Row(benchmark, params.getMode().shortLabel(), params.getThreads(), values, primary.getScore(),
-                primary.getScoreError(), primary.getScoreUnit(), alloc);
+                primary.getScoreError(), primary.getScoreUnit(), alloc, redisCpu);
     }
 
     private static Path resultsDirectory() {

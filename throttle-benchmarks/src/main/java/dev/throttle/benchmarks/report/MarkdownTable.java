@@ -2,6 +2,7 @@ package dev.throttle.benchmarks.report;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 /** Renders comparisons as a Markdown table: one line per implementation, the ratios on each line. */
 final class MarkdownTable {
@@ -19,25 +20,38 @@ final class MarkdownTable {
     static String render(String heading, List<Comparison> comparisons) {
         StringBuilder md = new StringBuilder();
         md.append(heading).append("\n\n");
-        md.append("| Benchmark | Implementation | Score | Alloc (B/op) | Ratio |\n");
-        md.append("|---|---|---:|---:|---|\n");
+        boolean redisCpu = comparisons.stream().flatMap(comparison -> Stream.concat(comparison.rows().stream(),
+                comparison.floor().stream())).anyMatch(row -> row.redisCpuMicrosPerOp().isPresent());
+        md.append("| Benchmark | Implementation | Score | Alloc (B/op) |")
+                .append(redisCpu ? " Redis CPU (µs/op) |" : "").append(" Ratio |\n");
+        md.append("|---|---|---:|---:|").append(redisCpu ? "---:|" : "").append("---|\n");
         for (Comparison comparison : comparisons) {
             boolean first = true;
             for (Row row : comparison.rows()) {
                 md.append("| ").append(first ? comparison.title() : "").append(" | ").append(row.implementation())
                         .append(" | ").append(score(row)).append(" | ").append(alloc(row)).append(" | ")
-                        .append(ratio(comparison, row)).append(" |\n");
+                        .append(redisCpu ? redisCpu(row) + " | " : "").append(ratio(comparison, row)).append(" |\n");
                 first = false;
             }
             if (comparison.floor().isPresent() && comparison.rows().stream().noneMatch(Row::floor)) {
                 Row floor = comparison.floor().get();
                 md.append("| | floor (").append(floor.benchmark()).append(") | ").append(score(floor))
-                        .append(" | ").append(alloc(floor)).append(" | |\n");
+                        .append(" | ").append(alloc(floor)).append(" |").append(redisCpu ? " " + redisCpu(floor)
+                        + " |" : "").append(" |\n");
             }
         }
         md.append("\nRatio: on our line, our speed as a fraction of the floor's (1.00 = as fast as the floor); on a"
                 + " peer's line, how many times faster than that peer we ran, in the same run.\n");
+        if (redisCpu) {
+            md.append("\nRedis CPU: the server's own CPU time (INFO cpu, user + system) per operation, over each"
+                    + " measured iteration: how much of the one Redis core a decision takes.\n");
+        }
         return md.toString();
+    }
+
+    private static String redisCpu(Row row) {
+        return row.redisCpuMicrosPerOp().isPresent()
+                ? String.format(Locale.ROOT, "%.2f", row.redisCpuMicrosPerOp().getAsDouble()) : "";
     }
 
     private static String score(Row row) {

@@ -15,9 +15,11 @@ import java.util.TreeMap;
  * @param error the primary score's error (half the 99.9% confidence interval), NaN when unknown
  * @param unit the score's unit, e.g. {@code ns/op} or {@code ops/s}
  * @param allocBytesPerOp {@code gc.alloc.rate.norm} when the GC profiler ran
+ * @param redisCpuMicrosPerOp the Redis server's CPU time per operation when the Redis CPU profiler ran
+ *     ({@code dev.throttle.benchmarks.RedisCpuProfiler})
  */
 public record Row(String benchmark, String mode, int threads, Map<String, String> params, double score, double error,
-        String unit, OptionalDouble allocBytesPerOp) {
+        String unit, OptionalDouble allocBytesPerOp, OptionalDouble redisCpuMicrosPerOp) {
 
     /** The parameter names that say which implementation a row measured. */
     static final String[] IMPLEMENTATION_PARAMS = {"impl", "target"};
@@ -27,6 +29,23 @@ public record Row(String benchmark, String mode, int threads, Map<String, String
      */
     public Row {
         params = Map.copyOf(new TreeMap<>(params));
+    }
+
+    /**
+     * A row of a benchmark that talks to no Redis server.
+     *
+     * @param benchmark the class's simple name and the method
+     * @param mode JMH's short mode name
+     * @param threads how many threads ran it
+     * @param params the JMH parameters
+     * @param score the primary score
+     * @param error the primary score's error, NaN when unknown
+     * @param unit the score's unit
+     * @param allocBytesPerOp {@code gc.alloc.rate.norm} when the GC profiler ran
+     */
+    public Row(String benchmark, String mode, int threads, Map<String, String> params, double score, double error,
+            String unit, OptionalDouble allocBytesPerOp) {
+        this(benchmark, mode, threads, params, score, error, unit, allocBytesPerOp, OptionalDouble.empty());
     }
 
     /**
