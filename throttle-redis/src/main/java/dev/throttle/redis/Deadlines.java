@@ -1,12 +1,17 @@
 package dev.throttle.redis;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Queue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,11 +38,92 @@ final class Deadlines {
      */
     private static final int LATE_FRACTION = 5;
 
-    /** A call that can be timed out: the future and its deadline on {@link System#nanoTime()}. */
+    /**
+     * A call that can be timed out: the future and its deadline on {@link System#nanoTime()}. It also takes one
+     * listener of its outcome ({@link #listen}) without the two objects and the dependent future that
+     * {@link #whenComplete} makes per call, on the path every decision takes.
+     */
     abstract static class Timed<T> extends CompletableFuture<T> {
+        /** The listener's state once the call completed and the listener (if any) was handed its outcome. */
+        private static final Object FIRED = new Object();
+        private static final VarHandle LISTENER;
+
+        static {
+            try {
+                LISTENER = MethodHandles.lookup().findVarHandle(Timed.class, "listener", Object.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private long sentAt;
         private long deadline;
         private Deadlines deadlines;
+        /** Null, the listener waiting for the outcome, or {@link #FIRED}. */
+        @SuppressWarnings("unused") // through LISTENER
+        private volatile Object listener;
+
+        /**
+         * Hands {@code action} this call's outcome once it completes, on the completing thread (at once if it has),
+         * as {@code whenComplete(action)} would: the value and null, or null and the failure. One listener per call;
+         * a second one goes through {@code whenComplete}.
+         *
+         * @param action the listener
+         */
+        final void listen(BiConsumer<? super T, ? super Throwable> action) {
+            if (LISTENER.compareAndSet(this, null, action)) {
+                return; // the completion hands it the outcome
+            }
+            if (LISTENER.getVolatile(this) == FIRED) {
+                deliver(action);
+            } else {
+                whenComplete(action);
+            }
+        }
+
+        @Override
+        public boolean complete(T value) {
+            boolean completed = super.complete(value);
+            fire();
+            return completed;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable failure) {
+            boolean completed = super.completeExceptionally(failure);
+            fire();
+            return completed;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            fire();
+            return cancelled;
+        }
+
+        /** Called once this call is complete (by whichever completion came first): hands the listener its outcome. */
+        @SuppressWarnings("unchecked")
+        private void fire() {
+            Object action = LISTENER.getAndSet(this, FIRED);
+            if (action != null && action != FIRED) {
+                deliver((BiConsumer<? super T, ? super Throwable>) action);
+            }
+        }
+
+        /** Hands a completed call's outcome to {@code action}: the failure as it was completed with. */
+        private void deliver(BiConsumer<? super T, ? super Throwable> action) {
+            T value = null;
+            Throwable failure = null;
+            try {
+                value = join();
+            } catch (CompletionException wrapped) {
+                failure = wrapped.getCause() != null ? wrapped.getCause() : wrapped;
+            } catch (CancellationException cancelled) {
+                failure = cancelled;
+            }
+            action.accept(value, failure);
+        }
 
         /** Drops finished calls at the head of this call's queue: call when this call completes. */
         final void untrack() {

@@ -98,7 +98,11 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
             askedAt = now;
             CompletableFuture<long[]> call = ask(maxWait);
             sent = true;
-            call.whenComplete(this);
+            if (call instanceof Deadlines.Timed<long[]> timed) {
+                timed.listen(this); // as whenComplete, without its two objects per decision
+            } else {
+                call.whenComplete(this);
+            }
         } catch (RuntimeException | Error failure) {
             fail(failure);
         } finally {

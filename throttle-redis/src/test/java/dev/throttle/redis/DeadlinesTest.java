@@ -111,4 +111,116 @@ class DeadlinesTest {
         assertThatThrownBy(() -> stuck.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
         assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(hard);
     }
+
+    /** What a listener was handed, and how often. */
+    private static final class Heard implements java.util.function.BiConsumer<String, Throwable> {
+        final AtomicLong calls = new AtomicLong();
+        volatile String value;
+        volatile Throwable failure;
+
+        @Override
+        public void accept(String value, Throwable failure) {
+            this.value = value;
+            this.failure = failure;
+            calls.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aListenerHearsTheOutcomeOnceWhetherItCameBeforeOrAfter() {
+        Call early = new Call();
+        Heard beforeIt = new Heard();
+        early.listen(beforeIt);
+        assertThat(beforeIt.calls).as("nothing before the completion").hasValue(0);
+        early.answer("ok");
+        early.complete("again"); // a second completion changes nothing and tells nobody
+        assertThat(beforeIt.calls).hasValue(1);
+        assertThat(beforeIt.value).isEqualTo("ok");
+        assertThat(beforeIt.failure).isNull();
+
+        Heard afterIt = new Heard();
+        early.listen(afterIt);
+        assertThat(afterIt.calls).as("at once, on the listening thread").hasValue(1);
+        assertThat(afterIt.value).isEqualTo("ok");
+    }
+
+    @Test
+    void aListenerHearsFailuresTimeoutsAndCancellationsAsThemselves() throws Exception {
+        Call failed = new Call();
+        Heard heard = new Heard();
+        failed.listen(heard);
+        IllegalStateException cause = new IllegalStateException("connection reset");
+        failed.completeExceptionally(cause);
+        assertThat(heard.failure).as("as whenComplete hands it: not wrapped").isSameAs(cause);
+        assertThat(heard.value).isNull();
+
+        Heard late = new Heard();
+        failed.listen(late);
+        assertThat(late.failure).as("after the failure too").isSameAs(cause);
+
+        Deadlines deadlines = new Deadlines(TimeUnit.MILLISECONDS.toNanos(10));
+        Call lost = new Call();
+        Heard timedOut = new Heard();
+        deadlines.track(lost);
+        lost.listen(timedOut);
+        assertThatThrownBy(() -> lost.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
+        assertThat(timedOut.calls).hasValue(1);
+        assertThat(timedOut.failure).isInstanceOf(TimeoutException.class);
+
+        Call cancelled = new Call();
+        Heard gaveUp = new Heard();
+        cancelled.listen(gaveUp);
+        cancelled.cancel(false);
+        assertThat(gaveUp.failure).isInstanceOf(java.util.concurrent.CancellationException.class);
+    }
+
+    @Test
+    void aSecondListenerIsToldToo() {
+        Call call = new Call();
+        Heard first = new Heard();
+        Heard second = new Heard();
+        call.listen(first);
+        call.listen(second);
+        call.answer("ok");
+        assertThat(first.calls).hasValue(1);
+        assertThat(second.calls).hasValue(1);
+        assertThat(second.value).isEqualTo("ok");
+    }
+
+    /**
+     * A completion racing the listener's registration on another thread, the two released together for each call so
+     * that they meet inside each other's steps: each listener hears exactly once, and the right value.
+     */
+    @Test
+    void aListenerRacingTheCompletionHearsExactlyOnce() throws Exception {
+        int calls = 200_000;
+        Call[] racing = new Call[calls];
+        Heard[] heard = new Heard[calls];
+        String[] values = new String[calls];
+        for (int i = 0; i < calls; i++) {
+            racing[i] = new Call();
+            heard[i] = new Heard();
+            values[i] = "v" + i;
+        }
+        AtomicLong released = new AtomicLong(-1);
+        Thread completer = new Thread(() -> {
+            for (int i = 0; i < calls; i++) {
+                while (released.get() < i) {
+                    Thread.onSpinWait();
+                }
+                racing[i].answer(values[i]);
+            }
+        });
+        completer.start();
+        for (int i = 0; i < calls; i++) {
+            released.set(i);
+            racing[i].listen(heard[i]);
+        }
+        completer.join(30_000);
+        assertThat(completer.isAlive()).isFalse();
+        for (int i = 0; i < calls; i++) {
+            assertThat(heard[i].calls).as("call %d", i).hasValue(1);
+            assertThat(heard[i].value).as("call %d", i).isSameAs(values[i]);
+        }
+    }
 }
