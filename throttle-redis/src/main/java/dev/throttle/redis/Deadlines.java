@@ -111,7 +111,11 @@ final class Deadlines {
             }
         }
 
-        /** Hands a completed call's outcome to {@code action}: the failure as it was completed with. */
+        /**
+         * Hands a completed call's outcome to {@code action}: the failure as it was completed with. What the action
+         * throws stays here, as with {@code whenComplete}: the completing thread (the connection's, answering a whole
+         * batch) goes on to the next call; it is logged, being a bug.
+         */
         private void deliver(BiConsumer<? super T, ? super Throwable> action) {
             T value = null;
             Throwable failure = null;
@@ -122,7 +126,11 @@ final class Deadlines {
             } catch (CancellationException cancelled) {
                 failure = cancelled;
             }
-            action.accept(value, failure);
+            try {
+                action.accept(value, failure);
+            } catch (RuntimeException | Error thrown) {
+                RedisHealth.LOGGER.log(System.Logger.Level.WARNING, "a decision's answer could not be handled", thrown);
+            }
         }
 
         /** Drops finished calls at the head of this call's queue: call when this call completes. */

@@ -175,6 +175,19 @@ class DeadlinesTest {
     }
 
     @Test
+    void aListenerThatThrowsDoesNotReachTheCompletingThread() {
+        Call call = new Call();
+        call.listen((value, failure) -> {
+            throw new IllegalStateException("a bug in the listener");
+        });
+        assertThat(call.complete("ok")).as("the completion itself goes through").isTrue();
+        assertThat(call.getNow(null)).isEqualTo("ok");
+        Heard after = new Heard();
+        call.listen(after);
+        assertThat(after.value).isEqualTo("ok");
+    }
+
+    @Test
     void aSecondListenerIsToldToo() {
         Call call = new Call();
         Heard first = new Heard();
