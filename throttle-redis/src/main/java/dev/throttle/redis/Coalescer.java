@@ -382,6 +382,12 @@ final class Coalescer {
             for (String key : limit.keys()) {
                 keys.add(key);
             }
+            if (head.next == null && head.permits == 1L && head.waitUnits == 0L) {
+                // The commonest entry, one request of 1 permit that waits for nothing: compact, one value for five.
+                entries.add(Numerals.of(-(spec + 1)));
+                ordered[n++] = head;
+                continue;
+            }
             entries.add(Numerals.of(spec + 1));
             int runsAt = entries.size();
             entries.add(null);

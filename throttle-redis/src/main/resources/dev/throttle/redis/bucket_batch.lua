@@ -47,6 +47,7 @@ end
 local answer = {}
 local size = 0
 local written = false
+local src = ARGV
 local a = 8
 while a <= #ARGV do
 --#include bucket_runs_step.lua

@@ -1,10 +1,11 @@
 -- A fragment, included by bucket_batch.lua and multi.lua in their loop over one bucket's runs: decides the run of
--- requests at ARGV[a] (count, permits, longest wait) one by one on the bucket's state, appends each answer (one
--- integer for an immediate grant, else -1 - granted, wait, remaining) and moves a to the next run. Needs the locals
--- bucket_step.lua needs, and state, written, answer, size and a.
-local run = ARGV[a] + 0
-local permits = ARGV[a + 1] + 0
-local max_wait = ARGV[a + 2]
+-- requests at src[a] (count, permits, longest wait; src is ARGV, or the run of a compact entry of multi.lua) one by
+-- one on the bucket's state, appends each answer (one integer for an immediate grant, else -1 - granted, wait,
+-- remaining) and moves a to the next run. Needs the locals bucket_step.lua needs, and src, state, written, answer,
+-- size and a.
+local run = src[a] + 0
+local permits = src[a + 1] + 0
+local max_wait = src[a + 2]
 for _ = 1, run do
   local tat = state
 --#include bucket_step.lua

@@ -15,7 +15,9 @@
 --         others': the limit and the window, as their single scripts take them)
 -- then, to the end, the entries, each: the index (1-based) of its spec, the number of runs of its requests, then its
 --         runs of requests alike, each three values: how many requests, their permits (at least 1), the longest wait
---         they accept for a reserved slot in clock units (read by the buckets only)
+--         they accept for a reserved slot in clock units (read by the buckets only); or, for the commonest entry, one
+--         request of 1 permit that waits for nothing, the index negated alone (a compact entry: one value where the
+--         full form takes five, each of which Redis parses and hands to Lua)
 -- KEYS every entry's keys in entry order, as many per entry as its spec says (a bucket's second key is its shared rate
 --      factor's)
 -- Answer: a flat array, per request in entry order then arrival order: for a bucket, as bucket_batch.lua answers (one
@@ -29,8 +31,9 @@ local floor = math.floor
 local answer = {}
 local size = 0
 
--- One bucket's entry: bucket_batch.lua's loop over the entry's runs from ARGV[a]; answers the next entry's index.
-local function bucket_entry(bucket_key, rate_key, interval, tolerance, queue_delay, a, runs)
+-- One bucket's entry: bucket_batch.lua's loop over the entry's runs from src[a] (ARGV, or a compact entry's run);
+-- answers the index after its runs in src.
+local function bucket_entry(bucket_key, rate_key, interval, tolerance, queue_delay, src, a, runs)
   local shaping = queue_delay ~= ''
   if shaping then
     queue_delay = queue_delay + 0
@@ -50,13 +53,14 @@ local function bucket_entry(bucket_key, rate_key, interval, tolerance, queue_del
   return a
 end
 
--- One entry of another algorithm: its function once per request, as batch.lua runs it; answers the next entry's index.
-local function function_entry(run_function, keys, at, a, runs)
+-- One entry of another algorithm: its function once per request, as batch.lua runs it, over the entry's runs from
+-- src[a] (ARGV, or a compact entry's run); answers the index after its runs in src.
+local function function_entry(run_function, keys, at, src, a, runs)
   local r = {now = now, permits = 0, max_wait = 0, op = ''}
   for _ = 1, runs do
-    local run = tonumber(ARGV[a])
-    r.permits = tonumber(ARGV[a + 1])
-    r.max_wait = tonumber(ARGV[a + 2])
+    local run = tonumber(src[a])
+    r.permits = tonumber(src[a + 1])
+    r.max_wait = tonumber(src[a + 2])
     for _ = 1, run do
       local one = run_function(keys, ARGV, at, r)
       answer[size + 1] = one[1]
@@ -85,19 +89,29 @@ for i = 1, tonumber(ARGV[4]) do
   a = a + 3 + tonumber(ARGV[a + 2])
 end
 
+-- A compact entry's one run: one request of 1 permit that waits for nothing.
+local ONE = {'1', '1', '0'}
 local k = 1
 local last = #ARGV
 while a <= last do
-  local spec = specs[tonumber(ARGV[a])]
-  local runs = tonumber(ARGV[a + 1])
-  a = a + 2
+  local index = tonumber(ARGV[a])
+  local src, from, runs
+  if index < 0 then
+    index = -index
+    src, from, runs = ONE, 1, 1
+    a = a + 1
+  else
+    src, from, runs = ARGV, a + 2, tonumber(ARGV[a + 1])
+  end
+  local spec = specs[index]
   local at = spec[3]
+  local after
   if spec[1] == 'bucket' then
     local rate_key = nil
     if spec[2] > 1 then
       rate_key = KEYS[k + 1]
     end
-    a = bucket_entry(KEYS[k], rate_key, ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3], a, runs)
+    after = bucket_entry(KEYS[k], rate_key, ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3], src, from, runs)
   else
     local run_function = functions[spec[1]]
     if not run_function then
@@ -107,7 +121,10 @@ while a <= last do
     for i = 1, spec[2] do
       keys[i] = KEYS[k + i - 1]
     end
-    a = function_entry(run_function, keys, at, a, runs)
+    after = function_entry(run_function, keys, at, src, from, runs)
+  end
+  if src == ARGV then
+    a = after
   end
   k = k + spec[2]
 end
