@@ -195,6 +195,63 @@ class RedisBatchingTest extends CoalescingServer {
     }
 
     /**
+     * Arrival order across the calls a burst over many keys goes out in, with several threads making requests at once:
+     * each thread sends 600 requests to a limit only it uses, each followed by one on a random key of a shared keyed
+     * limiter (so the calls mix limits, and each thread's requests spread over many pipelined calls, opened by
+     * whichever thread finds the lane's call written), none awaited before the end. A thread's requests to its own
+     * limit must be decided in the order it made them: its n-th grant leaves exactly limit - n permits. A call written
+     * out of order would decide later requests first, and break that order.
+     */
+    @Test
+    void requestsFromManyThreadsKeepTheirOrderAcrossSplitCalls() throws Exception {
+        int threads = 4;
+        int perThread = 600;
+        long limit = 100_000;
+        try (RedisEngine engine = RedisEngine.builder(client, server.uri())
+                .keyPrefix(RedisServer.uniquePrefix("batch-order"))
+                .refusalCache(false)
+                .decisionTimeout(Duration.ofSeconds(5)).build()) {
+            KeyedLimiter<String> shared = engine.keyed("noise", FixedWindow.of(limit, Duration.ofMinutes(10)));
+            List<List<CompletableFuture<Permit>>> own = new ArrayList<>();
+            List<Thread> senders = new ArrayList<>();
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+            for (int t = 0; t < threads; t++) {
+                dev.throttle.RateLimiter mine = engine.rateLimiter("own-" + t,
+                        FixedWindow.of(limit, Duration.ofMinutes(10)));
+                List<CompletableFuture<Permit>> answers = new ArrayList<>(perThread);
+                own.add(answers);
+                SplittableRandom random = new SplittableRandom(t);
+                senders.add(new Thread(() -> {
+                    try {
+                        start.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    for (int i = 0; i < perThread; i++) {
+                        answers.add(mine.acquireAsync(1, Duration.ZERO));
+                        shared.acquireAsync("key-" + random.nextInt(1_000), 1, Duration.ZERO);
+                    }
+                }));
+            }
+            long callsBefore = server.calls("evalsha");
+            senders.forEach(Thread::start);
+            for (Thread sender : senders) {
+                sender.join(30_000);
+            }
+            for (int t = 0; t < threads; t++) {
+                for (int i = 0; i < perThread; i++) {
+                    Permit permit = own.get(t).get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                    assertThat(permit.granted()).as("thread %d request %d", t, i).isTrue();
+                    assertThat(permit.remaining()).as("thread %d request %d", t, i).isEqualTo(limit - 1 - i);
+                }
+            }
+            long calls = server.calls("evalsha") - callsBefore;
+            assertThat(calls).as("calls for %d requests", 2 * threads * perThread)
+                    .isLessThan(2L * threads * perThread / 2);
+        }
+    }
+
+    /**
      * Limits of every algorithm, several requests each, behind one call in flight: one multi-key call decides them
      * all, each limit's requests in order (remaining counts down one by one per limit, refusals past the limit).
      */
