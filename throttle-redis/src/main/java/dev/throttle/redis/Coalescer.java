@@ -448,8 +448,8 @@ final class Coalescer {
             Limit spec = specs.get(i);
             String[] known = spec.multiParams();
             // The limiters of one keyed limiter share one array: the identity settles it without comparing.
-            if (known == params || spec.script() == limit.script() && spec.keys().length == limit.keys().length
-                    && Arrays.equals(known, params)) {
+            if (known == params || (spec.script() == limit.script() && spec.keys().length == limit.keys().length
+                    && Arrays.equals(known, params))) {
                 return i;
             }
         }
