@@ -115,6 +115,7 @@ class DeadlinesTest {
     /** What a listener was handed, and how often. */
     private static final class Heard implements java.util.function.BiConsumer<String, Throwable> {
         final AtomicLong calls = new AtomicLong();
+        final java.util.concurrent.CountDownLatch once = new java.util.concurrent.CountDownLatch(1);
         volatile String value;
         volatile Throwable failure;
 
@@ -123,6 +124,7 @@ class DeadlinesTest {
             this.value = value;
             this.failure = failure;
             calls.incrementAndGet();
+            once.countDown();
         }
     }
 
@@ -164,6 +166,8 @@ class DeadlinesTest {
         deadlines.track(lost);
         lost.listen(timedOut);
         assertThatThrownBy(() -> lost.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
+        // The timer's thread tells the listener just after the future itself completes (which releases get()).
+        assertThat(timedOut.once.await(5, TimeUnit.SECONDS)).as("told of the timeout").isTrue();
         assertThat(timedOut.calls).hasValue(1);
         assertThat(timedOut.failure).isInstanceOf(TimeoutException.class);
 
