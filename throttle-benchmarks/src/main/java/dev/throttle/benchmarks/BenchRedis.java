@@ -1,10 +1,8 @@
 package dev.throttle.benchmarks;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,8 +44,11 @@ final class BenchRedis implements AutoCloseable {
     private final Path log;
     private final Thread killer;
     /** Whether {@link #close()} ran; then {@link #cpuSeconds()} answers what it read as it closed. */
-    private volatile boolean closed;
-    private volatile OptionalDouble cpuAtClose = OptionalDouble.empty();
+    private boolean closed;
+    private OptionalDouble cpuAtClose = OptionalDouble.empty();
+    /** The connection {@link #cpuSeconds()} asks on, and its client; null until first asked. */
+    private RedisClient adminClient;
+    private StatefulRedisConnection<String, String> admin;
 
     private BenchRedis(RedisURI uri, Process process, Path log) {
         this.uri = uri;
@@ -165,8 +166,13 @@ final class BenchRedis implements AutoCloseable {
     /** Stops the server if this run started it (bounded: a forced kill after 5 s); a server of REDIS_URL is kept. */
     @Override
     public void close() {
-        cpuAtClose = cpuSeconds(); // before it stops: the last iteration's profile ends after the trial's teardown
-        closed = true;
+        synchronized (this) {
+            cpuAtClose = cpuSeconds(); // before it stops: the last iteration's profile ends after the trial's teardown
+            closed = true;
+            if (adminClient != null) {
+                adminClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+        }
         if (measured == this) {
             measured = null;
         }
@@ -264,71 +270,32 @@ final class BenchRedis implements AutoCloseable {
 
     /**
      * The server's CPU time so far, user and system, in seconds ({@code used_cpu_user + used_cpu_sys} of
-     * {@code INFO cpu}, microsecond resolution), read on a connection of its own; once closed, what it was then.
+     * {@code INFO cpu}, microsecond resolution), read on a connection of its own (opened on first use, closed with the
+     * server); once closed, what it was then.
      *
      * @return the seconds, or empty if the server cannot be asked now
      */
-    OptionalDouble cpuSeconds() {
+    synchronized OptionalDouble cpuSeconds() {
         if (closed) {
             return cpuAtClose;
         }
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), PING_TIMEOUT_MILLIS);
-            socket.setSoTimeout(PING_TIMEOUT_MILLIS * 4);
-            OutputStream out = socket.getOutputStream();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block();
-            if (credentials != null && credentials.hasPassword()) {
-                String password = new String(credentials.getPassword());
-                send(out, credentials.hasUsername() ? List.of("AUTH", credentials.getUsername(), password)
-                        : List.of("AUTH", password));
-                if (!line(in).startsWith("+")) {
-                    return OptionalDouble.empty();
-                }
+        try {
+            if (admin == null) {
+                adminClient = RedisClient.create();
+                admin = adminClient.connect(uri);
             }
-            send(out, List.of("INFO", "cpu"));
-            String header = line(in);
-            if (!header.startsWith("$")) {
-                return OptionalDouble.empty();
-            }
-            byte[] body = in.readNBytes(Integer.parseInt(header.substring(1)));
             double seconds = 0.0;
             int found = 0;
-            for (String field : new String(body, StandardCharsets.US_ASCII).split("\r\n")) {
+            for (String field : admin.sync().info("cpu").split("\r\n")) {
                 if (field.startsWith("used_cpu_user:") || field.startsWith("used_cpu_sys:")) {
                     seconds += Double.parseDouble(field.substring(field.indexOf(':') + 1).trim());
                     found++;
                 }
             }
             return found == 2 ? OptionalDouble.of(seconds) : OptionalDouble.empty();
-        } catch (IOException | NumberFormatException unavailable) {
+        } catch (RuntimeException unavailable) {
             return OptionalDouble.empty();
         }
-    }
-
-    /** One command in the RESP protocol. */
-    private static void send(OutputStream out, List<String> command) throws IOException {
-        StringBuilder text = new StringBuilder().append('*').append(command.size()).append("\r\n");
-        for (String part : command) {
-            byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-            text.append('$').append(bytes.length).append("\r\n").append(part).append("\r\n");
-        }
-        out.write(text.toString().getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
-
-    /** One line of an answer, without its CRLF. */
-    private static String line(InputStream in) throws IOException {
-        StringBuilder text = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("the server closed the connection");
-            }
-            if (c != '\r') {
-                text.append((char) c);
-            }
-        }
-        return text.toString();
     }
 
     /** A port free on the loopback interface now; the server binds it a moment later. */

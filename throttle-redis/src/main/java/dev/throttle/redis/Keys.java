@@ -28,7 +28,18 @@ final class Keys {
      * @return the key
      */
     static String key(String prefix, String name, String suffix) {
-        return prefix + "{" + tag(name) + "}" + suffix;
+        return head(prefix, name) + suffix;
+    }
+
+    /**
+     * What every key of a limiter begins with: the prefix and the name's hash tag, {@code prefix + "{" + tag + "}"}.
+     *
+     * @param prefix the engine's prefix (without braces)
+     * @param name the limiter's name
+     * @return the keys' common head
+     */
+    static String head(String prefix, String name) {
+        return prefix + "{" + tag(name) + "}";
     }
 
     /** The hash tag of a name: the name itself, or its SHA-256 when it is long or holds a brace. */

@@ -88,7 +88,7 @@ final class RateShape {
      * @return a new array of its keys
      */
     String[] keys(String prefix, String name) {
-        String head = prefix + "{" + Keys.tag(name) + "}";
+        String head = Keys.head(prefix, name);
         String[] keys = new String[keySuffixes.length];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = head + keySuffixes[i];

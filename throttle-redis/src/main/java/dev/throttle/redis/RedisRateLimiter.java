@@ -42,8 +42,6 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
     private final RedisContext context;
     /** Supplies the failure policy's fallback limiter; null unless the policy falls back. */
     private final Supplier<Limiter> fallback;
-    /** Whether this is a token or leaky bucket, which runs the standalone {@link Script#BUCKET} (the hot path). */
-    private final boolean bucket;
     /**
      * The engine's refusal cache, or null when it is off or this limiter follows a shared rate (its second key): a
      * raised rate may end a refusal early, which a cached refusal would not see.
@@ -81,7 +79,6 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
         this.keys = keys;
         this.context = context;
         this.fallback = fallback;
-        this.bucket = shape.bucket;
         this.refusals = shape.cacheRefusals ? context.refusals() : null;
         this.coalescer = context.coalescer();
         this.laneKey = coalescer == null ? null : shape.laneKey(keys);
@@ -250,7 +247,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
      */
     @Override
     public String[] batch(String now, Coalescer.Request[] requests, int from, int count) {
-        int per = bucket ? 3 : 2;
+        int per = shape.bucket ? 3 : 2;
         String[] runs = new String[per * count];
         int size = 0;
         int end = from + count;
@@ -258,12 +255,12 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             Coalescer.Request first = requests[i];
             int j = i + 1;
             while (j < end && requests[j].permits == first.permits
-                    && (!bucket || requests[j].waitUnits == first.waitUnits)) {
+                    && (!shape.bucket || requests[j].waitUnits == first.waitUnits)) {
                 j++;
             }
             runs[size++] = Numerals.of(j - i);
             runs[size++] = Numerals.of(first.permits);
-            if (bucket) {
+            if (shape.bucket) {
                 runs[size++] = Numerals.of(first.waitUnits);
             }
             i = j;
@@ -272,7 +269,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
         String[] args = Arrays.copyOf(shape.argvTemplate, fixed + size);
         System.arraycopy(runs, 0, args, fixed, size);
         args[0] = now;
-        if (bucket) {
+        if (shape.bucket) {
             args[1] = Numerals.of(count);
             args[2] = "";
         } else {
@@ -301,7 +298,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
      */
     @Override
     public int answer(long[] flat, int at, long[][] into, int index) {
-        if (!bucket) {
+        if (!shape.bucket) {
             if (at + 5 > flat.length) {
                 return -1;
             }
@@ -323,7 +320,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
     }
 
     private String[] argv(String now, long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
-        if (bucket) {
+        if (shape.bucket) {
             // The bucket script decides unless an eighth argument names the operation (settling ignores grantedAt).
             String[] args = op.isEmpty() ? shape.argvTemplate.clone() : Arrays.copyOf(shape.argvTemplate, 8);
             args[0] = now;
