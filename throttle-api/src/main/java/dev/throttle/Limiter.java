@@ -128,11 +128,15 @@ public interface Limiter {
     }
 
     /**
-     * Starts an asynchronous task under one permit held until the task's stage completes, or refuses it.
+     * Starts an asynchronous task under one permit held until the task's stage completes, or refuses it. A task
+     * that throws instead of supplying a stage, or supplies {@code null}, gives the permit back at once and fails the
+     * returned future with what it threw (an {@link IllegalArgumentException} for {@code null}), as
+     * {@code CircuitBreaker.callAsync} and {@code Retry.callAsync} do: an asynchronous call reports every failure
+     * through its future.
      *
      * @param task supplies the stage to guard; called only when a permit is granted
      * @param <T> the stage's result type
-     * @return the task's outcome, or a future failed with {@link ThrottledException}
+     * @return the task's outcome, or a future failed with {@link ThrottledException} or with the task's failure
      */
     default <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<T>> task) {
         Arguments.requireNonNull("task", task);
@@ -142,10 +146,11 @@ public interface Limiter {
         }
         CompletionStage<T> stage;
         try {
-            stage = task.get();
-        } catch (RuntimeException | Error e) {
+            stage = Arguments.requireNonNull("stage supplied by task", task.get());
+        } catch (Throwable failure) {
+            // The permit is held for the stage; without one, nothing will ever give it back but this.
             permit.close();
-            throw e;
+            return CompletableFuture.failedFuture(failure);
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         stage.whenComplete((value, failure) -> {

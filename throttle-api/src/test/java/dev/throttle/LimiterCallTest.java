@@ -99,6 +99,26 @@ class LimiterCallTest {
     }
 
     @Test
+    void callAsyncGivesThePermitBackAndFailsItsFutureWhenTheTaskSuppliesNoStage() {
+        Slots limiter = new Slots(1);
+        CompletableFuture<String> nullStage = limiter.callAsync(() -> null);
+        assertThatThrownBy(nullStage::join).isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("stage supplied by task must not be null");
+        assertThat(limiter.availablePermits()).isEqualTo(1);
+
+        IllegalStateException broken = new IllegalStateException("no connection");
+        CompletableFuture<String> thrown = limiter.callAsync(() -> {
+            throw broken;
+        });
+        assertThatThrownBy(thrown::join).isInstanceOf(CompletionException.class).hasCause(broken);
+        assertThat(limiter.availablePermits()).isEqualTo(1);
+
+        // The one slot is free again: a well-behaved call still goes through.
+        assertThat(limiter.callAsync(() -> CompletableFuture.completedFuture("ok")).join()).isEqualTo("ok");
+    }
+
+    @Test
     void neverIsReportedAsForever() {
         ThrottledException never = new ThrottledException("x", Permit.NEVER);
         assertThat(never.retryAfter()).isEqualTo(java.time.temporal.ChronoUnit.FOREVER.getDuration());
