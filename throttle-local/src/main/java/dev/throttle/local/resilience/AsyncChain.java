@@ -34,16 +34,20 @@ final class AsyncChain<T> implements Supplier<CompletableFuture<T>> {
                 return;
             }
             Throwable cause = Failures.unwrap(failure);
-            if (!layers.fallsBack(cause)) {
-                result.completeExceptionally(cause);
-                return;
-            }
             try {
-                result.complete(layers.fallback.apply(cause));
+                // The predicate is the caller's code too: if it throws, the future fails with that, as the
+                // synchronous chain would throw it, instead of never completing.
+                if (layers.fallsBack(cause)) {
+                    result.complete(layers.fallback.apply(cause));
+                } else {
+                    result.completeExceptionally(cause);
+                }
             } catch (Throwable fallbackFailure) {
                 result.completeExceptionally(fallbackFailure);
             }
         });
+        // Cancelling the caller's future cancels the chain's, which stops the retries, as without a fallback.
+        result.whenComplete((value, failure) -> outcome.cancel(false));
         return result;
     }
 
@@ -101,7 +105,14 @@ final class AsyncChain<T> implements Supplier<CompletableFuture<T>> {
             if (pending != null) {
                 pending.cancel();
             }
-            layers.exit(epoch, start, permits, failure, value);
+            try {
+                layers.exit(epoch, start, permits, failure, value);
+            } catch (Throwable classifierFailure) {
+                // The permits are back (exit gives them back first); the breaker's classifier threw, and the
+                // attempt fails with that, as the synchronous chain would throw it.
+                result.completeExceptionally(classifierFailure);
+                return;
+            }
             if (failure != null) {
                 result.completeExceptionally(Failures.unwrap(failure));
             } else {

@@ -60,6 +60,18 @@ final class AsyncRetry<T> {
         if (result.isDone()) {
             return;
         }
+        try {
+            decide(value, failure);
+        } catch (Throwable broken) {
+            // A throwing retryOn or retryOnResult predicate, a failing budget or a scheduler that refuses the retry:
+            // the sync call would throw it to its caller, so the future fails with it. Without this, the stage's
+            // whenComplete would swallow it and the caller's future would never complete.
+            result.completeExceptionally(broken);
+        }
+    }
+
+    /** Completes the call with this attempt's outcome, or schedules the next attempt. */
+    private void decide(T value, Throwable failure) {
         if (failure != null) {
             Throwable cause = Failures.unwrap(failure);
             long delay = retry.delayAfterFailure(attempt, cause);

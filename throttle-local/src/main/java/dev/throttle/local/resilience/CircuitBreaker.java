@@ -402,7 +402,12 @@ public final class CircuitBreaker {
         stage.whenComplete((value, failure) -> {
             // Recorded before the caller's future completes, so a caller reacting to it sees the updated breaker.
             long end = ticker.read();
-            record(epoch, end - start, Failures.unwrap(failure), failure == null ? value : null, end);
+            try {
+                record(epoch, end - start, Failures.unwrap(failure), failure == null ? value : null, end);
+            } catch (RuntimeException | Error broken) {
+                result.completeExceptionally(broken); // a throwing classifier, as call() would throw it
+                return;
+            }
             if (failure != null) {
                 result.completeExceptionally(failure);
             } else {
@@ -523,7 +528,15 @@ public final class CircuitBreaker {
      *     of its event, and of an opening it causes
      */
     void record(long epoch, long durationNanos, Throwable failure, Object result, long now) {
-        int classified = settings.classifier.classify(failure, result);
+        int classified;
+        try {
+            classified = settings.classifier.classify(failure, result);
+        } catch (RuntimeException | Error broken) {
+            // A throwing recordFailure, ignoreFailure or recordResult predicate judges nothing: the call counts as
+            // ignored, so a half-open probe gives its permission back instead of keeping the breaker half-open.
+            release(epoch);
+            throw broken;
+        }
         boolean slow = durationNanos >= settings.slowCallDurationNanos;
         if (listeners.length > 0) {
             BreakerState observed = current;

@@ -96,14 +96,22 @@ final class Layers<T> {
 
     /**
      * Ends an attempt that was made: reports its outcome (what it threw, or returned) to the breaker, then gives the
-     * permits back (dropped on a timeout, so an adaptive limiter sees the overload).
+     * permits back (dropped on a timeout, so an adaptive limiter sees the overload). The permits come back even when
+     * the breaker's classifier throws, which then reaches the caller.
      */
     void exit(long epoch, long start, Permit[] permits, Throwable failure, Object result) {
         Throwable cause = Failures.unwrap(failure);
-        if (breaker != null) {
-            long end = breaker.ticker().read();
-            breaker.record(epoch, end - start, cause, result, end);
+        try {
+            if (breaker != null) {
+                long end = breaker.ticker().read();
+                breaker.record(epoch, end - start, cause, result, end);
+            }
+        } finally {
+            release(permits, cause);
         }
+    }
+
+    private static void release(Permit[] permits, Throwable cause) {
         for (int i = permits.length - 1; i >= 0; i--) {
             Permit permit = permits[i];
             if (permit == null) {

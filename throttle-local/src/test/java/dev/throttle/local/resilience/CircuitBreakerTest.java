@@ -136,6 +136,33 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aClassifierThatThrowsReachesTheCallerAndAHalfOpenProbeGivesItsPermissionBack() throws Exception {
+        IllegalStateException broken = new IllegalStateException("classifier is broken");
+        CircuitBreaker breaker = breaker(twoCallsTenSeconds().recordFailure(failure -> {
+            if (failure instanceof UnsupportedOperationException) {
+                throw broken;
+            }
+            return true;
+        }));
+        failingCall(breaker);
+        failingCall(breaker);
+        ticker.advance(Duration.ofSeconds(10));
+
+        // The one probe's outcome cannot be judged: the caller gets the classifier's failure, and the probe's
+        // permission comes back, so the breaker does not stay half-open for want of a probe.
+        assertThatThrownBy(() -> breaker.call(() -> {
+            throw new UnsupportedOperationException("probe");
+        })).isSameAs(broken);
+        assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+        CompletableFuture<String> async = breaker.callAsync(
+                () -> CompletableFuture.failedFuture(new UnsupportedOperationException("probe")));
+        assertThat(async).as("completed, not left hanging").isCompletedExceptionally();
+        assertThatThrownBy(async::join).hasCause(broken);
+        assertThat(breaker.call(() -> "probe")).isEqualTo("probe");
+        assertThat(breaker.state()).isEqualTo(State.CLOSED);
+    }
+
+    @Test
     void anOutcomeOfACallLetThroughBeforeATransitionIsNotCountedAsAProbe() throws Exception {
         CircuitBreaker breaker = breaker(twoCallsTenSeconds().permittedCallsInHalfOpenState(2));
         CompletableFuture<String> stale = new CompletableFuture<>();

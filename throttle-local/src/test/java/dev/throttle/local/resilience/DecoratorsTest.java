@@ -163,6 +163,69 @@ class DecoratorsTest {
         assertThat(clock.pendingTasks()).isZero();
     }
 
+    /** A breaker whose failure classifier is broken: it throws for every failure it is asked about. */
+    private CircuitBreaker breakerWithABrokenClassifier(IllegalStateException broken) {
+        return CircuitBreaker.builder().name("svc").ticker(clock)
+                .config(CircuitBreaker.Config.builder().recordFailure(failure -> {
+                    throw broken;
+                }).build())
+                .build();
+    }
+
+    @Test
+    void aBreakerClassifierThatThrowsReachesTheCallerAndTheBulkheadSlotComesBack() {
+        IllegalStateException broken = new IllegalStateException("classifier is broken");
+        Limiter bulkhead = engine.limiter("bulkhead", Concurrency.of(1));
+        Callable<String> sync = Decorators.ofCallable(this::failing)
+                .withCircuitBreaker(breakerWithABrokenClassifier(broken))
+                .withBulkhead(bulkhead)
+                .decorate();
+        assertThatThrownBy(sync::call).isSameAs(broken);
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
+
+        CompletableFuture<String> async = Decorators.<String>ofCompletionStage(
+                        () -> CompletableFuture.failedFuture(new IOException("down")))
+                .withCircuitBreaker(breakerWithABrokenClassifier(broken))
+                .withBulkhead(bulkhead)
+                .withScheduler(clock)
+                .get();
+        assertThat(async).isCompletedExceptionally();
+        assertThatThrownBy(async::join).hasCause(broken);
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
+    }
+
+    @Test
+    void anAsyncFallbackWhosePredicateThrowsFailsTheFutureWithThat() {
+        IllegalStateException broken = new IllegalStateException("predicate is broken");
+        CompletableFuture<String> result = Decorators.<String>ofCompletionStage(
+                        () -> CompletableFuture.failedFuture(new IOException("down")))
+                .withFallback(failure -> {
+                    throw broken;
+                }, failure -> "fallback")
+                .withScheduler(clock)
+                .get();
+        assertThat(result).isCompletedExceptionally();
+        assertThatThrownBy(result::join).hasCause(broken);
+    }
+
+    @Test
+    void cancellingAnAsyncCallWithAFallbackStopsItsRetries() {
+        CompletableFuture<String> result = Decorators.<String>ofCompletionStage(() -> {
+            calls.incrementAndGet();
+            return CompletableFuture.failedFuture(new IOException("down"));
+        })
+                .withRetry(retry(5))
+                .withFallback(failure -> "fallback")
+                .withScheduler(clock)
+                .get();
+        assertThat(calls.get()).isEqualTo(1);
+        assertThat(clock.pendingTasks()).as("the second attempt is scheduled").isEqualTo(1);
+        result.cancel(false);
+        assertThat(clock.pendingTasks()).isZero();
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(calls.get()).isEqualTo(1);
+    }
+
     @Test
     void theWholeAsyncChainCompletesWithoutBlockingAnyThread() {
         CircuitBreaker breaker = breaker(10);

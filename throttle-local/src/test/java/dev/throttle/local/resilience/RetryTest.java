@@ -227,6 +227,38 @@ class RetryTest {
     }
 
     @Test
+    void anAsyncRetryWhosePredicateThrowsFailsItsFutureWithThatInsteadOfHanging() {
+        ManualClock clock = new ManualClock();
+        IllegalStateException onFailure = new IllegalStateException("retryOn is broken");
+        Retry failures = Retry.builder().config(backoff(3).retryOn(failure -> {
+            throw onFailure;
+        }).build()).random(Draws.of(bound -> 0L)).scheduler(clock).build();
+        AtomicInteger attempts = new AtomicInteger();
+        CompletableFuture<String> failed = failures.callAsync(() -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.failedFuture(new IOException("down"));
+        });
+        assertThat(failed).isCompletedExceptionally();
+        assertThatThrownBy(failed::join).hasCause(onFailure);
+        // The synchronous call throws the same: the predicate's failure, after one attempt.
+        assertThatThrownBy(() -> failures.call(() -> {
+            throw new IOException("down");
+        })).isSameAs(onFailure);
+
+        IllegalStateException onResult = new IllegalStateException("retryOnResult is broken");
+        Retry results = Retry.builder().config(backoff(3).retryOnResult(String.class, value -> {
+            throw onResult;
+        }).build()).random(Draws.of(bound -> 0L)).scheduler(clock).build();
+        CompletableFuture<String> returned = results.callAsync(() -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.completedFuture("x");
+        });
+        assertThatThrownBy(returned::join).hasCause(onResult);
+        assertThat(attempts.get()).as("no attempt after the broken predicate").isEqualTo(2);
+        assertThat(clock.pendingTasks()).isZero();
+    }
+
+    @Test
     void policiesAreCheckedAtOnce() {
         Retry.Config.Builder b = Retry.Config.builder();
         assertThatThrownBy(() -> b.maxAttempts(0)).hasMessageContaining("maxAttempts");
