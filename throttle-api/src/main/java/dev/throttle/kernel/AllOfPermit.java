@@ -88,19 +88,25 @@ public final class AllOfPermit extends AbstractPermit {
         return parts[index];
     }
 
-    /** Ends every part's grant. Idempotent, as each part's is. */
+    /**
+     * Ends every part's grant, latest first, as giving back does. Idempotent, as each part's is.
+     *
+     * <p>Why latest first: ending a part can hand its permits to a request of this same composite waiting on that
+     * part, which then asks the later parts at once, on this thread. Ended first to last, the later parts would
+     * still be held by this very grant and refuse it; last to first, they are free by then.
+     */
     @Override
     public void close() {
-        for (Permit part : parts) {
-            part.close();
+        for (int i = parts.length - 1; i >= 0; i--) {
+            parts[i].close();
         }
     }
 
-    /** Ends every part's grant reporting overload. */
+    /** Ends every part's grant reporting overload, latest first (see {@link #close()}). */
     @Override
     public void dropped() {
-        for (Permit part : parts) {
-            part.dropped();
+        for (int i = parts.length - 1; i >= 0; i--) {
+            parts[i].dropped();
         }
     }
 

@@ -199,4 +199,33 @@ class AllOfLimiterTest {
         assertThat(granted.get()).isEqualTo(300);
         assertThat(global.availablePermits()).isEqualTo(200);
     }
+
+    @Test
+    void aWaitingRequestIsGrantedWhenTheCompositesOwnEarlierGrantIsClosed() {
+        // The first part queues, the second does not: closing the grant hands the first part's slot to the waiter,
+        // which asks the second part at once, on the closing thread; that part must be free by then.
+        Limiter pool = engine.limiter("pool", Concurrency.of(1, 1));
+        Limiter db = engine.limiter("db", Concurrency.of(1));
+        Limiter request = allOf(pool, db);
+        Permit first = request.tryAcquire(1);
+        CompletableFuture<Permit> waiting = request.acquireAsync(1, Duration.ofSeconds(30));
+        assertThat(waiting).isNotDone();
+        first.close();
+        assertThat(waiting).isCompleted();
+        Permit second = waiting.join();
+        assertThat(second.granted()).as("refused by %s", second.limiterName()).isTrue();
+        assertThat(pool.availablePermits()).isZero();
+        assertThat(db.availablePermits()).isZero();
+        second.close();
+        assertThat(pool.availablePermits()).isEqualTo(1);
+        assertThat(db.availablePermits()).isEqualTo(1);
+
+        // The same through an AllOf spec, the way most callers build it; and a dropped grant hands over alike.
+        Limiter checkout = engine.limiter("checkout", AllOf.of(
+                AllOf.shared("checkout-pool", Concurrency.of(1, 1)), AllOf.shared("checkout-db", Concurrency.of(1))));
+        Permit held = checkout.tryAcquire(1);
+        CompletableFuture<Permit> next = checkout.acquireAsync(1, Duration.ofSeconds(30));
+        held.dropped();
+        assertThat(next.join().granted()).isTrue();
+    }
 }
