@@ -153,18 +153,24 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
     }
 
     /**
-     * A state in the next regime's terms: at rest stays at rest; otherwise the whole permits owed (rounded up, and
-     * bounded like a debt, so converting never grants a permit nor overflows) are owed at the new interval.
+     * A state in the next regime's terms: at rest stays at rest; otherwise the permits owed, fraction included, are
+     * owed at the new interval: {@code ahead · next / previous} nanoseconds, rounded up to the nanosecond (so
+     * converting never grants a permit) and bounded like a debt (so it never overflows). The fraction matters: a
+     * bucket 900 ms into refilling a 1 s permit still waits 100 ms after an identical spec is applied, and applying
+     * one again and again (an adaptive rate switching often) never holds the refill back. Rounding up to whole
+     * permits, as this once did, lost up to one permit of refill per reconfiguration.
      */
     private static long converted(long tat, long now, Regime previous, Regime next) {
         long ahead = tat - now;
         if (ahead <= 0) {
             return tat; // at rest: nothing owed at any rate
         }
-        long owed = (ahead + previous.interval - 1) / previous.interval;
-        long converted = owed > Arguments.MAX_DURATION_NANOS / next.interval
-                ? Arguments.MAX_DURATION_NANOS : owed * next.interval;
-        return now + converted;
+        if (ahead / previous.interval >= Arguments.MAX_DURATION_NANOS / next.interval) {
+            return now + Arguments.MAX_DURATION_NANOS;
+        }
+        // Below the bound the quotient is under 2^63, so WideMath's precondition holds.
+        long owed = WideMath.mulDivCeil(ahead, next.interval, previous.interval);
+        return now + Math.min(Arguments.MAX_DURATION_NANOS, owed);
     }
 
     /** The live regime from {@code seen} on: a retired one's successor, published here if it is not yet. */

@@ -122,6 +122,49 @@ class BucketLimiterTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be reconfigured live");
     }
 
+    @Test
+    void reconfiguringKeepsTheRefillAlreadyMadeTowardTheNextPermit() {
+        RateLimiter bucket = engine.rateLimiter("tb", TokenBucket.of(1, Rate.perSecond(1)));
+        assertThat(bucket.allow()).isTrue();
+        clock.advance(Duration.ofMillis(900));
+        LocalEngine.reconfigure(bucket, TokenBucket.of(1, Rate.perSecond(1)));
+        assertThat(bucket.tryAcquire(1).retryAfterNanos()).as("an identical spec changes nothing")
+                .isEqualTo(100_000_000L);
+        // A tenth of a permit still owed at twice the rate: 50 ms.
+        LocalEngine.reconfigure(bucket, TokenBucket.of(1, Rate.perSecond(2)));
+        assertThat(bucket.tryAcquire(1).retryAfterNanos()).isEqualTo(50_000_000L);
+        // A third of a 1 s interval owed, then at a rate of 3 per 7 s (an interval of 7/3 s): 7/9 s (777,777,777.8 ns),
+        // rounded up to the nanosecond, never down, so converting never grants early.
+        RateLimiter odd = engine.rateLimiter("odd", TokenBucket.of(1, Rate.perSecond(1)));
+        assertThat(odd.allow()).isTrue();
+        clock.advance(666_666_667L);
+        LocalEngine.reconfigure(odd, TokenBucket.of(1, Rate.of(3, Duration.ofSeconds(7))));
+        assertThat(odd.tryAcquire(1).retryAfterNanos()).isEqualTo(777_777_778L);
+    }
+
+    @Test
+    void reapplyingASpecOftenNeverHoldsTheRefillBack() {
+        RateLimiter bucket = engine.rateLimiter("tb", TokenBucket.of(1, Rate.perSecond(1)));
+        int granted = 0;
+        for (int step = 0; step < 20; step++) { // 10 s, a spec applied every 500 ms, as an adaptive rate might
+            if (bucket.allow()) {
+                granted++;
+            }
+            LocalEngine.reconfigure(bucket, TokenBucket.of(1, Rate.perSecond(1)));
+            clock.advance(Duration.ofMillis(500));
+        }
+        assertThat(granted).as("one a second, as without the reconfigurations").isEqualTo(10);
+        // A billion permits owed at one a nanosecond, converted to one per ten years: far past what a long holds,
+        // so the debt is capped at the longest duration a spec may have, without overflow.
+        RateLimiter meter = engine.rateLimiter("meter",
+                LeakyBucket.meter(1_000_000_000L, Rate.perSecond(1_000_000_000L)));
+        assertThat(meter.allow(1_000_000_000L)).isTrue();
+        LocalEngine.reconfigure(meter, LeakyBucket.meter(1, Rate.of(1, Duration.ofDays(3650))));
+        Permit refused = meter.tryAcquire(1);
+        assertThat(refused.granted()).isFalse();
+        assertThat(refused.retryAfterNanos()).isPositive().isLessThanOrEqualTo(Duration.ofDays(3650).toNanos());
+    }
+
     /**
      * A reconfiguration interleaved with decisions: the engine's clock is read inside {@code reconfigure}, and there
      * (on the same thread, so the interleaving is exact) the bucket is drained. Every permit granted before the change
