@@ -28,7 +28,8 @@ import java.util.function.IntUnaryOperator;
  *   <li>then {@code L ← L + smoothing × (L × gradient + queueSize(L) − L)}, clamped to {@code [minLimit,
  *   maxLimit]}; it settles where the queue the limit allows is {@code queueSize(L)};</li>
  *   <li>a {@linkplain dev.throttle.Permit#dropped() drop} of a permit granted since the last change is the
- *   strongest overload signal: the same update at once with the lowest gradient, 0.5.</li>
+ *   strongest overload signal: at once, {@code L ← L + smoothing × (L × 0.5 − L)}, the lowest gradient with no
+ *   queue allowed, so a drop lowers every limit above {@code minLimit}, however small.</li>
  * </ul>
  * Netflix counts its long window in samples, so under sustained overload the baseline climbs towards the overloaded
  * latency at a speed proportional to the throughput and the limit drifts up; a time constant bounds that drift
@@ -130,7 +131,8 @@ public final class GradientAlgorithm extends ProbingAlgorithm {
                 return this;
             }
             if (dropped) {
-                double target = estimate * MIN_GRADIENT + a.queueSize(estimate);
+                // No queue allowance: with it, a limit at or below twice the queue size would rise on a drop.
+                double target = estimate * MIN_GRADIENT;
                 return next(nowNanos, AlgorithmChecks.smooth(estimate, target, a.smoothing), false, longRtt, longAt);
             }
             if (inFlight * 2 < estimate) {

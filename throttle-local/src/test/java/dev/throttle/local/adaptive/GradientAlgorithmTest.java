@@ -19,7 +19,10 @@ class GradientAlgorithmTest {
                 .noLoadProbe(Duration.ofHours(1), 0.0, 2, 3);
     }
 
-    /** A state past its first probe at time {@link #T}, whose long latency is the probe's average, 11 ms. */
+    /**
+     * A state past its first probe at time {@link #T}, whose long latency is the probe's average, 11 ms, and whose
+     * limit is back at the initial one (20 with {@link #gradient()}).
+     */
     private static GradientAlgorithm.State measured(GradientAlgorithm algorithm) {
         LimitAlgorithm.State state = algorithm.start(0);
         assertThat(state.measuringNoLoad()).isTrue();
@@ -28,7 +31,7 @@ class GradientAlgorithmTest {
         state = state.onSample(T, 0, 12 * MS, 2, false);
         state = state.onSample(T, 0, 11 * MS, 2, false);
         assertThat(state.measuringNoLoad()).isFalse();
-        assertThat(state.limit()).isEqualTo(20);
+        assertThat(state.limit()).isEqualTo(algorithm.initialLimit);
         GradientAlgorithm.State measured = (GradientAlgorithm.State) state;
         assertThat(measured.longRttNanos()).isCloseTo(11.0 * MS, within(1e-6));
         return measured;
@@ -78,11 +81,29 @@ class GradientAlgorithmTest {
     @Test
     void aDropAppliesTheLowestGradientAtOnce() {
         GradientAlgorithm.State state = window(measured(gradient().build()), 10, 11 * MS, 20, T); // 40
-        // 40 × 0.5 + 4 = 24; 40 + 0.2 × (24 − 40) = 36.8.
+        // 40 × 0.5 = 20, no queue allowed; 40 + 0.2 × (20 − 40) = 36.
         LimitAlgorithm.State dropped = state.onSample(T + 5 * MS, T, 5 * MS, 40, true);
         assertThat(dropped.limit()).isEqualTo(36);
         // Permits granted before that change do not count again.
         assertThat(dropped.onSample(T + 6 * MS, T, 6 * MS, 40, true)).isSameAs(dropped);
+    }
+
+    @Test
+    void aDropLowersEvenALimitBelowTwiceTheQueueSize() {
+        // A limit of 4 with the default queue size of 4: 4 × 0.5 + 4 would be 6, a rise. A drop halves it instead.
+        LimitAlgorithm.State state = measured(gradient().initialLimit(4).smoothing(1.0).build());
+        assertThat(state.limit()).isEqualTo(4);
+        state = state.onSample(T + 5 * MS, T, 5 * MS, 4, true);
+        assertThat(state.limit()).isEqualTo(2);
+        // With the default smoothing, drop after drop, it only ever goes down, to the minimum.
+        LimitAlgorithm.State smoothed = measured(gradient().initialLimit(8).build());
+        int previous = smoothed.limit();
+        for (int i = 1; i <= 40; i++) {
+            smoothed = smoothed.onSample(T + i * MS, T + i * MS, 5 * MS, previous, true);
+            assertThat(smoothed.limit()).isLessThanOrEqualTo(previous);
+            previous = smoothed.limit();
+        }
+        assertThat(previous).isEqualTo(1);
     }
 
     @Test
