@@ -9,7 +9,9 @@ import java.util.StringJoiner;
 /**
  * Several limits at once, all or nothing: a request is granted only if every part grants it, and a refusal by one
  * part leaves the others as if nothing had been asked. The refusal names the part that refused
- * ({@link Permit#limiterName()}), with that part's retry time. Parts are asked in order.
+ * ({@link Permit#limiterName()}), with that part's retry time. Parts are asked in order, and a refusal stops there:
+ * the parts after the one that refused are not asked, so the retry time is a lower bound. A later part that needs
+ * longer refuses the retry with its own time; a waiting {@link Limiter#acquire acquire} waits until every part grants.
  *
  * <p>A part is {@linkplain #shared(String, LimitSpec) shared} by every request of the composite (a global limit, a
  * route's), or {@linkplain #perKey(String, LimitSpec) per key} (per client, per API key): a composite with a per-key

@@ -126,7 +126,10 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
 
     /**
      * Changes the rate, capacity or mode at run time. The state carries over in permits: the permits the bucket is
-     * short of full (or the queue holds) stay so, and drain at the new rate from now on. Every decision is taken
+     * short of full (or the queue holds), fraction included, stay so, and drain at the new rate from now on. Lowering
+     * the capacity below that shortfall leaves the bucket in debt: an emptied bucket of 100 lowered to 10 is 100
+     * short of its new full, so it grants again only once 91 permits have come back at the new rate, never more
+     * than either the old or the new spec would have let through. Every decision is taken
      * wholly with the old parameters (before the change) or wholly with the new ones (after it), never with one
      * parameter set on a state built by the other.
      *

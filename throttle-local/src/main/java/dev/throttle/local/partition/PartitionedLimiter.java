@@ -177,6 +177,20 @@ public final class PartitionedLimiter implements ConcurrencyStats {
         return part(partitionName);
     }
 
+    /**
+     * The permits owed to a partition now: {@code floor(share × limit)} of the current total limit (it moves with
+     * {@link #setLimit(long)}). Under {@link Borrowing#RESERVED} they are always available to it at once; under
+     * {@link Borrowing#IDLE}, it is served first from what borrowers release. A small share of a small limit may be
+     * owed 0 and only borrows.
+     *
+     * @param partitionName a name given to the builder
+     * @return zero or more
+     * @throws IllegalArgumentException if no partition has that name
+     */
+    public long guarantee(String partitionName) {
+        return part(partitionName).guarantee();
+    }
+
     /** The partition of a given name, with its share and guarantee. */
     Partition part(String partitionName) {
         Arguments.requireNonNull("partitionName", partitionName);

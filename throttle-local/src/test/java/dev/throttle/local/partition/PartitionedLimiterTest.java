@@ -69,16 +69,18 @@ class PartitionedLimiterTest {
                 .borrowing(PartitionedLimiter.Borrowing.RESERVED)
                 .scheduler(clock)
                 .build();
-        assertThat(limiter.part("a").guarantee()).isEqualTo(29);
-        assertThat(limiter.part("b").guarantee()).isEqualTo(33);
-        assertThat(limiter.part("c").guarantee()).isZero();
+        assertThat(limiter.guarantee("a")).isEqualTo(29);
+        assertThat(limiter.guarantee("b")).isEqualTo(33);
+        assertThat(limiter.guarantee("c")).isZero();
         assertThat(limiter.part("a").limit()).isEqualTo(100 - 33 - 0);
         assertThat(limiter.part("c").limit()).isEqualTo(100 - 29 - 33);
         assertThat(limiter.part("c").share()).isEqualTo(0.005);
+        assertThatThrownBy(() -> limiter.guarantee("d")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("partitionName = d is unknown");
 
         limiter.setLimit(1000);
-        assertThat(limiter.part("a").guarantee()).isEqualTo(290);
-        assertThat(limiter.part("c").guarantee()).isEqualTo(5);
+        assertThat(limiter.guarantee("a")).isEqualTo(290);
+        assertThat(limiter.guarantee("c")).isEqualTo(5);
     }
 
     @Test
