@@ -18,7 +18,10 @@ public record Concurrency(long limit, int maxQueue, QueueOrder order) implements
     public enum QueueOrder {
         /** Oldest waiter first: fair. */
         FIFO,
-        /** Newest waiter first: under overload, fresh requests (whose callers still wait) are served first. */
+        /**
+         * Newest waiter first: under overload, fresh requests (whose callers still wait) are served first; a request
+         * that finds the queue full takes the place of the oldest waiter, which is refused.
+         */
         LIFO,
         /** Highest priority first, FIFO among equals. */
         PRIORITY

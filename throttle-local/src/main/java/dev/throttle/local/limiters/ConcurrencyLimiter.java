@@ -28,9 +28,11 @@ import java.util.function.Consumer;
  * its grant until {@link Permit#close()}; a request for {@code n} permits holds {@code n}.
  *
  * <p>Requests that may wait queue, at most {@code maxQueue} of them, and are served in the spec's order: FIFO, LIFO,
- * or by priority ({@link #acquireAsync(long, Duration, int)}: higher first, FIFO among equals). The first waiter in
- * that order is served first even when a smaller one behind it would fit, so large requests are never starved; and
- * {@link #tryAcquire(long)} never takes permits while anyone waits.
+ * or by priority ({@link #acquireAsync(long, Duration, int)}: higher first, FIFO among equals). A request that finds
+ * the queue full is refused, except under LIFO, where it takes the place of the oldest waiter, which is refused (as
+ * .NET's {@code QueueProcessingOrder.NewestFirst} does). The first waiter in that order is served first even when a
+ * smaller one behind it would fit, so large requests are never starved; and {@link #tryAcquire(long)} never takes
+ * permits while anyone waits.
  *
  * <p>Everything is lock-free. The permits in use are one word, taken and given back by CAS. Waiters sit in a
  * lock-free ordered set; whoever frees permits, queues a waiter or withdraws one then serves the queue: it takes the
@@ -226,8 +228,8 @@ public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Re
 
     /**
      * Asks for permits, queueing at a given priority if they are not free; no thread is parked while waiting. The
-     * future completes with a granted permit, or with a refused one when the queue is full, when {@code maxWait} is
-     * zero, or when {@code maxWait} elapses. Cancelling it withdraws the request; a permit granted to a future that
+     * future completes with a granted permit, or with a refused one when the queue is full (under LIFO: when a newer
+     * request takes its place in a full queue), when {@code maxWait} is zero, or when {@code maxWait} elapses. Cancelling it withdraws the request; a permit granted to a future that
      * turns out cancelled is given back.
      *
      * @param permits how many, from 1 up to the limit
@@ -247,7 +249,7 @@ public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Re
                 return CompletableFuture.completedFuture(granted(permits, current, inUseAfter));
             }
         }
-        if (maxWaitNanos == 0L || !enterQueue(current.maxQueue())) {
+        if (maxWaitNanos == 0L || !joinQueue(current)) {
             return CompletableFuture.completedFuture(refused(permits));
         }
         QueuedAcquisition<ConcurrencyLimiter> waiter = new QueuedAcquisition<>(this, this, permits, priority,
@@ -361,6 +363,49 @@ public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Re
                 return current + permits;
             }
             current = witness;
+        }
+    }
+
+    /**
+     * Counts a new waiter if the queue has room. A full LIFO queue makes room by refusing its oldest waiter: LIFO
+     * exists to serve fresh requests under overload, and a full queue is overload; refusing the newcomer instead
+     * would keep serving the stalest requests, whose callers are the likeliest to have given up.
+     */
+    private boolean joinQueue(Concurrency current) {
+        while (!enterQueue(current.maxQueue())) {
+            if (current.order() != Concurrency.QueueOrder.LIFO || !refuseOldest()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Refuses the oldest undecided waiter, last in LIFO serving order, and frees its place in the count.
+     *
+     * @return false if there was none to refuse (an empty queue, or one whose waiters are counted but not yet in it)
+     */
+    private boolean refuseOldest() {
+        for (;;) {
+            QueuedAcquisition<ConcurrencyLimiter> oldest = queue.isEmpty() ? null : lastOrNull();
+            if (oldest == null) {
+                return false;
+            }
+            if (oldest.decide(QueuedAcquisition.REFUSED)) {
+                leaveQueue(oldest);
+                oldest.cancelTask();
+                oldest.refuse(refused(oldest.permits()));
+                return true;
+            }
+            queue.remove(oldest); // decided by another thread that has not removed it yet
+        }
+    }
+
+    private QueuedAcquisition<ConcurrencyLimiter> lastOrNull() {
+        try {
+            return queue.last();
+        } catch (NoSuchElementException emptiedMeanwhile) {
+            return null;
         }
     }
 

@@ -193,6 +193,37 @@ class ConcurrencyLimiterTest {
     }
 
     @Test
+    void aFullLifoQueueRefusesItsOldestWaiterToTakeANewOne() {
+        ConcurrencyLimiter limiter = bulkhead(1, 2, QueueOrder.LIFO);
+        Permit held = limiter.tryAcquire(1);
+        CompletableFuture<Permit> oldest = limiter.acquireAsync(1, SECOND);
+        CompletableFuture<Permit> older = limiter.acquireAsync(1, SECOND);
+        assertThat(clock.pendingTasks()).isEqualTo(2);
+        CompletableFuture<Permit> fresh = limiter.acquireAsync(1, SECOND);
+        Permit evicted = done(oldest);
+        assertThat(evicted.granted()).isFalse();
+        assertThat(evicted.retryAfterNanos()).as("when a permit is released").isEqualTo(1L);
+        assertThat(limiter.queueLength()).isEqualTo(2);
+        assertThat(clock.pendingTasks()).as("the refused waiter's timeout is cancelled").isEqualTo(2);
+        held.close();
+        Permit first = done(fresh);
+        assertThat(first.granted()).isTrue();
+        first.close();
+        assertThat(done(older).granted()).isTrue();
+
+        // FIFO keeps its waiters and refuses the newcomer; so does a LIFO bulkhead without a queue.
+        ConcurrencyLimiter fifo = bulkhead(1, 1, QueueOrder.FIFO);
+        fifo.tryAcquire(1);
+        CompletableFuture<Permit> kept = fifo.acquireAsync(1, SECOND);
+        assertThat(done(fifo.acquireAsync(1, SECOND)).granted()).isFalse();
+        assertThat(kept).isNotDone();
+        ConcurrencyLimiter noQueue = bulkhead(1, 0, QueueOrder.LIFO);
+        noQueue.tryAcquire(1);
+        assertThat(done(noQueue.acquireAsync(1, SECOND)).granted()).isFalse();
+        assertThat(noQueue.queueLength()).isZero();
+    }
+
+    @Test
     void priorityServesTheHighestFirstAndFifoAmongEquals() {
         assertThat(servingOrder(QueueOrder.PRIORITY, new int[] {1, 5, 1, 9, 5, -2}))
                 .containsExactly(3, 1, 4, 0, 2, 5);
