@@ -1,6 +1,9 @@
--- Fixed window counter: keys[1] is a hash {w = window index floor(now / W), n = permits counted in it}.
--- A stored window newer than the reading (a lagging client reading, or the server clock stepping back) counts as
--- current, which is conservative. params[1] limit, params[2] window length.
+-- Fixed window counter: keys[1] is a hash {w = window index floor(now / W), n = permits counted in it, W = the
+-- window length the index counts in}. A stored window newer than the reading (a lagging client reading, or the
+-- server clock stepping back) counts as current, which is conservative. A window stored under another length (a
+-- limiter of the same name made with a new spec) is read in its own length: its permits count in the current window
+-- if the two overlap, as a longer window inherits the count of the one it overlaps in the local engine; an index of
+-- one length is never read as an index of another. params[1] limit, params[2] window length.
 local function fixed_window(keys, params, at, r)
   local now = r.now
   local permits = r.permits
@@ -9,11 +12,18 @@ local function fixed_window(keys, params, at, r)
 
   local index = idiv(now, window)
   local used = 0
-  local state = redis.call('HMGET', keys[1], 'w', 'n')
+  local state = redis.call('HMGET', keys[1], 'w', 'n', 'W')
+  local same_length = false
   if state[1] then
     local stored = tonumber(state[1])
-    if stored >= index then
-      index = stored
+    local stored_window = tonumber(state[3]) or window
+    if stored_window == window then
+      same_length = true
+      if stored >= index then
+        index = stored
+        used = tonumber(state[2])
+      end
+    elseif (stored + 1) * stored_window > index * window then
       used = tonumber(state[2])
     end
   end
@@ -28,9 +38,9 @@ local function fixed_window(keys, params, at, r)
       if used > MAX_COUNT then
         used = MAX_COUNT
       end
-      redis.call('HSET', keys[1], 'w', index, 'n', used)
+      redis.call('HSET', keys[1], 'w', index, 'n', used, 'W', window)
       redis.call('PEXPIRE', keys[1], expiry_ms(window_end - now))
-    elseif state[1] and tonumber(state[1]) == index and r.granted_at >= index * window then
+    elseif same_length and tonumber(state[1]) == index and r.granted_at >= index * window then
       used = used + permits
       if used < 0 then
         used = 0
@@ -54,7 +64,7 @@ local function fixed_window(keys, params, at, r)
   if permits <= room then
     if not r.dry then
       used = used + permits
-      redis.call('HSET', keys[1], 'w', index, 'n', used)
+      redis.call('HSET', keys[1], 'w', index, 'n', used, 'W', window)
       -- At rest once the window is over.
       redis.call('PEXPIRE', keys[1], expiry_ms(window_end - now))
     end

@@ -1,6 +1,9 @@
 -- Sliding window counter: keys[1] is a hash {w = current window index, n = its count, p = the previous window's
--- final count}. A request for n permits, `elapsed` into a window of length W, fits when
--- ceil(p * (W - elapsed) / W) + used + n <= limit. params[1] limit, params[2] window length.
+-- final count, W = the window length the index counts in}. A request for n permits, `elapsed` into a window of length
+-- W, fits when ceil(p * (W - elapsed) / W) + used + n <= limit. A window stored under another length (a limiter of
+-- the same name made with a new spec) is read in its own length: its counts weigh as this window's if it overlaps
+-- it, else as the previous window's if it overlaps that one; an index of one length is never read as an index of
+-- another. params[1] limit, params[2] window length.
 local function sliding_window(keys, params, at, r)
   local now = r.now
   local permits = r.permits
@@ -10,16 +13,32 @@ local function sliding_window(keys, params, at, r)
   local index = idiv(now, window)
   local used = 0
   local previous = 0
-  local state = redis.call('HMGET', keys[1], 'w', 'n', 'p')
+  local state = redis.call('HMGET', keys[1], 'w', 'n', 'p', 'W')
+  local same_length = false
   if state[1] then
     local stored = tonumber(state[1])
-    if stored >= index then
-      -- The stored window is current (or newer than a lagging reading: conservative).
-      index = stored
-      used = tonumber(state[2])
-      previous = tonumber(state[3])
-    elseif stored == index - 1 then
-      previous = tonumber(state[2])
+    local stored_window = tonumber(state[4]) or window
+    if stored_window == window then
+      same_length = true
+      if stored >= index then
+        -- The stored window is current (or newer than a lagging reading: conservative).
+        index = stored
+        used = tonumber(state[2])
+        previous = tonumber(state[3])
+      elseif stored == index - 1 then
+        previous = tonumber(state[2])
+      end
+    else
+      local stored_end = (stored + 1) * stored_window
+      if stored_end > index * window then
+        used = tonumber(state[2])
+        previous = tonumber(state[3])
+      elseif stored_end > (index - 1) * window then
+        previous = tonumber(state[2]) + tonumber(state[3])
+        if previous > MAX_COUNT then
+          previous = MAX_COUNT
+        end
+      end
     end
   end
   local window_start = index * window
@@ -34,9 +53,9 @@ local function sliding_window(keys, params, at, r)
       if used > MAX_COUNT then
         used = MAX_COUNT
       end
-      redis.call('HSET', keys[1], 'w', index, 'n', used, 'p', previous)
+      redis.call('HSET', keys[1], 'w', index, 'n', used, 'p', previous, 'W', window)
       redis.call('PEXPIRE', keys[1], expiry_ms(window_end + window - now))
-    elseif state[1] and tonumber(state[1]) == index and r.granted_at >= window_start then
+    elseif same_length and tonumber(state[1]) == index and r.granted_at >= window_start then
       used = used + permits
       if used < 0 then
         used = 0
@@ -77,7 +96,7 @@ local function sliding_window(keys, params, at, r)
   end
   if permits <= headroom then
     if not r.dry then
-      redis.call('HSET', keys[1], 'w', index, 'n', used + permits, 'p', previous)
+      redis.call('HSET', keys[1], 'w', index, 'n', used + permits, 'p', previous, 'W', window)
       -- This window's count weighs on the next one: at rest when the next one is over.
       redis.call('PEXPIRE', keys[1], expiry_ms(window_end + window - now))
     end
