@@ -61,6 +61,10 @@ final class AsyncChain<T> implements Supplier<CompletableFuture<T>> {
             return CompletableFuture.failedFuture(refused);
         }
         Attempt attempt = new Attempt(epoch, layers.breakerStart(), permits);
+        boolean timed = layers.timeoutNanos != Layers.NO_TIMEOUT;
+        // The deadline counts from the attempt's start, as in the synchronous chain: a supplier that works before
+        // handing over its stage (builds a request, resolves a name) spends the attempt's time too.
+        long start = timed ? layers.ticker.read() : 0L;
         CompletionStage<T> stage;
         try {
             stage = call.get();
@@ -71,9 +75,13 @@ final class AsyncChain<T> implements Supplier<CompletableFuture<T>> {
             attempt.finish(null, failure);
             return attempt.result;
         }
-        if (layers.timeoutNanos != Layers.NO_TIMEOUT) {
-            attempt.timer = layers.scheduler.schedule(() -> attempt.finish(null, layers.timeout()),
-                    layers.timeoutNanos);
+        if (timed) {
+            long left = layers.timeoutNanos - (layers.ticker.read() - start);
+            if (left <= 0L) {
+                attempt.finish(null, layers.timeout()); // the supplier alone used the whole time
+                return attempt.result;
+            }
+            attempt.timer = layers.scheduler.schedule(() -> attempt.finish(null, layers.timeout()), left);
         }
         stage.whenComplete(attempt::finish);
         return attempt.result;

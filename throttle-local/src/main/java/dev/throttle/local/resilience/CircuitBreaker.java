@@ -395,7 +395,11 @@ public final class CircuitBreaker {
             Arguments.requireNonNull("stage supplied by task", stage);
         } catch (Throwable failure) {
             long end = ticker.read();
-            record(epoch, end - start, failure, null, end);
+            try {
+                record(epoch, end - start, failure, null, end);
+            } catch (RuntimeException | Error broken) {
+                return CompletableFuture.failedFuture(broken); // a throwing classifier, as on the stage's path
+            }
             return CompletableFuture.failedFuture(failure);
         }
         CompletableFuture<T> result = new CompletableFuture<>();

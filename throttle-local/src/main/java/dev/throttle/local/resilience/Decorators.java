@@ -46,7 +46,9 @@ import java.util.function.Supplier;
  * {@link Limiter#call}.)
  *
  * <p>Timeouts: asynchronous calls are completed with a {@link java.util.concurrent.TimeoutException} by a task on the
- * {@link Scheduler} (no thread waits; the call's own stage is not cancelled). A synchronous call cannot be stopped
+ * {@link Scheduler} (no thread waits; the call's own stage is not cancelled), at the deadline counted from the
+ * attempt's start, supplier included. Cancelling the returned future does not cancel the call either: the breaker
+ * still judges its outcome, a timeout included. A synchronous call cannot be stopped
  * from outside without interrupting or abandoning the caller's thread, which this chain does not do: the call runs to
  * its end on the caller's thread, and a result that arrives at or after the deadline is replaced by a
  * {@link java.util.concurrent.TimeoutException}.
@@ -213,7 +215,8 @@ public final class Decorators {
         }
 
         /**
-         * The source of time of the synchronous timeout (the breaker times calls with its own ticker).
+         * The source of time of the timeout's deadline: a synchronous call's, and the part of an asynchronous attempt
+         * spent in its supplier (the breaker times calls with its own ticker).
          *
          * @param ticker the ticker
          * @return this builder

@@ -25,9 +25,10 @@ import java.util.random.RandomGenerator;
  * the failure is returned as is. When attempts run out, the last failure is thrown or the last result returned.
  *
  * <p>{@link #call} waits on the calling thread through its {@link Sleeper} (by default parking it); an interrupt
- * during the wait stops the retries: the last failure is thrown (or the last result returned) with the thread's
- * interrupt flag set. {@link #callAsync} waits on its {@link Scheduler} and parks no thread. Thread-safe: a Retry holds
- * no per-call state and can be shared.
+ * during the wait, or one an attempt left set, stops the retries: the last failure is thrown (or the last result
+ * returned) with the thread's interrupt flag set. An attempt that throws {@link InterruptedException} is never
+ * retried, whatever {@code retryOn} says: it is thrown as is. {@link #callAsync} waits on its {@link Scheduler} and
+ * parks no thread. Thread-safe: a Retry holds no per-call state and can be shared.
  *
  * <pre>{@code
  * Retry retry = Retry.builder().name("billing")
@@ -181,7 +182,10 @@ public final class Retry {
      * @return nanoseconds, or {@link #GIVE_UP}
      */
     long delayAfterFailure(int attempt, Throwable failure) {
-        if (attempt >= settings.maxAttempts || !(failure instanceof Exception) || !settings.retryOn.test(failure)) {
+        // An InterruptedException says the thread was asked to stop, whatever retryOn says: retrying would swallow
+        // the request (the exception cleared the flag), and shutdownNow() could never stop the loop.
+        if (attempt >= settings.maxAttempts || !(failure instanceof Exception)
+                || failure instanceof InterruptedException || !settings.retryOn.test(failure)) {
             return GIVE_UP;
         }
         long atLeast = 0L;
@@ -227,18 +231,30 @@ public final class Retry {
         return budget == null || budget.tryWithdraw(name) ? delay : GIVE_UP;
     }
 
-    /** Waits; false if interrupted (the flag is set again), so the caller stops retrying. */
+    /**
+     * Waits before a retry; false if the thread is interrupted, before the wait or during it (the flag is kept), so
+     * the caller stops retrying: whether an interrupted thread goes on must not depend on drawing a delay of 0. A
+     * retry not made gives back what it took from the budget.
+     */
     private boolean sleep(long delay) {
-        if (delay == 0) {
-            return true;
+        boolean waited;
+        if (Thread.currentThread().isInterrupted()) {
+            waited = false;
+        } else if (delay == 0) {
+            waited = true;
+        } else {
+            try {
+                sleeper.sleep(delay);
+                waited = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                waited = false;
+            }
         }
-        try {
-            sleeper.sleep(delay);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        if (!waited && budget != null) {
+            budget.refund();
         }
+        return waited;
     }
 
     /** Builds a {@link Retry}; each setter checks its argument at once. */

@@ -83,7 +83,7 @@ public final class RetryBudget {
         this.minRetriesPerSecond = minRetriesPerSecond;
         this.windowNanos = windowNanos;
         this.bucketNanos = windowNanos / BUCKETS;
-        this.reserve = minRetriesPerSecond * (windowNanos / 1e9);
+        this.reserve = reserve(minRetriesPerSecond, windowNanos);
         this.ticker = ticker;
         this.ledger = new AtomicReference<>(new Ledger(Math.floorDiv(ticker.read(), bucketNanos),
                 new long[2 * BUCKETS], 0L, 0L));
@@ -161,7 +161,7 @@ public final class RetryBudget {
         for (;;) {
             Ledger current = ledger.get();
             Ledger advanced = advance(current, now);
-            if (advanced.retries + 1 > allowance(advanced)) {
+            if (!allows(advanced.retries + 1, advanced.calls)) {
                 if (advanced == current || ledger.compareAndSet(current, advanced)) {
                     ranDry(advanced, reading, retry);
                     return false;
@@ -233,7 +233,32 @@ public final class RetryBudget {
      */
     public long available() {
         Ledger now = advance(ledger.get(), Math.floorDiv(ticker.read(), bucketNanos));
-        return Math.max(0L, (long) Math.floor(allowance(now)) - now.retries);
+        long allowed = (long) Math.floor(ratio * now.calls + reserve);
+        // The product may round a whole allowance just below itself (0.29 × 100 is 28.999999999999996): settle it
+        // by the same quotient test a withdrawal makes.
+        while (allowed > 0 && !allows(allowed, now.calls)) {
+            allowed--;
+        }
+        if (allows(allowed + 1, now.calls)) {
+            allowed++;
+        }
+        return Math.max(0L, allowed - now.retries);
+    }
+
+    /**
+     * Gives back a retry withdrawn but not made (its wait was interrupted), to the newest bucket, never below zero.
+     */
+    void refund() {
+        for (;;) {
+            Ledger current = ledger.get();
+            int slot = (int) Math.floorMod(current.newest, (long) BUCKETS);
+            if (current.counts[2 * slot + 1] == 0) {
+                return; // withdrawn in a bucket the window has left: nothing of it is still counted
+            }
+            if (ledger.compareAndSet(current, add(current, 0, -1))) {
+                return;
+            }
+        }
     }
 
     /**
@@ -247,8 +272,21 @@ public final class RetryBudget {
         return "RetryBudget[" + terms() + "; " + available() + " retries available]";
     }
 
-    private double allowance(Ledger ledger) {
-        return ratio * ledger.calls + reserve;
+    /**
+     * Whether {@code retries} fit {@code ratio × calls + reserve}, decided by a quotient rather than a product, as
+     * the breaker judges its thresholds: {@code (retries − reserve) / calls} rounds to the same double as a decimal
+     * ratio equal to it (29 / 100 and 0.29), where {@code 0.29 × 100} rounds below 29 and would refuse the 29th.
+     */
+    private boolean allows(long retries, long calls) {
+        double beyondReserve = retries - reserve;
+        return beyondReserve <= 0 || (calls > 0 && beyondReserve / calls <= ratio);
+    }
+
+    /** {@code minRetriesPerSecond × window}, from the exact product where it fits (100/s over 290 ms is 29, not less). */
+    private static double reserve(long minRetriesPerSecond, long windowNanos) {
+        long high = Math.multiplyHigh(minRetriesPerSecond, windowNanos);
+        long product = minRetriesPerSecond * windowNanos;
+        return high == 0 && product >= 0 ? product / 1e9 : minRetriesPerSecond * (windowNanos / 1e9);
     }
 
     /** The ledger with the buckets older than the window emptied; a stale reading of time changes nothing. */

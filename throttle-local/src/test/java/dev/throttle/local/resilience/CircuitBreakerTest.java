@@ -158,6 +158,11 @@ class CircuitBreakerTest {
                 () -> CompletableFuture.failedFuture(new UnsupportedOperationException("probe")));
         assertThat(async).as("completed, not left hanging").isCompletedExceptionally();
         assertThatThrownBy(async::join).hasCause(broken);
+        CompletableFuture<String> thrown = breaker.callAsync(() -> {
+            throw new UnsupportedOperationException("probe");
+        });
+        assertThat(thrown).as("a supplier that throws: still through the future").isCompletedExceptionally();
+        assertThatThrownBy(thrown::join).hasCause(broken);
         assertThat(breaker.call(() -> "probe")).isEqualTo("probe");
         assertThat(breaker.state()).isEqualTo(State.CLOSED);
     }

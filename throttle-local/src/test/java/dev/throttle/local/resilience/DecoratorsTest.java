@@ -227,6 +227,36 @@ class DecoratorsTest {
     }
 
     @Test
+    void anAsyncAttemptsDeadlineCountsFromItsStartNotFromWhenItsSupplierReturns() {
+        // The supplier works 3 s before handing over a completed stage: past a 2 s deadline, as the sync chain says.
+        CompletableFuture<String> late = Decorators.<String>ofCompletionStage(() -> {
+            clock.advance(Duration.ofSeconds(3));
+            return CompletableFuture.completedFuture("late");
+        })
+                .withTimeout(Duration.ofSeconds(2))
+                .withScheduler(clock)
+                .withTicker(clock)
+                .get();
+        assertThat(late).isCompletedExceptionally();
+        assertThatThrownBy(late::join).hasCauseInstanceOf(TimeoutException.class);
+        assertThat(clock.pendingTasks()).isZero();
+
+        // 1.5 s before a stage that never completes: it times out 2 s after the start, 0.5 s after the hand-over.
+        CompletableFuture<String> pending = Decorators.<String>ofCompletionStage(() -> {
+            clock.advance(Duration.ofMillis(1500));
+            return new CompletableFuture<>();
+        })
+                .withTimeout(Duration.ofSeconds(2))
+                .withScheduler(clock)
+                .withTicker(clock)
+                .get();
+        clock.advance(Duration.ofMillis(500).minusNanos(1));
+        assertThat(pending).isNotDone();
+        clock.advance(1);
+        assertThatThrownBy(pending::join).hasCauseInstanceOf(TimeoutException.class);
+    }
+
+    @Test
     void theWholeAsyncChainCompletesWithoutBlockingAnyThread() {
         CircuitBreaker breaker = breaker(10);
         Limiter bulkhead = engine.limiter("bulkhead", Concurrency.of(2));

@@ -42,6 +42,52 @@ class RetryBudgetTest {
     }
 
     @Test
+    void aDecimalRatioOrReserveAllowsExactlyItsWholeRetries() {
+        // 0.29 × 100 is 28.999999999999996 in doubles; the budget must still allow 29, as its formula says.
+        RetryBudget ratio = RetryBudget.of(0.29, 0, Duration.ofSeconds(10), ticker);
+        for (int i = 0; i < 100; i++) {
+            ratio.deposit();
+        }
+        assertThat(ratio.available()).isEqualTo(29);
+        for (int i = 0; i < 29; i++) {
+            assertThat(ratio.tryWithdraw()).as("retry %d", i + 1).isTrue();
+        }
+        assertThat(ratio.tryWithdraw()).isFalse();
+        // 100 per second over 290 ms is 29 too (100 × 0.29 s rounds below it as well).
+        RetryBudget reserve = RetryBudget.of(0.0, 100, Duration.ofMillis(290), ticker);
+        assertThat(reserve.available()).isEqualTo(29);
+        for (int i = 0; i < 29; i++) {
+            assertThat(reserve.tryWithdraw()).isTrue();
+        }
+        assertThat(reserve.tryWithdraw()).isFalse();
+        // Never more than the formula either: 0.57 × 100 is 56.99999999999999, and 57 it allows, not 58.
+        RetryBudget other = RetryBudget.of(0.57, 0, Duration.ofSeconds(10), ticker);
+        for (int i = 0; i < 100; i++) {
+            other.deposit();
+        }
+        assertThat(other.available()).isEqualTo(57);
+    }
+
+    @Test
+    void aRetryWhoseWaitIsInterruptedGivesItsWithdrawalBack() {
+        RetryBudget budget = RetryBudget.of(0.0, 1, Duration.ofSeconds(10), ticker);
+        Retry retry = Retry.builder().config(Retry.Config.builder().maxAttempts(3).baseDelay(Duration.ofMillis(100))
+                .maxDelay(Duration.ofMillis(100)).build()).budget(budget).sleeper(nanos -> {
+                    throw new InterruptedException("stop");
+                }).build();
+        assertThat(budget.available()).isEqualTo(10);
+        try {
+            assertThatThrownBy(() -> retry.call(() -> {
+                throw new IOException("down");
+            })).isInstanceOf(IOException.class);
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(budget.available()).as("no retry was made").isEqualTo(10);
+    }
+
+    @Test
     void withoutABudgetTheSameOutageTriplesTheLoad() {
         Retry retry = Retry.builder().config(immediate(3).build()).build();
         AtomicInteger attempts = new AtomicInteger();

@@ -259,6 +259,31 @@ class RetryTest {
     }
 
     @Test
+    void anInterruptedExceptionIsNeverRetriedAndAnInterruptLeftByAnAttemptStopsTheRetries() throws Exception {
+        Retry retry = retry(backoff(5), Draws.of(bound -> 0L)).build(); // every delay 0: no wait to interrupt
+        AtomicInteger attempts = new AtomicInteger();
+        InterruptedException stop = new InterruptedException("shutting down");
+        assertThatThrownBy(() -> retry.call(() -> {
+            attempts.incrementAndGet();
+            throw stop;
+        })).isSameAs(stop);
+        assertThat(attempts.get()).isEqualTo(1);
+
+        attempts.set(0);
+        try {
+            assertThatThrownBy(() -> retry.call(() -> {
+                attempts.incrementAndGet();
+                Thread.currentThread().interrupt(); // as a blocking client might, before failing otherwise
+                throw new IOException("down");
+            })).isInstanceOf(IOException.class);
+            assertThat(Thread.currentThread().isInterrupted()).as("the flag is kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(attempts.get()).isEqualTo(1);
+    }
+
+    @Test
     void policiesAreCheckedAtOnce() {
         Retry.Config.Builder b = Retry.Config.builder();
         assertThatThrownBy(() -> b.maxAttempts(0)).hasMessageContaining("maxAttempts");
