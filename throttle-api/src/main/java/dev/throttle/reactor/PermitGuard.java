@@ -2,6 +2,7 @@ package dev.throttle.reactor;
 
 import dev.throttle.Permit;
 import dev.throttle.ThrottledException;
+import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,6 +11,7 @@ import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
 
 /**
  * One guarded subscription: waits for its permits, then subscribes to the source, and ends the permits exactly once
@@ -19,6 +21,11 @@ import reactor.core.publisher.Operators;
  * composition of Reactor operators used before, {@code Mono.fromFuture} and {@code usingWhen}, lost a permit to a
  * cancel racing the grant in about one run in three of {@code ReactorThrottleStressTest}.)
  *
+ * <p>The source sees the subscriber's {@link Context}. A grant subscribes the source on the thread that granted it,
+ * which is often one ending another permit: a source that completes at once then ends its own permit, which grants
+ * the next waiter, and so on through the whole queue. Those subscriptions are run one after another from a per-thread
+ * queue instead of one inside another, so a long queue never overflows the stack.
+ *
  * @param <T> the element type
  */
 final class PermitGuard<T> extends Operators.DeferredSubscription implements CoreSubscriber<T> {
@@ -26,6 +33,9 @@ final class PermitGuard<T> extends Operators.DeferredSubscription implements Cor
     private static final int WAITING = 0;
     private static final int HOLDING = 1;
     private static final int ENDED = 2;
+
+    /** Grants to subscribe on this thread after the one it is subscribing now; null when it subscribes none. */
+    private static final ThreadLocal<ArrayDeque<PermitGuard<?>>> SUBSCRIBING = new ThreadLocal<>();
 
     private final CoreSubscriber<? super T> actual;
     private final Publisher<? extends T> source;
@@ -68,7 +78,48 @@ final class PermitGuard<T> extends Operators.DeferredSubscription implements Cor
             granted.giveBack(); // cancelled while the grant was on its way: never used
             return;
         }
-        source.subscribe(this);
+        ArrayDeque<PermitGuard<?>> queued = SUBSCRIBING.get();
+        if (queued != null) {
+            queued.add(this); // inside another grant's subscription on this thread: after it, not within it
+            return;
+        }
+        queued = new ArrayDeque<>();
+        SUBSCRIBING.set(queued);
+        try {
+            for (PermitGuard<?> next = this; next != null; next = queued.poll()) {
+                next.subscribeSource();
+            }
+        } finally {
+            SUBSCRIBING.remove();
+        }
+    }
+
+    /**
+     * Subscribes the source under the permits held. It runs in a {@code CompletableFuture} callback, which would
+     * swallow what it throws: a source that throws on subscribe (Reactor rethrows the JVM's fatal errors) fails the
+     * subscriber and ends the permits instead of holding them for good.
+     */
+    private void subscribeSource() {
+        try {
+            source.subscribe(this);
+        } catch (Throwable thrown) {
+            if (state.compareAndSet(HOLDING, ENDED)) {
+                permit.close();
+                actual.onError(thrown);
+            } else {
+                Operators.onErrorDropped(thrown, actual.currentContext());
+            }
+        }
+    }
+
+    /**
+     * The subscriber's context, which the source reads (a security context, a trace).
+     *
+     * @return the downstream subscriber's context
+     */
+    @Override
+    public Context currentContext() {
+        return actual.currentContext();
     }
 
     @Override
@@ -87,7 +138,17 @@ final class PermitGuard<T> extends Operators.DeferredSubscription implements Cor
 
     @Override
     public void onError(Throwable failure) {
-        end(droppedOn.test(failure));
+        boolean dropped;
+        try {
+            dropped = droppedOn.test(failure);
+        } catch (RuntimeException | Error broken) {
+            // The predicate could not judge: the permits end as closed, and the subscriber learns of both.
+            end(false);
+            broken.addSuppressed(failure);
+            actual.onError(broken);
+            return;
+        }
+        end(dropped);
         actual.onError(failure);
     }
 

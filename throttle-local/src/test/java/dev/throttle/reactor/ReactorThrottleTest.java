@@ -17,12 +17,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.context.Context;
 
 /**
  * The Reactor operators on real local engines and a manual clock: permits per subscription held until the source
@@ -154,6 +156,79 @@ class ReactorThrottleTest {
         assertThatThrownBy(() -> ReactorThrottle.of(bulkhead).permits(2)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ReactorThrottle.of(null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("limiter");
+    }
+
+    @Test
+    void theSourceSeesTheSubscribersContextWhetherGrantedAtOnceOrAfterWaiting() {
+        ReactorThrottle guard = ReactorThrottle.of(bulkhead).maxWait(Duration.ofSeconds(1));
+        Mono<String> reads = Mono.deferContextual(context -> Mono.just(context.getOrDefault("user", "nobody")));
+        AtomicReference<String> now = new AtomicReference<>();
+        reads.transform(guard.mono()).contextWrite(Context.of("user", "ada")).subscribe(now::set);
+        assertThat(now).hasValue("ada");
+
+        Sinks.One<String> holder = Sinks.one();
+        holder.asMono().transform(guard.mono()).subscribe();
+        AtomicReference<String> later = new AtomicReference<>();
+        reads.transform(guard.mono()).contextWrite(Context.of("user", "grace")).subscribe(later::set);
+        assertThat(later).hasValue(null);
+        holder.tryEmitValue("done");
+        assertThat(later).hasValue("grace");
+        List<String> each = new CopyOnWriteArrayList<>();
+        Flux.deferContextual(context -> Flux.just(context.get("user"), "!")).transform(guard.flux())
+                .contextWrite(Context.of("user", "alan")).subscribe(each::add);
+        assertThat(each).containsExactly("alan", "!");
+    }
+
+    @Test
+    void aDroppedOnPredicateThatThrowsEndsThePermitAndFailsTheSubscriber() {
+        IllegalStateException broken = new IllegalStateException("predicate is broken");
+        ReactorThrottle guard = ReactorThrottle.of(bulkhead).droppedOn(failure -> {
+            throw broken;
+        });
+        IllegalArgumentException sourceFailure = new IllegalArgumentException("bad row");
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Mono.<String>error(sourceFailure).transform(guard.mono()).subscribe(value -> { }, failures::add);
+        assertThat(failures).singleElement().isSameAs(broken);
+        assertThat(broken.getSuppressed()).containsExactly(sourceFailure);
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
+        assertThat(dropped()).isZero();
+    }
+
+    @Test
+    void oneReleaseServesFiveThousandQueuedSourcesThatCompleteAtOnceWithoutDeepeningTheStack() {
+        Limiter narrow = engine.limiter("narrow", Concurrency.of(1, 5_000));
+        ReactorThrottle guard = ReactorThrottle.of(narrow).maxWait(Duration.ofHours(1));
+        Sinks.One<String> holder = Sinks.one();
+        holder.asMono().transform(guard.mono()).subscribe();
+        AtomicInteger completed = new AtomicInteger();
+        int[] deepest = new int[1];
+        for (int i = 0; i < 5_000; i++) {
+            Mono.fromCallable(() -> {
+                deepest[0] = Math.max(deepest[0], new Throwable().getStackTrace().length);
+                return "cached";
+            }).transform(guard.mono()).subscribe(value -> completed.incrementAndGet());
+        }
+        assertThat(completed).hasValue(0);
+        holder.tryEmitValue("slow call done");
+        assertThat(completed).hasValue(5_000);
+        assertThat(narrow.availablePermits()).isEqualTo(1);
+        assertThat(deepest[0]).as("each source subscribed after the last, not inside it").isLessThan(300);
+    }
+
+    @Test
+    void aSourceThatThrowsOnSubscribeFailsTheSubscriberAndGivesThePermitBack() {
+        Sinks.One<String> holder = Sinks.one();
+        holder.asMono().transform(ReactorThrottle.of(bulkhead).maxWait(Duration.ofSeconds(1)).mono()).subscribe();
+        // Reactor rethrows the JVM's fatal errors from subscribe(); inside the grant's callback nobody would see it.
+        Mono<String> fatal = Mono.fromCallable(() -> {
+            throw new NoClassDefFoundError("com/example/Missing");
+        });
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        fatal.transform(ReactorThrottle.of(bulkhead).maxWait(Duration.ofSeconds(1)).mono())
+                .subscribe(value -> { }, failures::add);
+        holder.tryEmitValue("done");
+        assertThat(failures).singleElement().isInstanceOf(NoClassDefFoundError.class);
+        assertThat(bulkhead.availablePermits()).isEqualTo(1);
     }
 
     private double dropped() {
