@@ -3,6 +3,7 @@ package dev.throttle.local.resilience;
 import dev.throttle.Scheduler;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +20,8 @@ final class AsyncRetry<T> {
     private final CompletableFuture<T> result = new CompletableFuture<>();
     private volatile int attempt;
     private volatile Scheduler.Cancellable pending;
+    /** A retry withdrawn from the budget and scheduled, not yet run nor given back: one of the two claims it. */
+    private final AtomicBoolean retryScheduled = new AtomicBoolean();
 
     AsyncRetry(Retry retry, Supplier<? extends CompletionStage<T>> task, Scheduler scheduler) {
         this.retry = retry;
@@ -27,15 +30,26 @@ final class AsyncRetry<T> {
     }
 
     CompletableFuture<T> start() {
-        // Cancelling (or completing) the caller's future stops a retry waiting on the scheduler.
+        // Cancelling (or completing) the caller's future stops a retry waiting on the scheduler, and gives back what
+        // it took from the budget: a retry not made is not spent.
         result.whenComplete((value, failure) -> {
             Scheduler.Cancellable waiting = pending;
             if (waiting != null) {
                 waiting.cancel();
             }
+            if (retryScheduled.compareAndSet(true, false)) {
+                retry.refund();
+            }
         });
         attempt();
         return result;
+    }
+
+    /** A scheduled retry's run: the attempt, unless the caller's future completed while it waited. */
+    private void retryNow() {
+        if (retryScheduled.compareAndSet(true, false)) {
+            attempt();
+        }
     }
 
     private void attempt() {
@@ -92,9 +106,13 @@ final class AsyncRetry<T> {
 
     private void schedule(long delay) {
         // Always through the scheduler, even for no delay: a long run of retries never deepens the stack.
-        pending = scheduler.schedule(this::attempt, delay);
+        retryScheduled.set(true);
+        pending = scheduler.schedule(this::retryNow, delay);
         if (result.isDone()) {
-            pending.cancel();
+            pending.cancel(); // completed (cancelled) before pending was set, so its hook could not cancel it
+            if (retryScheduled.compareAndSet(true, false)) {
+                retry.refund();
+            }
         }
     }
 }

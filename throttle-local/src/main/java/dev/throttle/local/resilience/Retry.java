@@ -226,6 +226,13 @@ public final class Retry {
         return source.nextLong(cap + 1);
     }
 
+    /** Gives back to the budget a retry withdrawn but not made (its wait was interrupted or cancelled). */
+    void refund() {
+        if (budget != null) {
+            budget.refund();
+        }
+    }
+
     /** Takes the retry from the budget last, so a retry the policy refuses anyway costs nothing. */
     private long withdraw(long delay) {
         return budget == null || budget.tryWithdraw(name) ? delay : GIVE_UP;
@@ -251,8 +258,8 @@ public final class Retry {
                 waited = false;
             }
         }
-        if (!waited && budget != null) {
-            budget.refund();
+        if (!waited) {
+            refund();
         }
         return waited;
     }

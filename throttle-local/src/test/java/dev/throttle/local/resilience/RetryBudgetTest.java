@@ -88,6 +88,23 @@ class RetryBudgetTest {
     }
 
     @Test
+    void anAsyncRetryCancelledWhileItWaitsGivesItsWithdrawalBack() {
+        RetryBudget budget = RetryBudget.of(0.0, 1, Duration.ofSeconds(10), ticker);
+        Retry retry = Retry.builder().config(Retry.Config.builder().maxAttempts(3).baseDelay(Duration.ofMillis(100))
+                .maxDelay(Duration.ofMillis(100)).build()).budget(budget).scheduler(ticker).build();
+        AtomicInteger attempts = new AtomicInteger();
+        CompletableFuture<String> call = retry.callAsync(() -> {
+            attempts.incrementAndGet();
+            return CompletableFuture.failedFuture(new IOException("down"));
+        });
+        assertThat(budget.available()).as("the second attempt's retry is withdrawn").isEqualTo(9);
+        call.cancel(false);
+        assertThat(budget.available()).as("and given back: it is never made").isEqualTo(10);
+        ticker.advance(Duration.ofSeconds(1));
+        assertThat(attempts.get()).isEqualTo(1);
+    }
+
+    @Test
     void withoutABudgetTheSameOutageTriplesTheLoad() {
         Retry retry = Retry.builder().config(immediate(3).build()).build();
         AtomicInteger attempts = new AtomicInteger();
