@@ -176,8 +176,9 @@ public abstract class AbstractRateLimiter implements RateLimiter, RatePermit.Acc
             if (decision == 0L) {
                 grant(permitFor(decision, permits, now));
             } else if (Decisions.granted(decision)) {
-                reserve(new RatePermit(name, permits, available(now), limit(), AbstractRateLimiter.this, now),
-                        decision);
+                // The grant takes effect at its slot: a give-back finds it by that time (see BucketLimiter.adjusted).
+                reserve(new RatePermit(name, permits, available(now), limit(), AbstractRateLimiter.this,
+                        now + decision), decision);
             } else {
                 Permit refusal = permitFor(decision, permits, now);
                 // A bucket's refusal already means no slot within the wait: answered at once, never retried.

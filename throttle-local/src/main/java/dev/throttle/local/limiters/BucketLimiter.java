@@ -11,6 +11,7 @@ import dev.throttle.kernel.SpecVisitor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The local engine's {@link TokenBucket} and {@link LeakyBucket} (meter and shaping queue), as the generic cell rate
@@ -63,6 +64,12 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
         final boolean shaping;
         @SuppressWarnings("unused") // accessed through TAT
         volatile long tat;
+        /**
+         * The latest time a grant of this regime was reserved to take effect at, after waiting for it: a give-back
+         * must not reopen a waiter's slot before then (see {@link #adjusted}). Raised before the reservation's CAS,
+         * so a give-back that sees the reservation sees this too.
+         */
+        final AtomicLong waitingUntil = new AtomicLong(Long.MIN_VALUE);
         /**
          * The regime that replaces this one; written before the CAS that retires this one, so read after seeing
          * {@link #RETIRED} it is the right one.
@@ -146,6 +153,8 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
             for (;;) {
                 long tat = (long) TAT.getVolatile(previous);
                 Regime successor = next.startingAt(converted(tat, now, previous, next));
+                // Waiters keep their slots across the change (conservatively: their times are not converted).
+                successor.waitingUntil.set(previous.waitingUntil.get());
                 previous.successor = successor;
                 if (TAT.compareAndSet(previous, tat, RETIRED)) {
                     REGIME.compareAndSet(this, previous, successor);
@@ -214,6 +223,7 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
             if (wait > acceptable) {
                 return Decisions.refused(wait);
             }
+            r.waitingUntil.accumulateAndGet(now + wait, Math::max);
             if (TAT.compareAndSet(r, current, next)) {
                 return wait;
             }
@@ -295,17 +305,50 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
                 r = current(r);
                 continue;
             }
-            // Debt is bounded so that tat stays far from overflow whatever a caller settles.
-            long bounded = Math.max(-r.capacity, Math.min(delta, Arguments.MAX_DURATION_NANOS / r.interval));
-            long shift = bounded * r.interval;
-            long next = current + shift;
-            if (shift < 0) {
-                // A refund never moves the bucket past full: tat below now means full already.
-                next = Math.max(next, Math.min(current, ticker.read()));
-            }
-            if (TAT.compareAndSet(r, current, next)) {
+            long next = adjusted(current, delta, grantedAt, ticker.read(), r.waitingUntil.get(), r.shaping, r.tolerance,
+                    r.interval, r.capacity);
+            if (next == current || TAT.compareAndSet(r, current, next)) {
                 return;
             }
         }
+    }
+
+    /**
+     * A bucket's theoretical arrival time after taking {@code delta} more permits ({@code delta > 0}, a debt) or
+     * giving {@code -delta} back, for this limiter and {@link KeyedBucketLimiter}'s entries.
+     *
+     * <p>The state is one time, the end of the last grant scheduled, so a give-back can only take time off its end.
+     * That is right while no grant waits for its slot (the permits go back to the bucket at once, debt or not), and
+     * for the last grant scheduled (its slot is undone). Otherwise the grant's slot lies between those of grants still
+     * waiting: taking time off the end would hand the next request the slot of one of them, two grants in one slot, a
+     * burst above the capacity. Such a give-back is dropped instead: its slot stays unused, which never over-admits.
+     *
+     * @param current the state
+     * @param delta permits to take (positive) or give back (negative)
+     * @param grantedAt when the grant took effect: its decision's reading, or its slot's for a waiting reservation
+     * @param now the clock's reading
+     * @param waitingUntil the latest time a waiting grant was reserved for, read after {@code current}
+     * @param shaping whether the bucket is a shaping queue (a grant waits for its slot's start)
+     * @param tolerance how far ahead of now the state may be for a grant at once (a bucket's capacity, in time)
+     * @param interval the time of one permit
+     * @param capacity the most permits a give-back returns at once
+     * @return the new state; {@code current} when nothing changes
+     */
+    static long adjusted(long current, long delta, long grantedAt, long now, long waitingUntil, boolean shaping,
+            long tolerance, long interval, long capacity) {
+        // Debt is bounded so that tat stays far from overflow whatever a caller settles.
+        long bounded = Math.max(-capacity, Math.min(delta, Arguments.MAX_DURATION_NANOS / interval));
+        long shift = bounded * interval;
+        if (shift >= 0) {
+            return current + shift;
+        }
+        // The last grant scheduled takes effect at its slot's start (a shaping queue) or at its end less the
+        // tolerance (a bucket): a give-back of exactly that grant, from that time, undoes it.
+        boolean lastScheduled = shaping ? current + shift == grantedAt : current - tolerance == grantedAt;
+        if (waitingUntil > now && !lastScheduled) {
+            return current;
+        }
+        // A refund never moves the bucket past full: tat below now means full already.
+        return Math.max(current + shift, Math.min(current, now));
     }
 }

@@ -14,6 +14,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link TokenBucket} or {@link LeakyBucket} per key, each key's whole state one word inside its entry of the
@@ -85,6 +86,12 @@ public final class KeyedBucketLimiter<K> implements LocalKeyed<K> {
     private final boolean shaping;
     /** Shaping only: the longest wait for a slot. */
     private final long maxQueueDelay;
+    /**
+     * The latest time a grant of any key was reserved to take effect at, after waiting: while it is ahead, a give-back
+     * reopens no slot but the last one scheduled (see {@link BucketLimiter#adjusted}). One for all keys, so that no
+     * key pays a word for it: a wait on one key holds back other keys' give-backs meanwhile, which never over-admits.
+     */
+    private final AtomicLong waitingUntil = new AtomicLong(Long.MIN_VALUE);
     private final Ticker ticker;
     private final Scheduler scheduler;
     private final Segment[] segments;
@@ -285,6 +292,7 @@ public final class KeyedBucketLimiter<K> implements LocalKeyed<K> {
                 if (wait > acceptable) {
                     return Decisions.refused(wait);
                 }
+                waitingUntil.accumulateAndGet(now + wait, Math::max); // before the CAS: see BucketLimiter
             }
             if (TAT.compareAndSet(e, current, next)) {
                 return Math.max(0L, wait);
@@ -328,7 +336,7 @@ public final class KeyedBucketLimiter<K> implements LocalKeyed<K> {
      * {@link BucketLimiter#adjust} does. A give-back to a forgotten entry is dropped (it was at rest: full already); a
      * debt on one is charged to the key's current entry, so a debt is never lost.
      */
-    void adjust(Object key, Entry decidedOn, long delta) {
+    void adjust(Object key, Entry decidedOn, long delta, long grantedAt) {
         Entry e = decidedOn;
         for (;;) {
             long current = (long) TAT.getVolatile(e);
@@ -339,14 +347,9 @@ public final class KeyedBucketLimiter<K> implements LocalKeyed<K> {
                 e = entry(key, hash(key), ticker.read());
                 continue;
             }
-            long bounded = Math.max(-capacity, Math.min(delta, Arguments.MAX_DURATION_NANOS / interval));
-            long shift = bounded * interval;
-            long next = current + shift;
-            if (shift < 0) {
-                // A refund never moves the bucket past full: tat below now means full already.
-                next = Math.max(next, Math.min(current, ticker.read()));
-            }
-            if (TAT.compareAndSet(e, current, next)) {
+            long next = BucketLimiter.adjusted(current, delta, grantedAt, ticker.read(), waitingUntil.get(), shaping,
+                    tolerance, interval, capacity);
+            if (next == current || TAT.compareAndSet(e, current, next)) {
                 return;
             }
         }
@@ -528,7 +531,7 @@ public final class KeyedBucketLimiter<K> implements LocalKeyed<K> {
         public void adjust(long delta, long grantedAt) {
             Entry e = decidedOn;
             if (e != null) {
-                owner.adjust(key, e, delta);
+                owner.adjust(key, e, delta, grantedAt);
             }
         }
     }

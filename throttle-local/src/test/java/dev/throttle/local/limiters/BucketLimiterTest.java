@@ -13,6 +13,8 @@ import dev.throttle.SlidingLog;
 import dev.throttle.TokenBucket;
 import dev.throttle.local.LocalEngine;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -163,6 +165,61 @@ class BucketLimiterTest {
         Permit refused = meter.tryAcquire(1);
         assertThat(refused.granted()).isFalse();
         assertThat(refused.retryAfterNanos()).isPositive().isLessThanOrEqualTo(Duration.ofDays(3650).toNanos());
+    }
+
+    @Test
+    void aWithdrawnWaiterBetweenOthersNeverHandsItsSlotToASecondGrant() {
+        // A shaping queue of 10/s: A waits for the 100 ms slot, B for the 200 ms one; A gives up.
+        RateLimiter queue = engine.rateLimiter("queue",
+                LeakyBucket.shaping(Rate.perSecond(10), Duration.ofMillis(500)));
+        assertThat(queue.allow()).isTrue();
+        CompletableFuture<Permit> a = queue.acquireAsync(1, Duration.ofMillis(500));
+        CompletableFuture<Permit> b = queue.acquireAsync(1, Duration.ofMillis(500));
+        a.cancel(false);
+        CompletableFuture<Permit> c = queue.acquireAsync(1, Duration.ofMillis(500));
+        List<Long> grants = new ArrayList<>();
+        b.thenRun(() -> grants.add(clock.read()));
+        c.thenRun(() -> grants.add(clock.read()));
+        for (int step = 0; step < 50; step++) {
+            clock.advance(Duration.ofMillis(10));
+        }
+        assertThat(grants).hasSize(2);
+        assertThat(grants.get(1) - grants.get(0)).as("one interval apart, never in one slot")
+                .isGreaterThanOrEqualTo(100_000_000L);
+
+        // A token bucket of 1: the capacity is the largest burst, cancellations or not.
+        RateLimiter bucket = engine.rateLimiter("one", TokenBucket.of(1, Rate.perSecond(1)));
+        assertThat(bucket.allow()).isTrue();
+        CompletableFuture<Permit> first = bucket.acquireAsync(1, Duration.ofSeconds(5));
+        CompletableFuture<Permit> second = bucket.acquireAsync(1, Duration.ofSeconds(5));
+        first.cancel(false);
+        CompletableFuture<Permit> third = bucket.acquireAsync(1, Duration.ofSeconds(5));
+        List<Long> granted = new ArrayList<>();
+        second.thenRun(() -> granted.add(clock.read()));
+        third.thenRun(() -> granted.add(clock.read()));
+        for (int step = 0; step < 50; step++) {
+            clock.advance(Duration.ofMillis(100));
+        }
+        assertThat(granted).hasSize(2);
+        assertThat(granted.get(1) - granted.get(0)).isGreaterThanOrEqualTo(1_000_000_000L);
+    }
+
+    @Test
+    void theLastWaiterWithdrawnGivesItsSlotBackAndAGrantNotWaitedForGivesItsPermitsBack() {
+        RateLimiter queue = engine.rateLimiter("queue",
+                LeakyBucket.shaping(Rate.perSecond(10), Duration.ofMillis(500)));
+        assertThat(queue.allow()).isTrue();
+        CompletableFuture<Permit> last = queue.acquireAsync(1, Duration.ofMillis(500));
+        last.cancel(false);
+        Permit next = queue.tryAcquire(1);
+        assertThat(next.granted()).isFalse();
+        assertThat(next.retryAfterNanos()).as("the slot the withdrawn waiter had").isEqualTo(100_000_000L);
+
+        RateLimiter bucket = engine.rateLimiter("tb", TokenBucket.of(5, Rate.perSecond(1)));
+        Permit three = bucket.tryAcquire(3);
+        assertThat(bucket.availablePermits()).isEqualTo(2);
+        three.settle(1);
+        assertThat(bucket.availablePermits()).as("nobody waits: the two unused go back at once").isEqualTo(4);
     }
 
     /**
