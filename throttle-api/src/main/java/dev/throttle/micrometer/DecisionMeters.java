@@ -41,11 +41,11 @@ final class DecisionMeters implements ObservedPermit.Observer {
         this.clock = registry.config().clock();
         for (Reason reason : REASONS) {
             String outcome = reason == Reason.NONE ? ThrottleMetrics.GRANTED : ThrottleMetrics.REFUSED;
-            permits[reason.ordinal()] = Counter.builder(ThrottleMetrics.PERMITS)
+            permits[reason.ordinal()] = MeterOwners.remember(registry, base, Counter.builder(ThrottleMetrics.PERMITS)
                     .description("Permits asked of the limiter, by outcome and reason")
                     .baseUnit(ThrottleMetrics.UNIT_PERMITS)
                     .tags(base).tag(ThrottleMetrics.TAG_OUTCOME, outcome).tag(ThrottleMetrics.TAG_REASON, reason.tag())
-                    .register(registry);
+                    .register(registry));
         }
         this.waitGranted = waitTimer(registry, base, ThrottleMetrics.GRANTED);
         this.waitRefused = waitTimer(registry, base, ThrottleMetrics.REFUSED);

@@ -91,15 +91,15 @@ final class LimiterGauges implements MeterBinder {
     }
 
     private boolean bound(MeterRegistry registry, String gauge) {
-        return registry.find(gauge).tags(tags).gauge() != null;
+        return MeterOwners.registered(registry, tags, gauge);
     }
 
     private <T> void gauge(MeterRegistry registry, String gauge, T source, ToDoubleFunction<T> reading,
             String description, String unit) {
-        Gauge.builder(gauge, source, reading)
+        MeterOwners.remember(registry, tags, Gauge.builder(gauge, source, reading)
                 .description(description)
                 .baseUnit(unit)
                 .tags(tags)
-                .register(registry);
+                .register(registry));
     }
 }

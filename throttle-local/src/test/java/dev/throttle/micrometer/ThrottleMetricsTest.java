@@ -312,6 +312,37 @@ class ThrottleMetricsTest {
     }
 
     @Test
+    void tagsAddedByTheRegistrysFiltersChangeNothingAboutWhoOwnsAName() {
+        registry.config().commonTags("application", "shop"); // as Spring Boot's management.metrics.tags do
+        RateLimiter first = ThrottleMetrics.meter(engine.rateLimiter("api", FixedWindow.of(5, Duration.ofSeconds(1))),
+                registry);
+        RateLimiter second = engine.rateLimiter("api", FixedWindow.of(5, Duration.ofSeconds(1)));
+        assertThatThrownBy(() -> ThrottleMetrics.meter(second, registry)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already metered");
+        assertThat(first.allow()).isTrue();
+        assertThat(registry.get("throttle.permits").tags("limiter", "api", "outcome", "granted", "reason", "none",
+                "application", "shop").counter().count()).isEqualTo(1.0);
+
+        registerAndDiscard();
+        for (int i = 0; i < 50 && !Double.isNaN(gauge("throttle.available", "discarded")); i++) {
+            System.gc();
+        }
+        assertThat(gauge("throttle.available", "discarded")).isNaN();
+        ThrottleMetrics.meter(engine.rateLimiter("discarded", TokenBucket.of(5, Rate.perSecond(1))), registry);
+        assertThat(gauge("throttle.available", "discarded")).as("the successor's gauge").isEqualTo(5.0);
+    }
+
+    @Test
+    void aLimiterMeteredWithAnExtraTagDoesNotHideTheGaugeOfOneOfTheSameNameWithout() {
+        ThrottleMetrics.meter(engine.rateLimiter("api", TokenBucket.of(3, Rate.perSecond(1))), registry,
+                Tags.of("zone", "b"));
+        ThrottleMetrics.meter(engine.rateLimiter("api", TokenBucket.of(9, Rate.perSecond(1))), registry);
+        assertThat(registry.find("throttle.available").tag("limiter", "api").gauges())
+                .extracting(gauge -> gauge.getId().getTag("zone") + "=" + gauge.value())
+                .containsExactlyInAnyOrder("b=3.0", "null=9.0");
+    }
+
+    @Test
     void refusesNullArgumentsAndCountsNothingForBadRequests() {
         RateLimiter limiter = engine.rateLimiter("bad", FixedWindow.of(5, Duration.ofSeconds(1)));
         assertThatThrownBy(() -> ThrottleMetrics.meter((Limiter) null, registry))

@@ -4,10 +4,14 @@ import dev.throttle.kernel.Arguments;
 import dev.throttle.redis.RedisEngine;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -48,6 +52,9 @@ public final class RedisEngineMetrics implements MeterBinder {
     /** 1 while the engine's breaker is open or probing, else 0. */
     public static final String BREAKER_OPEN = "throttle.redis.breaker.open";
 
+    /** Per registry (weakly), the decisions counter of each set of engine tags bound to it, by its registered id. */
+    private static final Map<MeterRegistry, Map<Tags, Meter.Id>> BOUND = new WeakHashMap<>();
+
     private final RedisEngine engine;
     private final RedisEngine.Stats stats;
     private final Tags tags;
@@ -82,11 +89,16 @@ public final class RedisEngineMetrics implements MeterBinder {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
-        if (registry.find(DECISIONS).tags(tags).functionCounter() != null) {
-            return; // bound already: the registry would keep its first counters anyway, after a warning
+        synchronized (BOUND) {
+            Meter.Id bound = BOUND.computeIfAbsent(registry, r -> new HashMap<>()).get(tags);
+            if (bound != null && registry.getMeters().stream().anyMatch(meter -> meter.getId().equals(bound))) {
+                return; // bound already: the registry would keep its first counters anyway, after a warning
+            }
+            // Remembered by the id the registry gave it: its filters may add tags, and a search by these tags
+            // would also find the counter of an engine bound with more tags.
+            BOUND.get(registry).put(tags, counter(registry, DECISIONS, "Decisions asked of the engine's limiters",
+                    RedisEngine.Stats::decisions, Tags.empty()).getId());
         }
-        counter(registry, DECISIONS, "Decisions asked of the engine's limiters", RedisEngine.Stats::decisions,
-                Tags.empty());
         counter(registry, FAILURES, "Round trips to Redis that failed or timed out", RedisEngine.Stats::redisFailures,
                 Tags.of("kind", "error"));
         counter(registry, FAILURES, "Round trips to Redis that failed or timed out", RedisEngine.Stats::timeouts,
@@ -110,9 +122,9 @@ public final class RedisEngineMetrics implements MeterBinder {
                 .register(registry);
     }
 
-    private void counter(MeterRegistry registry, String name, String description,
+    private FunctionCounter counter(MeterRegistry registry, String name, String description,
             ToDoubleFunction<RedisEngine.Stats> count, Tags own) {
-        FunctionCounter.builder(name, stats, count)
+        return FunctionCounter.builder(name, stats, count)
                 .description(description)
                 .tags(tags).tags(own)
                 .register(registry);

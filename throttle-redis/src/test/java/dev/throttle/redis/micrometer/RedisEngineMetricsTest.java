@@ -73,4 +73,28 @@ class RedisEngineMetricsTest {
     private static double count(SimpleMeterRegistry registry, String name, String... tags) {
         return registry.get(name).tag("engine", "shared").tags(tags).functionCounter().count();
     }
+
+    @Test
+    void engineTagsAreToldApartExactlyWhateverOrderTheyAreBoundIn() {
+        RedisClient client = RedisClient.create();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try {
+            StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8, SharedRedis.uri());
+            RedisEngine a = RedisEngine.builder(connection).keyPrefix(SharedRedis.uniquePrefix("metrics-a")).build();
+            RedisEngine b = RedisEngine.builder(connection).keyPrefix(SharedRedis.uniquePrefix("metrics-b")).build();
+            registry.config().commonTags("application", "shop");
+            new RedisEngineMetrics(a, Tags.of("engine", "a")).bindTo(registry);
+            // No tags is other tags than engine=a: bound, not taken for the tagged engine's counters.
+            new RedisEngineMetrics(b).bindTo(registry);
+            assertThat(registry.find(RedisEngineMetrics.DECISIONS).functionCounters()).hasSize(2);
+            int meters = registry.getMeters().size();
+            new RedisEngineMetrics(b).bindTo(registry);
+            new RedisEngineMetrics(a, Tags.of("engine", "a")).bindTo(registry);
+            assertThat(registry.getMeters()).as("each bound once, the filter's tag notwithstanding").hasSize(meters);
+            a.close();
+            b.close();
+        } finally {
+            client.shutdown();
+        }
+    }
 }
