@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
 
 /**
  * Spring Boot auto-configuration of the engine, the limiters and the HTTP policy, from {@link ThrottleProperties}:
@@ -50,7 +51,8 @@ public final class ThrottleAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     ThrottleLimiters throttleLimiters(ThrottleProperties properties, ObjectProvider<Engine> engines,
-            ObjectProvider<ThrottleLimiterDecorator> decorators) {
+            ObjectProvider<ThrottleLimiterDecorator> decorators, Environment environment) {
+        UnknownParameters.refuseIn(environment);
         Engine engine = engines.getIfUnique();
         if (engine == null) {
             throw new ThrottlePropertyException("throttle.engine.type", properties.engine().type()

@@ -73,6 +73,24 @@ class ThrottlePropertyFailureTest {
     }
 
     @Test
+    void aMisspeltParameterIsNamedInsteadOfLeavingItsDefaultInPlace() {
+        String takes = "is not a limiter parameter; a limiter takes type, capacity, rate, period, max-delay, limit,"
+                + " window, max-queue, queue-order (those of its type)";
+        // Unnoticed, "perod" would leave the period at 1 s: a limit 3,600 times looser than written.
+        failsWith("throttle.limiters.api.perod", takes, "throttle.limiters.api.type=token-bucket",
+                "throttle.limiters.api.capacity=10", "throttle.limiters.api.rate=1", "throttle.limiters.api.perod=1h");
+        failsWith("throttle.limiters.db.max-queu", takes, "throttle.limiters.db.type=concurrency",
+                "throttle.limiters.db.limit=2", "throttle.limiters.db.max-queu=10");
+        failsWith("throttle.keyed.per-client.windw", takes, "throttle.keyed.per-client.type=fixed-window",
+                "throttle.keyed.per-client.limit=10", "throttle.keyed.per-client.window=1m",
+                "throttle.keyed.per-client.windw=1h");
+        // Relaxed forms of real parameters still bind.
+        runner.withPropertyValues("throttle.limiters.db.type=concurrency", "throttle.limiters.db.limit=2",
+                "throttle.limiters.db.maxQueue=10", "throttle.limiters.db.queue_order=lifo")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
     void aMissingOrMisplacedParameterIsNamed() {
         failsWith("throttle.limiters.api.type", "is required; one of token-bucket, leaky-bucket, fixed-window,"
                 + " sliding-window, sliding-log, concurrency", "throttle.limiters.api.limit=10");
