@@ -9,6 +9,7 @@ import dev.throttle.kernel.Arguments;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -59,19 +60,44 @@ import reactor.core.publisher.SignalType;
  *
  * Thread-safe: one instance serves every request.
  */
-public final class ThrottleWebFilter implements WebFilter {
+public final class ThrottleWebFilter implements WebFilter, Ordered {
 
     private final HttpThrottle throttle;
+    private final int order;
 
     /**
-     * A filter enforcing a policy. To throttle a WebFlux application together with a servlet container or a Netty
-     * server, give them the same policy: its limiters hold the state, so they count against the same limits.
+     * A filter enforcing a policy, ordered as its bean says ({@code @Order}; without one, last). To throttle a WebFlux
+     * application together with a servlet container or a Netty server, give them the same policy: its limiters hold
+     * the state, so they count against the same limits.
      *
      * @param policy the policy
      * @throws IllegalArgumentException if {@code policy} is null
      */
     public ThrottleWebFilter(HttpThrottlePolicy policy) {
+        this(policy, Ordered.LOWEST_PRECEDENCE);
+    }
+
+    /**
+     * A filter enforcing a policy at a given order among the application's filters, for an order that is computed
+     * rather than annotated (an {@code @Order} on its bean method still takes precedence).
+     *
+     * @param policy the policy
+     * @param order its order: lower runs first
+     * @throws IllegalArgumentException if {@code policy} is null
+     */
+    public ThrottleWebFilter(HttpThrottlePolicy policy, int order) {
         this.throttle = new HttpThrottle(Arguments.requireNonNull("policy", policy));
+        this.order = order;
+    }
+
+    /**
+     * The order given at construction.
+     *
+     * @return the order, {@link Ordered#LOWEST_PRECEDENCE} unless given
+     */
+    @Override
+    public int getOrder() {
+        return order;
     }
 
     /**

@@ -10,12 +10,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.core.Ordered;
 
 /**
  * Spring Boot auto-configuration of the servlet filter in servlet applications that have an
  * {@link HttpThrottlePolicy} bean (from {@code throttle.http}, or the application's own): a {@link ThrottleFilter}
- * registered first in the chain, on every path, for {@code REQUEST} and {@code ASYNC} dispatches with async support,
+ * registered first in the chain (right after Spring Security's filter chain when a limit is keyed by the principal:
+ * {@code FilterOrder}), on every path, for {@code REQUEST} and {@code ASYNC} dispatches with async support,
  * so that a queueing limit holds a waiting request without a thread. An application's own
  * {@code FilterRegistrationBean<ThrottleFilter>} (or {@code ThrottleFilter} bean) replaces it.
  */
@@ -34,14 +34,16 @@ public final class ThrottleServletAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(value = ThrottleFilter.class, parameterizedContainer = FilterRegistrationBean.class)
-    FilterRegistrationBean<ThrottleFilter> throttleFilterRegistration(HttpThrottlePolicy policy) {
+    FilterRegistrationBean<ThrottleFilter> throttleFilterRegistration(HttpThrottlePolicy policy,
+            ThrottleProperties properties) {
         FilterRegistrationBean<ThrottleFilter> registration = new FilterRegistrationBean<>(new ThrottleFilter(policy));
         registration.setName(FILTER_NAME);
         registration.addUrlPatterns("/*");
         registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
         registration.setAsyncSupported(true);
-        // First: a refused request costs the application nothing, and a queued one is re-dispatched through it.
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        // First (a refused request costs the application nothing, and a queued one is re-dispatched through it), or
+        // right after authentication for a policy keyed by the principal.
+        registration.setOrder(FilterOrder.of(properties.http()));
         return registration;
     }
 }

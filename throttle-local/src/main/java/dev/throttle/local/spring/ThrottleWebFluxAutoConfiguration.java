@@ -8,13 +8,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 
 /**
  * Spring Boot auto-configuration of the WebFlux filter in reactive applications that have an
  * {@link HttpThrottlePolicy} bean (from {@code throttle.http}, or the application's own): a {@link ThrottleWebFilter}
- * first in every request's chain. An application's own {@code ThrottleWebFilter} bean replaces it.
+ * first in every request's chain, or right after Spring Security's filter chain when a limit is keyed by the principal
+ * ({@code FilterOrder}). An application's own {@code ThrottleWebFilter} bean replaces it.
  */
 @AutoConfiguration(after = ThrottleAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
@@ -28,8 +27,9 @@ public final class ThrottleWebFluxAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    @Order(Ordered.HIGHEST_PRECEDENCE) // first: a refused request costs the application nothing
-    ThrottleWebFilter throttleWebFilter(HttpThrottlePolicy policy) {
-        return new ThrottleWebFilter(policy);
+    ThrottleWebFilter throttleWebFilter(HttpThrottlePolicy policy, ThrottleProperties properties) {
+        // First (a refused request costs the application nothing), or right after authentication for a policy keyed
+        // by the principal: an order that depends on the configuration, hence given to the filter, not annotated.
+        return new ThrottleWebFilter(policy, FilterOrder.of(properties.http()));
     }
 }

@@ -74,8 +74,8 @@ class ThrottlePropertyFailureTest {
 
     @Test
     void aMisspeltParameterIsNamedInsteadOfLeavingItsDefaultInPlace() {
-        String takes = "is not a limiter parameter; a limiter takes type, capacity, rate, period, max-delay, limit,"
-                + " window, max-queue, queue-order (those of its type)";
+        String takes = "is not a setting; a limiter takes type, capacity, rate, period, max-delay, limit, window,"
+                + " max-queue, queue-order (those of its type)";
         // Unnoticed, "perod" would leave the period at 1 s: a limit 3,600 times looser than written.
         failsWith("throttle.limiters.api.perod", takes, "throttle.limiters.api.type=token-bucket",
                 "throttle.limiters.api.capacity=10", "throttle.limiters.api.rate=1", "throttle.limiters.api.perod=1h");
@@ -84,6 +84,16 @@ class ThrottlePropertyFailureTest {
         failsWith("throttle.keyed.per-client.windw", takes, "throttle.keyed.per-client.type=fixed-window",
                 "throttle.keyed.per-client.limit=10", "throttle.keyed.per-client.window=1m",
                 "throttle.keyed.per-client.windw=1h");
+        // The HTTP policy's settings, at every level, alike.
+        failsWith("throttle.http.refusal-staus", "is not a setting; throttle.http takes enabled, global, routes,"
+                + " trusted-proxies, refusal-status, header-style, problem-json",
+                "throttle.limiters.api.type=fixed-window", "throttle.limiters.api.limit=1",
+                "throttle.limiters.api.window=1s", "throttle.http.global[0].limiter=api",
+                "throttle.http.refusal-staus=503");
+        failsWith("throttle.http.routes[0].limits[0].max-wiat", "is not a setting; an HTTP limit takes limiter, keyed,"
+                + " key, header, max-wait, max-queued", "throttle.limiters.api.type=fixed-window",
+                "throttle.limiters.api.limit=1", "throttle.limiters.api.window=1s", "throttle.http.routes[0].path=/a",
+                "throttle.http.routes[0].limits[0].limiter=api", "throttle.http.routes[0].limits[0].max-wiat=1s");
         // Relaxed forms of real parameters still bind.
         runner.withPropertyValues("throttle.limiters.db.type=concurrency", "throttle.limiters.db.limit=2",
                 "throttle.limiters.db.maxQueue=10", "throttle.limiters.db.queue_order=lifo")
