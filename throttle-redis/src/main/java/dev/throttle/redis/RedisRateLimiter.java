@@ -292,9 +292,10 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
 
     /**
      * One request's answer in a batch's or a multi-key call's answer, widened to the common shape: a bucket's one
-     * integer for an immediate grant (the remaining permits) or three ({@code {-1 refused or -2 reserved, retry time
-     * or wait, remaining}}; reading 0, as a bucket's answers have), the others' five (with the reading and the refill
-     * time).
+     * integer for an immediate grant (the remaining permits), three for a refusal ({@code {-1, retry time,
+     * remaining}}) or four for a reserved slot ({@code {-2, wait, remaining, the slot's time}}, the time standing in
+     * the reading's place: a give-back of the slot is recognised by it), the others' five (with the reading and the
+     * refill time).
      */
     @Override
     public int answer(long[] flat, int at, long[][] into, int index) {
@@ -312,22 +313,31 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             into[index] = new long[] {1L, 0L, flat[at], 0L};
             return at + 1;
         }
+        if (flat[at] == -2L) { // a reserved slot: its wait, the remaining permits, and the slot's time
+            if (at + 4 > flat.length) {
+                return -1;
+            }
+            into[index] = new long[] {1L, flat[at + 1], flat[at + 2], flat[at + 3]};
+            return at + 4;
+        }
         if (at + 3 > flat.length || flat[at] < -2L) {
             return -1;
         }
-        into[index] = new long[] {-1L - flat[at], flat[at + 1], flat[at + 2], 0L};
+        into[index] = new long[] {0L, flat[at + 1], flat[at + 2], 0L};
         return at + 3;
     }
 
     private String[] argv(String now, long permitsOrDelta, long maxWaitUnits, String op, String grantedAt) {
         if (shape.bucket) {
-            // The bucket script decides unless an eighth argument names the operation (settling ignores grantedAt).
-            String[] args = op.isEmpty() ? shape.argvTemplate.clone() : Arrays.copyOf(shape.argvTemplate, 8);
+            // The bucket script decides unless an eighth argument names the operation; settling adds the grant's
+            // time, a reserved slot's, by which the script recognises the last grant scheduled.
+            String[] args = op.isEmpty() ? shape.argvTemplate.clone() : Arrays.copyOf(shape.argvTemplate, 9);
             args[0] = now;
             args[1] = Numerals.of(permitsOrDelta);
             args[2] = Numerals.of(maxWaitUnits);
             if (!op.isEmpty()) {
                 args[7] = op;
+                args[8] = grantedAt;
             }
             return args;
         }

@@ -422,8 +422,9 @@ final class ScriptRunner {
     /**
      * The answer read by {@link LongsOutput} (null if malformed), in the common shape {@code {granted, wait or retry,
      * remaining, reading, ...}}. The bucket script's short answers are widened to it: one integer is an immediate
-     * grant with that many remaining, three are {@code {granted, wait or retry, remaining}}; their reading is 0, which
-     * the bucket never needs (its settlement ignores the grant's reading).
+     * grant with that many remaining, three are a refusal {@code {0, retry, remaining}}; their reading is 0, which the
+     * bucket never needs. A reserved slot comes whole, its slot's time in the reading's place: the settlement of a
+     * give-back recognises the slot by it.
      */
     private static long[] decode(Object answer) {
         if (!(answer instanceof long[] values)) {

@@ -25,12 +25,13 @@
 -- shaping     true for a shaping queue, false for a meter
 -- queue_delay the queue's longest delay for a shaping queue, in clock units
 -- least_ms    the least expiry in milliseconds (a number, or its decimal text)
+-- granted_at  when settling, the grant's time (a reservation's slot, as its answer gave it), or nil
 -- op          nil to decide; 'adjust' to settle a grant: take `permits` more (positive, debt allowed) or give
 --             -`permits` back (negative), with the local engine's semantics
 -- dry         true to evaluate the request exactly as it would be, but write nothing (a composite's first pass)
 --
 -- Answer: an immediate grant (or a read) is the integer of the remaining permits; a reserved slot is {1, wait,
--- remaining}, a refusal {0, retry time, remaining}; a settlement is 0.
+-- remaining, the slot's time}, a refusal {0, retry time, remaining}; a settlement is 0.
 -- Lua numbers are doubles: every value handled is an integer below 2^53 (the engine checks its inputs), so all
 -- arithmetic is exact; each floor of a quotient corrects the rounding of '/' (off by at most one). Decimal text
 -- becomes a number by arithmetic coercion (`x + 0`, which reads it as tonumber does) rather than a call to tonumber:
@@ -50,9 +51,27 @@ end
 if op then
   -- Settling: tat moves by delta x interval, as in the local engine. A refund gives back at most the capacity and
   -- never moves the bucket past full (below min(tat, now)); debt is bounded (2^50 units past now) so tat stays exact.
-  -- An absent key (expired at rest) counts as tat = now, which charges a debt in full: conservative.
+  -- An absent key (expired at rest) counts as tat = now, which charges a debt in full: conservative. While a grant
+  -- waits for its slot (bucket_wait_mark.lua), a refund is dropped, as in the local engine: it could only take time off
+  -- the schedule's end, the slot of a grant still waiting, and two grants would share it; its slot stays unused, which
+  -- never over-admits. The last grant scheduled, withdrawn, is undone.
   local next_tat
   if permits < 0 then
+    local marked = redis.call('GET', bucket_key .. ':w')
+    if marked and marked + 0 > now then
+      -- Unless it is the last grant scheduled, given back whole from its slot's time (granted_at): that undoes it.
+      local last = false
+      if granted_at then
+        if shaping then
+          last = tat + permits * interval == granted_at + 0
+        else
+          last = tat - tolerance == granted_at + 0
+        end
+      end
+      if not last then
+        return 0
+      end
+    end
     local capacity = floor(tolerance / interval)
     local rest = tolerance - capacity * interval
     if rest < 0 then
@@ -93,8 +112,15 @@ if next_tat and not dry then
   local span = next_tat - now
 --#include bucket_expiry.lua
   redis.call('SET', bucket_key, next_tat, 'PX', ms)
+  if wait > 0 then
+    local waits_until = now + wait
+--#include bucket_wait_mark.lua
+  end
 end
 if granted == 1 and wait == 0 then
   return remaining
+end
+if granted == 1 then
+  return {granted, wait, remaining, now + wait} -- and the slot's time, by which a give-back of it is recognised
 end
 return {granted, wait, remaining}

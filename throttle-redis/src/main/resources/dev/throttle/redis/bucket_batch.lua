@@ -47,6 +47,7 @@ end
 local answer = {}
 local size = 0
 local written = false
+local waits_until
 local src = ARGV
 local a = 8
 while a <= #ARGV do

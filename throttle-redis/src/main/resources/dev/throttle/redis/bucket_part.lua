@@ -2,7 +2,7 @@
 -- included below as the body of a function of the locals it reads (bucket_script.lua runs the same text as the main
 -- chunk of the standalone script). Follows common.lua.
 local function bucket_decide(bucket_key, rate_key, now, per_ms, permits, max_wait, interval, tolerance, shaping,
-    queue_delay, least_ms, op, dry)
+    queue_delay, least_ms, op, dry, granted_at)
 --#include bucket.lua
 end
 
@@ -19,7 +19,7 @@ local function bucket(keys, params, at, r)
   end
   local answer = bucket_decide(keys[1], nil, r.now, tonumber(ARGV[2]), r.permits, r.max_wait,
     tonumber(params[at + 1]), tonumber(params[at + 2]), params[at + 3] == '1', tonumber(params[at + 4]),
-    tonumber(ARGV[3]), op, r.dry)
+    tonumber(ARGV[3]), op, r.dry, nil)
   if op then
     return {1, 0, 0, r.now}
   end

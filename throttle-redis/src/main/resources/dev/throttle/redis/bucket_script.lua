@@ -14,6 +14,7 @@
 -- ARGV[6] the queue's longest delay for a shaping queue, '' for a meter
 -- ARGV[7] the least expiry in milliseconds (1, or more when a client clock may run faster than real time)
 -- ARGV[8] absent to decide; 'adjust' to settle a grant
+-- ARGV[9] when settling, the grant's time: a reserved slot's, as its answer gave it
 -- The answer is bucket.lua's. The wait and the least expiry stay text until bucket.lua needs them (a wait only
 -- matters when the bucket is short, an expiry only when it writes).
 
@@ -40,6 +41,7 @@ if shaping then
 end
 local least_ms = ARGV[7]
 local op = ARGV[8]
+local granted_at = ARGV[9]
 local dry = false
 
 --#include bucket.lua

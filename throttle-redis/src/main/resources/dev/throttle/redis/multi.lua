@@ -46,6 +46,7 @@ local function bucket_entry(bucket_key, rate_key, interval, tolerance, queue_del
     state = now
   end
   local written = false
+  local waits_until
   for _ = 1, runs do
 --#include bucket_runs_step.lua
   end
