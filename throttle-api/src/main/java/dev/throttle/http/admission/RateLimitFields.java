@@ -26,9 +26,10 @@ import java.util.OptionalLong;
  *   <li>a service limit item of {@code RateLimit} (section 4.1) states the limit after a decision: {@code r}, the
  *   permits left, and {@code t}, the seconds until more quota becomes available (the effective window of section
  *   4.1.2): for a refusal the same seconds as {@code Retry-After}, so the two never disagree (section 6); for a
- *   grant the end of a fixed window, a sliding log's oldest permit leaving or a bucket's next refill, when the limiter
- *   tells it; left out where it is not known (a sliding window counter, a concurrency limit, a sliding log on the
- *   Redis engine, whose buckets give their interval as an upper bound).</li>
+ *   grant the end of a fixed window, a sliding log's oldest permit leaving, a sliding window counter's previous
+ *   window weighing one permit less or a bucket's next refill, when the limiter tells it; left out on a grant where it
+ *   is not known (a concurrency limit, a sliding log on the Redis engine, whose buckets give their interval as an upper
+ *   bound). A refused concurrency request has it too: its {@code Retry-After}, 1 s.</li>
  * </ul>
  */
 final class RateLimitFields {
