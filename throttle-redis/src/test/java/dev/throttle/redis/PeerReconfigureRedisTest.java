@@ -7,7 +7,6 @@ import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.RateLimiter;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,29 +26,11 @@ class PeerReconfigureRedisTest {
     private static final FixedWindow MINUTE = FixedWindow.of(10, Duration.ofMinutes(1));
     private static final FixedWindow TEN_MINUTES = FixedWindow.of(10, Duration.ofMinutes(10));
 
-    private static RedisEngine clientTimeEngine(String prefix, ManualClock clock) {
-        return RedisEngine.builder(RedisServer.get().connection()).keyPrefix(prefix).ticker(clock)
-                .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
-    }
-
-    /** The longest expiry of the keys under a prefix, in milliseconds; every key must have one. */
-    private static long longestExpiry(String prefix) {
-        List<String> keys = RedisServer.get().connection().sync().keys(prefix + "*");
-        assertThat(keys).isNotEmpty();
-        long longest = 0L;
-        for (String key : keys) {
-            long ttl = RedisServer.get().connection().sync().pttl(key);
-            assertThat(ttl).as("every key expires").isPositive();
-            longest = Math.max(longest, ttl);
-        }
-        return longest;
-    }
-
     @Test
     void aLongerWindowOverlappingTheOldOneRefusesItsCountOnlyUntilItsOwnEnd() {
         ManualClock clock = new ManualClock(START);
         String prefix = RedisServer.uniquePrefix("peer-reconfigure");
-        try (RedisEngine engine = clientTimeEngine(prefix, clock)) {
+        try (RedisEngine engine = RedisWindowLengthChangeTest.clientTimeEngine(prefix, clock)) {
             assertThat(engine.rateLimiter("route", MINUTE).tryAcquire(10).granted()).isTrue(); // [960 s, 1,020 s)
 
             RateLimiter reconfigured = engine.rateLimiter("route", TEN_MINUTES);
@@ -60,7 +41,7 @@ class PeerReconfigureRedisTest {
             assertThat(reconfigured.tryAcquire(1).granted()).as("a second before its end").isFalse();
             clock.advance(Duration.ofSeconds(1));
             assertThat(reconfigured.tryAcquire(10).granted()).as("the next ten-minute window").isTrue();
-            assertThat(longestExpiry(prefix)).isLessThanOrEqualTo(TEN_MINUTES.window().toMillis());
+            assertThat(RedisWindowLengthChangeTest.longestExpiry(prefix)).isLessThanOrEqualTo(TEN_MINUTES.window().toMillis());
         }
     }
 
@@ -68,7 +49,7 @@ class PeerReconfigureRedisTest {
     void aLongerWindowStartingAfterTheOldOneEndedInheritsNothing() {
         ManualClock clock = new ManualClock(START);
         String prefix = RedisServer.uniquePrefix("peer-reconfigure");
-        try (RedisEngine engine = clientTimeEngine(prefix, clock)) {
+        try (RedisEngine engine = RedisWindowLengthChangeTest.clientTimeEngine(prefix, clock)) {
             assertThat(engine.rateLimiter("route", MINUTE).tryAcquire(10).granted()).isTrue(); // [960 s, 1,020 s)
             clock.advance(Duration.ofSeconds(250)); // 1,250 s: in [1,200 s, 1,800 s), after the old minute
 
@@ -79,7 +60,7 @@ class PeerReconfigureRedisTest {
             Permit refused = reconfigured.tryAcquire(1);
             assertThat(refused.granted()).isFalse();
             assertThat(refused.retryAfter()).as("to the end of [1,200 s, 1,800 s)").isEqualTo(Duration.ofSeconds(550));
-            assertThat(longestExpiry(prefix)).isLessThanOrEqualTo(Duration.ofSeconds(550).toMillis());
+            assertThat(RedisWindowLengthChangeTest.longestExpiry(prefix)).isLessThanOrEqualTo(Duration.ofSeconds(550).toMillis());
         }
     }
 
@@ -107,7 +88,7 @@ class PeerReconfigureRedisTest {
             assertThat(cached.granted()).isFalse();
             assertThat(cached.retryAfter()).as("the refusal served again").isPositive()
                     .isLessThanOrEqualTo(TEN_MINUTES.window());
-            assertThat(longestExpiry(prefix)).isLessThanOrEqualTo(TEN_MINUTES.window().toMillis());
+            assertThat(RedisWindowLengthChangeTest.longestExpiry(prefix)).isLessThanOrEqualTo(TEN_MINUTES.window().toMillis());
         }
     }
 }

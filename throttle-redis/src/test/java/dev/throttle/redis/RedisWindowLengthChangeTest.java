@@ -23,7 +23,7 @@ class RedisWindowLengthChangeTest {
     /** 1,200 s: a multiple of a minute and of ten minutes, so the old window lies inside the new one. */
     private static final long START = 1_200_000_000_000L;
 
-    private static RedisEngine clientTimeEngine(String prefix, ManualClock clock) {
+    static RedisEngine clientTimeEngine(String prefix, ManualClock clock) {
         return RedisEngine.builder(RedisServer.get().connection()).keyPrefix(prefix).ticker(clock)
                 .decisionTimeout(RedisServer.DECISION_TIMEOUT).build();
     }
@@ -34,7 +34,7 @@ class RedisWindowLengthChangeTest {
     }
 
     /** The longest expiry of the keys under a prefix, in milliseconds. */
-    private static long longestExpiry(String prefix) {
+    static long longestExpiry(String prefix) {
         List<String> keys = RedisServer.get().connection().sync().keys(prefix + "*");
         assertThat(keys).isNotEmpty();
         long longest = 0L;
