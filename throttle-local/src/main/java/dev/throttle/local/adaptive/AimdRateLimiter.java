@@ -128,7 +128,8 @@ public final class AimdRateLimiter extends AdaptiveRateLimiter {
                 after = new State(before.rate, before.bucket, before.decreasedAt, before.droppedAt, now);
                 cause = null; // a drop in this interval: not healthy, and the drop already decreased
             } else {
-                long grown = Math.min(maxRate, before.rate + increase);
+                // Added without overflow: any increase the builder accepts, up to Long.MAX_VALUE, stops at maxRate.
+                long grown = increase >= maxRate - before.rate ? maxRate : before.rate + increase;
                 after = new State(grown, grown == before.rate ? before.bucket : bucketOf(grown), before.decreasedAt,
                         before.droppedAt, now);
                 cause = RateSwitch.Cause.INCREASE;

@@ -80,6 +80,17 @@ class AimdRateLimiterTest {
     }
 
     @Test
+    void anIncreaseAsLargeAsTheBuilderTakesStopsAtTheMaximumRate() {
+        // rate + increase would overflow a long: it must stop at maxRate, not wrap negative and break the next request.
+        AimdRateLimiter limiter = AimdRateLimiter.builder("aimd", engine).rates(1, 100, 1000).increase(Long.MAX_VALUE)
+                .evaluationInterval(Duration.ofSeconds(1)).build();
+        at(1, limiter);
+        assertThat(limiter.currentPermitsPerPeriod()).isEqualTo(1000);
+        assertThat(at(2, limiter).granted()).isTrue();
+        assertThat(limiter.currentPermitsPerPeriod()).isEqualTo(1000);
+    }
+
+    @Test
     void grantsFollowTheRateAndAClosedPermitIsNoDrop() {
         AimdRateLimiter limiter = AimdRateLimiter.builder("aimd", engine)
                 .rates(1, 10, 100).increase(10).decreaseFactor(0.5).build();
