@@ -34,8 +34,14 @@ final class PermitGuard<T> extends Operators.DeferredSubscription implements Cor
     private static final int HOLDING = 1;
     private static final int ENDED = 2;
 
-    /** Grants to subscribe on this thread after the one it is subscribing now; null when it subscribes none. */
-    private static final ThreadLocal<ArrayDeque<PermitGuard<?>>> SUBSCRIBING = new ThreadLocal<>();
+    /** This thread's grants waiting to subscribe their sources; one per thread, so a grant allocates nothing. */
+    private static final ThreadLocal<Subscribing> SUBSCRIBING = ThreadLocal.withInitial(Subscribing::new);
+
+    /** Whether this thread is subscribing a source now, and the grants to subscribe after it, in order. */
+    private static final class Subscribing {
+        boolean running;
+        final ArrayDeque<PermitGuard<?>> queued = new ArrayDeque<>();
+    }
 
     private final CoreSubscriber<? super T> actual;
     private final Publisher<? extends T> source;
@@ -78,19 +84,23 @@ final class PermitGuard<T> extends Operators.DeferredSubscription implements Cor
             granted.giveBack(); // cancelled while the grant was on its way: never used
             return;
         }
-        ArrayDeque<PermitGuard<?>> queued = SUBSCRIBING.get();
-        if (queued != null) {
-            queued.add(this); // inside another grant's subscription on this thread: after it, not within it
+        Subscribing thread = SUBSCRIBING.get();
+        if (thread.running) {
+            thread.queued.add(this); // inside another grant's subscription on this thread: after it, not within it
             return;
         }
-        queued = new ArrayDeque<>();
-        SUBSCRIBING.set(queued);
+        thread.running = true;
         try {
-            for (PermitGuard<?> next = this; next != null; next = queued.poll()) {
-                next.subscribeSource();
+            for (PermitGuard<?> next = this; next != null; next = thread.queued.poll()) {
+                try {
+                    next.subscribeSource();
+                } catch (Throwable escaped) {
+                    // A subscriber whose own onError threw: reported, and the grants queued behind it still go on.
+                    Operators.onErrorDropped(escaped, next.actual.currentContext());
+                }
             }
         } finally {
-            SUBSCRIBING.remove();
+            thread.running = false;
         }
     }
 

@@ -9,6 +9,7 @@ import dev.throttle.Limiter;
 import dev.throttle.ManualClock;
 import dev.throttle.Permit;
 import dev.throttle.ThrottledException;
+import dev.throttle.kernel.RefusedPermit;
 import dev.throttle.local.LocalEngine;
 import dev.throttle.reactor.ReactorThrottle;
 import java.io.IOException;
@@ -506,7 +507,10 @@ class ReactorBulkheadPeerTest {
         assertAllFree();
     }
 
-    /** A limiter whose one decision the test completes by hand. */
+    /**
+     * A limiter whose one decision the test completes by hand: asked without waiting it answers that decision if the
+     * test has made it, else a refusal until a permit is released; asked to wait it waits for the test.
+     */
     static final class ScriptedLimiter implements Limiter {
         private final CompletableFuture<Permit> decision;
 
@@ -526,12 +530,12 @@ class ReactorBulkheadPeerTest {
 
         @Override
         public Permit tryAcquire(long permits) {
-            throw new UnsupportedOperationException();
+            return decision.getNow(RefusedPermit.untilReleased(name(), permits, 0L, 1L));
         }
 
         @Override
         public Permit acquire(long permits, Duration maxWait) {
-            throw new UnsupportedOperationException();
+            return decision.join();
         }
 
         @Override

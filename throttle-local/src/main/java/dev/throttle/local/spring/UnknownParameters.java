@@ -1,8 +1,12 @@
 package dev.throttle.local.spring;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName.Form;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
@@ -19,20 +23,32 @@ import org.springframework.core.env.Environment;
  */
 final class UnknownParameters {
 
-    /** A part of the configuration: the names it takes (uniform form), and the parts nested under some of them. */
+    /**
+     * A part of the configuration: the names it takes (uniform form: lower case, no dashes) and the parts nested under
+     * some of them, read off its properties record, so that a setting added to the record is known here at once.
+     */
     private record Schema(String describe, Set<String> names, Map<String, Schema> nested) {
+
+        static Schema of(String what, Class<? extends Record> properties, Map<String, Schema> nested) {
+            List<String> kebab = Arrays.stream(properties.getRecordComponents())
+                    .map(component -> component.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT))
+                    .toList();
+            Set<String> names = kebab.stream().map(name -> name.replace("-", "")).collect(Collectors.toSet());
+            return new Schema(what + " takes " + String.join(", ", kebab), names, nested);
+        }
+
+        Schema noting(String more) {
+            return new Schema(describe + more, names, nested);
+        }
     }
 
-    private static final Schema LIMITER = new Schema("a limiter takes type, capacity, rate, period, max-delay, limit,"
-            + " window, max-queue, queue-order (those of its type)", Set.of("type", "capacity", "rate", "period",
-            "maxdelay", "limit", "window", "maxqueue", "queueorder"), Map.of());
-    private static final Schema LIMIT = new Schema("an HTTP limit takes limiter, keyed, key, header, max-wait,"
-            + " max-queued", Set.of("limiter", "keyed", "key", "header", "maxwait", "maxqueued"), Map.of());
-    private static final Schema ROUTE = new Schema("a route takes method, path, limits",
-            Set.of("method", "path", "limits"), Map.of("limits", LIMIT));
-    private static final Schema HTTP = new Schema("throttle.http takes enabled, global, routes, trusted-proxies,"
-            + " refusal-status, header-style, problem-json", Set.of("enabled", "global", "routes", "trustedproxies",
-            "refusalstatus", "headerstyle", "problemjson"), Map.of("global", LIMIT, "routes", ROUTE));
+    private static final Schema LIMITER = Schema.of("a limiter", ThrottleProperties.LimiterProperties.class, Map.of())
+            .noting(" (those of its type)");
+    private static final Schema LIMIT = Schema.of("an HTTP limit", ThrottleProperties.LimitProperties.class, Map.of());
+    private static final Schema ROUTE = Schema.of("a route", ThrottleProperties.RouteProperties.class,
+            Map.of("limits", LIMIT));
+    private static final Schema HTTP = Schema.of("throttle.http", ThrottleProperties.HttpProperties.class,
+            Map.of("global", LIMIT, "routes", ROUTE));
 
     private UnknownParameters() {
     }
