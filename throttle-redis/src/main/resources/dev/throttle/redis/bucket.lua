@@ -8,8 +8,8 @@
 -- Its decision is bucket_step.lua, its rate factor bucket_rate.lua and its keys' expiry bucket_expiry.lua, fragments
 -- included here that bucket_batch.lua includes too, so a batch decides and writes by the same text.
 --
--- bucket_key  the key of the theoretical arrival time (tat); absent, or not after now, is a bucket at rest (full, or
---             an empty queue)
+-- bucket_key  the key of the theoretical arrival time (tat), the 8 bytes of a big-endian double (bucket_tat.lua reads
+--             it, and reads decimal text too); absent, or not after now, is a bucket at rest (full, or an empty queue)
 -- rate_key    nil, or, for a limiter that follows a shared rate (RedisSharedRate), the key of the rate factor in
 --             millionths of the spec's rate, an integer in [1, 1000000]; absent (or any other value) is the full rate.
 --             The interval per permit becomes ceil(interval x 10^6 / factor), at most 2^52 / capacity (so every
@@ -38,15 +38,13 @@
 -- measurably cheaper per argument.
 
 local floor = math.floor
+local pack_double, unpack_double, byte = struct.pack, struct.unpack, string.byte
+local least = least_ms + 0
 
 --#include bucket_rate.lua
 
 local tat = redis.call('GET', bucket_key)
-if tat then
-  tat = tat + 0
-else
-  tat = now
-end
+--#include bucket_tat.lua
 
 if op then
   -- Settling: tat moves by delta x interval, as in the local engine. A refund gives back at most the capacity and
@@ -83,12 +81,12 @@ if op then
       permits = -capacity
     end
     next_tat = tat + permits * interval
-    local least = tat
-    if now < least then
-      least = now
+    local lowest = tat
+    if now < lowest then
+      lowest = now
     end
-    if next_tat < least then
-      next_tat = least
+    if next_tat < lowest then
+      next_tat = lowest
     end
   else
     next_tat = tat + permits * interval
@@ -102,7 +100,7 @@ if op then
   -- A tat not after now still gets the least expiry.
   local span = next_tat - now
 --#include bucket_expiry.lua
-  redis.call('SET', bucket_key, next_tat, 'PX', ms)
+  redis.call('SET', bucket_key, pack_double('>d', next_tat), 'PX', ms)
   return 0
 end
 
@@ -111,7 +109,7 @@ end
 if next_tat and not dry then
   local span = next_tat - now
 --#include bucket_expiry.lua
-  redis.call('SET', bucket_key, next_tat, 'PX', ms)
+  redis.call('SET', bucket_key, pack_double('>d', next_tat), 'PX', ms)
   if wait > 0 then
     local waits_until = now + wait
 --#include bucket_wait_mark.lua

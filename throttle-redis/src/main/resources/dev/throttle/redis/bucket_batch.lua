@@ -33,16 +33,15 @@ if shaping then
   queue_delay = queue_delay + 0
 end
 local least_ms = ARGV[7]
+local least = least_ms + 0
 local floor = math.floor
+local pack_double, unpack_double, byte = struct.pack, struct.unpack, string.byte
 
 --#include bucket_rate.lua
 
-local state = redis.call('GET', bucket_key)
-if state then
-  state = state + 0
-else
-  state = now
-end
+local tat = redis.call('GET', bucket_key)
+--#include bucket_tat.lua
+local state = tat
 
 local answer = {}
 local size = 0

@@ -4,7 +4,7 @@
 if written then
   local span = state - now
 --#include bucket_expiry.lua
-  redis.call('SET', bucket_key, state, 'PX', ms)
+  redis.call('SET', bucket_key, pack_double('>d', state), 'PX', ms)
   if waits_until then
 --#include bucket_wait_mark.lua
   end

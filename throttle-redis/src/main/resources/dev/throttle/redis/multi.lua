@@ -27,23 +27,27 @@
 local now = clock_now()
 local per_ms = tonumber(ARGV[2])
 local least_ms = ARGV[3]
+local least = least_ms + 0
 local floor = math.floor
+local pack_double, unpack_double, byte = struct.pack, struct.unpack, string.byte
 local answer = {}
 local size = 0
 
+-- Every key's value, read at once: one MGET where a GET per bucket would each pay a command's dispatch (a key of
+-- another type, a window's hash or log, reads as false and is not used). A bucket written by an earlier entry of this
+-- call (two specs under one name) is read from written_here instead.
+local stored = redis.call('MGET', unpack(KEYS))
+local written_here = {}
+
 -- One bucket's entry: bucket_batch.lua's loop over the entry's runs from src[a] (ARGV, or a compact entry's run);
--- answers the index after its runs in src.
-local function bucket_entry(bucket_key, rate_key, interval, tolerance, queue_delay, src, a, runs)
-  local shaping = queue_delay ~= ''
-  if shaping then
-    queue_delay = queue_delay + 0
-  end
+-- answers the index after its runs in src. The spec's parameters come as numbers, read once per call.
+local function bucket_entry(bucket_key, value, rate_key, interval, tolerance, shaping, queue_delay, src, a, runs)
 --#include bucket_rate.lua
-  local state = redis.call('GET', bucket_key)
-  if state then
-    state = state + 0
-  else
-    state = now
+  local state = written_here[bucket_key]
+  if not state then
+    local tat = value
+--#include bucket_tat.lua
+    state = tat
   end
   local written = false
   local waits_until
@@ -51,6 +55,9 @@ local function bucket_entry(bucket_key, rate_key, interval, tolerance, queue_del
 --#include bucket_runs_step.lua
   end
 --#include bucket_runs_write.lua
+  if written then
+    written_here[bucket_key] = state
+  end
   return a
 end
 
@@ -82,16 +89,27 @@ local functions = {
   sliding_log = sliding_log
 }
 
--- The specs: {algorithm, key count, index of ARGV just before its parameters}.
+-- The specs: {algorithm, key count, index of ARGV just before its parameters}, and for a bucket its parameters as
+-- numbers (the interval, the tolerance, whether it shapes, the queue's longest delay), read once here rather than per
+-- entry: every text read as a number is a strtod.
 local specs = {}
 local a = 5
 for i = 1, tonumber(ARGV[4]) do
-  specs[i] = {ARGV[a], tonumber(ARGV[a + 1]), a + 2}
+  local spec = {ARGV[a], tonumber(ARGV[a + 1]), a + 2}
+  if spec[1] == 'bucket' then
+    spec[4] = ARGV[a + 3] + 0
+    spec[5] = ARGV[a + 4] + 0
+    spec[6] = ARGV[a + 5] ~= ''
+    if spec[6] then
+      spec[7] = ARGV[a + 5] + 0
+    end
+  end
+  specs[i] = spec
   a = a + 3 + tonumber(ARGV[a + 2])
 end
 
--- A compact entry's one run: one request of 1 permit that waits for nothing.
-local ONE = {'1', '1', '0'}
+-- A compact entry's one run: one request of 1 permit that waits for nothing (numbers, as the runs' text becomes).
+local ONE = {1, 1, 0}
 local k = 1
 local last = #ARGV
 while a <= last do
@@ -112,7 +130,7 @@ while a <= last do
     if spec[2] > 1 then
       rate_key = KEYS[k + 1]
     end
-    after = bucket_entry(KEYS[k], rate_key, ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3], src, from, runs)
+    after = bucket_entry(KEYS[k], stored[k], rate_key, spec[4], spec[5], spec[6], spec[7], src, from, runs)
   else
     local run_function = functions[spec[1]]
     if not run_function then
