@@ -375,6 +375,9 @@ final class Coalescer {
         List<Limit> specs = new ArrayList<>(4);
         List<String> entries = new ArrayList<>(limits * 5);
         int n = 0;
+        // Compact entries of one spec in a row, not yet added: how many, and their spec's index.
+        int compact = 0;
+        int compactSpec = -1;
         for (int l = 0; l < limits; l++) {
             Request head = heads[l];
             Limit limit = head.limit;
@@ -383,10 +386,20 @@ final class Coalescer {
                 keys.add(key);
             }
             if (head.next == null && head.permits == 1L && head.waitUnits == 0L) {
-                // The commonest entry, one request of 1 permit that waits for nothing: compact, one value for five.
-                entries.add(Numerals.of(-(spec + 1)));
+                // The commonest entry, one request of 1 permit that waits for nothing: compact, and a row of them of
+                // one spec (a keyed limiter's burst over many keys) is described once for the whole row.
+                if (compact > 0 && compactSpec != spec) {
+                    addCompact(entries, compact, compactSpec);
+                    compact = 0;
+                }
+                compact++;
+                compactSpec = spec;
                 ordered[n++] = head;
                 continue;
+            }
+            if (compact > 0) {
+                addCompact(entries, compact, compactSpec);
+                compact = 0;
             }
             entries.add(Numerals.of(spec + 1));
             int runsAt = entries.size();
@@ -408,6 +421,9 @@ final class Coalescer {
                 r = s;
             }
             entries.set(runsAt, Numerals.of(runs));
+        }
+        if (compact > 0) {
+            addCompact(entries, compact, compactSpec);
         }
         for (int i = 0; i < count; i++) {
             ordered[i].next = null; // nothing links answered requests
@@ -439,6 +455,22 @@ final class Coalescer {
      */
     CompletableFuture<long[]> runDeferred(OpenCall call) {
         return runner.runDeferred(call, commandTimeoutNanos);
+    }
+
+    /**
+     * Adds compact entries (one request of 1 permit that waits for nothing each) of one spec, in a row, as multi.lua
+     * reads them: one alone as its spec's index negated (one value where the full form takes five), more as 0, how
+     * many, and the spec's index (three values for the row, which Redis would otherwise parse and hand to Lua one per
+     * entry).
+     */
+    private static void addCompact(List<String> entries, int count, int spec) {
+        if (count == 1) {
+            entries.add(Numerals.of(-(spec + 1)));
+        } else {
+            entries.add(Numerals.of(0));
+            entries.add(Numerals.of(count));
+            entries.add(Numerals.of(spec + 1));
+        }
     }
 
     /** The index of a limit's spec among those a multi-key call describes, added if new. */

@@ -17,7 +17,8 @@
 --         runs of requests alike, each three values: how many requests, their permits (at least 1), the longest wait
 --         they accept for a reserved slot in clock units (read by the buckets only); or, for the commonest entry, one
 --         request of 1 permit that waits for nothing, the index negated alone (a compact entry: one value where the
---         full form takes five, each of which Redis parses and hands to Lua)
+--         full form takes five, each of which Redis parses and hands to Lua); or, for several compact entries of one
+--         spec in a row (a keyed limiter's burst over many keys), 0, how many, and the spec's index
 -- KEYS every entry's keys in entry order, as many per entry as its spec says (a bucket's second key is its shared rate
 --      factor's)
 -- Answer: a flat array, per request in entry order then arrival order: for a bucket, as bucket_batch.lua answers (one
@@ -114,37 +115,49 @@ local k = 1
 local last = #ARGV
 while a <= last do
   local index = tonumber(ARGV[a])
-  local src, from, runs
+  local src, from, runs, count
   if index < 0 then
     index = -index
-    src, from, runs = ONE, 1, 1
+    src, from, runs, count = ONE, 1, 1, 1
     a = a + 1
+  elseif index == 0 then
+    -- A row of compact entries of one spec: 0, how many, the spec's index.
+    count = tonumber(ARGV[a + 1])
+    index = tonumber(ARGV[a + 2])
+    src, from, runs = ONE, 1, 1
+    a = a + 3
   else
-    src, from, runs = ARGV, a + 2, tonumber(ARGV[a + 1])
+    src, from, runs, count = ARGV, a + 2, tonumber(ARGV[a + 1]), 1
   end
   local spec = specs[index]
   local at = spec[3]
-  local after
-  if spec[1] == 'bucket' then
-    local rate_key = nil
-    if spec[2] > 1 then
-      rate_key = KEYS[k + 1]
-    end
-    after = bucket_entry(KEYS[k], stored[k], rate_key, spec[4], spec[5], spec[6], spec[7], src, from, runs)
-  else
-    local run_function = functions[spec[1]]
+  local bucket = spec[1] == 'bucket'
+  local run_function
+  if not bucket then
+    run_function = functions[spec[1]]
     if not run_function then
       return redis.error_reply('unknown algorithm ' .. tostring(spec[1]))
     end
-    local keys = {}
-    for i = 1, spec[2] do
-      keys[i] = KEYS[k + i - 1]
+  end
+  for _ = 1, count do
+    local after
+    if bucket then
+      local rate_key = nil
+      if spec[2] > 1 then
+        rate_key = KEYS[k + 1]
+      end
+      after = bucket_entry(KEYS[k], stored[k], rate_key, spec[4], spec[5], spec[6], spec[7], src, from, runs)
+    else
+      local keys = {}
+      for i = 1, spec[2] do
+        keys[i] = KEYS[k + i - 1]
+      end
+      after = function_entry(run_function, keys, at, src, from, runs)
     end
-    after = function_entry(run_function, keys, at, src, from, runs)
+    if src == ARGV then
+      a = after
+    end
+    k = k + spec[2]
   end
-  if src == ARGV then
-    a = after
-  end
-  k = k + spec[2]
 end
 return answer
