@@ -1,9 +1,9 @@
 -- A fragment, included by bucket_batch.lua and multi.lua in their loop over one bucket's runs: decides the run of
 -- requests at src[a] (count, permits, longest wait; src is ARGV, or the run of a compact entry of multi.lua) one by
 -- one on the bucket's state, appends each answer (one integer for an immediate grant, else -1 - granted, wait,
--- remaining, and for a reserved slot its time) and moves a to the next run; raises waits_until (nil, or the latest time a grant of the bucket waits
--- for) for bucket_runs_write.lua. Needs the locals bucket_step.lua needs, and src, state, written, waits_until,
--- answer, size and a.
+-- remaining, and for a reserved slot its time) and moves a to the next run; raises waits_until (nil, or the latest
+-- time a grant of the bucket waits for) for bucket_runs_write.lua. Needs the locals bucket_step.lua needs, and src,
+-- state, written, waits_until, answer, size and a.
 local run = src[a] + 0
 local permits = src[a + 1] + 0
 local max_wait = src[a + 2]

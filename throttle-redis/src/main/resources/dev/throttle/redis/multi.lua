@@ -34,10 +34,8 @@ local pack_double, unpack_double, byte = struct.pack, struct.unpack, string.byte
 local answer = {}
 local size = 0
 
--- Every key's value, read at once: one MGET where a GET per bucket would each pay a command's dispatch (a key of
--- another type, a window's hash or log, reads as false and is not used). A bucket written by an earlier entry of this
--- call (two specs under one name) is read from written_here instead.
-local stored = redis.call('MGET', unpack(KEYS))
+-- What the call's buckets wrote, by key: a bucket written by an earlier entry of this call (two specs under one name)
+-- is read from here, not from the values read before the entries ran.
 local written_here = {}
 
 -- One bucket's entry: bucket_batch.lua's loop over the entry's runs from src[a] (ARGV, or a compact entry's run);
@@ -94,6 +92,7 @@ local functions = {
 -- numbers (the interval, the tolerance, whether it shapes, the queue's longest delay), read once here rather than per
 -- entry: every text read as a number is a strtod.
 local specs = {}
+local any_bucket = false
 local a = 5
 for i = 1, tonumber(ARGV[4]) do
   local spec = {ARGV[a], tonumber(ARGV[a + 1]), a + 2}
@@ -106,7 +105,17 @@ for i = 1, tonumber(ARGV[4]) do
     end
   end
   specs[i] = spec
+  if spec[1] == 'bucket' then
+    any_bucket = true
+  end
   a = a + 3 + tonumber(ARGV[a + 2])
+end
+
+-- Every key's value, read at once when the call has buckets: one MGET where a GET per bucket would each pay a
+-- command's dispatch (a key of another type, a window's hash or log, reads as false and is not used).
+local stored = {}
+if any_bucket then
+  stored = redis.call('MGET', unpack(KEYS))
 end
 
 -- A compact entry's one run: one request of 1 permit that waits for nothing (numbers, as the runs' text becomes).
