@@ -90,7 +90,18 @@ public abstract class Acquisition extends CompletableFuture<Permit> {
      * @return the deadline
      */
     public static long deadlineAfter(Ticker clock, long maxWaitNanos) {
-        long now = clock.read();
+        return deadlineAfter(clock.read(), maxWaitNanos);
+    }
+
+    /**
+     * The deadline of a request that waits up to {@code maxWaitNanos} from a reading already taken, saturated rather
+     * than overflowing: for an engine that uses the same reading for its first decision.
+     *
+     * @param now a reading of the request's clock
+     * @param maxWaitNanos the wait, 0 or more
+     * @return the deadline
+     */
+    public static long deadlineAfter(long now, long maxWaitNanos) {
         long deadline = now + maxWaitNanos;
         return deadline - now < 0 ? Long.MAX_VALUE : deadline;
     }

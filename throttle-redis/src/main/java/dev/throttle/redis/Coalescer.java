@@ -77,6 +77,15 @@ final class Coalescer {
         String[] keys();
 
         /**
+         * Whether another limit is this one (the same keys, script and parameters): requests of one limit keep
+         * their arrival order, and a call describes them together.
+         *
+         * @param other the other limit
+         * @return true if they are one limit
+         */
+        boolean sameLimit(Limit other);
+
+        /**
          * The ARGV of a lone request.
          *
          * @param now the clock argument read when the request arrived
@@ -119,7 +128,7 @@ final class Coalescer {
     }
 
     /** A group's state while a call is in flight and nothing waits. */
-    private static final Request BUSY = new Request(null, null, 0L, 0L, "", null);
+    private static final Request BUSY = new Request(null, 0L, 0L, "", null);
 
     private final ScriptRunner runner;
     private final Timebase timebase;
@@ -160,6 +169,9 @@ final class Coalescer {
         if (cluster) {
             return SlotHash.getSlot(keys[0]);
         }
+        if (STRIPES == 1) {
+            return 0; // a constant: no hashing of a key that a keyed limiter built afresh for this call
+        }
         int h = keys[0].hashCode();
         return (h ^ (h >>> 16)) & (STRIPES - 1);
     }
@@ -168,17 +180,15 @@ final class Coalescer {
      * Decides one request on a limit: at once if its group is idle, else with the requests that arrive while the
      * group's call is in flight.
      *
-     * @param laneKey the limit's identity: requests of equal keys are one limit's, and must have equal {@code limit}s
-     * @param limit how to ask Redis for the limit
+     * @param limit how to ask Redis for the limit; requests of one limit ({@link Limit#sameLimit}) keep their order
      * @param permits the permits asked for, at least 1
      * @param waitUnits the longest wait accepted for a reserved slot, in clock units
      * @param late told of this request's answer if it arrives after the request timed out
      * @return the request's answer in the common shape, or its failure or timeout
      * @throws IllegalStateException if a client ticker's reading is out of the scripts' range
      */
-    CompletableFuture<long[]> decide(String laneKey, Limit limit, long permits, long waitUnits,
-            ScriptRunner.Late late) {
-        Request request = new Request(laneKey, limit, permits, waitUnits, timebase.nowArgument(), late);
+    CompletableFuture<long[]> decide(Limit limit, long permits, long waitUnits, ScriptRunner.Late late) {
+        Request request = new Request(limit, permits, waitUnits, timebase.nowArgument(), late);
         runner.track(request, decisionTimeoutNanos);
         int index = groupOf(limit.keys(), cluster);
         Group group = groups.get(index);
@@ -298,10 +308,9 @@ final class Coalescer {
 
     /** Whether the requests are all of one limit. */
     private static boolean oneLimit(Request[] requests, int from, int count) {
-        String first = requests[from].laneKey;
+        Limit first = requests[from].limit;
         for (int i = from + 1; i < from + count; i++) {
-            String key = requests[i].laneKey;
-            if (key != first && !key.equals(first)) {
+            if (!first.sameLimit(requests[i].limit)) {
                 return false;
             }
         }
@@ -355,19 +364,37 @@ final class Coalescer {
             return new Planned(limit.script().batch, limit.keys(),
                     limit.batch(timebase.nowArgument(), requests, from, count), requests, from, count);
         }
-        // Each limit's requests, chained in arrival order: its first request heads the chain.
-        HashMap<String, Request> lastOf = new HashMap<>();
+        // Each limit's requests, chained in arrival order: its first request heads the chain. Limits are found by
+        // their first key; the rare limits that share it (two specs under one name) are chained from the first.
+        HashMap<String, Request> headOf = new HashMap<>();
         Request[] heads = new Request[count];
         int limits = 0;
         for (int i = from; i < from + count; i++) {
             Request request = requests[i];
             request.next = null;
-            Request last = lastOf.put(request.laneKey, request);
-            if (last == null) {
-                heads[limits++] = request;
-            } else {
-                last.next = request;
+            String firstKey = request.limit.keys()[0];
+            Request first = headOf.get(firstKey);
+            Request head = first;
+            while (head != null && !head.limit.sameLimit(request.limit)) {
+                head = head.otherLimit;
             }
+            if (head == null) {
+                heads[limits++] = request;
+                request.tail = request;
+                if (first == null) {
+                    headOf.put(firstKey, request);
+                } else {
+                    request.otherLimit = first.otherLimit;
+                    first.otherLimit = request;
+                }
+            } else {
+                head.tail.next = request;
+                head.tail = request;
+            }
+        }
+        for (int l = 0; l < limits; l++) {
+            heads[l].tail = null;
+            heads[l].otherLimit = null;
         }
         // The requests in answer order, and the specs each described once.
         Request[] ordered = new Request[count];
@@ -536,8 +563,7 @@ final class Coalescer {
      * One request in a group: its own future, timed from its arrival by the decision timeout, and what its call needs.
      */
     static final class Request extends Deadlines.Timed<long[]> implements ScriptRunner.Late {
-        /** Its limit's identity: requests of equal lane keys are one limit's, kept in arrival order. */
-        final String laneKey;
+        /** Its limit: requests of one limit ({@link Limit#sameLimit}) are kept in arrival order. */
         final Limit limit;
         final long permits;
         final long waitUnits;
@@ -546,9 +572,12 @@ final class Coalescer {
         private final ScriptRunner.Late late;
         /** The next older request in its group's list; while a multi-key call is built, the next of its limit. */
         Request next;
+        /** While a multi-key call is built, on a limit's first request: its limit's last request so far. */
+        Request tail;
+        /** While a multi-key call is built, on a limit's first request: the first of another limit of its first key. */
+        Request otherLimit;
 
-        Request(String laneKey, Limit limit, long permits, long waitUnits, String now, ScriptRunner.Late late) {
-            this.laneKey = laneKey;
+        Request(Limit limit, long permits, long waitUnits, String now, ScriptRunner.Late late) {
             this.limit = limit;
             this.permits = permits;
             this.waitUnits = waitUnits;

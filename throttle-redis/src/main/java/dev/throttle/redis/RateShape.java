@@ -1,8 +1,10 @@
 package dev.throttle.redis;
 
+import java.util.Arrays;
+
 /**
- * What every Redis rate limiter of one spec on one engine shares, whatever its name: the script, the ARGV template,
- * the parameters the multi-key script takes and the tail of the coalescer's lane key, all computed once. A limiter
+ * What every Redis rate limiter of one spec on one engine shares, whatever its name: the script, the ARGV template
+ * and the parameters the multi-key script takes, all computed once. A limiter
  * of its own computes its shape once; a keyed limiter computes one shape for all its keys, so that a call for a key
  * (which makes that key's limiter afresh: nothing per key is held in the JVM) only names the key's Redis keys instead
  * of formatting the spec's numbers again. Immutable; its arrays are never handed out to be written.
@@ -26,8 +28,6 @@ final class RateShape {
     final String[] multiParams;
     /** Whether a refusal may be cached: not for a limit of two keys, which follows a shared rate that may rise. */
     final boolean cacheRefusals;
-    /** The lane key after the Redis keys: the script's name and the parameters, so equal limits share a lane. */
-    private final String laneTail;
     /** The suffixes of the Redis keys, when the shape was made for names given later ({@link #keyed}); else null. */
     private final String[] keySuffixes;
 
@@ -53,7 +53,6 @@ final class RateShape {
             multiParams = params;
         }
         this.cacheRefusals = plan.keys().length == 1;
-        this.laneTail = " " + script.name + " " + String.join(" ", params);
         this.keySuffixes = keySuffixes;
     }
 
@@ -88,21 +87,22 @@ final class RateShape {
      * @return a new array of its keys
      */
     String[] keys(String prefix, String name) {
-        String head = Keys.head(prefix, name);
+        String tag = Keys.tag(name);
         String[] keys = new String[keySuffixes.length];
         for (int i = 0; i < keys.length; i++) {
-            keys[i] = head + keySuffixes[i];
+            keys[i] = prefix + "{" + tag + "}" + keySuffixes[i]; // Keys.key, built in one go: this runs per call
         }
         return keys;
     }
 
     /**
-     * The coalescer's lane key of a limiter of these keys: equal for limiters of equal keys and equal shapes.
+     * Whether limiters of this shape and of another decide alike: the same script and parameters (the coalescer's
+     * test, with equal keys, of requests of one limit, which keep their arrival order).
      *
-     * @param keys the limiter's Redis keys
-     * @return the lane key
+     * @param other the other shape
+     * @return true if the script and the parameters are equal
      */
-    String laneKey(String[] keys) {
-        return keys.length == 1 ? keys[0] + laneTail : String.join(" ", keys) + laneTail;
+    boolean sameParams(RateShape other) {
+        return other == this || (script == other.script && Arrays.equals(params, other.params));
     }
 }

@@ -59,6 +59,14 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
      * once an answer was handled), and it is written before the call is sent, so the answer's handler reads it.
      */
     private long askedAt;
+    /**
+     * The clock's reading when the request was made, which its first attempt (made right after, by {@link #start()})
+     * uses as its own: a clock read costs tens of nanoseconds in some virtual machines, and a decision made a few
+     * nanoseconds earlier is the same decision. Later attempts (retries) read the clock.
+     */
+    private final long createdAt;
+    /** Whether an attempt was made: attempts never overlap, and a retry is scheduled after the one before it. */
+    private boolean attempted;
     /** Set once the first attempt has been answered, for {@link #firstDecision()}. */
     private volatile boolean decided;
     private volatile CompletableFuture<Void> firstDecision;
@@ -71,14 +79,25 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
      * @param maxWaitNanos how long to keep trying, 0 or more
      */
     RedisAcquisition(RedisContext context, long permits, long maxWaitNanos) {
-        super(permits, deadlineAfter(context.waitClock(), maxWaitNanos), context.waitClock(), context.scheduler());
+        this(context, permits, maxWaitNanos, context.waitClock().read());
+    }
+
+    private RedisAcquisition(RedisContext context, long permits, long maxWaitNanos, long createdAt) {
+        super(permits, deadlineAfter(createdAt, maxWaitNanos), context.waitClock(), context.scheduler());
         this.context = context;
+        this.createdAt = createdAt;
     }
 
     /** The refusal cache, then the breaker, then one script call whose answer comes to {@link #accept}. */
     @Override
     protected final void attempt() {
-        long now = clock.read();
+        long now;
+        if (attempted) {
+            now = clock.read();
+        } else {
+            attempted = true;
+            now = createdAt;
+        }
         long maxWait = left(now);
         context.stats().decision();
         boolean sent = false;

@@ -48,12 +48,11 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
      */
     private final RefusalCache refusals;
     /**
-     * The engine's coalescer, or null when it sends each decision alone; with it, this limit's identity is
-     * {@link #laneKey}: its keys and parameters, shared with every limiter of the same name and spec (a keyed
+     * The engine's coalescer, or null when it sends each decision alone; with it, this limit's identity is its keys
+     * and its shape's parameters ({@link #sameLimit}), shared with every limiter of the same name and spec (a keyed
      * limiter's key is a limiter made afresh per call), whose requests keep their arrival order.
      */
     private final Coalescer coalescer;
-    private final String laneKey;
 
     /**
      * A limiter of its own.
@@ -81,7 +80,6 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
         this.fallback = fallback;
         this.refusals = shape.cacheRefusals ? context.refusals() : null;
         this.coalescer = context.coalescer();
-        this.laneKey = coalescer == null ? null : shape.laneKey(keys);
     }
 
     @Override
@@ -232,6 +230,13 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
     @Override
     public String[] keys() {
         return keys;
+    }
+
+    /** Whether another limit is this one: the same Redis keys and the same script and parameters. */
+    @Override
+    public boolean sameLimit(Coalescer.Limit other) {
+        return other == this || (other instanceof RedisRateLimiter that && shape.sameParams(that.shape)
+                && Arrays.equals(keys, that.keys));
     }
 
     /** A lone decision's ARGV, for its group. */
@@ -387,7 +392,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
         CompletableFuture<long[]> ask(long maxWait) {
             long waitUnits = context.timebase().waitUnits(maxWait);
             if (coalescer != null) {
-                return coalescer.decide(laneKey, RedisRateLimiter.this, permits, waitUnits, this);
+                return coalescer.decide(RedisRateLimiter.this, permits, waitUnits, this);
             }
             return context.decide(script(), keys, argv(permits, waitUnits, "", ""), this);
         }
@@ -397,8 +402,9 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
             long waitOrRetry = context.timebase().nanos(answer[1]);
             if (answer[0] == 1L) {
                 Permit granted = permitOf(answer);
-                long delay = askedAt + waitOrRetry - clock.read();
-                if (waitOrRetry == 0L || delay <= 0L) {
+                // An immediate grant (the common answer) reads no clock.
+                long delay = waitOrRetry == 0L ? 0L : askedAt + waitOrRetry - clock.read();
+                if (delay <= 0L) {
                     grant(granted);
                 } else {
                     reserve(granted, delay); // granted when the slot comes, given back if withdrawn first
