@@ -366,7 +366,7 @@ final class Coalescer {
         }
         // Each limit's requests, chained in arrival order: its first request heads the chain. Limits are found by
         // their first key; the rare limits that share it (two specs under one name) are chained from the first.
-        HashMap<String, Request> headOf = new HashMap<>();
+        HashMap<String, Request> headOf = new HashMap<>(count * 4 / 3 + 1); // sized for every request: no resizing
         Request[] heads = new Request[count];
         int limits = 0;
         for (int i = from; i < from + count; i++) {

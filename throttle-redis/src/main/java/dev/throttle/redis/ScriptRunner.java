@@ -375,8 +375,13 @@ final class ScriptRunner {
             String[] keys, String[] args) {
         command.add(script).add(keys.length)
                 .addKeys(keys); // keys through the codec, as the API does: a Cluster routes by the first one
-        for (String arg : args) {
-            command.add(arg);
+        return appendPlain(command, args);
+    }
+
+    /** Appends values as plain strings, written straight into the connection's buffer. */
+    private static CommandArgs<String, String> appendPlain(CommandArgs<String, String> command, String[] values) {
+        for (String value : values) {
+            command.add(value);
         }
         return command;
     }
@@ -413,7 +418,12 @@ final class ScriptRunner {
             if (!decided) {
                 Content content = call.deferred.content();
                 call.adopt(content);
-                append(this, content.script().sha, content.keys(), content.args());
+                // Nothing routes a deferred call by its keys (it goes out on the one connection it was sent on), so
+                // they go out as plain strings too: through the codec each key costs a pooled scratch buffer and a
+                // copy on this thread, and a many-keys call carries up to 256 of them.
+                add(content.script().sha).add(content.keys().length);
+                appendPlain(this, content.keys());
+                appendPlain(this, content.args());
                 decided = true;
             }
         }
