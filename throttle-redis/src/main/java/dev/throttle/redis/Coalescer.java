@@ -184,12 +184,14 @@ final class Coalescer {
      * @param permits the permits asked for, at least 1
      * @param waitUnits the longest wait accepted for a reserved slot, in clock units
      * @param late told of this request's answer if it arrives after the request timed out
+     * @param nowNanos a reading of {@link System#nanoTime()} taken as the request arrived: its timeout runs from it
      * @return the request's answer in the common shape, or its failure or timeout
      * @throws IllegalStateException if a client ticker's reading is out of the scripts' range
      */
-    CompletableFuture<long[]> decide(Limit limit, long permits, long waitUnits, ScriptRunner.Late late) {
+    CompletableFuture<long[]> decide(Limit limit, long permits, long waitUnits, ScriptRunner.Late late,
+            long nowNanos) {
         Request request = new Request(limit, permits, waitUnits, timebase.nowArgument(), late);
-        runner.track(request, decisionTimeoutNanos);
+        runner.track(request, decisionTimeoutNanos, nowNanos);
         int index = groupOf(limit.keys(), cluster);
         Group group = groups.get(index);
         if (group == null) {

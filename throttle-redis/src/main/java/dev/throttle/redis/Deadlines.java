@@ -181,8 +181,18 @@ final class Deadlines {
 
     /** Fails {@code call} with a {@link TimeoutException} unless it completes within the bound from now. */
     void track(Timed<?> call) {
-        call.sentAt = System.nanoTime();
-        call.deadline = call.sentAt + boundNanos;
+        track(call, System.nanoTime());
+    }
+
+    /**
+     * Fails {@code call} with a {@link TimeoutException} unless it completes within the bound from {@code nowNanos}.
+     *
+     * @param call the call
+     * @param nowNanos a reading of {@link System#nanoTime()} taken just before, which the caller had at hand
+     */
+    void track(Timed<?> call, long nowNanos) {
+        call.sentAt = nowNanos;
+        call.deadline = nowNanos + boundNanos;
         call.deadlines = this;
         pending.offer(call);
         if (call.isDone()) {

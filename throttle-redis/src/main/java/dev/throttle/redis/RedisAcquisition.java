@@ -2,6 +2,7 @@ package dev.throttle.redis;
 
 import dev.throttle.Limiter;
 import dev.throttle.Permit;
+import dev.throttle.Ticker;
 import dev.throttle.kernel.Acquisition;
 import dev.throttle.kernel.HeldPermit;
 import dev.throttle.kernel.Permits;
@@ -129,6 +130,16 @@ abstract class RedisAcquisition extends Acquisition implements BiConsumer<long[]
                 markDecided(); // answered (or handed to the fallback) without a round trip
             }
         }
+    }
+
+    /**
+     * When the attempt in flight was asked, as a {@link System#nanoTime()} reading for its timeout: its own reading
+     * when the wait clock is the system's (no second read), else a fresh one.
+     *
+     * @return a {@link System#nanoTime()} reading
+     */
+    final long askedAtNanoTime() {
+        return clock == Ticker.system() ? askedAt : System.nanoTime();
     }
 
     /**

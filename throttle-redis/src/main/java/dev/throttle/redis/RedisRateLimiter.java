@@ -392,7 +392,7 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
         CompletableFuture<long[]> ask(long maxWait) {
             long waitUnits = context.timebase().waitUnits(maxWait);
             if (coalescer != null) {
-                return coalescer.decide(RedisRateLimiter.this, permits, waitUnits, this);
+                return coalescer.decide(RedisRateLimiter.this, permits, waitUnits, this, askedAtNanoTime());
             }
             return context.decide(script(), keys, argv(permits, waitUnits, "", ""), this);
         }

@@ -188,9 +188,10 @@ final class ScriptRunner {
      *
      * @param timed the future
      * @param boundNanos its bound
+     * @param nowNanos a reading of {@link System#nanoTime()} taken just before: the bound runs from it
      */
-    void track(Deadlines.Timed<?> timed, long boundNanos) {
-        deadlines(Math.min(timeoutNanos, boundNanos)).track(timed);
+    void track(Deadlines.Timed<?> timed, long boundNanos, long nowNanos) {
+        deadlines(Math.min(timeoutNanos, boundNanos)).track(timed, nowNanos);
     }
 
     private CompletableFuture<long[]> call(Call call, long boundNanos) {
