@@ -120,6 +120,33 @@ class RedisBucketStateTest extends CoalescingServer {
         }
     }
 
+    @Test
+    void threeSpecsUnderOneNameInterleavedInOneCallAreEachTakenInTheirOwnArrivalOrder() throws Exception {
+        ManualClock clock = new ManualClock(SideBySide.START);
+        String prefix = RedisServer.uniquePrefix("state-three");
+        try (RedisEngine engine = engine(clock, prefix)) {
+            KeyedLimiter<String> ten = engine.keyed("shared", TEN);
+            KeyedLimiter<String> twenty = engine.keyed("shared", TokenBucket.of(20, Rate.perSecond(10)));
+            KeyedLimiter<String> thirty = engine.keyed("shared", TokenBucket.of(30, Rate.perSecond(10)));
+            List<CompletableFuture<Permit>> answers = new ArrayList<>();
+            try (ConnectionHold hold = ConnectionHold.on(server, () -> ten.acquireAsync("hold", 1, Duration.ZERO))) {
+                answers.add(ten.acquireAsync("k", 2, Duration.ZERO));
+                answers.add(twenty.acquireAsync("k", 3, Duration.ZERO));
+                answers.add(thirty.acquireAsync("k", 1, Duration.ZERO));
+                answers.add(ten.acquireAsync("k", 1, Duration.ZERO));
+                answers.add(twenty.acquireAsync("k", 2, Duration.ZERO));
+                answers.add(ten.acquireAsync("other", 1, Duration.ZERO));
+                assertThat(hold.held()).isTrue();
+            }
+            // One call takes each limit's requests together, the limits in the order of their first request: on the
+            // shared key, ten's 2 and 1 (tat +300 ms), twenty's 3 and 2 (+800 ms), thirty's 1 (+900 ms); each
+            // remaining is (capacity - the time ahead) / 100 ms. Three limits share the first key here: merging two
+            // of them, or losing one from the call's chain of them, decides in another order and answers otherwise.
+            assertThat(remaining(answers)).containsExactly(8L, 14L, 21L, 7L, 12L, 9L);
+            assertThat(thirty.tryAcquire("k", 1).remaining()).as("every write stands").isEqualTo(20L);
+        }
+    }
+
     private static List<Long> remaining(List<CompletableFuture<Permit>> answers) throws Exception {
         List<Long> remaining = new ArrayList<>();
         for (CompletableFuture<Permit> answer : answers) {
