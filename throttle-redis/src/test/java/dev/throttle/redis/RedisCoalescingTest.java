@@ -147,6 +147,72 @@ class RedisCoalescingTest extends CoalescingServer {
         }
     }
 
+    /** A run of requests alike: a bucket, their permits, and the wait they accept (nanoseconds). */
+    record Run(String label, LimitSpec spec, long permits, long maxWaitNanos) {
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    static Stream<Run> runs() {
+        TokenBucket bucket = TokenBucket.of(40, Rate.perSecond(400));
+        LeakyBucket meter = LeakyBucket.meter(30, Rate.perSecond(300));
+        return Stream.of(
+                new Run("token bucket, 1 permit, no wait", bucket, 1, 0L),
+                new Run("token bucket, 3 permits, no wait", bucket, 3, 0L),
+                new Run("token bucket, 1 permit, a wait", bucket, 1, 20_000_000L),
+                new Run("leaky meter, 2 permits, no wait", meter, 2, 0L),
+                new Run("leaky meter, 1 permit, a wait", meter, 1, 15_000_000L));
+    }
+
+    /**
+     * Long runs of requests alike in one call (a hot key's burst), from a bucket part full, part drained and empty:
+     * the run's immediate grants are worked out together by the script and its refusals stand for one another, and
+     * every answer must still be the local engine's, one by one in the same order at the same time.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("runs")
+    void longRunsAlikeAreDecidedExactlyAsOneByOne(Run run) throws Exception {
+        ManualClock clock = new ManualClock(SideBySide.START);
+        LocalEngine local = LocalEngine.builder().ticker(clock).scheduler(clock).build();
+        try (RedisEngine redis = clientTimeEngine(clock, "coalesce-runs")) {
+            RateLimiter expected = local.rateLimiter("run", run.spec());
+            RateLimiter actual = redis.rateLimiter("run", run.spec());
+            int granted = 0;
+            int refused = 0;
+            for (long advance : new long[] {0L, 7_500_000L, 1_000_000L, 40_000_000L, 0L, 300_000_000L}) {
+                clock.advance(advance);
+                server.pause(Duration.ofMillis(150)); // the run waits in one call behind a call held in flight
+                List<RedisAcquisition> answers = new ArrayList<>();
+                for (int i = 0; i < 90; i++) {
+                    answers.add(((RedisRateLimiter) actual).start(run.permits(), run.maxWaitNanos()));
+                }
+                List<CompletableFuture<Permit>> wanted = new ArrayList<>();
+                for (int i = 0; i < answers.size(); i++) {
+                    wanted.add(expected.acquireAsync(run.permits(), Duration.ofNanos(run.maxWaitNanos())));
+                }
+                for (RedisAcquisition answer : answers) {
+                    answer.firstDecision().get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                }
+                clock.advance(run.maxWaitNanos()); // the reserved slots come
+                for (int i = 0; i < answers.size(); i++) {
+                    Permit want = wanted.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                    Permit got = answers.get(i).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                    assertThat(SideBySide.outcome(got)).as("after %d ns, request %d", advance, i)
+                            .isEqualTo(SideBySide.outcome(want));
+                    if (want.granted()) {
+                        granted++;
+                    } else {
+                        refused++;
+                    }
+                }
+            }
+            assertThat(granted).as("runs cross from grants").isGreaterThan(20);
+            assertThat(refused).as("to refusals").isGreaterThan(200);
+        }
+    }
+
     /**
      * A lone request goes out at once: it reaches the server while the server is paused, before any answer. Requests
      * made after it was written do not wait for its answer either: they go out in further calls, pipelined behind it
