@@ -28,7 +28,20 @@ final class Keys {
      * @return the key
      */
     static String key(String prefix, String name, String suffix) {
-        return head(prefix, name) + suffix;
+        return tagged(prefix, tag(name), suffix);
+    }
+
+    /**
+     * A key of a tag already worked out ({@link #tag}), built in one concatenation: for a keyed limiter, which names
+     * its keys on every call.
+     *
+     * @param prefix the engine's prefix (without braces)
+     * @param tag the name's hash tag
+     * @param suffix what part of the state
+     * @return {@code prefix + "{" + tag + "}" + suffix}
+     */
+    static String tagged(String prefix, String tag, String suffix) {
+        return prefix + "{" + tag + "}" + suffix;
     }
 
     /**
@@ -39,7 +52,7 @@ final class Keys {
      * @return the keys' common head
      */
     static String head(String prefix, String name) {
-        return prefix + "{" + tag(name) + "}";
+        return tagged(prefix, tag(name), "");
     }
 
     /** The hash tag of a name: the name itself, or its SHA-256 when it is long or holds a brace. */

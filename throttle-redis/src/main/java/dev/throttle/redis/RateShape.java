@@ -90,7 +90,7 @@ final class RateShape {
         String tag = Keys.tag(name);
         String[] keys = new String[keySuffixes.length];
         for (int i = 0; i < keys.length; i++) {
-            keys[i] = prefix + "{" + tag + "}" + keySuffixes[i]; // Keys.key, built in one go: this runs per call
+            keys[i] = Keys.tagged(prefix, tag, keySuffixes[i]);
         }
         return keys;
     }

@@ -169,8 +169,8 @@ final class RedisRateLimiter implements RateLimiter, RatePermit.Account, Coalesc
 
     /**
      * A fixed window's end, from the grant's reading of the script's clock: windows are {@code [k·W, (k+1)·W)} of
-     * that clock, as locally. Empty for a bucket; a sliding window's or a sliding log's grant carries the time its script
-     * told ({@link ToldRefill}).
+     * that clock, as locally. Empty for a bucket; a sliding window's or a sliding log's grant carries the time its
+     * script told ({@link ToldRefill}).
      */
     @Override
     public OptionalLong refillNanos(long grantedAt) {

@@ -305,7 +305,7 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
                 r = current(r);
                 continue;
             }
-            long next = adjusted(current, delta, grantedAt, ticker.read(), r.waitingUntil.get(), r.shaping, r.tolerance,
+            long next = adjusted(current, delta, grantedAt, ticker, r.waitingUntil.get(), r.shaping, r.tolerance,
                     r.interval, r.capacity);
             if (next == current || TAT.compareAndSet(r, current, next)) {
                 return;
@@ -326,7 +326,7 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
      * @param current the state
      * @param delta permits to take (positive) or give back (negative)
      * @param grantedAt when the grant took effect: its decision's reading, or its slot's for a waiting reservation
-     * @param now the clock's reading
+     * @param clock the limiter's clock, read only for a give-back (a debt needs no reading)
      * @param waitingUntil the latest time a waiting grant was reserved for, read after {@code current}
      * @param shaping whether the bucket is a shaping queue (a grant waits for its slot's start)
      * @param tolerance how far ahead of now the state may be for a grant at once (a bucket's capacity, in time)
@@ -334,7 +334,7 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
      * @param capacity the most permits a give-back returns at once
      * @return the new state; {@code current} when nothing changes
      */
-    static long adjusted(long current, long delta, long grantedAt, long now, long waitingUntil, boolean shaping,
+    static long adjusted(long current, long delta, long grantedAt, Ticker clock, long waitingUntil, boolean shaping,
             long tolerance, long interval, long capacity) {
         // Debt is bounded so that tat stays far from overflow whatever a caller settles.
         long bounded = Math.max(-capacity, Math.min(delta, Arguments.MAX_DURATION_NANOS / interval));
@@ -345,6 +345,7 @@ public final class BucketLimiter extends AbstractRateLimiter implements Reconfig
         // The last grant scheduled takes effect at its slot's start (a shaping queue) or at its end less the
         // tolerance (a bucket): a give-back of exactly that grant, from that time, undoes it.
         boolean lastScheduled = shaping ? current + shift == grantedAt : current - tolerance == grantedAt;
+        long now = clock.read();
         if (waitingUntil > now && !lastScheduled) {
             return current;
         }

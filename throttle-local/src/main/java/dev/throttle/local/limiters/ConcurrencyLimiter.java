@@ -229,8 +229,8 @@ public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Re
     /**
      * Asks for permits, queueing at a given priority if they are not free; no thread is parked while waiting. The
      * future completes with a granted permit, or with a refused one when the queue is full (under LIFO: when a newer
-     * request takes its place in a full queue), when {@code maxWait} is zero, or when {@code maxWait} elapses. Cancelling it withdraws the request; a permit granted to a future that
-     * turns out cancelled is given back.
+     * request takes its place in a full queue), when {@code maxWait} is zero, or when {@code maxWait} elapses.
+     * Cancelling it withdraws the request; a permit granted to a future that turns out cancelled is given back.
      *
      * @param permits how many, from 1 up to the limit
      * @param maxWait how long to wait at most; zero means do not wait

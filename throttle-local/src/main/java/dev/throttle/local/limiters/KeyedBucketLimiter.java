@@ -347,7 +347,7 @@ public final class KeyedBucketLimiter<K> implements LocalKeyed<K> {
                 e = entry(key, hash(key), ticker.read());
                 continue;
             }
-            long next = BucketLimiter.adjusted(current, delta, grantedAt, ticker.read(), waitingUntil.get(), shaping,
+            long next = BucketLimiter.adjusted(current, delta, grantedAt, ticker, waitingUntil.get(), shaping,
                     tolerance, interval, capacity);
             if (next == current || TAT.compareAndSet(e, current, next)) {
                 return;

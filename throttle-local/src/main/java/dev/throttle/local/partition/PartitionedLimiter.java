@@ -473,10 +473,10 @@ public final class PartitionedLimiter implements ConcurrencyStats {
          * shares summing to 1 (premium 70 %, standard 30 %) still let standard take all of {@code L} while premium is
          * idle. A partition's guarantee is then a <em>priority</em>, not a reservation: while it holds less than
          * {@code g_p}, its waiters are served the next released permits before any request that borrows, and requests
-         * that would borrow are refused while it waits; so its guarantee becomes available within the time the borrowers
-         * take to release their permits, never by exceeding {@code L} and never by revoking a permit. The price: a
-         * partition below its guarantee that finds {@code L} held by borrowers is refused by
-         * the partition's {@code tryAcquire} (retry when a permit is released) and waits if it asked to, at the head of
+         * that would borrow are refused while it waits; so its guarantee becomes available within the time the
+         * borrowers take to release their permits, never by exceeding {@code L} and never by revoking a permit. The
+         * price: a partition below its guarantee that finds {@code L} held by borrowers is refused by the partition's
+         * {@code tryAcquire} (retry when a permit is released) and waits if it asked to, at the head of
          * the line. A partition's ceiling, the most one request may ask, is {@code L}.
          *
          * <p>Netflix concurrency-limits' partitioned limiter instead admits a partition under its share even when the

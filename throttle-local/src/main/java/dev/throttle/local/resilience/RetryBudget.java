@@ -282,7 +282,9 @@ public final class RetryBudget {
         return beyondReserve <= 0 || (calls > 0 && beyondReserve / calls <= ratio);
     }
 
-    /** {@code minRetriesPerSecond × window}, from the exact product where it fits (100/s over 290 ms is 29, not less). */
+    /**
+     * {@code minRetriesPerSecond × window}, from the exact product where it fits (100/s over 290 ms is 29, not less).
+     */
     private static double reserve(long minRetriesPerSecond, long windowNanos) {
         long high = Math.multiplyHigh(minRetriesPerSecond, windowNanos);
         long product = minRetriesPerSecond * windowNanos;
