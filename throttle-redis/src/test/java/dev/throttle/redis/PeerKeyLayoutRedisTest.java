@@ -77,7 +77,13 @@ class PeerKeyLayoutRedisTest {
         // rest two windows after the last write; the bucket's debt of 5 at 3 an hour is paid in 100 minutes.
         long longestRestMillis = 2 * HOUR.toMillis();
         for (String key : keys) {
-            assertThat(redis.pttl(key)).as("PTTL of %s", key).isPositive().isLessThanOrEqualTo(longestRestMillis);
+            long pttl = redis.pttl(key);
+            if (pttl == -2L) {
+                // Gone since KEYS listed it: a state given back to rest (the all-of's settle(0)) expires after the
+                // least expiry, 1 ms, which a slow machine can let pass in between. Expired is within its rest time.
+                continue;
+            }
+            assertThat(pttl).as("PTTL of %s (-1: no expiry)", key).isPositive().isLessThanOrEqualTo(longestRestMillis);
         }
     }
 
