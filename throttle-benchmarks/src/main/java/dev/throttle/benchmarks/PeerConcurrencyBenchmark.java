@@ -35,8 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link Semaphore} (tryAcquire, release), what any bulkhead adds its bookkeeping to. {@code lockedAdds} is the floor
  * under that one: the two atomic read-modify-writes any exact bulkhead makes on shared state per hold (one to take a
  * slot, one to give it back: on x86 two {@code lock}-prefixed instructions), with nothing else, no queue, no check
- * for waiters. A bulkhead cannot be much faster than this row without giving up exactness or keeping state per
- * thread.
+ * for waiters. On one thread a bulkhead cannot be much faster than this row without giving up exactness or keeping
+ * state per thread; on two, where this row's threads bounce the word's cache line on every instruction, a bulkhead
+ * whose loser of a race steps aside for a moment can be.
  *
  * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar PeerConcurrency}.
  */
