@@ -12,11 +12,16 @@ import java.util.function.Supplier;
  *
  * <p>Three ways to ask, all answering with a {@link Permit}:
  * <ul>
- *   <li>{@link #tryAcquire(long)} answers at once and never blocks;</li>
+ *   <li>{@link #tryAcquire(long)} answers at once and never waits for permits;</li>
  *   <li>{@link #acquire(long, Duration)} waits up to a maximum for the permits;</li>
- *   <li>{@link #acquireAsync(long, Duration)} waits without parking any thread.</li>
+ *   <li>{@link #acquireAsync(long, Duration)} waits for the permits without parking any thread.</li>
  * </ul>
- * A request for less than one permit or more than the spec's {@link LimitSpec#capacity() capacity}, or with a
+ * None of them waits for permits it was not asked to wait for, but a local limiter's decision that loses the
+ * limiter's state to another thread deciding at the same instant may step aside for the shortest park the OS gives
+ * (tens of microseconds) before it decides again: retrying at once would bounce the state's cache line between the
+ * contending cores and slow both.
+ *
+ * <p>A request for less than one permit or more than the spec's {@link LimitSpec#capacity() capacity}, or with a
  * negative or absurd wait, is refused with an {@link IllegalArgumentException} and changes nothing. A refusal says
  * {@link Permit#NEVER} only when the capacity is not known at call time (it was lowered by a live reconfiguration, or
  * lives in a shared store) and the request exceeds it.

@@ -147,7 +147,8 @@ public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Re
     }
 
     /**
-     * Takes permits if they are free and nobody waits for them; never waits.
+     * Takes permits if they are free and nobody waits for them; never waits for permits (a take that loses the count to
+     * another thread's may step aside for tens of microseconds before deciding again).
      *
      * @param permits how many, from 1 up to the limit
      * @return the decision; a refusal's retry time is 1 ns, meaning "when a permit is released"
