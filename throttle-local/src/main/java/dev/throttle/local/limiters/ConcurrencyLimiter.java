@@ -356,27 +356,30 @@ public final class ConcurrencyLimiter extends PaddedInUse implements Limiter, Re
      * back on one bulkhead (PeerConcurrencyBenchmark, {@code -t 2}): 20–21 ns a round trip with the step aside,
      * 63 ns without, Resilience4j's semaphore bulkhead 64–73 ns in the same runs. A loser whose witness shows no
      * room is refused at once: the witness is a state the word was in during the call; one that finds waiters
-     * queued when it comes back is refused too, since they go first. Either way the decision is exact.
+     * queued when it comes back is refused too, since they go first, and one that comes back after a reconfiguration
+     * decides under the new limit. Either way the decision is exact.
      *
      * @param stepAside whether a lost CAS parks before deciding again
      * @return the permits in use right after taking them, which the grant reports without reading the contended word
      *     again; or {@link #NOT_RESERVED}
      */
     private long reserve(long permits, long limit, boolean stepAside) {
+        long max = limit;
         long current = (long) IN_USE.getVolatile(this);
         for (;;) {
-            if (current + permits > limit) {
+            if (current + permits > max) {
                 return NOT_RESERVED;
             }
             long witness = (long) IN_USE.compareAndExchange(this, current, current + permits);
             if (witness == current) {
                 return current + permits;
             }
-            if (stepAside && witness + permits <= limit) {
+            if (stepAside && witness + permits <= max) {
                 Contention.backOff();
                 if (queued != 0) {
                     return NOT_RESERVED; // waiters came meanwhile: they go first
                 }
+                max = spec.limit(); // and a reconfiguration meanwhile holds for this take
                 witness = (long) IN_USE.getVolatile(this);
             }
             current = witness;
