@@ -103,11 +103,9 @@ for i = 1, tonumber(ARGV[4]) do
     if spec[6] then
       spec[7] = ARGV[a + 5] + 0
     end
-  end
-  specs[i] = spec
-  if spec[1] == 'bucket' then
     any_bucket = true
   end
+  specs[i] = spec
   a = a + 3 + tonumber(ARGV[a + 2])
 end
 
