@@ -9,28 +9,33 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * A base for benchmarks of rate decisions in Redis, measured two ways on the keys a trial asks for: a subclass builds
- * the contender in its setup ({@link #measure}) and tears it down; JMH runs the two benchmark methods once per
+ * A base for benchmarks of rate decisions in Redis, measured three ways on the keys a trial asks for: a subclass
+ * builds the contender in its setup ({@link #measure}) and tears it down; JMH runs the three benchmark methods once per
  * subclass, under the subclass's name.
  * <ul>
  *   <li>{@link #syncLatency}: one thread, one call at a time, waiting for each answer: a round trip's latency.</li>
- *   <li>{@link #asyncThroughput}: one thread keeping {@value #IN_FLIGHT} calls in flight (each invocation sends
+ *   <li>{@link #asyncThroughput}: one thread sending bursts of {@value #IN_FLIGHT} calls (each invocation sends
  *   {@value #IN_FLIGHT} and waits for all): decisions per second through one connection.</li>
+ *   <li>{@link #asyncWindow}: one thread keeping {@value #IN_FLIGHT} calls in flight all the time (each invocation
+ *   waits for the oldest answer and sends a call in its place): decisions per second under a steady stream, where the
+ *   server never waits for the client between bursts.</li>
  * </ul>
  */
 @State(Scope.Benchmark)
 public abstract class RedisDecisionBenchmark {
 
-    /** Calls in flight in {@link #asyncThroughput}. */
+    /** Calls in flight in {@link #asyncThroughput} and {@link #asyncWindow}. */
     static final int IN_FLIGHT = 64;
 
     /** The key count of {@code keys = 100k}. */
@@ -42,6 +47,10 @@ public abstract class RedisDecisionBenchmark {
 
     private RedisTarget subject;
     private int keyCount;
+    /** {@link #asyncWindow}'s decisions in flight, null between iterations. */
+    private CompletableFuture<?>[] window;
+    /** The index in {@link #window} of the oldest decision. */
+    private int oldest;
 
     /** For subclasses, which JMH instantiates. */
     protected RedisDecisionBenchmark() {
@@ -137,6 +146,47 @@ public abstract class RedisDecisionBenchmark {
             }
         }
         return granted;
+    }
+
+    /**
+     * Keeps {@value #IN_FLIGHT} decisions in flight: waits for the oldest one's answer, then sends a new decision in its
+     * place. Unlike {@link #asyncThroughput}, whose bursts drain to nothing before the next starts, the window never
+     * empties, as under a steady stream of requests: the client can send while the server decides.
+     *
+     * @param outcomes this thread's counts
+     * @return the decision answered, consumed by JMH
+     */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @Threads(1)
+    public boolean asyncWindow(Outcomes outcomes) {
+        CompletableFuture<?>[] inFlight = window;
+        if (inFlight == null) {
+            inFlight = new CompletableFuture<?>[IN_FLIGHT];
+            for (int i = 0; i < IN_FLIGHT; i++) {
+                inFlight[i] = subject.send(nextKey());
+            }
+            window = inFlight;
+            oldest = 0;
+        }
+        int at = oldest;
+        boolean granted = outcomes.record(subject.granted(await(inFlight[at])));
+        inFlight[at] = subject.send(nextKey());
+        oldest = at + 1 == IN_FLIGHT ? 0 : at + 1;
+        return granted;
+    }
+
+    /** Waits for the decisions {@link #asyncWindow} left in flight, so that an iteration's calls end with it. */
+    @TearDown(Level.Iteration)
+    public void drainWindow() {
+        CompletableFuture<?>[] inFlight = window;
+        window = null;
+        if (inFlight != null) {
+            for (CompletableFuture<?> answer : inFlight) {
+                await(answer);
+            }
+        }
     }
 
     private int nextKey() {

@@ -17,7 +17,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Lettuce proxy manager ({@code bucket4j}), and a bare EVALSHA of a ten-line GCRA script ({@code floor}), all one
  * token bucket of the same limits that no run drains ({@link RedisTarget}). Keys: {@code hot}, one key; {@code 100k},
  * a key drawn uniformly from 100 000 per call.
- Measured as {@link RedisDecisionBenchmark} says: {@link #syncLatency} and {@link #asyncThroughput}.
+ * Measured as {@link RedisDecisionBenchmark} says: {@link #syncLatency}, {@link #asyncThroughput} and
+ * {@link #asyncWindow}.
  * Refusals are counted ({@link Outcomes}) and a warning printed when over 1% of an iteration's requests were
  * refused. The server is {@code REDIS_URL}'s, or a {@code redis-server} from the PATH started for the trial
  * ({@link BenchRedis}); every trial writes under fresh key names.
