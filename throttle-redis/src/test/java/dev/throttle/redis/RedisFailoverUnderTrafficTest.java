@@ -32,8 +32,12 @@ import org.junit.jupiter.api.Test;
 class RedisFailoverUnderTrafficTest {
 
     private static final long LIMIT = 3_000;
-    /** Long and epoch-aligned: no window boundary passes during the test, in practice. */
-    private static final LimitSpec SPEC = FixedWindow.of(LIMIT, Duration.ofDays(1));
+    /**
+     * Ten years, aligned to the scripts' epoch (2026-01-01 in server time): no window boundary passes during a run
+     * before 2035. A day's window rolled over when a run crossed midnight UTC, and the new window granted the limit
+     * again.
+     */
+    private static final LimitSpec SPEC = FixedWindow.of(LIMIT, Duration.ofDays(3650));
     private static final Duration RECOVERY_BOUND = Duration.ofSeconds(40);
     /** The replica acknowledgement's timeout, below the decision timeout (200 ms). */
     private static final Duration ACK_TIMEOUT = Duration.ofMillis(100);
