@@ -1,7 +1,7 @@
 package dev.throttle.examples;
 
-import dev.throttle.FixedWindow;
 import dev.throttle.RateLimiter;
+import dev.throttle.SlidingLog;
 import dev.throttle.redis.RedisEngine;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Example 4: one limit shared by two processes through Redis. Two worker JVMs, each with several threads, ask the same
- * fixed-window limiter of {@value #LIMIT} permits for far more than that; together they get exactly {@value #LIMIT},
- * however the permits split between them.
+ * sliding-log limiter of {@value #LIMIT} permits per hour for far more than that; together they get exactly
+ * {@value #LIMIT}, however the permits split between them. A sliding log holds at most {@value #LIMIT} in any hour, so
+ * a run is never split by a window's start (a fixed window's would grant the limit again if a run crossed the hour).
  *
  * <p>Run it with {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.DistributedLimit}
  * (after {@code ./mvnw -q -B install -DskipTests}). It uses {@code REDIS_URL} when set; otherwise it starts its own
@@ -27,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class DistributedLimit {
 
-    /** The shared limit: permits in one (long) window, for the whole fleet. */
+    /** The shared limit: permits in any hour, for the whole fleet. */
     static final long LIMIT = 500;
 
     /** What each worker asks for: more than the limit on its own. */
@@ -74,7 +75,7 @@ public final class DistributedLimit {
      * @throws InterruptedException if interrupted while waiting for them
      */
     static List<Long> runWorkers(RedisURI uri, int workers) throws IOException, InterruptedException {
-        // A fresh name per run, so a run against a long-lived REDIS_URL does not find the last run's spent window.
+        // A fresh name per run, so a run against a long-lived REDIS_URL does not find the last run's grants in the log.
         String name = "orders-" + System.currentTimeMillis();
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<Process> processes = new ArrayList<>();
@@ -111,7 +112,7 @@ public final class DistributedLimit {
         RedisClient client = RedisClient.create();
         AtomicLong granted = new AtomicLong();
         try (RedisEngine engine = RedisEngine.builder(client, uri).decisionTimeout(Duration.ofSeconds(5)).build()) {
-            RateLimiter orders = engine.rateLimiter(name, FixedWindow.of(LIMIT, Duration.ofHours(1)));
+            RateLimiter orders = engine.rateLimiter(name, SlidingLog.of(LIMIT, Duration.ofHours(1)));
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < THREADS_PER_WORKER; t++) {
                 Thread thread = new Thread(() -> {

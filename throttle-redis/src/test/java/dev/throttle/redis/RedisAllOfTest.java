@@ -58,7 +58,7 @@ class RedisAllOfTest {
     @Test
     void aRefusalByOnePartSpendsNothingInTheOthers() {
         RedisAllOfLimiter all = (RedisAllOfLimiter) engine("allof-atomic").limiter("api", parts(
-                "global", FixedWindow.of(10, Duration.ofMinutes(1)),
+                "global", FixedWindow.of(10, RedisServer.DECADE),
                 "client", TokenBucket.of(4, Rate.perMinute(1)),
                 "route", SlidingLog.of(6, Duration.ofMinutes(1)),
                 "smooth", SlidingWindow.of(8, Duration.ofMinutes(1))));
@@ -87,15 +87,15 @@ class RedisAllOfTest {
     @Test
     void theFirstRefusingPartInOrderIsNamed() {
         Limiter all = engine("allof-first").limiter("api", parts(
-                "wide", FixedWindow.of(5, Duration.ofMinutes(1)),
-                "narrow", FixedWindow.of(2, Duration.ofMinutes(1)),
-                "narrower", FixedWindow.of(2, Duration.ofMinutes(1))));
+                "wide", FixedWindow.of(5, RedisServer.DECADE),
+                "narrow", FixedWindow.of(2, RedisServer.DECADE),
+                "narrower", FixedWindow.of(2, RedisServer.DECADE)));
         assertThat(all.tryAcquire(2).granted()).isTrue();
         assertThat(all.tryAcquire(1).limiterName()).isEqualTo("narrow");
         assertThat(all.tryAcquire(2).granted()).as("again nothing spent").isFalse();
         Limiter twoParts = engine("allof-list").limiter("pos", parts(
-                "pos[0]", FixedWindow.of(1, Duration.ofMinutes(1)),
-                "pos[1]", FixedWindow.of(3, Duration.ofMinutes(1))));
+                "pos[0]", FixedWindow.of(1, RedisServer.DECADE),
+                "pos[1]", FixedWindow.of(3, RedisServer.DECADE)));
         assertThat(twoParts.tryAcquire(1).granted()).isTrue();
         assertThat(twoParts.tryAcquire(1).limiterName()).isEqualTo("pos[0]");
     }
@@ -168,7 +168,7 @@ class RedisAllOfTest {
     @Test
     void aConcurrencyPartHoldsALeaseUntilClose() {
         Limiter all = engine("allof-lease").limiter("jobs", parts(
-                "rate", FixedWindow.of(100, Duration.ofMinutes(1)),
+                "rate", FixedWindow.of(100, RedisServer.DECADE),
                 "slots", Concurrency.of(2)));
         assertThat(all).isNotInstanceOf(RateLimiter.class);
         Permit first = all.tryAcquire(2);
@@ -191,7 +191,7 @@ class RedisAllOfTest {
     @Test
     void rateCompositesAreRateLimitersAndSettleEveryPart() {
         Limiter all = engine("allof-settle").limiter("llm", parts(
-                "minute", FixedWindow.of(100, Duration.ofMinutes(1)),
+                "window", FixedWindow.of(100, RedisServer.DECADE),
                 "bucket", TokenBucket.of(50, Rate.perMinute(50))));
         assertThat(all).isInstanceOf(RateLimiter.class);
         Permit estimate = all.tryAcquire(40);

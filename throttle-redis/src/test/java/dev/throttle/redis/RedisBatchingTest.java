@@ -211,13 +211,13 @@ class RedisBatchingTest extends CoalescingServer {
                 .keyPrefix(RedisServer.uniquePrefix("batch-order"))
                 .refusalCache(false)
                 .decisionTimeout(Duration.ofSeconds(5)).build()) {
-            KeyedLimiter<String> shared = engine.keyed("noise", FixedWindow.of(limit, Duration.ofMinutes(10)));
+            KeyedLimiter<String> shared = engine.keyed("noise", FixedWindow.of(limit, RedisServer.DECADE));
             List<List<CompletableFuture<Permit>>> own = new ArrayList<>();
             List<Thread> senders = new ArrayList<>();
             java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
             for (int t = 0; t < threads; t++) {
                 dev.throttle.RateLimiter mine = engine.rateLimiter("own-" + t,
-                        FixedWindow.of(limit, Duration.ofMinutes(10)));
+                        FixedWindow.of(limit, RedisServer.DECADE));
                 List<CompletableFuture<Permit>> answers = new ArrayList<>(perThread);
                 own.add(answers);
                 SplittableRandom random = new SplittableRandom(t);

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 class RedisClusterFailoverTest {
 
     private static final long LIMIT = 2_000;
-    /** Ten years: no window boundary passes during a run (a day's would at midnight UTC). */
-    private static final LimitSpec SPEC = FixedWindow.of(LIMIT, Duration.ofDays(3650));
+    /** A window no run crosses ({@link RedisServer#DECADE}). */
+    private static final LimitSpec SPEC = FixedWindow.of(LIMIT, RedisServer.DECADE);
     private static final Duration RECOVERY_BOUND = Duration.ofSeconds(40);
 
     @Test

@@ -226,7 +226,7 @@ class RedisCoalescingTest extends CoalescingServer {
                         .keyPrefix(RedisServer.uniquePrefix("coalesce-lone"))
                         .refusalCache(false)
                         .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
-            RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, Duration.ofMinutes(10)));
+            RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, RedisServer.DECADE));
             assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999_999L);
             int sentBefore = proxy.seen("EVALSHA"); // every command answered so far (forwarded may lag its answer)
 
@@ -264,7 +264,7 @@ class RedisCoalescingTest extends CoalescingServer {
                 .keyPrefix(RedisServer.uniquePrefix("coalesce-held"))
                 .refusalCache(false)
                 .decisionTimeout(RedisServer.DECISION_TIMEOUT).build()) {
-            RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, Duration.ofMinutes(10)));
+            RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, RedisServer.DECADE));
             assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999_999L);
             List<CompletableFuture<Permit>> requests = new ArrayList<>();
             long callsBefore;
@@ -298,7 +298,7 @@ class RedisCoalescingTest extends CoalescingServer {
                         .keyPrefix(RedisServer.uniquePrefix("coalesce-dropped"))
                         .refusalCache(false)
                         .decisionTimeout(Duration.ofSeconds(2)).build()) {
-            RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, Duration.ofMinutes(10)));
+            RateLimiter limiter = engine.rateLimiter("hot", FixedWindow.of(1_000_000, RedisServer.DECADE));
             assertThat(limiter.tryAcquire(1).remaining()).isEqualTo(999_999L);
             long refusalsBefore = engine.stats().failClosedRefusals();
             List<CompletableFuture<Permit>> requests = new ArrayList<>();

@@ -32,12 +32,8 @@ import org.junit.jupiter.api.Test;
 class RedisFailoverUnderTrafficTest {
 
     private static final long LIMIT = 3_000;
-    /**
-     * Ten years, aligned to the scripts' epoch (2026-01-01 in server time): no window boundary passes during a run
-     * before 2035. A day's window rolled over when a run crossed midnight UTC, and the new window granted the limit
-     * again.
-     */
-    private static final LimitSpec SPEC = FixedWindow.of(LIMIT, Duration.ofDays(3650));
+    /** A window no run crosses ({@link RedisServer#DECADE}): a day's rolled over when a run crossed midnight UTC. */
+    private static final LimitSpec SPEC = FixedWindow.of(LIMIT, RedisServer.DECADE);
     private static final Duration RECOVERY_BOUND = Duration.ofSeconds(40);
     /** The replica acknowledgement's timeout, below the decision timeout (200 ms). */
     private static final Duration ACK_TIMEOUT = Duration.ofMillis(100);

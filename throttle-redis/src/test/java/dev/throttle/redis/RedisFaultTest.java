@@ -103,7 +103,7 @@ class RedisFaultTest {
                     .decisionTimeout(Duration.ofSeconds(5)) // the point is NOSCRIPT, not a slow machine
                     .refusalCache(false) // every decision goes to Redis
                     .build()) {
-                RateLimiter limiter = engine.rateLimiter("flushed", FixedWindow.of(500, Duration.ofMinutes(10)));
+                RateLimiter limiter = engine.rateLimiter("flushed", FixedWindow.of(500, RedisServer.DECADE));
                 CountDownLatch start = new CountDownLatch(1);
                 List<Future<Integer>> workers = new ArrayList<>();
                 for (int t = 0; t < 4; t++) {
@@ -145,7 +145,7 @@ class RedisFaultTest {
             RedisClient client = RedisClient.create();
             try (RedisEngine cached = RedisEngine.builder(client, redis.uri()).build();
                     RedisEngine uncached = RedisEngine.builder(client, redis.uri()).refusalCache(false).build()) {
-                RateLimiter limiter = cached.rateLimiter("cached", FixedWindow.of(2, Duration.ofMinutes(10)));
+                RateLimiter limiter = cached.rateLimiter("cached", FixedWindow.of(2, RedisServer.DECADE));
                 assertThat(limiter.tryAcquire(2).granted()).isTrue();
                 Answered refused = Answered.ask(cached, () -> limiter.tryAcquire(1));
                 assertThat(refused.byRedis()).as("refused by Redis").isTrue();
@@ -163,7 +163,7 @@ class RedisFaultTest {
                 assertThat(cached.stats().decisions()).isEqualTo(52);
 
                 // The same sequence without the cache: every refusal is a round trip.
-                RateLimiter plain = uncached.rateLimiter("uncached", FixedWindow.of(2, Duration.ofMinutes(10)));
+                RateLimiter plain = uncached.rateLimiter("uncached", FixedWindow.of(2, RedisServer.DECADE));
                 assertThat(plain.tryAcquire(2).granted()).isTrue();
                 before = redis.calls("evalsha");
                 for (int i = 0; i < 50; i++) {

@@ -37,8 +37,6 @@ class RedisReplicaAcknowledgementTest {
     /** Longer than the WAIT's timeout, so the WAIT's reply, not the decision timeout, ends a decision. */
     private static final Duration DECISION_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration BOUND = Duration.ofSeconds(20);
-    /** A fixed window of ten years: no boundary passes during a run (a day's would at midnight UTC). */
-    private static final Duration WINDOW = Duration.ofDays(3650);
 
     private static RedisProcess master;
     private static RedisProcess replica;
@@ -80,7 +78,7 @@ class RedisReplicaAcknowledgementTest {
         try (RedisEngine engine = RedisEngine.builder(client, master.uri())
                 .keyPrefix(RedisServer.uniquePrefix("ack-off")).refusalCache(false).decisionTimeout(DECISION_TIMEOUT)
                 .build()) {
-            RateLimiter limiter = engine.rateLimiter("off", FixedWindow.of(1_000, WINDOW));
+            RateLimiter limiter = engine.rateLimiter("off", FixedWindow.of(1_000, RedisServer.DECADE));
             long waits = master.calls("wait");
             long scripts = master.calls("evalsha");
             for (int i = 0; i < 50; i++) {
@@ -128,7 +126,7 @@ class RedisReplicaAcknowledgementTest {
     void aStoppedReplicaTurnsDecisionsOverToThePolicyWithinTheTimeoutAndTheLimitIsOnlyUnderAdmitted() {
         long limit = 40;
         try (RedisEngine engine = waiting(RedisServer.uniquePrefix("ack-stopped"))) {
-            RateLimiter limiter = engine.rateLimiter("stopped", FixedWindow.of(limit, WINDOW));
+            RateLimiter limiter = engine.rateLimiter("stopped", FixedWindow.of(limit, RedisServer.DECADE));
             // A loaded machine may delay an acknowledgement past the timeout at any time: such a decision is answered
             // by the policy and counted, and the accounting at the end holds whatever their number.
             long grantedByRedis = 0;
@@ -271,7 +269,7 @@ class RedisReplicaAcknowledgementTest {
                 RedisEngine engine = RedisEngine.builder(connection).keyPrefix(RedisServer.uniquePrefix("ack-given"))
                         .decisionTimeout(DECISION_TIMEOUT).replicaAcknowledgement(1, ACK_TIMEOUT).build()) {
             long waits = master.calls("wait");
-            assertThat(engine.rateLimiter("given", FixedWindow.of(5, WINDOW)).tryAcquire(1).granted())
+            assertThat(engine.rateLimiter("given", FixedWindow.of(5, RedisServer.DECADE)).tryAcquire(1).granted())
                     .isTrue();
             assertThat(master.calls("wait") - waits).isEqualTo(1);
         } finally {

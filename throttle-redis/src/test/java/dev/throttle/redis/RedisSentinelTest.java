@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Timeout;
 class RedisSentinelTest {
 
     /** Long and epoch-aligned: no window boundary passes during a test run, in practice. */
-    /** Ten years: no window boundary passes during a run (a day's would at midnight UTC). */
-    private static final LimitSpec FIFTY = FixedWindow.of(50, Duration.ofDays(3650));
+    /** A window no run crosses ({@link RedisServer#DECADE}). */
+    private static final LimitSpec FIFTY = FixedWindow.of(50, RedisServer.DECADE);
     /** Far above any decision's latency here, so it catches a hang, not a slow machine. */
     private static final long LATENCY_BOUND_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Duration FAILOVER_BOUND = Duration.ofSeconds(20);

@@ -31,6 +31,14 @@ final class RedisServer {
      * round trip past the 50 ms default can never turn a test's decision into the failure policy's refusal.
      */
     static final Duration DECISION_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * The length of a fixed window that no run of a test crosses: in server time the scripts align windows to
+     * 2026-01-01, so the first boundary of a ten-year window is in 2035. A test on the server's clock that counts a
+     * window's grants uses it: a window of a minute, ten minutes, an hour or a day rolls over on the wall clock's
+     * minute, ten minutes, hour or midnight UTC, and a run that crossed one saw the limit granted again.
+     */
+    static final Duration DECADE = Duration.ofDays(3650);
     private static RedisServer instance;
 
     private final RedisURI uri;
