@@ -9,10 +9,14 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -80,7 +84,7 @@ public final class DistributedLimit {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<Process> processes = new ArrayList<>();
         for (int worker = 0; worker < workers; worker++) {
-            processes.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+            processes.add(new ProcessBuilder(java, "-cp", classPath(),
                     DistributedLimit.class.getName(), "worker", uri.toURI().toString(), name)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start());
         }
@@ -89,6 +93,26 @@ public final class DistributedLimit {
             granted.add(readGranted(process));
         }
         return granted;
+    }
+
+    /**
+     * The class path this program runs on, for its workers: the URLs of its class loader when that is a
+     * {@link URLClassLoader} (Maven's {@code exec:java}, where {@code java.class.path} is Maven's own), else
+     * {@code java.class.path} (a plain {@code java -cp}, or a test).
+     */
+    private static String classPath() {
+        if (DistributedLimit.class.getClassLoader() instanceof URLClassLoader loader && loader.getURLs().length > 0) {
+            StringJoiner path = new StringJoiner(File.pathSeparator);
+            for (URL url : loader.getURLs()) {
+                try {
+                    path.add(new File(url.toURI()).getPath());
+                } catch (URISyntaxException | IllegalArgumentException notAFile) {
+                    throw new IllegalStateException("a class path entry that is not a file: " + url, notAFile);
+                }
+            }
+            return path.toString();
+        }
+        return System.getProperty("java.class.path");
     }
 
     private static long readGranted(Process process) throws IOException, InterruptedException {
