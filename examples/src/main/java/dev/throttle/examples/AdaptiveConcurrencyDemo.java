@@ -19,9 +19,9 @@ import java.util.PriorityQueue;
  * Twice as many requests arrive as it can serve. Each algorithm (AIMD, Vegas, Gradient) starts from a limit of 20
  * and learns from the latency of the requests it lets through; the capacity moves from 40 to 80 and back to 40.
  *
- * <p>Time is a {@link ManualClock}: the 30 simulated seconds run in well under a second, the same on every run.
- * Run it with {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.AdaptiveConcurrencyDemo}
- * (after {@code ./mvnw -q -B install -DskipTests}).
+ * <p>Time is a {@link ManualClock}: the 30 simulated seconds run in well under a second, the same on every run. Run it
+ * from the repository root with {@code ./mvnw -B -ntp -pl examples -am compile -Prun
+ * -Dexec.mainClass=dev.throttle.examples.AdaptiveConcurrencyDemo}.
  */
 public final class AdaptiveConcurrencyDemo {
 

@@ -15,8 +15,8 @@ import java.util.List;
  * Every algorithm of the local engine fed the same bursty timeline, side by side: which request each one grants,
  * which it refuses and when a retry could succeed, and how long the shaping queue makes each request wait.
  *
- * <p>Time is a {@link ManualClock} moved from request to request, so the output is the same on every run and
- * nothing sleeps. Run it with {@code ./mvnw -q -B -f examples exec:java}.
+ * <p>Time is a {@link ManualClock} moved from request to request, so the output is the same on every run and nothing
+ * sleeps. Run it from the repository root with {@code ./mvnw -B -ntp -pl examples -am compile -Prun}.
  */
 public final class AlgorithmsDemo {
 

@@ -26,9 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@value #LIMIT}, however the permits split between them. A sliding log holds at most {@value #LIMIT} in any hour, so
  * a run is never split by a window's start (a fixed window's would grant the limit again if a run crossed the hour).
  *
- * <p>Run it with {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.DistributedLimit}
- * (after {@code ./mvnw -q -B install -DskipTests}). It uses {@code REDIS_URL} when set; otherwise it starts its own
- * redis-server (from the PATH, else the one embedded-redis ships) and stops it at the end.
+ * <p>Run it from the repository root with {@code ./mvnw -B -ntp -pl examples -am compile -Prun
+ * -Dexec.mainClass=dev.throttle.examples.DistributedLimit}. It uses {@code REDIS_URL} when set; otherwise it starts its
+ * own redis-server (from the PATH, else the one embedded-redis ships) and stops it at the end.
  */
 public final class DistributedLimit {
 

@@ -54,9 +54,9 @@ import org.eclipse.jetty.server.ServerConnector;
  * concurrency limit of {@value #ORDERS_IN_FLIGHT} orders at once. Refusals are 429 with {@code Retry-After} and
  * the IETF draft RateLimit headers.
  *
- * <p>Run it with {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.JettyApp}
- * (after {@code ./mvnw -q -B install -DskipTests}); add {@code -Dexec.args=9090} for another port (0: any free
- * one). The test starts it through {@link #start} on an engine with a manual clock, so its counts are exact.
+ * <p>Run it from the repository root with {@code ./mvnw -B -ntp -pl examples -am compile -Prun
+ * -Dexec.mainClass=dev.throttle.examples.JettyApp}; add {@code -Dexec.args=9090} for another port (0: any free one).
+ * The test starts it through {@link #start} on an engine with a manual clock, so its counts are exact.
  */
 public final class JettyApp implements AutoCloseable {
 

@@ -24,9 +24,8 @@ import java.util.Map;
  * it once the latency has been back to normal for a while.
  *
  * <p>{@link GatewaySimulation} drives it with a seeded stream of prompts on a {@link ManualClock}: six simulated
- * minutes run in a moment, the same on every run. Run it with
- * {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.LlmGateway} (after
- * {@code ./mvnw -q -B install -DskipTests}).
+ * minutes run in a moment, the same on every run. Run it from the repository root with {@code ./mvnw -B -ntp -pl
+ * examples -am compile -Prun -Dexec.mainClass=dev.throttle.examples.LlmGateway}.
  */
 public final class LlmGateway {
 

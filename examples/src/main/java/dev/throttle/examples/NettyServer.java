@@ -44,9 +44,9 @@ import java.util.concurrent.TimeUnit;
  * second per peer address, which lets small requests through at once and slows a large upload down instead of
  * refusing it: while a peer is over its rate the server stops reading its socket and TCP pushes back on the sender.
  *
- * <p>Run it with {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.NettyServer}
- * (after {@code ./mvnw -q -B install -DskipTests}); add {@code -Dexec.args=9090} for another port (0: any free
- * one). The test starts it through {@link #start} on an engine with a manual clock, so its counts are exact.
+ * <p>Run it from the repository root with {@code ./mvnw -B -ntp -pl examples -am compile -Prun
+ * -Dexec.mainClass=dev.throttle.examples.NettyServer}; add {@code -Dexec.args=9090} for another port (0: any free one).
+ * The test starts it through {@link #start} on an engine with a manual clock, so its counts are exact.
  */
 public final class NettyServer implements AutoCloseable {
 

@@ -21,9 +21,9 @@ import java.util.concurrent.Callable;
  * Example 1, the quick start: a service call wrapped first with a token bucket alone, then with the full decorator
  * chain (fallback, retry with a budget, circuit breaker, rate limiter, bulkhead, timeout).
  *
- * <p>Run it with {@code ./mvnw -q -B -f examples exec:java -Dexec.mainClass=dev.throttle.examples.QuickStart} (after
- * {@code ./mvnw -q -B install -DskipTests}). Its steps take a {@link Ticker} and a {@link Retry.Sleeper}, so the test
- * runs them on a manual clock without sleeping.
+ * <p>Run it from the repository root with {@code ./mvnw -B -ntp -pl examples -am compile -Prun
+ * -Dexec.mainClass=dev.throttle.examples.QuickStart}. Its steps take a {@link Ticker} and a {@link Retry.Sleeper}, so
+ * the test runs them on a manual clock without sleeping.
  */
 public final class QuickStart {
 
