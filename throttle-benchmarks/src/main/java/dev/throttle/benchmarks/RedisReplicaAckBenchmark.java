@@ -19,8 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code throttle-acknowledged}: every script call followed by {@code WAIT 1 1000}). Same limits, keys and
  * measurements as {@link RedisRateLimiterBenchmark}: one token bucket no run drains; {@code hot} one key,
  * {@code 100k} a key drawn uniformly from 100 000; coalescing on (the default) for both.
- Measured as {@link RedisDecisionBenchmark} says: {@link #syncLatency} is a round trip plus the WAIT's;
- * {@link #asyncThroughput}, coalesced calls each followed by its WAIT.
+ * Measured as {@link RedisDecisionBenchmark} says: {@link #syncLatency} is a round trip plus the WAIT's;
+ * {@link #asyncThroughput} and {@link #asyncWindow}, coalesced calls each followed by its WAIT (a steady stream
+ * writes more calls, and Redis answers nothing on the connection after a WAIT until the replica acknowledges).
  *
  * <p>Run: {@code java -jar throttle-benchmarks/target/benchmarks.jar RedisReplicaAck}.
  */
